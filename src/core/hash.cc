@@ -1,0 +1,161 @@
+#include "core/hash.h"
+
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <functional>
+#include <vector>
+
+#include "core/error.h"
+
+namespace plinth::core {
+namespace {
+
+constexpr size_t kChunk = 1 << 20;
+
+std::string to_hex(const unsigned char* digest, unsigned len) {
+  static const char* kDigits = "0123456789abcdef";
+  std::string out(len * 2, '0');
+  for (unsigned i = 0; i < len; ++i) {
+    out[2 * i] = kDigits[digest[i] >> 4];
+    out[2 * i + 1] = kDigits[digest[i] & 15];
+  }
+  return out;
+}
+
+std::string digest_hex(const EVP_MD* md, std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned len = 0;
+  if (EVP_Digest(data.data(), data.size(), digest, &len, md, nullptr) != 1)
+    throw Error(ErrorCode::kInternal, "OpenSSL digest failed");
+  return to_hex(digest, len);
+}
+
+// Calls `chunk(data, size)` for each read of up to 1 MiB from the file.
+void read_chunks(const std::filesystem::path& path,
+                 const std::function<void(const char*, size_t)>& chunk) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw system_error("read", path.string(), errno);
+  ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+  thread_local std::vector<char> buf(kChunk);
+  for (;;) {
+    // Fill a whole chunk so chunk boundaries are the same as DVC's 1 MiB reads.
+    size_t filled = 0;
+    while (filled < kChunk) {
+      ssize_t n = ::read(fd, buf.data() + filled, kChunk - filled);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        int err = errno;
+        ::close(fd);
+        throw system_error("read", path.string(), err);
+      }
+      if (n == 0) break;
+      filled += static_cast<size_t>(n);
+    }
+    if (filled == 0) break;
+    try {
+      chunk(buf.data(), filled);
+    } catch (...) {
+      ::close(fd);
+      throw;
+    }
+    if (filled < kChunk) break;
+  }
+  ::close(fd);
+}
+
+void write_all(int fd, const char* data, size_t size, const std::filesystem::path& src) {
+  while (size > 0) {
+    ssize_t n = ::write(fd, data, size);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw system_error("write a copy of", src.string(), errno);
+    }
+    data += n;
+    size -= static_cast<size_t>(n);
+  }
+}
+
+bool is_text_sample(const char* data, size_t size) {
+  size_t n = std::min<size_t>(size, 512);
+  if (n == 0) return true;
+  size_t binary = 0;
+  for (size_t i = 0; i < n; ++i) {
+    unsigned char c = static_cast<unsigned char>(data[i]);
+    if (c == 0) return false;
+    bool text = (c >= 0x20 && c <= 0x7e) || c == '\n' || c == '\r' || c == '\t' || c == '\f' ||
+                c == '\b';
+    if (!text) ++binary;
+  }
+  return binary * 10 <= n * 3;
+}
+
+}  // namespace
+
+struct Md5::State {
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  ~State() { EVP_MD_CTX_free(ctx); }
+};
+
+Md5::Md5() : state_(std::make_unique<State>()) {
+  if (!state_->ctx || EVP_DigestInit_ex(state_->ctx, EVP_md5(), nullptr) != 1)
+    throw Error(ErrorCode::kInternal, "OpenSSL MD5 is unavailable");
+}
+
+Md5::~Md5() = default;
+
+void Md5::update(const void* data, size_t size) { EVP_DigestUpdate(state_->ctx, data, size); }
+
+std::string Md5::hex_digest() {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned len = 0;
+  EVP_DigestFinal_ex(state_->ctx, digest, &len);
+  return to_hex(digest, len);
+}
+
+std::string md5_hex(std::string_view data) { return digest_hex(EVP_md5(), data); }
+
+std::string sha256_hex(std::string_view data) { return digest_hex(EVP_sha256(), data); }
+
+std::string md5_file(const std::filesystem::path& path,
+                     const std::function<void(size_t)>& bytes_read) {
+  Md5 md5;
+  read_chunks(path, [&](const char* data, size_t size) {
+    md5.update(data, size);
+    if (bytes_read) bytes_read(size);
+  });
+  return md5.hex_digest();
+}
+
+std::string md5_copy(const std::filesystem::path& src, int out_fd,
+                     const std::function<void(size_t)>& bytes_read) {
+  Md5 md5;
+  read_chunks(src, [&](const char* data, size_t size) {
+    md5.update(data, size);
+    write_all(out_fd, data, size, src);
+    if (bytes_read) bytes_read(size);
+  });
+  return md5.hex_digest();
+}
+
+std::string md5_dos2unix_file(const std::filesystem::path& path) {
+  Md5 md5;
+  std::string converted;
+  read_chunks(path, [&](const char* data, size_t size) {
+    if (!is_text_sample(data, size)) {
+      md5.update(data, size);
+      return;
+    }
+    converted.clear();
+    for (size_t i = 0; i < size; ++i) {
+      if (data[i] == '\r' && i + 1 < size && data[i + 1] == '\n') continue;
+      converted.push_back(data[i]);
+    }
+    md5.update(converted);
+  });
+  return md5.hex_digest();
+}
+
+}  // namespace plinth::core

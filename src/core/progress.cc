@@ -1,0 +1,86 @@
+#include "core/progress.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+
+namespace plinth::core {
+namespace {
+
+std::atomic<bool> progress_enabled{true};
+
+std::string human(double v, ProgressUnit unit) {
+  const char* suffixes_bytes[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  const char* suffixes_items[] = {"", "k", "M", "G", "T"};
+  double base = unit == ProgressUnit::kBytes ? 1024 : 1000;
+  int i = 0;
+  while (v >= base && i < 4) v /= base, ++i;
+  char buf[32];
+  const char* suffix = unit == ProgressUnit::kBytes ? suffixes_bytes[i] : suffixes_items[i];
+  snprintf(buf, sizeof buf, i == 0 ? "%.0f%s" : "%.1f%s", v, suffix);
+  return buf;
+}
+
+int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+void set_progress_enabled(bool enabled) { progress_enabled = enabled; }
+
+Progress::Progress(std::string label, uint64_t total, ProgressUnit unit, std::string noun)
+    : label_(std::move(label)),
+      total_(total),
+      unit_(unit),
+      noun_(std::move(noun)),
+      enabled_(progress_enabled && ::isatty(STDERR_FILENO)),
+      start_(std::chrono::steady_clock::now()) {
+  // The first frame waits a little so that quick operations print nothing at all.
+  next_draw_ns_ = now_ns() + 200'000'000;
+}
+
+Progress::~Progress() {
+  if (enabled_ && next_draw_ns_ < 0) {
+    std::fprintf(stderr, "\r\033[K");
+    std::fflush(stderr);
+  }
+}
+
+void Progress::add(uint64_t n) {
+  done_ += n;
+  if (!enabled_) return;
+  int64_t now = now_ns();
+  int64_t next = next_draw_ns_.load(std::memory_order_relaxed);
+  if (now < (next < 0 ? -next : next)) return;
+  if (!draw_mutex_.try_lock()) return;
+  next_draw_ns_ = -(now + 100'000'000);  // negative: something is on screen
+  draw(false);
+  draw_mutex_.unlock();
+}
+
+void Progress::draw(bool /*final*/) {
+  uint64_t done = done_, total = total_;
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  std::string rate = secs > 0 ? human(done / secs, unit_) + "/s" : "";
+  std::string line = label_;
+  if (total > 0) {
+    int pct = static_cast<int>(done * 100 / total);
+    if (pct > 100) pct = 100;
+    int filled = pct / 5;
+    char head[16];
+    snprintf(head, sizeof head, " %3d%% |", pct);
+    line += head + std::string(filled, '#') + std::string(20 - filled, ' ') + "| ";
+    line += human(done, unit_) + "/" + human(total, unit_);
+  } else {
+    line += " " + human(done, unit_);
+  }
+  if (!noun_.empty()) line += " " + noun_;
+  line += "  " + rate;
+  std::fprintf(stderr, "\r\033[K%s", line.c_str());
+  std::fflush(stderr);
+}
+
+}  // namespace plinth::core

@@ -1,0 +1,44 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <string>
+
+namespace plinth::core {
+
+// Whether progress bars may be drawn at all. The CLI turns them off for --quiet; they are also
+// off whenever stderr is not a terminal.
+void set_progress_enabled(bool enabled);
+
+enum class ProgressUnit { kItems, kBytes };
+
+// A one-line progress bar on stderr, e.g. "Hashing  52% |#####     | 5.2k/10k files 8.1k/s".
+// add() is thread-safe and cheap; the line is redrawn at most ten times a second and cleared
+// when the Progress is destroyed.
+class Progress {
+ public:
+  Progress(std::string label, uint64_t total, ProgressUnit unit, std::string noun = "");
+  ~Progress();
+  Progress(const Progress&) = delete;
+  Progress& operator=(const Progress&) = delete;
+
+  void add(uint64_t n);
+  void add_total(uint64_t n) { total_ += n; }
+
+ private:
+  void draw(bool final);
+
+  std::string label_;
+  std::atomic<uint64_t> total_;
+  std::atomic<uint64_t> done_{0};
+  ProgressUnit unit_;
+  std::string noun_;
+  bool enabled_;
+  std::chrono::steady_clock::time_point start_;
+  std::atomic<int64_t> next_draw_ns_{0};
+  std::mutex draw_mutex_;
+};
+
+}  // namespace plinth::core
