@@ -85,8 +85,8 @@ bool is_text_sample(const char* data, size_t size) {
   for (size_t i = 0; i < n; ++i) {
     unsigned char c = static_cast<unsigned char>(data[i]);
     if (c == 0) return false;
-    bool text = (c >= 0x20 && c <= 0x7e) || c == '\n' || c == '\r' || c == '\t' || c == '\f' ||
-                c == '\b';
+    bool text =
+        (c >= 0x20 && c <= 0x7e) || c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == '\b';
     if (!text) ++binary;
   }
   return binary * 10 <= n * 3;

@@ -1,0 +1,18 @@
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+namespace plinth::cli {
+
+// What a parsed command line asks for. Each command group registers its subcommands; the
+// chosen one stores the work to do in `run`, which main() calls after parsing succeeded and
+// logging and progress are set up. `run` returns the process exit code.
+struct Invocation {
+  std::function<int()> run;
+};
+
+// init, add, status, checkout, commit, remove, gc, ls, cache, diff.
+void register_data_commands(CLI::App& app, Invocation& invocation);
+
+}  // namespace plinth::cli

@@ -1,0 +1,218 @@
+#include "repo/cache.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "core/error.h"
+#include "core/file_io.h"
+#include "core/hash.h"
+
+namespace plinth::repo {
+namespace fs = std::filesystem;
+
+namespace {
+
+bool is_hex(std::string_view s) {
+  for (char c : s)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  return true;
+}
+
+// errno values after which DVC tries the next link type (spec §7).
+bool link_unsupported(int err) {
+  return err == EPERM || err == ENOTSUP || err == EXDEV || err == ENOTTY || err == ENOSYS ||
+         err == EINVAL || err == EAGAIN || err == EMLINK;
+}
+
+}  // namespace
+
+std::vector<LinkType> parse_link_types(const std::string& value) {
+  std::vector<LinkType> types;
+  std::string item;
+  auto flush = [&] {
+    std::string t;
+    for (char c : item)
+      if (!isspace(static_cast<unsigned char>(c)) && c != '[' && c != ']' && c != '\'' && c != '"')
+        t += c;
+    item.clear();
+    if (t.empty()) return;
+    if (t == "reflink")
+      types.push_back(LinkType::kReflink);
+    else if (t == "hardlink")
+      types.push_back(LinkType::kHardlink);
+    else if (t == "symlink")
+      types.push_back(LinkType::kSymlink);
+    else if (t == "copy")
+      types.push_back(LinkType::kCopy);
+    else
+      throw Error(ErrorCode::kInvalidInput,
+                  "cache.type '" + value + "' has unknown link type '" + t +
+                      "'; use a comma-separated list of reflink, hardlink, symlink, copy");
+  };
+  for (char c : value) {
+    if (c == ',')
+      flush();
+    else
+      item += c;
+  }
+  flush();
+  if (types.empty()) types = {LinkType::kReflink, LinkType::kCopy};
+  return types;
+}
+
+const char* link_type_name(LinkType type) {
+  switch (type) {
+    case LinkType::kReflink:
+      return "reflink";
+    case LinkType::kHardlink:
+      return "hardlink";
+    case LinkType::kSymlink:
+      return "symlink";
+    case LinkType::kCopy:
+      return "copy";
+  }
+  return "copy";
+}
+
+ObjectCache::ObjectCache(fs::path root) : root_(std::move(root)) {}
+
+fs::path ObjectCache::object_path(const std::string& oid, bool legacy) const {
+  fs::path base = legacy ? root_ : root_ / "files" / "md5";
+  return base / oid.substr(0, 2) / oid.substr(2);
+}
+
+fs::path ObjectCache::temp_dir() const { return root_ / "files" / "md5" / ".tmp"; }
+
+bool ObjectCache::contains(const std::string& oid, bool legacy) const {
+  struct stat st;
+  return ::stat(object_path(oid, legacy).c_str(), &st) == 0;
+}
+
+ObjectState ObjectCache::check(const std::string& oid, bool legacy) const {
+  fs::path path = object_path(oid, legacy);
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return ObjectState::kMissing;
+  if ((st.st_mode & 07777) == 0444) return ObjectState::kOk;
+  std::string hex = oid.substr(0, 32);
+  std::string actual =
+      legacy && !oid.ends_with(".dir") ? core::md5_dos2unix_file(path) : core::md5_file(path);
+  if (actual == hex) {
+    ::chmod(path.c_str(), 0444);
+    return ObjectState::kOk;
+  }
+  return ObjectState::kCorrupted;
+}
+
+std::string ObjectCache::insert_file(const fs::path& src,
+                                     const std::function<void(size_t)>& bytes_read) {
+  fs::create_directories(temp_dir());
+  core::AtomicFile temp(temp_dir() / "object", temp_dir());
+  std::string md5;
+  if (core::try_reflink(src, temp.fd())) {
+    md5 = core::md5_file(temp.temp_path(), bytes_read);
+  } else {
+    md5 = core::md5_copy(src, temp.fd(), bytes_read);
+  }
+  if (check(md5) == ObjectState::kOk) return md5;  // the temporary is discarded
+  fs::path dest = object_path(md5);
+  fs::create_directories(dest.parent_path());
+  if (fs::exists(dest)) ::chmod(dest.c_str(), 0644);  // corrupted: replace it
+  temp.retarget(dest);
+  temp.commit(0444, core::Durability::kDeferred);
+  return md5;
+}
+
+void ObjectCache::insert_bytes(const std::string& oid, const std::string& data) {
+  if (check(oid) == ObjectState::kOk) return;
+  fs::path dest = object_path(oid);
+  fs::create_directories(dest.parent_path());
+  fs::create_directories(temp_dir());
+  core::AtomicFile temp(dest, temp_dir());
+  temp.write(data);
+  temp.commit(0444, core::Durability::kDeferred);
+}
+
+void ObjectCache::sync() const {
+  int fd = ::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;  // nothing was written
+  int rc = ::syncfs(fd);
+  int err = errno;
+  ::close(fd);
+  if (rc != 0) throw system_error("sync the cache", root_.string(), err);
+}
+
+LinkType ObjectCache::link_out(const std::string& oid, const fs::path& dest,
+                               const std::vector<LinkType>& types, bool isexec, bool legacy) const {
+  fs::path src = object_path(oid, legacy);
+  fs::create_directories(dest.parent_path());
+  mode_t mode = core::default_file_mode();
+  if (isexec) mode |= (mode & 0444) >> 2;
+  for (LinkType type : types) {
+    // Each attempt builds a temporary next to `dest` and renames it into place, so `dest` is
+    // either the old file or the complete new one.
+    fs::path temp = dest.parent_path() / ("." + dest.filename().string() + ".plinth-link");
+    ::unlink(temp.c_str());
+    int rc = 0, err = 0;
+    switch (type) {
+      case LinkType::kHardlink:
+        rc = ::link(src.c_str(), temp.c_str());
+        break;
+      case LinkType::kSymlink:
+        rc = ::symlink(fs::absolute(src).c_str(), temp.c_str());
+        break;
+      case LinkType::kReflink:
+      case LinkType::kCopy: {
+        core::AtomicFile file(dest);
+        bool done = core::try_reflink(src, file.fd());
+        if (!done && type == LinkType::kReflink) continue;
+        if (!done) core::md5_copy(src, file.fd());
+        file.commit(mode, core::Durability::kDeferred);
+        return type;
+      }
+    }
+    if (rc != 0) {
+      err = errno;
+      if (link_unsupported(err)) continue;
+      throw system_error(std::string("create a ") + link_type_name(type) + " at", dest.string(),
+                         err);
+    }
+    core::rename_durable(temp, dest);
+    return type;
+  }
+  throw Error(ErrorCode::kIo, "no cache link type in cache.type works for '" + dest.string() +
+                                  "'; add 'copy' to cache.type in .dvc/config");
+}
+
+std::vector<std::string> ObjectCache::list_objects() const {
+  std::vector<std::string> oids;
+  fs::path base = root_ / "files" / "md5";
+  std::error_code ec;
+  for (const auto& prefix : fs::directory_iterator(base, ec)) {
+    std::string p = prefix.path().filename().string();
+    if (p.size() != 2 || !is_hex(p) || !prefix.is_directory()) continue;
+    for (const auto& obj : fs::directory_iterator(prefix.path())) {
+      std::string rest = obj.path().filename().string();
+      std::string hex = rest.ends_with(".dir") ? rest.substr(0, rest.size() - 4) : rest;
+      if (hex.size() == 30 && is_hex(hex)) oids.push_back(p + rest);
+    }
+  }
+  return oids;
+}
+
+void ObjectCache::remove(const std::string& oid) const {
+  fs::path path = object_path(oid);
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT)
+    throw system_error("remove cache object", path.string(), errno);
+}
+
+std::vector<fs::path> ObjectCache::stale_temp_files() const {
+  std::vector<fs::path> files;
+  std::error_code ec;
+  for (const auto& f : fs::directory_iterator(temp_dir(), ec)) files.push_back(f.path());
+  return files;
+}
+
+}  // namespace plinth::repo

@@ -1,0 +1,63 @@
+#pragma once
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace plinth::repo {
+
+// How a workspace file is made from its cache object, in order of preference
+// (config `cache.type`, default "reflink,copy"; spec dvc-format.md §7).
+enum class LinkType { kReflink, kHardlink, kSymlink, kCopy };
+std::vector<LinkType> parse_link_types(const std::string& config_value);
+const char* link_type_name(LinkType type);
+
+enum class ObjectState { kOk, kMissing, kCorrupted };
+
+// The content-addressed object store: `<root>/files/md5/ab/cdef…` for DVC 3 objects and
+// `<root>/ab/cdef…` for DVC 2.x ("legacy") ones. Objects are read-only (0444) and enter the
+// store only under their final name after their bytes are complete: a crash never leaves a
+// partial object where a reader would find it.
+class ObjectCache {
+ public:
+  explicit ObjectCache(std::filesystem::path root);
+
+  const std::filesystem::path& root() const { return root_; }
+  std::filesystem::path object_path(const std::string& oid, bool legacy = false) const;
+  bool contains(const std::string& oid, bool legacy = false) const;
+
+  // Verifies an object: an object with mode exactly 0444 is trusted without reading it (DVC's
+  // rule); any other is re-hashed, and deleted if its bytes no longer match its name.
+  ObjectState check(const std::string& oid, bool legacy = false) const;
+
+  // Stores a copy of `src` (by reflink where the filesystem can, else by copying while
+  // hashing) and returns its md5. Objects are not fsynced one by one; call sync() before
+  // writing anything that refers to them.
+  std::string insert_file(const std::filesystem::path& src,
+                          const std::function<void(size_t)>& bytes_read = {});
+  // Stores `data` under `oid` (used for `.dir` manifests), unless present.
+  void insert_bytes(const std::string& oid, const std::string& data);
+  // Flushes every object written so far to disk (syncfs on the cache's filesystem).
+  void sync() const;
+
+  // Makes `dest` a workspace copy of the object with the first link type that works, falling
+  // back per file. Replaces `dest` atomically if it exists. Returns the type used.
+  LinkType link_out(const std::string& oid, const std::filesystem::path& dest,
+                    const std::vector<LinkType>& types, bool isexec, bool legacy = false) const;
+
+  // Every DVC 3 object id in the store (with ".dir" for manifests).
+  std::vector<std::string> list_objects() const;
+  void remove(const std::string& oid) const;
+  // Temporary files left by an interrupted insert (removed by gc).
+  std::vector<std::filesystem::path> stale_temp_files() const;
+
+ private:
+  std::filesystem::path temp_dir() const;
+
+  std::filesystem::path root_;
+};
+
+}  // namespace plinth::repo

@@ -1,0 +1,144 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "repo/cache.h"
+#include "repo/config.h"
+#include "repo/ignore.h"
+#include "repo/pointer_file.h"
+#include "repo/scan.h"
+#include "repo/stat_cache.h"
+
+namespace plinth::repo {
+
+struct AddOptions {
+  size_t jobs = 0;  // hashing/copying threads; 0: one per core
+};
+
+// One output whose workspace state differs from its pointer file.
+struct OutputChange {
+  std::string path;    // repo-relative
+  std::string status;  // "new", "modified", "deleted" or "not in cache"
+};
+struct PointerStatus {
+  std::string pointer;  // repo-relative path of the .dvc file
+  std::vector<OutputChange> changed_outs;
+};
+
+struct CheckoutOptions {
+  bool force = false;  // overwrite or delete workspace files whose content is not in the cache
+  size_t jobs = 0;
+};
+struct CheckoutSummary {
+  size_t added = 0, modified = 0, deleted = 0;
+};
+
+struct GcResult {
+  std::vector<std::string> removed;  // object ids
+  uint64_t bytes = 0;
+};
+
+// An entry of `plinth ls`, in DVC's `list --json` shape.
+struct ListEntry {
+  std::string path;
+  bool isout = false;  // tracked by a pointer file (or inside a tracked directory)
+  bool isdir = false;
+  bool isexec = false;
+  std::optional<int64_t> size;
+  std::string md5;  // for tracked entries
+};
+
+// A loaded pointer file and where it is.
+struct TrackedPointer {
+  std::string rel;  // repo-relative path of the .dvc file
+  std::filesystem::path path;
+  PointerFile file;
+  // Repo-relative path of output `i`.
+  std::string out_rel(size_t i) const;
+};
+
+// A DVC workspace: the directory holding `.dvc/`, its config, cache, pointer files and the
+// files they track. Commands that write take the repository lock for their duration.
+class Workspace {
+ public:
+  // Finds the workspace containing `start` (it or a parent holds `.dvc/`).
+  static Workspace open(const std::filesystem::path& start);
+  // Creates `.dvc/` (config, .gitignore, tmp/, cache/) and `.dvcignore` in `dir`. Without
+  // `no_scm`, `dir` must be the top of a git work tree.
+  static void init(const std::filesystem::path& dir, bool no_scm, bool force);
+
+  Workspace(Workspace&&) = default;
+  ~Workspace();
+
+  const std::filesystem::path& root() const { return root_; }
+  std::filesystem::path dvc_dir() const { return root_ / ".dvc"; }
+  ObjectCache& cache() { return *cache_; }
+  const Config& config() const { return config_; }
+
+  // Hashes `targets` (files or directories), stores them in the cache and writes
+  // `<target>.dvc` beside each. Every target is validated before anything is written.
+  // Returns the repo-relative pointer files written.
+  std::vector<std::string> add(const std::vector<std::string>& targets, const AddOptions& options);
+
+  // Records the current content of the outputs of `targets` (pointer files or outputs; all
+  // when empty) in their pointer files and the cache. Returns the pointer files changed.
+  std::vector<std::string> commit(const std::vector<std::string>& targets,
+                                  const AddOptions& options);
+
+  // Pointer files whose outputs changed; empty when everything is up to date.
+  std::vector<PointerStatus> status(const std::vector<std::string>& targets);
+
+  // Makes the workspace match the pointer files. Throws before changing anything if an object
+  // is missing or corrupted, or (without force) if uncommitted content would be lost.
+  CheckoutSummary checkout(const std::vector<std::string>& targets, const CheckoutOptions& options);
+
+  // Stops tracking: deletes the pointer file and its .gitignore entries; with `outs`, also the
+  // workspace outputs.
+  void remove(const std::vector<std::string>& pointer_files, bool outs);
+
+  // Deletes cache objects that no pointer file in the workspace uses.
+  GcResult gc(bool dry_run);
+
+  // What is at `path` (a directory, inside the workspace or a tracked directory).
+  std::vector<ListEntry> list(const std::string& path, bool recursive, bool dvc_only);
+
+  // Every pointer file in the workspace, sorted by path.
+  std::vector<TrackedPointer> pointers();
+
+  // Hashes a workspace path (file or directory) without storing it.
+  Snapshot snapshot(const std::string& rel);
+
+  // The manifest of a tracked directory from the cache, checked against its oid.
+  std::vector<ManifestEntry> load_manifest(const std::string& oid, bool legacy = false);
+
+  // Repo-relative '/'-path of a user-supplied path (relative to the current directory).
+  // Throws Error naming the path when it is outside the workspace or inside `.dvc/`.
+  std::string to_repo_rel(const std::string& user_path) const;
+
+ private:
+  explicit Workspace(std::filesystem::path root);
+
+  std::vector<TrackedPointer> select_pointers(const std::vector<std::string>& targets);
+  void validate_add_target(const std::string& rel, const std::vector<TrackedPointer>& tracked);
+  Output record_output(const std::string& rel, Output base, const AddOptions& options);
+  void write_pointer(const TrackedPointer& pointer);
+  // "" when the output matches its pointer, else its DVC status word.
+  std::string output_state(const std::string& rel, const Output& out);
+  // Replaces the workspace copy of a just-added output by links of the configured type.
+  void relink_output(const std::string& rel, const Output& out, const std::vector<LinkType>& types);
+  std::vector<LinkType> link_types() const;
+  bool scm_enabled() const;
+
+  std::filesystem::path root_;
+  Config config_;
+  std::unique_ptr<ObjectCache> cache_;
+  std::unique_ptr<StatCache> stat_cache_;
+  std::unique_ptr<IgnoreRules> ignore_;
+};
+
+}  // namespace plinth::repo

@@ -1,0 +1,89 @@
+# Shared helpers for end-to-end tests. Each test script sources this, then runs the built
+# binary ($PLINTH) in a fresh temporary git repository.
+set -euo pipefail
+
+PLINTH=${PLINTH:?set PLINTH to the plinth binary}
+export GIT_AUTHOR_NAME=test GIT_AUTHOR_EMAIL=test@example.invalid
+export GIT_COMMITTER_NAME=test GIT_COMMITTER_EMAIL=test@example.invalid
+failures=0
+# A Python interpreter for independent oracles (stdlib only: hashlib, json).
+PYTHON=$(command -v /usr/bin/python3 || command -v python3)
+
+# Creates and enters a temporary repository (git + plinth init), removed on exit.
+new_repo() {
+  SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/plinth-e2e.XXXXXX")
+  trap 'chmod -R u+w "$SCRATCH" 2>/dev/null; rm -rf "$SCRATCH"' EXIT
+  WORK=$SCRATCH/repo
+  mkdir "$WORK"
+  cd "$WORK"
+  git init -q
+  "$PLINTH" init -q
+}
+
+fail() {
+  echo "FAIL: $*" >&2
+  failures=$((failures + 1))
+}
+
+expect_eq() {  # actual expected description
+  if [ "$1" != "$2" ]; then
+    fail "$3"
+    echo "--- expected:" >&2; printf '%s\n' "$2" >&2
+    echo "--- actual:" >&2; printf '%s\n' "$1" >&2
+  fi
+}
+
+expect_contains() {  # haystack needle description
+  case "$1" in
+    *"$2"*) ;;
+    *) fail "$3: '$2' not in: $1" ;;
+  esac
+}
+
+# expect_error CODE NEEDLE CMD...: the command exits with CODE and stderr mentions NEEDLE.
+expect_error() {
+  local code=$1 needle=$2
+  shift 2
+  local rc=0
+  "$@" >"$SCRATCH/out" 2>"$SCRATCH/err" || rc=$?
+  if [ "$rc" != "$code" ]; then
+    fail "'$*' exited $rc, expected $code; stderr: $(cat "$SCRATCH/err")"
+  fi
+  expect_contains "$(cat "$SCRATCH/err")" "$needle" "stderr of '$*'"
+}
+
+# A fingerprint of the workspace and cache (not .git, not .dvc/tmp), to prove a failed
+# command changed nothing.
+tree_state() {
+  find . -path ./.git -prune -o -path ./.dvc/tmp -prune -o -print0 | sort -z |
+    xargs -0 stat -c '%n %s %a %F' | md5sum
+  find . -path ./.git -prune -o -path ./.dvc/tmp -prune -o -type f -print0 | sort -z |
+    xargs -0 -r md5sum | md5sum
+}
+
+# Every object in the cache hashes to its name; prints offenders.
+cache_consistent() {
+  local bad=0
+  while IFS= read -r -d '' f; do
+    local name=${f#.dvc/cache/files/md5/}
+    name=${name/\//}
+    name=${name%.dir}
+    [ "$(md5sum <"$f" | cut -c1-32)" = "$name" ] || { echo "bad object $f" >&2; bad=1; }
+  done < <(find .dvc/cache/files/md5 -mindepth 2 -maxdepth 2 -type f -path '*/??/*' \
+             -not -path '*/.tmp/*' -print0 2>/dev/null)
+  return $bad
+}
+
+# JSON on stdin printed compactly (no spaces), for comparing with expected text.
+compact_json() {
+  "$PYTHON" -c 'import json, sys; print(json.dumps(json.load(sys.stdin), separators=(",", ":")))'
+}
+
+finish() {
+  if [ "$failures" -gt 0 ]; then
+    echo "$failures check(s) failed" >&2
+    exit 1
+  fi
+  echo "all checks passed"
+}
+
