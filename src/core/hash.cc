@@ -5,7 +5,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <condition_variable>
+#include <exception>
 #include <functional>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 #include "core/error.h"
@@ -39,8 +43,12 @@ void read_chunks(const std::filesystem::path& path,
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw system_error("read", path.string(), errno);
   ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-  thread_local std::vector<char> buf(kChunk);
-  for (;;) {
+  // Two buffers used in turn, so a caller may still be using the previous chunk (see
+  // ChunkWriter) while the next one is read.
+  thread_local std::vector<char> buffers[2] = {std::vector<char>(kChunk),
+                                               std::vector<char>(kChunk)};
+  for (int turn = 0;; turn ^= 1) {
+    std::vector<char>& buf = buffers[turn];
     // Fill a whole chunk so chunk boundaries are the same as DVC's 1 MiB reads.
     size_t filled = 0;
     while (filled < kChunk) {
@@ -77,6 +85,69 @@ void write_all(int fd, const char* data, size_t size, const std::filesystem::pat
     size -= static_cast<size_t>(n);
   }
 }
+
+// Writes chunks on a thread of its own so that copying a large file overlaps with hashing it:
+// the copy then costs little more than the hash.
+class ChunkWriter {
+ public:
+  ChunkWriter(int fd, const std::filesystem::path& src)
+      : fd_(fd), src_(src), thread_([this] { run(); }) {}
+  ~ChunkWriter() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+  // Waits until the previous chunk is written, then hands over this one. `data` must stay
+  // valid until the next call to write() or finish().
+  void write(const char* data, size_t size) {
+    std::unique_lock lock(mutex_);
+    cv_.wait(lock, [this] { return data_ == nullptr; });
+    if (error_) std::rethrow_exception(error_);
+    data_ = data;
+    size_ = size;
+    cv_.notify_all();
+  }
+
+  void finish() {
+    std::unique_lock lock(mutex_);
+    cv_.wait(lock, [this] { return data_ == nullptr; });
+    if (error_) std::rethrow_exception(error_);
+  }
+
+ private:
+  void run() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      cv_.wait(lock, [this] { return stop_ || data_ != nullptr; });
+      if (data_ == nullptr) return;
+      lock.unlock();
+      std::exception_ptr error;
+      try {
+        write_all(fd_, data_, size_, src_);
+      } catch (...) {
+        error = std::current_exception();
+      }
+      lock.lock();
+      if (error && !error_) error_ = error;
+      data_ = nullptr;
+      cv_.notify_all();
+    }
+  }
+
+  int fd_;
+  const std::filesystem::path& src_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  const char* data_ = nullptr;
+  size_t size_ = 0;
+  bool stop_ = false;
+  std::exception_ptr error_;
+  std::thread thread_;
+};
 
 bool is_text_sample(const char* data, size_t size) {
   size_t n = std::min<size_t>(size, 512);
@@ -132,11 +203,22 @@ std::string md5_file(const std::filesystem::path& path,
 std::string md5_copy(const std::filesystem::path& src, int out_fd,
                      const std::function<void(size_t)>& bytes_read) {
   Md5 md5;
+  std::error_code ec;
+  if (std::filesystem::file_size(src, ec) < 8 * kChunk) {
+    read_chunks(src, [&](const char* data, size_t size) {
+      md5.update(data, size);
+      write_all(out_fd, data, size, src);
+      if (bytes_read) bytes_read(size);
+    });
+    return md5.hex_digest();
+  }
+  ChunkWriter writer(out_fd, src);
   read_chunks(src, [&](const char* data, size_t size) {
     md5.update(data, size);
-    write_all(out_fd, data, size, src);
+    writer.write(data, size);
     if (bytes_read) bytes_read(size);
   });
+  writer.finish();
   return md5.hex_digest();
 }
 

@@ -57,11 +57,11 @@ void Progress::add(uint64_t n) {
   if (now < (next < 0 ? -next : next)) return;
   if (!draw_mutex_.try_lock()) return;
   next_draw_ns_ = -(now + 100'000'000);  // negative: something is on screen
-  draw(false);
+  draw();
   draw_mutex_.unlock();
 }
 
-void Progress::draw(bool /*final*/) {
+void Progress::draw() {
   uint64_t done = done_, total = total_;
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   std::string rate = secs > 0 ? human(done / secs, unit_) + "/s" : "";

@@ -25,10 +25,9 @@ class Progress {
   Progress& operator=(const Progress&) = delete;
 
   void add(uint64_t n);
-  void add_total(uint64_t n) { total_ += n; }
 
  private:
-  void draw(bool final);
+  void draw();
 
   std::string label_;
   std::atomic<uint64_t> total_;

@@ -1,10 +1,12 @@
 #include "repo/cache.h"
 
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 
 #include "core/error.h"
 #include "core/file_io.h"
@@ -175,7 +177,11 @@ LinkType ObjectCache::link_out(const std::string& oid, const fs::path& dest,
     }
     if (rc != 0) {
       err = errno;
-      if (link_unsupported(err)) continue;
+      if (link_unsupported(err)) {
+        spdlog::debug("{} not possible for {} ({}), trying the next cache.type",
+                      link_type_name(type), dest.string(), std::strerror(err));
+        continue;
+      }
       throw system_error(std::string("create a ") + link_type_name(type) + " at", dest.string(),
                          err);
     }

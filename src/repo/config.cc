@@ -118,12 +118,6 @@ bool ConfigFile::unset(const std::string& section, const std::string& key) {
   return true;
 }
 
-std::vector<std::string> ConfigFile::section_names() const {
-  std::vector<std::string> names;
-  for (const auto& s : sections_) names.push_back(s.name);
-  return names;
-}
-
 std::string ConfigFile::serialize() const {
   std::string out;
   for (const auto& s : sections_) {

@@ -20,7 +20,6 @@ class ConfigFile {
   void set(const std::string& section, const std::string& key, const std::string& value);
   // Returns whether the key existed. Empty sections are dropped.
   bool unset(const std::string& section, const std::string& key);
-  std::vector<std::string> section_names() const;
 
   // ConfigObj's output: sections whose name contains a double quote are written
   // `['remote "name"']`, keys indented four spaces.
@@ -51,8 +50,6 @@ class Config {
   bool get_bool(const std::string& section, const std::string& key, bool fallback) const;
   // The file that set the winning value, for resolving relative paths against it.
   std::filesystem::path source_of(const std::string& section, const std::string& key) const;
-
-  ConfigFile& repo_file() { return repo_; }
 
  private:
   ConfigFile repo_;

@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -99,6 +100,7 @@ std::vector<std::string> hash_files(const std::vector<ScannedFile>& files, StatC
         options.store ? cache.insert_file(f.path, on_bytes) : core::md5_file(f.path, on_bytes);
     stat_cache.record(f.st, md5s[i]);
   };
+  spdlog::debug("hashing {} files ({} bytes)", files.size(), total_bytes);
   if (files.size() == 1) {
     hash_one(0);
   } else {

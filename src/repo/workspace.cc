@@ -1,5 +1,6 @@
 #include "repo/workspace.h"
 
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -302,6 +303,8 @@ std::vector<std::string> Workspace::add(const std::vector<std::string>& targets,
     base.path = base_name(rel);
     base.cache = true;
     Output out = record_output(rel, base, options);
+    spdlog::info("{}: md5 {}, {} bytes{}", rel, out.md5, out.size.value_or(0),
+                 out.nfiles ? ", " + std::to_string(*out.nfiles) + " files" : "");
     pointer.file.outs = {out};
     write_pointer(pointer);
     if (scm_enabled()) gitignore_add(root_ / parent_rel(rel), base_name(rel));

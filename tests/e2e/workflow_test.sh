@@ -18,6 +18,8 @@ expect_eq "$("$PLINTH" status)" "data.dvc:
 		modified:           data" "status text"
 expect_eq "$("$PLINTH" status --json | compact_json)" '{"data.dvc":[{"changed outs":{"data":"modified"}}]}' \
   "status json"
+rc=0 && quiet=$("$PLINTH" status -q) || rc=$?
+expect_eq "$rc:$quiet" "1:" "status -q prints nothing and exits 1 when something changed"
 
 # Checkout refuses to discard uncommitted work, then restores with --force.
 before=$(tree_state)
