@@ -81,14 +81,7 @@ AtomicFile::~AtomicFile() {
 
 void AtomicFile::write(std::string_view data) {
   check_fault(FsOp::kWrite, temp_);
-  while (!data.empty()) {
-    ssize_t n = ::write(fd_, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw system_error("write", temp_.string(), errno);
-    }
-    data.remove_prefix(static_cast<size_t>(n));
-  }
+  write_all(fd_, data, temp_);
 }
 
 void AtomicFile::commit(mode_t mode, Durability durability) {
@@ -103,6 +96,55 @@ void AtomicFile::commit(mode_t mode, Durability durability) {
   committed_ = true;
 }
 
+NewFile::NewFile(const fs::path& dir) : dir_(dir) {
+  check_fault(FsOp::kCreate, dir);
+  fd_ = ::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+  if (fd_ >= 0) return;
+  if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+    throw system_error("create a file in", dir.string(), errno);
+  named_temp_ = dir / ("object" + unique_suffix());
+  fd_ = ::open(named_temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd_ < 0) throw system_error("create", named_temp_.string(), errno);
+}
+
+NewFile::~NewFile() {
+  if (fd_ >= 0) ::close(fd_);
+  if (!named_temp_.empty()) ::unlink(named_temp_.c_str());
+}
+
+fs::path NewFile::readable_path() const {
+  return named_temp_.empty() ? fs::path("/proc/self/fd") / std::to_string(fd_) : named_temp_;
+}
+
+bool NewFile::link_as(const fs::path& target, mode_t mode, Durability durability) {
+  if (durability == Durability::kFsync) {
+    check_fault(FsOp::kFsync, target);
+    if (::fsync(fd_) != 0) throw system_error("fsync", target.string(), errno);
+  }
+  if (::fchmod(fd_, mode) != 0) throw system_error("chmod", target.string(), errno);
+  check_fault(FsOp::kRename, target);
+  auto link_once = [&] {
+    if (!named_temp_.empty()) return ::link(named_temp_.c_str(), target.c_str());
+    std::string proc = "/proc/self/fd/" + std::to_string(fd_);
+    int rc = ::linkat(AT_FDCWD, proc.c_str(), AT_FDCWD, target.c_str(), AT_SYMLINK_FOLLOW);
+    if (rc != 0 && errno == ENOENT && !fs::exists("/proc/self/fd"))
+      rc = ::linkat(fd_, "", AT_FDCWD, target.c_str(), AT_EMPTY_PATH);  // no /proc mounted
+    return rc;
+  };
+  int rc = link_once();
+  if (rc != 0 && errno == ENOENT) {
+    std::error_code ec;
+    fs::create_directories(target.parent_path(), ec);
+    rc = link_once();
+  }
+  if (rc != 0) {
+    if (errno == EEXIST) return false;
+    throw system_error("create", target.string(), errno);
+  }
+  if (durability == Durability::kFsync) fsync_directory(target.parent_path());
+  return true;
+}
+
 void rename_durable(const fs::path& from, const fs::path& to, Durability durability) {
   check_fault(FsOp::kRename, to);
   if (::rename(from.c_str(), to.c_str()) != 0) throw system_error("rename to", to.string(), errno);
@@ -115,21 +157,41 @@ void write_file_atomic(const fs::path& path, std::string_view data, mode_t mode)
   file.commit(mode == 0 ? default_file_mode() : mode);
 }
 
+size_t read_up_to(int fd, char* buf, size_t size, const fs::path& path) {
+  size_t filled = 0;
+  while (filled < size) {
+    ssize_t n = ::read(fd, buf + filled, size - filled);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw system_error("read", path.string(), errno);
+    }
+    if (n == 0) break;
+    filled += static_cast<size_t>(n);
+  }
+  return filled;
+}
+
+void write_all(int fd, std::string_view data, const fs::path& path) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw system_error("write", path.string(), errno);
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+}
+
 std::string read_file(const fs::path& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw system_error("read", path.string(), errno);
   std::string out;
   char buf[1 << 16];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      ::close(fd);
-      throw system_error("read", path.string(), err);
-    }
-    if (n == 0) break;
-    out.append(buf, static_cast<size_t>(n));
+  try {
+    while (size_t n = read_up_to(fd, buf, sizeof buf, path)) out.append(buf, n);
+  } catch (...) {
+    ::close(fd);
+    throw;
   }
   ::close(fd);
   return out;

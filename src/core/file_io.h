@@ -48,8 +48,38 @@ class AtomicFile {
   bool committed_ = false;
 };
 
+// A new file that appears under its final name complete or not at all, and never replaces an
+// existing file. The bytes go to an unnamed file (O_TMPFILE) in `dir`, which must be on the
+// same filesystem as the final name; a crash before link_as() leaves nothing behind. Where the
+// filesystem has no O_TMPFILE, a named temporary in `dir` is used instead.
+class NewFile {
+ public:
+  explicit NewFile(const std::filesystem::path& dir);
+  ~NewFile();
+  NewFile(const NewFile&) = delete;
+  NewFile& operator=(const NewFile&) = delete;
+
+  int fd() const { return fd_; }
+  // A path the bytes can be read back from before link_as().
+  std::filesystem::path readable_path() const;
+  // Names the file `target` with `mode`, creating missing parent directories. Returns false,
+  // leaving `target` untouched, when it already exists.
+  bool link_as(const std::filesystem::path& target, mode_t mode, Durability durability);
+
+ private:
+  std::filesystem::path dir_;
+  std::filesystem::path named_temp_;  // empty when the file is unnamed
+  int fd_ = -1;
+};
+
 // Replaces `path` atomically with `data`, mode 0666 & ~umask unless given.
 void write_file_atomic(const std::filesystem::path& path, std::string_view data, mode_t mode = 0);
+
+// Reads until `size` bytes or end of file; returns how many were read. Retries on EINTR;
+// throws Error naming `path` on failure.
+size_t read_up_to(int fd, char* buf, size_t size, const std::filesystem::path& path);
+// Writes all of `data`, retrying short writes; throws Error naming `path` on failure.
+void write_all(int fd, std::string_view data, const std::filesystem::path& path);
 
 // Whole file into memory. Throws Error naming the path.
 std::string read_file(const std::filesystem::path& path);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/file_io.h"
 
 namespace plinth::core {
 namespace {
@@ -50,17 +51,12 @@ void read_chunks(const std::filesystem::path& path,
   for (int turn = 0;; turn ^= 1) {
     std::vector<char>& buf = buffers[turn];
     // Fill a whole chunk so chunk boundaries are the same as DVC's 1 MiB reads.
-    size_t filled = 0;
-    while (filled < kChunk) {
-      ssize_t n = ::read(fd, buf.data() + filled, kChunk - filled);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        int err = errno;
-        ::close(fd);
-        throw system_error("read", path.string(), err);
-      }
-      if (n == 0) break;
-      filled += static_cast<size_t>(n);
+    size_t filled;
+    try {
+      filled = read_up_to(fd, buf.data(), kChunk, path);
+    } catch (...) {
+      ::close(fd);
+      throw;
     }
     if (filled == 0) break;
     try {
@@ -72,18 +68,6 @@ void read_chunks(const std::filesystem::path& path,
     if (filled < kChunk) break;
   }
   ::close(fd);
-}
-
-void write_all(int fd, const char* data, size_t size, const std::filesystem::path& src) {
-  while (size > 0) {
-    ssize_t n = ::write(fd, data, size);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw system_error("write a copy of", src.string(), errno);
-    }
-    data += n;
-    size -= static_cast<size_t>(n);
-  }
 }
 
 // Writes chunks on a thread of its own so that copying a large file overlaps with hashing it:
@@ -127,7 +111,7 @@ class ChunkWriter {
       lock.unlock();
       std::exception_ptr error;
       try {
-        write_all(fd_, data_, size_, src_);
+        write_all(fd_, std::string_view(data_, size_), src_);
       } catch (...) {
         error = std::current_exception();
       }
@@ -207,7 +191,7 @@ std::string md5_copy(const std::filesystem::path& src, int out_fd,
   if (std::filesystem::file_size(src, ec) < 8 * kChunk) {
     read_chunks(src, [&](const char* data, size_t size) {
       md5.update(data, size);
-      write_all(out_fd, data, size, src);
+      write_all(out_fd, std::string_view(data, size), src);
       if (bytes_read) bytes_read(size);
     });
     return md5.hex_digest();

@@ -17,6 +17,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// Below this size an object is copied through memory (see insert_file).
+constexpr off_t kSmallFile = 1 << 20;
+
 bool is_hex(std::string_view s) {
   for (char c : s)
     if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
@@ -86,8 +89,6 @@ fs::path ObjectCache::object_path(const std::string& oid, bool legacy) const {
   return base / oid.substr(0, 2) / oid.substr(2);
 }
 
-fs::path ObjectCache::temp_dir() const { return root_ / "files" / "md5" / ".tmp"; }
-
 bool ObjectCache::contains(const std::string& oid, bool legacy) const {
   struct stat st;
   return ::stat(object_path(oid, legacy).c_str(), &st) == 0;
@@ -110,20 +111,25 @@ ObjectState ObjectCache::check(const std::string& oid, bool legacy) const {
 
 std::string ObjectCache::insert_file(const fs::path& src,
                                      const std::function<void(size_t)>& bytes_read) {
-  fs::create_directories(temp_dir());
-  core::AtomicFile temp(temp_dir() / "object", temp_dir());
-  std::string md5;
-  if (core::try_reflink(src, temp.fd())) {
-    md5 = core::md5_file(temp.temp_path(), bytes_read);
-  } else {
-    md5 = core::md5_copy(src, temp.fd(), bytes_read);
+  struct stat st;
+  if (::stat(src.c_str(), &st) == 0 && st.st_size < kSmallFile) {
+    // Small files are read once into memory, hashed, and written only if the object is new:
+    // far fewer filesystem operations than a temporary file per object.
+    std::string data = core::read_file(src);
+    std::string md5 = core::md5_hex(data);
+    insert_bytes(md5, data);
+    if (bytes_read) bytes_read(data.size());
+    return md5;
   }
-  if (check(md5) == ObjectState::kOk) return md5;  // the temporary is discarded
-  fs::path dest = object_path(md5);
-  fs::create_directories(dest.parent_path());
-  if (fs::exists(dest)) ::chmod(dest.c_str(), 0644);  // corrupted: replace it
-  temp.retarget(dest);
-  temp.commit(0444, core::Durability::kDeferred);
+  core::NewFile file(objects_dir());
+  std::string md5;
+  if (reflink_works_ && core::try_reflink(src, file.fd())) {
+    md5 = core::md5_file(file.readable_path(), bytes_read);
+  } else {
+    reflink_works_ = false;  // not on this filesystem: don't ask again for every file
+    md5 = core::md5_copy(src, file.fd(), bytes_read);
+  }
+  store(file, md5);
   return md5;
 }
 
@@ -131,10 +137,27 @@ void ObjectCache::insert_bytes(const std::string& oid, const std::string& data) 
   if (check(oid) == ObjectState::kOk) return;
   fs::path dest = object_path(oid);
   fs::create_directories(dest.parent_path());
-  fs::create_directories(temp_dir());
-  core::AtomicFile temp(dest, temp_dir());
-  temp.write(data);
-  temp.commit(0444, core::Durability::kDeferred);
+  // Renaming over a corrupted object replaces it; over a sound one (a concurrent insert of the
+  // same content) changes nothing.
+  core::AtomicFile file(dest);
+  file.write(data);
+  file.commit(0444, core::Durability::kDeferred);
+}
+
+void ObjectCache::store(core::NewFile& file, const std::string& oid) {
+  fs::path dest = object_path(oid);
+  // An existing object is kept if sound and replaced if corrupted.
+  while (!file.link_as(dest, 0444, core::Durability::kDeferred)) {
+    ObjectState state = check(oid);
+    if (state == ObjectState::kOk) return;
+    if (state == ObjectState::kCorrupted && ::unlink(dest.c_str()) != 0)
+      throw system_error("replace corrupted cache object", dest.string(), errno);
+  }
+}
+
+fs::path ObjectCache::objects_dir() {
+  std::call_once(objects_dir_created_, [this] { fs::create_directories(root_ / "files" / "md5"); });
+  return root_ / "files" / "md5";
 }
 
 void ObjectCache::sync() const {
@@ -215,9 +238,20 @@ void ObjectCache::remove(const std::string& oid) const {
 }
 
 std::vector<fs::path> ObjectCache::stale_temp_files() const {
+  // Temporaries are named "<name>.<pid>.<random>.<n>.tmp": beside the object they were to
+  // become, or directly in files/md5 (large objects on filesystems without O_TMPFILE).
   std::vector<fs::path> files;
   std::error_code ec;
-  for (const auto& f : fs::directory_iterator(temp_dir(), ec)) files.push_back(f.path());
+  auto collect = [&](const fs::path& dir) {
+    for (const auto& f : fs::directory_iterator(dir, ec))
+      if (f.is_regular_file(ec) && f.path().filename().string().ends_with(".tmp"))
+        files.push_back(f.path());
+  };
+  fs::path base = root_ / "files" / "md5";
+  collect(base);
+  for (const auto& prefix : fs::directory_iterator(base, ec))
+    if (prefix.is_directory(ec) && prefix.path().filename().string().size() == 2)
+      collect(prefix.path());
   return files;
 }
 

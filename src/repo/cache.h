@@ -2,10 +2,14 @@
 
 #include <sys/stat.h>
 
+#include <atomic>
 #include <filesystem>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <vector>
+
+#include "core/file_io.h"
 
 namespace plinth::repo {
 
@@ -35,7 +39,7 @@ class ObjectCache {
 
   // Stores a copy of `src` (by reflink where the filesystem can, else by copying while
   // hashing) and returns its md5. Objects are not fsynced one by one; call sync() before
-  // writing anything that refers to them.
+  // writing anything that refers to them. Thread-safe.
   std::string insert_file(const std::filesystem::path& src,
                           const std::function<void(size_t)>& bytes_read = {});
   // Stores `data` under `oid` (used for `.dir` manifests), unless present.
@@ -55,9 +59,12 @@ class ObjectCache {
   std::vector<std::filesystem::path> stale_temp_files() const;
 
  private:
-  std::filesystem::path temp_dir() const;
+  std::filesystem::path objects_dir();
+  void store(core::NewFile& file, const std::string& oid);
 
   std::filesystem::path root_;
+  std::once_flag objects_dir_created_;
+  std::atomic<bool> reflink_works_{true};
 };
 
 }  // namespace plinth::repo

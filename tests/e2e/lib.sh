@@ -69,8 +69,8 @@ cache_consistent() {
     name=${name/\//}
     name=${name%.dir}
     [ "$(md5sum <"$f" | cut -c1-32)" = "$name" ] || { echo "bad object $f" >&2; bad=1; }
-  done < <(find .dvc/cache/files/md5 -mindepth 2 -maxdepth 2 -type f -path '*/??/*' \
-             -not -path '*/.tmp/*' -print0 2>/dev/null)
+  done < <(find .dvc/cache/files/md5 -mindepth 2 -maxdepth 2 -type f -regextype egrep \
+             -regex '.*/[0-9a-f]{2}/[0-9a-f]{30}(\.dir)?' -print0 2>/dev/null)
   return $bad
 }
 
