@@ -61,7 +61,7 @@ void add_add(CLI::App& app, Invocation& inv) {
       repo::AddOptions options;
       options.jobs = *jobs;
       std::vector<std::string> written = ws.add(*targets, options);
-      if (fs::exists(ws.root() / ".git") && !ws.config().get_bool("core", "no_scm", false)) {
+      if (ws.scm_enabled()) {
         std::cout << "\nTo track the changes with git, run:\n\n\tgit add";
         for (const auto& w : written) std::cout << " " << w;
         std::cout << " .gitignore\n";

@@ -78,7 +78,9 @@ class Workspace {
   const std::filesystem::path& root() const { return root_; }
   std::filesystem::path dvc_dir() const { return root_ / ".dvc"; }
   ObjectCache& cache() { return *cache_; }
-  const Config& config() const { return config_; }
+  // Whether the workspace is versioned with git (a .git here and core.no_scm unset), so
+  // outputs get .gitignore entries.
+  bool scm_enabled() const;
 
   // Hashes `targets` (files or directories), stores them in the cache and writes
   // `<target>.dvc` beside each. Every target is validated before anything is written.
@@ -132,7 +134,6 @@ class Workspace {
   // Replaces the workspace copy of a just-added output by links of the configured type.
   void relink_output(const std::string& rel, const Output& out, const std::vector<LinkType>& types);
   std::vector<LinkType> link_types() const;
-  bool scm_enabled() const;
 
   std::filesystem::path root_;
   Config config_;
