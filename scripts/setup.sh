@@ -10,22 +10,36 @@ packages=(
   # libraries
   libssl-dev libsqlite3-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev
   libgit2-dev libspdlog-dev libfmt-dev
+  # remotes (S3 over HTTP)
+  libcurl4-openssl-dev
+  # tables (Parquet metadata and codecs)
+  libthrift-dev thrift-compiler libsnappy-dev libzstd-dev liblz4-dev zlib1g-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3
 )
+# Node.js and npm run the S3 test server and the Parquet cross-check reader. The machines ship
+# Node 20 with npm; a bare Debian 12 gets Debian's.
+command -v npm >/dev/null || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-echo "setup: installing ${missing[*]}"
-sudo=""
-[ "$(id -u)" -eq 0 ] || sudo="sudo"
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# npm test tools, exactly as package-lock.json pins them. Skipped when the lockfile has not
+# changed since the last install.
+cd "$(dirname "$0")/.."
+if ! cmp -s package-lock.json node_modules/.plinth-installed-lock 2>/dev/null; then
+  echo "setup: installing npm test tools (s3rver, hyparquet)"
+  npm ci --no-audit --no-fund --loglevel=error >/dev/null
+  cp package-lock.json node_modules/.plinth-installed-lock
+fi
