@@ -14,5 +14,7 @@ struct Invocation {
 
 // init, add, status, checkout, commit, remove, gc, ls, cache, diff.
 void register_data_commands(CLI::App& app, Invocation& invocation);
+// remote add|modify|list|remove|default, push, fetch, pull.
+void register_remote_commands(CLI::App& app, Invocation& invocation);
 
 }  // namespace plinth::cli

@@ -71,15 +71,43 @@ void add_add(CLI::App& app, Invocation& inv) {
   });
 }
 
+// `status --cloud`: DVC's lines, `\tnew:                path`, or the in-sync message.
+int print_cloud_status(repo::Workspace& ws, const std::vector<std::string>& targets,
+                       const repo::TransferOptions& options, bool as_json) {
+  repo::CloudStatus status = ws.cloud_status(targets, options);
+  if (as_json) {
+    json out = json::object();
+    for (const auto& [path, state] : status.entries) out[path] = state;
+    print_json(out);
+  } else if (status.entries.empty()) {
+    std::cout << "Cache and remote '" << status.remote << "' are in sync.\n";
+  } else {
+    for (const auto& [path, state] : status.entries) {
+      std::string label = state + ":";
+      label.resize(std::max<size_t>(label.size(), 20), ' ');
+      std::cout << "\t" << label << path << "\n";
+    }
+  }
+  return status.entries.empty() || !std::cout.fail() ? 0 : 1;
+}
+
 void add_status(CLI::App& app, Invocation& inv) {
-  auto* cmd = app.add_subcommand("status", "Show tracked outputs that changed in the workspace");
+  auto* cmd = app.add_subcommand(
+      "status", "Show tracked outputs that changed in the workspace, or differ from a remote");
   auto targets = std::make_shared<std::vector<std::string>>();
   auto as_json = std::make_shared<bool>(false);
+  auto cloud = std::make_shared<bool>(false);
+  auto transfer = std::make_shared<repo::TransferOptions>();
   cmd->add_option("TARGET", *targets, "Pointer files or outputs to check (default: all)");
   cmd->add_flag("--json", *as_json, "Print DVC's JSON shape");
-  cmd->callback([&inv, targets, as_json] {
+  cmd->add_flag("-c,--cloud", *cloud, "Compare the cache with a remote instead");
+  cmd->add_option("-r,--remote", transfer->remote, "Remote for --cloud (default: core.remote)");
+  cmd->add_option("-j,--jobs", transfer->jobs, "Parallel requests for --cloud");
+  cmd->callback([&inv, targets, as_json, cloud, transfer] {
     inv.run = [=] {
       repo::Workspace ws = open_workspace();
+      if (*cloud || !transfer->remote.empty())
+        return print_cloud_status(ws, *targets, *transfer, *as_json);
       if (!*as_json && targets->empty() && ws.pointers().empty()) {
         std::cout << "There are no data or pipelines tracked in this project yet.\n"
                      "See 'plinth add --help' to start tracking data.\n";

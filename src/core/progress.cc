@@ -61,6 +61,16 @@ void Progress::add(uint64_t n) {
   draw_mutex_.unlock();
 }
 
+void Progress::set_items(uint64_t total, std::string noun) {
+  items_noun_ = std::move(noun);
+  items_total_ = total;
+}
+
+void Progress::add_item() {
+  ++items_done_;
+  add(0);
+}
+
 void Progress::draw() {
   uint64_t done = done_, total = total_;
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
@@ -78,6 +88,9 @@ void Progress::draw() {
     line += " " + human(done, unit_);
   }
   if (!noun_.empty()) line += " " + noun_;
+  if (items_total_ > 0)
+    line +=
+        " " + std::to_string(items_done_) + "/" + std::to_string(items_total_) + " " + items_noun_;
   line += "  " + rate;
   std::fprintf(stderr, "\r\033[K%s", line.c_str());
   std::fflush(stderr);

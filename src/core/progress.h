@@ -25,6 +25,10 @@ class Progress {
   Progress& operator=(const Progress&) = delete;
 
   void add(uint64_t n);
+  // A second count shown after the first, e.g. the objects done while bytes fill the bar:
+  // "... 12.0MiB/40.0MiB 3/10 objects".
+  void set_items(uint64_t total, std::string noun);
+  void add_item();
 
  private:
   void draw();
@@ -34,6 +38,9 @@ class Progress {
   std::atomic<uint64_t> done_{0};
   ProgressUnit unit_;
   std::string noun_;
+  std::atomic<uint64_t> items_total_{0};
+  std::atomic<uint64_t> items_done_{0};
+  std::string items_noun_;
   bool enabled_;
   std::chrono::steady_clock::time_point start_;
   std::atomic<int64_t> next_draw_ns_{0};

@@ -144,11 +144,11 @@ void ObjectCache::insert_bytes(const std::string& oid, const std::string& data) 
   file.commit(0444, core::Durability::kDeferred);
 }
 
-void ObjectCache::store(core::NewFile& file, const std::string& oid) {
-  fs::path dest = object_path(oid);
+void ObjectCache::store(core::NewFile& file, const std::string& oid, bool legacy) {
+  fs::path dest = object_path(oid, legacy);
   // An existing object is kept if sound and replaced if corrupted.
   while (!file.link_as(dest, 0444, core::Durability::kDeferred)) {
-    ObjectState state = check(oid);
+    ObjectState state = check(oid, legacy);
     if (state == ObjectState::kOk) return;
     if (state == ObjectState::kCorrupted && ::unlink(dest.c_str()) != 0)
       throw system_error("replace corrupted cache object", dest.string(), errno);
@@ -253,6 +253,40 @@ std::vector<fs::path> ObjectCache::stale_temp_files() const {
     if (prefix.is_directory(ec) && prefix.path().filename().string().size() == 2)
       collect(prefix.path());
   return files;
+}
+
+IncomingObject::IncomingObject(ObjectCache& cache, std::string oid, bool legacy)
+    : cache_(cache),
+      oid_(std::move(oid)),
+      legacy_(legacy),
+      file_(cache.objects_dir()),
+      md5_(std::make_unique<core::Md5>()) {}
+
+void IncomingObject::write(std::string_view data) {
+  core::write_all(file_.fd(), data, file_.readable_path());
+  md5_->update(data);
+  size_ += data.size();
+}
+
+void IncomingObject::reset() {
+  if (size_ == 0) return;
+  if (::ftruncate(file_.fd(), 0) != 0 || ::lseek(file_.fd(), 0, SEEK_SET) != 0)
+    throw system_error("truncate", file_.readable_path().string(), errno);
+  md5_ = std::make_unique<core::Md5>();
+  size_ = 0;
+}
+
+void IncomingObject::commit(const std::string& source) {
+  // Legacy (DVC 2.x) file objects are named by md5-dos2unix, which needs the whole file.
+  std::string actual = legacy_ && !oid_.ends_with(".dir")
+                           ? core::md5_dos2unix_file(file_.readable_path())
+                           : md5_->hex_digest();
+  if (actual != oid_.substr(0, 32))
+    throw Error(ErrorCode::kCorrupted,
+                "object " + oid_ + " from " + source + " is corrupted: its " +
+                    std::to_string(size_) + " bytes hash to " + actual +
+                    "; it was not stored. Push it again from a machine whose cache has it intact.");
+  cache_.store(file_, oid_, legacy_);
 }
 
 }  // namespace plinth::repo

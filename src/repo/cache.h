@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/file_io.h"
+#include "core/hash.h"
 
 namespace plinth::repo {
 
@@ -59,12 +60,35 @@ class ObjectCache {
   std::vector<std::filesystem::path> stale_temp_files() const;
 
  private:
+  friend class IncomingObject;
   std::filesystem::path objects_dir();
-  void store(core::NewFile& file, const std::string& oid);
+  void store(core::NewFile& file, const std::string& oid, bool legacy = false);
 
   std::filesystem::path root_;
   std::once_flag objects_dir_created_;
   std::atomic<bool> reflink_works_{true};
+};
+
+// An object arriving from elsewhere (a remote). Its bytes go to an unnamed file in the cache
+// and are hashed on the way; commit() names the object only if they hash to its id, so bytes
+// damaged in storage or in transit never enter the cache.
+class IncomingObject {
+ public:
+  IncomingObject(ObjectCache& cache, std::string oid, bool legacy);
+
+  void write(std::string_view data);
+  // Drops everything received so far (a transfer is being retried).
+  void reset();
+  // Throws Error(kCorrupted) naming the object and `source` when the bytes do not match.
+  void commit(const std::string& source);
+
+ private:
+  ObjectCache& cache_;
+  std::string oid_;
+  bool legacy_;
+  core::NewFile file_;
+  std::unique_ptr<core::Md5> md5_;
+  uint64_t size_ = 0;
 };
 
 }  // namespace plinth::repo

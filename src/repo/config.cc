@@ -118,6 +118,22 @@ bool ConfigFile::unset(const std::string& section, const std::string& key) {
   return true;
 }
 
+bool ConfigFile::remove_section(const std::string& section) {
+  return std::erase_if(sections_, [&](const Section& s) { return s.name == section; }) > 0;
+}
+
+std::vector<std::string> ConfigFile::section_names() const {
+  std::vector<std::string> names;
+  for (const auto& s : sections_) names.push_back(s.name);
+  return names;
+}
+
+std::vector<std::pair<std::string, std::string>> ConfigFile::entries(
+    const std::string& section) const {
+  const Section* s = find(section);
+  return s ? s->entries : std::vector<std::pair<std::string, std::string>>{};
+}
+
 std::string ConfigFile::serialize() const {
   std::string out;
   for (const auto& s : sections_) {
@@ -157,6 +173,20 @@ bool Config::get_bool(const std::string& section, const std::string& key, bool f
 
 fs::path Config::source_of(const std::string& section, const std::string& key) const {
   return local_.get(section, key) ? local_.path() : repo_.path();
+}
+
+std::vector<std::string> Config::section_names() const {
+  std::vector<std::string> names = repo_.section_names();
+  for (auto& name : local_.section_names())
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+  return names;
+}
+
+std::map<std::string, std::string> Config::section(const std::string& name) const {
+  std::map<std::string, std::string> merged;
+  for (const auto& [k, v] : repo_.entries(name)) merged[k] = v;
+  for (const auto& [k, v] : local_.entries(name)) merged[k] = v;
+  return merged;
 }
 
 }  // namespace plinth::repo

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -20,6 +21,10 @@ class ConfigFile {
   void set(const std::string& section, const std::string& key, const std::string& value);
   // Returns whether the key existed. Empty sections are dropped.
   bool unset(const std::string& section, const std::string& key);
+  // Returns whether the section existed.
+  bool remove_section(const std::string& section);
+  std::vector<std::string> section_names() const;
+  std::vector<std::pair<std::string, std::string>> entries(const std::string& section) const;
 
   // ConfigObj's output: sections whose name contains a double quote are written
   // `['remote "name"']`, keys indented four spaces.
@@ -50,6 +55,10 @@ class Config {
   bool get_bool(const std::string& section, const std::string& key, bool fallback) const;
   // The file that set the winning value, for resolving relative paths against it.
   std::filesystem::path source_of(const std::string& section, const std::string& key) const;
+  // Section names of both files, the repo file's first.
+  std::vector<std::string> section_names() const;
+  // A section's keys with local values overriding the repo file's.
+  std::map<std::string, std::string> section(const std::string& name) const;
 
  private:
   ConfigFile repo_;

@@ -53,6 +53,32 @@ struct ListEntry {
   std::string md5;  // for tracked entries
 };
 
+// Which remote to use and how hard to push it.
+struct TransferOptions {
+  std::string remote;  // a remote's name; empty: the default remote (core.remote)
+  size_t jobs = 0;     // parallel transfers; 0: the remote's `jobs`, else 4 per core for S3
+};
+struct TransferResult {
+  std::string remote;      // described for messages
+  size_t transferred = 0;  // objects moved
+  uint64_t bytes = 0;
+  size_t up_to_date = 0;  // objects already where they were to go
+};
+
+// A cache object an output needs, named by the workspace path it is for.
+struct ObjectRef {
+  std::string oid;
+  bool legacy = false;
+  std::string path;  // output, or output/relpath for a file of a tracked directory
+};
+
+// `status --cloud`: objects not in both places. "new": only in the cache; "deleted": only on
+// the remote; "missing": in neither.
+struct CloudStatus {
+  std::string remote;                                        // the remote's name
+  std::vector<std::pair<std::string, std::string>> entries;  // path, status
+};
+
 // A loaded pointer file and where it is.
 struct TrackedPointer {
   std::string rel;  // repo-relative path of the .dvc file
@@ -112,6 +138,14 @@ class Workspace {
   // Every pointer file in the workspace, sorted by path.
   std::vector<TrackedPointer> pointers();
 
+  // Uploads the objects of `targets` (all pointer files when empty) that the remote lacks.
+  // Objects missing from the cache are reported in an Error(kNotFound) after the rest went.
+  TransferResult push(const std::vector<std::string>& targets, const TransferOptions& options);
+  // Downloads the objects of `targets` the cache lacks, each verified against its hash before
+  // it enters the cache. Objects the remote lacks are reported in an Error after the rest.
+  TransferResult fetch(const std::vector<std::string>& targets, const TransferOptions& options);
+  CloudStatus cloud_status(const std::vector<std::string>& targets, const TransferOptions& options);
+
   // Hashes a workspace path (file or directory) without storing it.
   Snapshot snapshot(const std::string& rel);
 
@@ -126,6 +160,10 @@ class Workspace {
   explicit Workspace(std::filesystem::path root);
 
   std::vector<TrackedPointer> select_pointers(const std::vector<std::string>& targets);
+  // Every object the outputs of `pointers` need, directories' files included, each once.
+  // Directories whose manifest is not in the cache go to `unreadable_dirs` (when given).
+  std::vector<ObjectRef> used_objects(const std::vector<TrackedPointer>& pointers,
+                                      std::vector<ObjectRef>* unreadable_dirs);
   void validate_add_target(const std::string& rel, const std::vector<TrackedPointer>& tracked);
   Output record_output(const std::string& rel, Output base, const AddOptions& options);
   void write_pointer(const TrackedPointer& pointer);
