@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # `make demo`: the whole system as far as it exists, on generated fraud-detection data.
-# Today: versioning data next to git, as DVC does (init, add, modify, status, diff, checkout).
+# Today: versioning data next to git, as DVC does (init, add, modify, status, diff, checkout),
+# and sharing it through a remote (push, pull).
 set -euo pipefail
 
 PLINTH=${PLINTH:-$(cd "$(dirname "$0")/.." && pwd)/build/plinth}
 DEMO=$(mktemp -d "${TMPDIR:-/tmp}/plinth-demo.XXXXXX")
-trap 'chmod -R u+w "$DEMO"; rm -rf "$DEMO"' EXIT
+trap 'chmod -R u+w "$DEMO"*; rm -rf "$DEMO" "$DEMO-nas" "$DEMO-teammate"' EXIT
 export GIT_AUTHOR_NAME=demo GIT_AUTHOR_EMAIL=demo@example.invalid
 export GIT_COMMITTER_NAME=demo GIT_COMMITTER_EMAIL=demo@example.invalid
 
@@ -67,6 +68,17 @@ run "$PLINTH" checkout
 run ls data
 run git checkout -q HEAD -- data.dvc
 run "$PLINTH" checkout
+
+step "Share it: push to a folder remote (a NAS), pull into a teammate's fresh clone"
+run "$PLINTH" remote add -d nas "$DEMO-nas"
+git add .dvc/config && git commit -qm "Configure the team's data remote"
+run "$PLINTH" push
+run "$PLINTH" status --cloud
+git clone -q "$DEMO" "$DEMO-teammate"
+cd "$DEMO-teammate"
+run "$PLINTH" pull
+run ls data
+cd "$DEMO"
 
 step "What the cache holds, and what gc would free"
 run "$PLINTH" ls data

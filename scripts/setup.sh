@@ -16,6 +16,8 @@ packages=(
   libthrift-dev thrift-compiler libsnappy-dev libzstd-dev liblz4-dev zlib1g-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3
+  # benchmark peers
+  awscli
 )
 # Node.js and npm run the S3 test server and the Parquet cross-check reader. The machines ship
 # Node 20 with npm; a bare Debian 12 gets Debian's.
