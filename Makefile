@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 export OMP_WAIT_POLICY = PASSIVE
 
-.PHONY: setup build test demo bench format clean
+.PHONY: setup build test demo bench bench-remotes format clean
 
 setup:
 	scripts/setup.sh
@@ -20,6 +20,9 @@ demo: setup build
 
 bench: setup build
 	PLINTH=$(abspath $(BUILD))/plinth bench/data_versioning.sh
+
+bench-remotes: setup build
+	PLINTH=$(abspath $(BUILD))/plinth bench/remotes.sh
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')

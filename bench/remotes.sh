@@ -3,7 +3,8 @@
 # same files and the same S3 server (s3rver on loopback), and against `cp -r` for a folder
 # remote. All peers run in the same session on the same data.
 #
-#   (a) push of SMALL_FILES files of 4 KiB     vs aws s3 cp --recursive up   (target >= 3x)
+#   (a) push of SMALL_FILES files of 4 KiB     vs aws s3 cp --recursive up   (target >= 3x),
+#       with the default transfers (4 per core) and with -j 16
 #   (b) pull of the same files (fresh cache)   vs aws s3 cp --recursive down
 #   (c) push / pull of one BIG_FILE_MIB file   vs aws s3 cp up / down
 #   (d) the same pushes and pulls to a folder remote, vs cp -r
@@ -32,7 +33,7 @@ cleanup() { [ -z "$s3_pid" ] || kill "$s3_pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 mkdir "$work/s3"
-node "$S3RVER" -d "$work/s3" -a 127.0.0.1 -p "$port" --configure-bucket bench --silent &
+node --openssl-legacy-provider "$S3RVER" -d "$work/s3" -a 127.0.0.1 -p "$port" --configure-bucket bench --silent &
 s3_pid=$!
 for _ in $(seq 1 100); do (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
 export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_DEFAULT_REGION=us-east-1
@@ -82,6 +83,11 @@ pull() { (cd "$puller" && "$PLINTH" -q fetch "$@"); }
 p_push=$(seconds "$PLINTH" -q push -r s3 small.dvc)
 a_push=$(seconds aws_s3 cp --recursive "$repo/small" s3://bench/aws/small)
 report "push $SMALL_FILES x 4 KiB to S3" "$p_push" "$a_push" "aws s3 cp"
+# The same push again with 16 transfers in flight (aws s3 cp keeps 10), into a new prefix.
+"$PLINTH" remote add s3wide s3://bench/plinth-wide
+"$PLINTH" remote modify s3wide endpointurl "$AWS_ENDPOINT_URL"
+p_wide=$(seconds "$PLINTH" -q push -r s3wide -j 16 small.dvc)
+report "  the same with -j 16" "$p_wide" "$a_push" "aws s3 cp"
 fresh_cache
 p_pull=$(seconds pull -r s3 small.dvc)
 a_pull=$(seconds aws_s3 cp --recursive s3://bench/aws/small "$work/aws-down")

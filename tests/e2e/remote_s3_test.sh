@@ -12,7 +12,7 @@ S3DIR=$SCRATCH/s3
 mkdir -p "$S3DIR"
 s3_pid=""
 start_s3() {
-  node "$S3RVER" -d "$S3DIR" -a 127.0.0.1 -p "$PORT" --configure-bucket bucket --silent \
+  node --openssl-legacy-provider "$S3RVER" -d "$S3DIR" -a 127.0.0.1 -p "$PORT" --configure-bucket bucket --silent \
     >>"$SCRATCH/s3rver.log" 2>&1 &
   s3_pid=$!
   for _ in $(seq 1 100); do
