@@ -155,29 +155,19 @@ void print_transfer(const repo::TransferResult& r, const char* verb, bool as_jso
   }
 }
 
-void add_push(CLI::App& app, Invocation& inv) {
-  auto* cmd = app.add_subcommand("push", "Upload cached data the remote lacks");
+// push and fetch: the same flags and report around one Workspace method.
+using TransferMethod = repo::TransferResult (repo::Workspace::*)(const std::vector<std::string>&,
+                                                                 const repo::TransferOptions&);
+void add_transfer(CLI::App& app, Invocation& inv, const char* name, const char* help,
+                  TransferMethod method, const char* verb) {
+  auto* cmd = app.add_subcommand(name, help);
   auto flags = add_transfer_flags(cmd);
   auto as_json = std::make_shared<bool>(false);
   cmd->add_flag("--json", *as_json, "Print the counts as JSON");
-  cmd->callback([&inv, flags, as_json] {
+  cmd->callback([&inv, flags, as_json, method, verb] {
     inv.run = [=] {
       auto ws = repo::Workspace::open(fs::current_path());
-      print_transfer(ws.push(flags->targets, flags->options), "pushed", *as_json);
-      return 0;
-    };
-  });
-}
-
-void add_fetch(CLI::App& app, Invocation& inv) {
-  auto* cmd = app.add_subcommand("fetch", "Download data the cache lacks from a remote");
-  auto flags = add_transfer_flags(cmd);
-  auto as_json = std::make_shared<bool>(false);
-  cmd->add_flag("--json", *as_json, "Print the counts as JSON");
-  cmd->callback([&inv, flags, as_json] {
-    inv.run = [=] {
-      auto ws = repo::Workspace::open(fs::current_path());
-      print_transfer(ws.fetch(flags->targets, flags->options), "fetched", *as_json);
+      print_transfer((ws.*method)(flags->targets, flags->options), verb, *as_json);
       return 0;
     };
   });
@@ -207,8 +197,10 @@ void add_pull(CLI::App& app, Invocation& inv) {
 
 void register_remote_commands(CLI::App& app, Invocation& inv) {
   add_remote_group(app, inv);
-  add_push(app, inv);
-  add_fetch(app, inv);
+  add_transfer(app, inv, "push", "Upload cached data the remote lacks", &repo::Workspace::push,
+               "pushed");
+  add_transfer(app, inv, "fetch", "Download data the cache lacks from a remote",
+               &repo::Workspace::fetch, "fetched");
   add_pull(app, inv);
 }
 
