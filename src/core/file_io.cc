@@ -210,4 +210,14 @@ bool try_reflink(const fs::path& src, int dst_fd) {
   throw system_error("clone", src.string(), err);
 }
 
+Fd::~Fd() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Fd open_for_reading(const fs::path& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw system_error("open", path.string(), errno);
+  return Fd(fd);
+}
+
 }  // namespace plinth::core

@@ -72,6 +72,22 @@ class NewFile {
   int fd_ = -1;
 };
 
+// An open file descriptor, closed when this goes out of scope.
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd();
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+// Opens `path` for reading. Throws Error naming the path (kNotFound when it does not exist).
+Fd open_for_reading(const std::filesystem::path& path);
+
 // Replaces `path` atomically with `data`, mode 0666 & ~umask unless given.
 void write_file_atomic(const std::filesystem::path& path, std::string_view data, mode_t mode = 0);
 

@@ -49,12 +49,8 @@ class LocalRemote : public Remote {
     std::error_code ec;
     fs::create_directories(target.parent_path(), ec);
     if (ec) throw unreachable(target.parent_path(), ec.value());
-    int in = ::open(src.c_str(), O_RDONLY | O_CLOEXEC);
-    if (in < 0) throw system_error("open", src.string(), errno);
-    struct Closer {
-      int fd;
-      ~Closer() { ::close(fd); }
-    } closer{in};
+    core::Fd source = core::open_for_reading(src);
+    int in = source.get();
     std::unique_ptr<core::AtomicFile> out;
     try {
       out = std::make_unique<core::AtomicFile>(target);
@@ -82,14 +78,9 @@ class LocalRemote : public Remote {
 
   void get(const std::string& key, const http::Sink& sink) override {
     fs::path path = root_ / key;
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0 && errno == ENOENT)
-      throw Error(ErrorCode::kNotFound, key + " is not on " + describe());
-    if (fd < 0) throw system_error("open", path.string(), errno);
-    struct Closer {
-      int fd;
-      ~Closer() { ::close(fd); }
-    } closer{fd};
+    if (!exists(key)) throw Error(ErrorCode::kNotFound, key + " is not on " + describe());
+    core::Fd file = core::open_for_reading(path);
+    int fd = file.get();
     if (sink.reset) sink.reset();
     std::string buf(1 << 20, '\0');
     while (size_t n = core::read_up_to(fd, buf.data(), buf.size(), path))

@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "core/error.h"
+#include "core/file_io.h"
 #include "core/hash.h"
 #include "core/thread_pool.h"
 #include "spdlog/spdlog.h"
@@ -116,12 +117,8 @@ class S3Remote : public Remote {
 
   void put(const std::string& key, const fs::path& src, uint64_t size, const std::string& md5_hex,
            const ByteCounter& sent) override {
-    int fd = ::open(src.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw system_error("open", src.string(), errno);
-    struct Closer {
-      int fd;
-      ~Closer() { ::close(fd); }
-    } closer{fd};
+    core::Fd file = core::open_for_reading(src);
+    int fd = file.get();
     if (size >= kMultipartThreshold) return put_multipart(key, fd, src, size, sent);
     http::Headers headers;
     if (!md5_hex.empty()) headers.emplace_back("Content-MD5", base64(unhex(md5_hex)));
