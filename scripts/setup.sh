@@ -10,6 +10,8 @@ packages=(
   # libraries
   libssl-dev libsqlite3-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev
   libgit2-dev libspdlog-dev libfmt-dev
+  # Boost.Math (distributions for the drift tests); Debian's 1.74, never libboost1.81-dev
+  libboost-dev
   # remotes (S3 over HTTP)
   libcurl4-openssl-dev
   # tables (Parquet metadata and codecs)
@@ -18,6 +20,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev python3
   # benchmark peers
   awscli
+  # statistics oracles for the drift tests (Debian's scipy 1.10, used by tests only)
+  python3-scipy python3-numpy
 )
 # Node.js and npm run the S3 test server and the Parquet cross-check reader. The machines ship
 # Node 20 with npm; a bare Debian 12 gets Debian's.
