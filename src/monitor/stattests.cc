@@ -585,6 +585,55 @@ TestResult cramer_von_mises(Span r, Span c) {
   return {t, p};
 }
 
+TestResult empirical_mmd(Span r, Span c, uint64_t seed) {
+  size_t nr = r.size(), nc = c.size(), n = nr + nc;
+  if (nr < 2 || nc < 2)
+    throw Error(ErrorCode::kInvalidInput, "empirical_mmd: each sample needs at least two values");
+  std::vector<double> d2;
+  d2.reserve(nr * nr);
+  for (double x : r)
+    for (double y : r) d2.push_back((x - y) * (x - y));
+  // numpy percentile 50, method "nearest": index round(0.5 (N-1)), halves to even.
+  size_t mid = static_cast<size_t>(std::nearbyint(0.5 * static_cast<double>(d2.size() - 1)));
+  std::nth_element(d2.begin(), d2.begin() + static_cast<std::ptrdiff_t>(mid), d2.end());
+  double sigma = std::sqrt(0.5 * d2[mid]);
+  if (sigma == 0) sigma = std::sqrt(0.5);
+  double gamma = 1.0 / (2 * sigma * sigma);
+  std::vector<double> pooled(r.begin(), r.end());
+  pooled.insert(pooled.end(), c.begin(), c.end());
+  std::vector<double> k(n * n);
+  for (size_t i = 0; i < n; ++i)
+    for (size_t j = 0; j < n; ++j)
+      k[i * n + j] =
+          i == j ? 0.0 : std::exp(-gamma * (pooled[i] - pooled[j]) * (pooled[i] - pooled[j]));
+  auto mmd2 = [&](const std::vector<size_t>& idx) {
+    double xx = 0, yy = 0, xy = 0;
+    for (size_t a = 0; a < n; ++a)
+      for (size_t b = 0; b < n; ++b) {
+        double v = k[idx[a] * n + idx[b]];
+        if (a < nr && b < nr)
+          xx += v;
+        else if (a >= nr && b >= nr)
+          yy += v;
+        else if (a < nr)
+          xy += v;
+      }
+    return xx / (static_cast<double>(nr) * static_cast<double>(nr - 1)) +
+           yy / (static_cast<double>(nc) * static_cast<double>(nc - 1)) -
+           2 * xy / (static_cast<double>(nr) * static_cast<double>(nc));
+  };
+  std::vector<size_t> idx(n);
+  std::iota(idx.begin(), idx.end(), 0);
+  double observed = mmd2(idx);
+  std::mt19937_64 rng(seed);
+  int extreme = 0;
+  for (int it = 0; it < 100; ++it) {
+    std::shuffle(idx.begin(), idx.end(), rng);
+    extreme += mmd2(idx) >= observed;
+  }
+  return {observed, extreme / 100.0};
+}
+
 // --- categorical --------------------------------------------------------------------------
 
 namespace {

@@ -40,6 +40,12 @@ TestResult anderson_ksamp(std::span<const double> r, std::span<const double> c);
 // have at most 20 values).
 TestResult cramer_von_mises(std::span<const double> r, std::span<const double> c);
 
+// Maximum mean discrepancy with a Gaussian kernel whose width comes from the reference's median
+// squared distance; statistic = MMD², p = share of 100 permutations of the pooled sample with an
+// MMD² at least as large. Evidently leaves that RNG unseeded; Plinth seeds it with `seed` so a
+// report can be reproduced. O(n²) time and memory.
+TestResult empirical_mmd(std::span<const double> r, std::span<const double> c, uint64_t seed = 0);
+
 // --- categorical counts ------------------------------------------------------------------
 
 // Counts per category of the reference and current samples, over the union of the categories

@@ -103,6 +103,16 @@ def run(case):
         return [distance.jensenshannon(*shares(r, c, False)),
                 float(np.sum((lambda a, b: (a - b) * np.log(a / b))(*shares(r, c, True)))),
                 stats.entropy(*shares(r, c, True))]
+    if t == "mmd":
+        r, c = np.asarray(r, float), np.asarray(c, float)
+        med = np.percentile((r[:, None] - r[None, :]) ** 2, 50, method="nearest")
+        sigma = np.sqrt(0.5 * med) or np.sqrt(0.5)
+        p = np.concatenate([r, c])
+        k = np.exp(-(p[:, None] - p[None, :]) ** 2 / (2 * sigma**2))
+        np.fill_diagonal(k, 0)
+        nr, nc = len(r), len(c)
+        return [k[:nr, :nr].sum() / (nr * (nr - 1)) + k[nr:, nr:].sum() / (nc * (nc - 1))
+                - 2 * k[:nr, nr:].mean()]
     if t == "hellinger_num":
         return [hellinger_num(r, c)]
     if t == "chisquare":

@@ -115,6 +115,8 @@ TEST(StatTests, NumericTestsMatchScipy) {
                {jensen_shannon(plain), psi(filled), kl_divergence(filled)}, "js/psi/kl " + p.name);
     oracle.add(with_test(base, "hellinger_num"), {hellinger_numeric(p.r, p.c)},
                "hellinger " + p.name);
+    if (p.r.size() + p.c.size() <= 2000)  // O(n²); the p-value is a seeded permutation test
+      oracle.add(with_test(base, "mmd"), {empirical_mmd(p.r, p.c).statistic}, "mmd " + p.name);
   }
   oracle.check();
 }
