@@ -166,6 +166,70 @@ size_t distinct(const Cleaned& r, const Cleaned& c) {
   return static_cast<size_t>(std::unique(all.begin(), all.end()) - all.begin());
 }
 
+// numpy's "doane" bin count over the combined data, for the report's charts.
+std::vector<double> doane_edges(const std::vector<double>& sorted_all) {
+  double n = static_cast<double>(sorted_all.size());
+  double lo = sorted_all.front(), hi = sorted_all.back(), width = 0;
+  if (n > 2) {
+    double mean = 0, var = 0, skew = 0;
+    for (double v : sorted_all) mean += v;
+    mean /= n;
+    for (double v : sorted_all) var += (v - mean) * (v - mean);
+    double sigma = std::sqrt(var / n);
+    if (sigma > 0) {
+      for (double v : sorted_all) skew += std::pow((v - mean) / sigma, 3);
+      skew /= n;
+      double sg1 = std::sqrt(6.0 * (n - 2) / ((n + 1) * (n + 3)));
+      width = (hi - lo) / (1.0 + std::log2(n) + std::log2(1.0 + std::abs(skew) / sg1));
+    }
+  }
+  if (lo == hi) {
+    lo -= 0.5;
+    hi += 0.5;
+  }
+  size_t bins = width > 0 ? static_cast<size_t>(std::ceil((hi - lo) / width)) : 1;
+  bins = std::clamp<size_t>(bins, 1, 60);
+  std::vector<double> edges(bins + 1);
+  for (size_t i = 0; i <= bins; ++i)
+    edges[i] = lo + (hi - lo) * static_cast<double>(i) / static_cast<double>(bins);
+  edges[bins] = hi;
+  return edges;
+}
+
+Distribution distribution_of(const Inputs& in) {
+  Distribution d;
+  if (in.numeric_values && in.column.kind == ColumnKind::kNumerical) {
+    std::vector<double> a(in.r.numbers), b(in.c.numbers), all;
+    std::sort(a.begin(), a.end());
+    std::sort(b.begin(), b.end());
+    std::merge(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(all));
+    d.edges = doane_edges(all);
+    d.reference = histogram(a, d.edges);
+    d.current = histogram(b, d.edges);
+    return d;
+  }
+  CategoryCounts counts = in.counts();
+  d.reference = counts.ref;
+  d.current = counts.cur;
+  if (in.numeric_values) {
+    std::vector<double> keys(in.r.numbers);
+    keys.insert(keys.end(), in.c.numbers.begin(), in.c.numbers.end());
+    std::sort(keys.begin(), keys.end());
+    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+    for (double k : keys) {
+      std::string label = std::to_string(k);
+      if (k == std::floor(k) && std::abs(k) < 1e15) label = std::to_string(static_cast<int64_t>(k));
+      d.categories.push_back(label);
+    }
+  } else {
+    d.categories = in.r.strings;
+    d.categories.insert(d.categories.end(), in.c.strings.begin(), in.c.strings.end());
+    std::sort(d.categories.begin(), d.categories.end());
+    d.categories.erase(std::unique(d.categories.begin(), d.categories.end()), d.categories.end());
+  }
+  return d;
+}
+
 }  // namespace
 
 std::vector<std::string> stattest_names() {
@@ -216,6 +280,7 @@ ColumnDrift column_drift(const ColumnSample& reference, const ColumnSample& curr
   } catch (const Error& e) {
     throw Error(e.code(), "column '" + reference.name + "': " + e.what());
   }
+  out.distribution = distribution_of(in);
   switch (test.rule) {
     case Rule::kBelowOrEqual:
       out.drifted = out.score <= out.threshold;

@@ -30,6 +30,14 @@ struct DriftOptions {
   std::map<std::string, double> threshold;      // column -> threshold
 };
 
+// What the report draws for a column: counts per bin (numeric, shared Doane edges over both
+// datasets) or per category, for the reference and the current data.
+struct Distribution {
+  std::vector<double> edges;            // numeric: bins + 1 edges
+  std::vector<std::string> categories;  // categorical: one label per bar
+  std::vector<double> reference, current;
+};
+
 struct ColumnDrift {
   std::string column;
   std::string column_type;    // "num" or "cat"
@@ -39,6 +47,7 @@ struct ColumnDrift {
   double threshold = 0;
   bool drifted = false;
   size_t reference_rows = 0, current_rows = 0;  // after dropping missing values
+  Distribution distribution;
 };
 
 struct DriftReport {

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "core/error.h"
+#include "monitor/report.h"
 
 namespace plinth::monitor {
 namespace {
@@ -122,6 +123,39 @@ TEST(Drift, DatasetVerdictIsShareAtLeastDriftShare) {
   DriftOptions strict;
   strict.drift_share = 0.6;
   EXPECT_FALSE(dataset_drift(ref, cur, strict).dataset_drift);
+}
+
+}  // namespace
+}  // namespace plinth::monitor
+
+namespace plinth::monitor {
+namespace {
+
+TEST(DriftReport, JsonShapeAndHtmlPage) {
+  std::vector<ColumnSample> ref = {numeric("amount", 500, 0, 11),
+                                   categorical("kind<b>", repeat({{"a", 30}, {"b", 20}}))};
+  std::vector<ColumnSample> cur = {numeric("amount", 500, 1.0, 12),
+                                   categorical("kind<b>", repeat({{"a", 29}, {"b", 21}}))};
+  DriftReport r = dataset_drift(ref, cur, {});
+  nlohmann::json j = report_json(r);
+  EXPECT_EQ(j["dataset_drift"], true);
+  EXPECT_EQ(j["number_of_drifted_columns"], 1);
+  EXPECT_EQ(j["share_of_drifted_columns"], 0.5);
+  EXPECT_EQ(j["columns"]["amount"]["stattest"], "ks");
+  EXPECT_EQ(j["columns"]["amount"]["column_type"], "num");
+  EXPECT_EQ(j["columns"]["amount"]["drifted"], true);
+  EXPECT_EQ(j["columns"]["kind<b>"]["column_type"], "cat");
+  for (const char* key : {"score", "threshold"})
+    EXPECT_TRUE(j["columns"]["amount"][key].is_number()) << key;
+
+  std::string html = report_html(r, {"ref.csv", "cur.csv", "2026-11-27"});
+  EXPECT_NE(html.find("Dataset drift is detected"), std::string::npos);
+  EXPECT_NE(html.find("kind&lt;b&gt;"), std::string::npos) << "names are escaped";
+  EXPECT_EQ(html.find("kind<b>"), std::string::npos);
+  EXPECT_EQ(html.find("<script"), std::string::npos) << "no script, no network";
+  EXPECT_EQ(html.find("http://"), html.find("http://www.w3.org/2000/svg"));
+  // Rows sorted by score: the categorical p-value (~0.8) before the KS p-value (~0).
+  EXPECT_LT(html.find("<td>kind&lt;b&gt;</td>"), html.find("<td>amount</td>"));
 }
 
 }  // namespace
