@@ -20,6 +20,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev python3
   # benchmark peers
   awscli
+  # promtool checks and unit-tests the Prometheus alert rules in deploy/prometheus
+  prometheus
   # statistics oracles for the drift tests (Debian's scipy 1.10, used by tests only)
   python3-scipy python3-numpy
 )
