@@ -1,0 +1,825 @@
+// Parquet reader: footer, schema, and the pages of each column chunk.
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <cmath>
+#include <cstring>
+
+#include "core/error.h"
+#include "core/file_io.h"
+#include "core/thread_pool.h"
+#include "table/internal/codecs.h"
+#include "table/internal/encodings.h"
+#include "table/internal/parquet_format.h"
+#include "table/parquet.h"
+
+namespace plinth::table {
+
+using namespace parquet;
+
+namespace {
+
+constexpr int64_t kMaxPageValues = int64_t{1} << 26;
+constexpr int64_t kMaxPageBytes = int64_t{1} << 30;
+constexpr int64_t kNanosPerDay = 86'400'000'000'000;
+constexpr int64_t kJulianEpochDay = 2'440'588;  // Julian day number of 1970-01-01
+
+// Where the bytes of a file come from: an open file, or memory (fuzzing).
+class FileBytes {
+ public:
+  explicit FileBytes(const std::filesystem::path& path) : path_(path) {
+    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) throw system_error("cannot open", path.string(), errno);
+    struct stat st;
+    if (::fstat(fd_, &st) != 0) throw system_error("cannot stat", path.string(), errno);
+    size_ = static_cast<uint64_t>(st.st_size);
+  }
+  explicit FileBytes(std::string bytes) : memory_(std::move(bytes)), size_(memory_.size()) {}
+  ~FileBytes() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  uint64_t size() const { return size_; }
+  std::string read(uint64_t offset, uint64_t n) const {
+    if (fd_ < 0) return memory_.substr(offset, n);
+    std::string out(n, '\0');
+    size_t done = 0;
+    while (done < n) {
+      ssize_t got = ::pread(fd_, out.data() + done, n - done, offset + done);
+      if (got < 0 && errno == EINTR) continue;
+      if (got < 0) throw system_error("cannot read", path_.string(), errno);
+      if (got == 0) break;
+      done += got;
+    }
+    out.resize(done);
+    return out;
+  }
+
+ private:
+  std::filesystem::path path_;
+  std::string memory_;
+  uint64_t size_ = 0;
+  int fd_ = -1;
+};
+
+struct Leaf {
+  std::string path;
+  const SchemaElement* element;
+  int max_def = 0;
+  bool supported = false;
+  ColumnType type = ColumnType::kString;
+  size_t chunk_index = 0;
+};
+
+bool is_decimal(const SchemaElement& e) {
+  return e.logical.kind == LogicalType::kDecimal || e.converted_type == kDecimalCt;
+}
+int decimal_scale(const SchemaElement& e) {
+  return e.logical.kind == LogicalType::kDecimal ? e.logical.scale : e.scale;
+}
+bool is_unsigned(const SchemaElement& e) {
+  return (e.logical.kind == LogicalType::kInteger && !e.logical.is_signed) ||
+         (e.converted_type && *e.converted_type >= kUint8 && *e.converted_type <= kUint64);
+}
+
+ColumnType column_type(const SchemaElement& e) {
+  switch (*e.type) {
+    case Type::kBoolean:
+      return ColumnType::kBool;
+    case Type::kInt32:
+      if (is_decimal(e)) return ColumnType::kFloat64;
+      if (e.logical.kind == LogicalType::kDate || e.converted_type == kDateCt)
+        return ColumnType::kTimestamp;
+      return ColumnType::kInt64;
+    case Type::kInt64:
+      if (is_decimal(e)) return ColumnType::kFloat64;
+      if (e.logical.kind == LogicalType::kTimestamp || e.converted_type == kTimestampMillis ||
+          e.converted_type == kTimestampMicros)
+        return ColumnType::kTimestamp;
+      return ColumnType::kInt64;
+    case Type::kInt96:
+      return ColumnType::kTimestamp;
+    case Type::kFloat:
+    case Type::kDouble:
+      return ColumnType::kFloat64;
+    case Type::kByteArray:
+      return is_decimal(e) ? ColumnType::kFloat64 : ColumnType::kString;
+    case Type::kFixedLenByteArray:
+      return is_decimal(e) || e.logical.kind == LogicalType::kFloat16 ? ColumnType::kFloat64
+                                                                      : ColumnType::kString;
+  }
+  return ColumnType::kString;
+}
+
+std::string logical_text(const SchemaElement& e) {
+  static const char* units[] = {"MILLIS", "MICROS", "NANOS"};
+  const LogicalType& lt = e.logical;
+  switch (lt.kind) {
+    case LogicalType::kString:
+      return "STRING";
+    case LogicalType::kDecimal:
+      return "DECIMAL(" + std::to_string(lt.precision) + "," + std::to_string(lt.scale) + ")";
+    case LogicalType::kDate:
+      return "DATE";
+    case LogicalType::kTimestamp:
+    case LogicalType::kTime:
+      return std::string(lt.kind == LogicalType::kTime ? "TIME(" : "TIMESTAMP(") +
+             units[static_cast<int>(lt.unit)] + (lt.utc ? ", UTC)" : ")");
+    case LogicalType::kInteger:
+      return std::string(lt.is_signed ? "INT(" : "UINT(") + std::to_string(lt.bit_width) + ")";
+    case LogicalType::kList:
+      return "LIST";
+    case LogicalType::kMap:
+      return "MAP";
+    case LogicalType::kEnum:
+      return "ENUM";
+    case LogicalType::kJson:
+      return "JSON";
+    case LogicalType::kBson:
+      return "BSON";
+    case LogicalType::kUuid:
+      return "UUID";
+    case LogicalType::kFloat16:
+      return "FLOAT16";
+    default:
+      break;
+  }
+  if (!e.converted_type) return "";
+  static const char* converted[] = {"UTF8",
+                                    "MAP",
+                                    "MAP_KEY_VALUE",
+                                    "LIST",
+                                    "ENUM",
+                                    "DECIMAL",
+                                    "DATE",
+                                    "TIME_MILLIS",
+                                    "TIME_MICROS",
+                                    "TIMESTAMP_MILLIS",
+                                    "TIMESTAMP_MICROS",
+                                    "UINT_8",
+                                    "UINT_16",
+                                    "UINT_32",
+                                    "UINT_64",
+                                    "INT_8",
+                                    "INT_16",
+                                    "INT_32",
+                                    "INT_64",
+                                    "JSON",
+                                    "BSON",
+                                    "INTERVAL"};
+  int ct = *e.converted_type;
+  return ct >= 0 && ct <= 21 ? converted[ct] : "";
+}
+
+// Walks the schema tree depth-first, collecting leaves with their definition levels.
+class SchemaWalker {
+ public:
+  SchemaWalker(const std::vector<SchemaElement>& schema, const std::string& context)
+      : schema_(schema), context_(context) {}
+
+  std::vector<Leaf> leaves() {
+    if (schema_.empty()) fail("the schema is empty");
+    size_t i = 1;
+    int32_t n = schema_[0].num_children;
+    for (int32_t c = 0; c < n; ++c) visit(i, "", 0, false, 0);
+    if (i != schema_.size()) fail("the schema has elements outside its tree");
+    return std::move(leaves_);
+  }
+
+ private:
+  [[noreturn]] void fail(const std::string& what) {
+    throw Error(ErrorCode::kCorrupted, context_ + ": bad Parquet schema: " + what);
+  }
+
+  void visit(size_t& i, const std::string& prefix, int def, bool nested, int depth) {
+    if (i >= schema_.size()) fail("a group has more children than the schema has elements");
+    if (depth > 64) fail("groups nested too deeply");
+    const SchemaElement& e = schema_[i++];
+    Repetition rep = e.repetition.value_or(kRequired);
+    if (rep != kRequired) ++def;
+    std::string path = prefix.empty() ? e.name : prefix + "." + e.name;
+    bool flat = !nested && rep != kRepeated;
+    if (e.num_children > 0 || !e.type) {
+      if (e.num_children < 0) fail("a negative number of children");
+      for (int32_t c = 0; c < e.num_children; ++c) visit(i, path, def, true, depth + 1);
+      return;
+    }
+    if (*e.type == Type::kFixedLenByteArray && (e.type_length <= 0 || e.type_length > (1 << 20)))
+      fail("column '" + path + "' has a bad FIXED_LEN_BYTE_ARRAY length");
+    Leaf leaf{path, &e, def, flat, column_type(e), leaves_.size()};
+    leaves_.push_back(std::move(leaf));
+  }
+
+  const std::vector<SchemaElement>& schema_;
+  const std::string& context_;
+  std::vector<Leaf> leaves_;
+};
+
+// Values of one page in their physical form, before logical conversion.
+struct PhysicalValues {
+  std::vector<int64_t> ints;  // INT32 (sign-extended), INT64, INT96 as nanoseconds
+  std::vector<uint8_t> int96_out_of_range;
+  std::vector<double> doubles;
+  std::vector<uint8_t> bools;
+  std::vector<std::string_view> bytes;
+  std::string storage;  // backs `bytes` where they are not in the page
+};
+
+template <typename T>
+T load(const char* p) {
+  T v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+double decimal_bytes_to_double(std::string_view b, int scale) {
+  // Big-endian two's complement of any width.
+  double v = 0;
+  for (unsigned char c : b) v = v * 256 + c;
+  if (!b.empty() && (static_cast<unsigned char>(b[0]) & 0x80)) v -= std::ldexp(1.0, 8 * b.size());
+  return v / std::pow(10.0, scale);
+}
+
+double half_to_double(std::string_view b) {
+  if (b.size() != 2) return NAN;
+  uint16_t h = static_cast<uint8_t>(b[0]) | static_cast<uint8_t>(b[1]) << 8;
+  int exp = (h >> 10) & 0x1f, mant = h & 0x3ff;
+  double v = exp == 0    ? std::ldexp(mant, -24)
+             : exp == 31 ? (mant ? NAN : INFINITY)
+                         : std::ldexp(mant + 1024, exp - 25);
+  return h & 0x8000 ? -v : v;
+}
+
+// Decodes one column chunk of one row group.
+class ChunkDecoder {
+ public:
+  ChunkDecoder(const Leaf& leaf, const ColumnMetaData& meta, std::string_view bytes,
+               std::string context, int64_t rows)
+      : leaf_(leaf),
+        e_(*leaf.element),
+        meta_(meta),
+        bytes_(bytes),
+        context_(std::move(context)),
+        rows_(rows),
+        out_(leaf.path, leaf.type) {}
+
+  Column decode() {
+    try {
+      read_pages();
+    } catch (const DecodeError& d) {
+      throw Error(ErrorCode::kCorrupted, context_ + ": " + d.what);
+    }
+    if (out_.has_dictionary() && out_.dict.size() == 0) out_.materialize_strings();
+    if (!out_.valid.empty() && out_.null_count() == 0) out_.valid.clear();
+    if (out_of_range_ > 0)
+      spdlog::warn("{}: {} timestamps are outside the years 1677-2262 and read as null", context_,
+                   out_of_range_);
+    return std::move(out_);
+  }
+
+ private:
+  void read_pages() {
+    size_t pos = 0;
+    int64_t read = 0;
+    while (read < rows_) {
+      if (pos >= bytes_.size())
+        decode_error("the column chunk ends after " + std::to_string(read) + " of " +
+                     std::to_string(rows_) + " rows");
+      size_t used = 0;
+      PageHeader h = parse_page_header(bytes_.substr(pos), used, context_);
+      pos += used;
+      if (h.compressed_page_size < 0 ||
+          static_cast<uint64_t>(h.compressed_page_size) > bytes_.size() - pos)
+        decode_error("a page runs past the end of its column chunk");
+      if (h.uncompressed_page_size < 0 || h.uncompressed_page_size > kMaxPageBytes)
+        decode_error("a page has a bad uncompressed size");
+      std::string_view page = bytes_.substr(pos, h.compressed_page_size);
+      pos += h.compressed_page_size;
+      if (h.crc && crc32(0, reinterpret_cast<const Bytef*>(page.data()), page.size()) != *h.crc)
+        throw Error(ErrorCode::kCorrupted,
+                    context_ + ": page checksum (CRC) mismatch: the file is damaged");
+      if (h.type == kDictionaryPage) {
+        read_dictionary(h, page);
+      } else if (h.type == kDataPage || h.type == kDataPageV2) {
+        read += read_data_page(h, page);
+        if (read > rows_) decode_error("the pages hold more rows than the row group");
+      }
+    }
+  }
+
+  void read_dictionary(const PageHeader& h, std::string_view page) {
+    if (!h.dictionary_page) decode_error("a dictionary page without its header");
+    if (have_dict_) decode_error("a second dictionary page");
+    int32_t n = h.dictionary_page->num_values;
+    if (n < 0) decode_error("a dictionary with a negative size");
+    dict_page_ = decompress(meta_.codec, page, h.uncompressed_page_size);
+    PhysicalValues pv;
+    decode_plain(dict_page_, n, pv);
+    dict_ = Column(leaf_.path, leaf_.type);
+    convert(pv, dict_);
+    have_dict_ = true;
+    if (leaf_.type == ColumnType::kString && out_.size() == 0 && dict_.size() > 0) {
+      out_.dict = dict_.str;
+      use_codes_ = true;
+    }
+  }
+
+  // Returns the number of rows in the page.
+  int64_t read_data_page(const PageHeader& h, std::string_view page) {
+    int64_t n;
+    int32_t encoding;
+    std::string owned;
+    std::string_view levels, values;
+    if (h.type == kDataPage) {
+      if (!h.data_page) decode_error("a data page without its header");
+      n = h.data_page->num_values;
+      encoding = h.data_page->encoding;
+      owned = decompress(meta_.codec, page, h.uncompressed_page_size);
+      values = owned;
+      if (leaf_.max_def > 0) {
+        if (h.data_page->definition_level_encoding != kRle)
+          decode_error("definition levels in an encoding other than RLE");
+        if (values.size() < 4) decode_error("a data page too short for its levels");
+        uint32_t len = load<uint32_t>(values.data());
+        if (len > values.size() - 4) decode_error("definition levels run past the page");
+        levels = values.substr(4, len);
+        values = values.substr(4 + len);
+      }
+    } else {
+      if (!h.data_page_v2) decode_error("a v2 data page without its header");
+      const DataPageHeaderV2& v2 = *h.data_page_v2;
+      n = v2.num_values;
+      encoding = v2.encoding;
+      int64_t rep_len = v2.repetition_levels_byte_length,
+              def_len = v2.definition_levels_byte_length;
+      if (rep_len < 0 || def_len < 0 || rep_len + def_len > static_cast<int64_t>(page.size()) ||
+          rep_len + def_len > h.uncompressed_page_size)
+        decode_error("a v2 page's level lengths do not fit the page");
+      levels = page.substr(rep_len, def_len);
+      std::string_view body = page.substr(rep_len + def_len);
+      size_t body_size = h.uncompressed_page_size - rep_len - def_len;
+      if (v2.is_compressed && meta_.codec != kUncompressed) {
+        owned = decompress(meta_.codec, body, body_size);
+        values = owned;
+      } else {
+        values = body;
+      }
+    }
+    if (n < 0 || n > kMaxPageValues) decode_error("a page with a bad number of values");
+    std::vector<uint8_t> defs;
+    size_t present = static_cast<size_t>(n);
+    if (leaf_.max_def > 0) {
+      std::vector<uint32_t> raw(n);
+      RleDecoder(levels, bit_width(leaf_.max_def)).decode(raw.data(), n);
+      defs.resize(n);
+      present = 0;
+      for (int64_t i = 0; i < n; ++i) {
+        if (raw[i] > static_cast<uint32_t>(leaf_.max_def))
+          decode_error("a definition level out of range");
+        defs[i] = raw[i] == static_cast<uint32_t>(leaf_.max_def);
+        present += defs[i];
+      }
+    }
+    Column vals(leaf_.path, leaf_.type);
+    decode_values(encoding, values, present, vals);
+    if (vals.size() != present) decode_error("a page holds fewer values than its levels say");
+    scatter(vals, defs, n);
+    return n;
+  }
+
+  void decode_values(int32_t encoding, std::string_view data, size_t n, Column& vals) {
+    if (encoding == kPlainDictionary || encoding == kRleDictionary) {
+      if (!have_dict_) decode_error("dictionary-encoded values without a dictionary page");
+      if (data.empty()) {
+        if (n) decode_error("dictionary indices are missing");
+        return;
+      }
+      int width = static_cast<uint8_t>(data[0]);
+      std::vector<uint32_t> idx(n);
+      RleDecoder(data.substr(1), width).decode(idx.data(), n);
+      for (uint32_t i : idx)
+        if (i >= dict_.size())
+          decode_error("dictionary index " + std::to_string(i) + " is beyond the dictionary's " +
+                       std::to_string(dict_.size()) + " values");
+      if (use_codes_) {
+        vals.codes.assign(idx.begin(), idx.end());
+      } else {
+        for (uint32_t i : idx) vals.append(dict_, i, i + 1);
+      }
+      return;
+    }
+    if (use_codes_) {
+      out_.materialize_strings();
+      use_codes_ = false;
+    }
+    PhysicalValues pv;
+    Type t = *e_.type;
+    switch (encoding) {
+      case kPlain:
+        decode_plain(data, n, pv);
+        break;
+      case kRle: {
+        if (t != Type::kBoolean) decode_error("RLE encoding for a non-boolean column");
+        if (data.size() < 4) decode_error("RLE booleans without their length");
+        uint32_t len = load<uint32_t>(data.data());
+        if (len > data.size() - 4) decode_error("RLE booleans run past the page");
+        std::vector<uint32_t> bits(n);
+        RleDecoder(data.substr(4, len), 1).decode(bits.data(), n);
+        pv.bools.assign(bits.begin(), bits.end());
+        break;
+      }
+      case kDeltaBinaryPacked: {
+        if (t != Type::kInt32 && t != Type::kInt64)
+          decode_error("DELTA_BINARY_PACKED for a column that is not INT32 or INT64");
+        size_t used;
+        pv.ints = decode_delta_binary_packed(data, n, used);
+        if (t == Type::kInt32)
+          for (auto& v : pv.ints) v = static_cast<int32_t>(v);
+        break;
+      }
+      case kDeltaLengthByteArray:
+        if (t != Type::kByteArray)
+          decode_error("DELTA_LENGTH_BYTE_ARRAY for a non-BYTE_ARRAY column");
+        pv.bytes = decode_delta_length_byte_array(data, n);
+        break;
+      case kDeltaByteArray:
+        if (t != Type::kByteArray && t != Type::kFixedLenByteArray)
+          decode_error("DELTA_BYTE_ARRAY for a column that is not a byte array");
+        pv.bytes = decode_delta_byte_array(data, n, pv.storage);
+        break;
+      case kByteStreamSplit: {
+        size_t width = physical_width();
+        if (width == 0 || t == Type::kInt96) decode_error("BYTE_STREAM_SPLIT for this column type");
+        std::string joined = byte_stream_join(data, width, n);
+        decode_plain(joined, n, pv);
+        if (!pv.bytes.empty()) {  // views into `joined`: copy them out
+          pv.storage = std::move(joined);
+          for (size_t i = 0; i < n; ++i)
+            pv.bytes[i] = std::string_view(pv.storage).substr(i * width, width);
+        }
+        break;
+      }
+      default:
+        decode_error("value encoding " + std::to_string(encoding) + " is not supported");
+    }
+    convert(pv, vals);
+  }
+
+  size_t physical_width() const {
+    switch (*e_.type) {
+      case Type::kInt32:
+      case Type::kFloat:
+        return 4;
+      case Type::kInt64:
+      case Type::kDouble:
+        return 8;
+      case Type::kFixedLenByteArray:
+        return e_.type_length;
+      default:
+        return 0;
+    }
+  }
+
+  void need(std::string_view data, size_t n, size_t width) {
+    if (data.size() / width < n) decode_error("PLAIN values run past the end of the page");
+  }
+
+  void decode_plain(std::string_view data, size_t n, PhysicalValues& pv) {
+    const char* p = data.data();
+    switch (*e_.type) {
+      case Type::kBoolean:
+        if ((n + 7) / 8 > data.size()) decode_error("PLAIN booleans run past the end of the page");
+        pv.bools.resize(n);
+        for (size_t i = 0; i < n; ++i) pv.bools[i] = (p[i / 8] >> (i % 8)) & 1;
+        break;
+      case Type::kInt32:
+        need(data, n, 4);
+        pv.ints.resize(n);
+        for (size_t i = 0; i < n; ++i) pv.ints[i] = load<int32_t>(p + 4 * i);
+        break;
+      case Type::kInt64:
+        need(data, n, 8);
+        pv.ints.resize(n);
+        std::memcpy(pv.ints.data(), p, 8 * n);
+        break;
+      case Type::kInt96:
+        need(data, n, 12);
+        pv.ints.resize(n);
+        pv.int96_out_of_range.resize(n);
+        for (size_t i = 0; i < n; ++i) {
+          int64_t nanos_of_day = load<int64_t>(p + 12 * i);
+          int64_t day = static_cast<int64_t>(load<uint32_t>(p + 12 * i + 8)) - kJulianEpochDay;
+          int64_t v;
+          bool bad = __builtin_mul_overflow(day, kNanosPerDay, &v) ||
+                     __builtin_add_overflow(v, nanos_of_day, &v);
+          pv.ints[i] = bad ? 0 : v;
+          pv.int96_out_of_range[i] = bad;
+        }
+        break;
+      case Type::kFloat:
+        need(data, n, 4);
+        pv.doubles.resize(n);
+        for (size_t i = 0; i < n; ++i) pv.doubles[i] = load<float>(p + 4 * i);
+        break;
+      case Type::kDouble:
+        need(data, n, 8);
+        pv.doubles.resize(n);
+        std::memcpy(pv.doubles.data(), p, 8 * n);
+        break;
+      case Type::kByteArray: {
+        need(data, n, 4);
+        pv.bytes.resize(n);
+        size_t pos = 0;
+        for (size_t i = 0; i < n; ++i) {
+          if (data.size() - pos < 4) decode_error("PLAIN byte arrays run past the end of the page");
+          uint32_t len = load<uint32_t>(p + pos);
+          pos += 4;
+          if (len > data.size() - pos)
+            decode_error("a PLAIN byte array runs past the end of the page");
+          pv.bytes[i] = data.substr(pos, len);
+          pos += len;
+        }
+        break;
+      }
+      case Type::kFixedLenByteArray: {
+        size_t w = e_.type_length;
+        need(data, n, w);
+        pv.bytes.resize(n);
+        for (size_t i = 0; i < n; ++i) pv.bytes[i] = data.substr(i * w, w);
+        break;
+      }
+    }
+  }
+
+  // Physical values to the column's type, applying the logical type.
+  void convert(PhysicalValues& pv, Column& c) {
+    switch (c.type) {
+      case ColumnType::kBool:
+        c.b = std::move(pv.bools);
+        break;
+      case ColumnType::kInt64:
+        c.i64 = std::move(pv.ints);
+        if (*e_.type == Type::kInt32 && is_unsigned(e_))
+          for (auto& v : c.i64) v = static_cast<uint32_t>(v);
+        break;
+      case ColumnType::kTimestamp:
+        convert_timestamps(pv, c);
+        break;
+      case ColumnType::kFloat64:
+        if (is_decimal(e_)) {
+          double div = std::pow(10.0, decimal_scale(e_));
+          for (int64_t v : pv.ints) c.f64.push_back(static_cast<double>(v) / div);
+          for (auto b : pv.bytes) c.f64.push_back(decimal_bytes_to_double(b, decimal_scale(e_)));
+        } else if (e_.logical.kind == LogicalType::kFloat16) {
+          for (auto b : pv.bytes) c.f64.push_back(half_to_double(b));
+        } else {
+          c.f64 = std::move(pv.doubles);
+        }
+        break;
+      case ColumnType::kString: {
+        size_t total = 0;
+        for (auto b : pv.bytes) total += b.size();
+        c.str.reserve(pv.bytes.size(), total);
+        for (auto b : pv.bytes) c.str.push_back(b);
+        break;
+      }
+    }
+  }
+
+  void convert_timestamps(PhysicalValues& pv, Column& c) {
+    int64_t scale = 1;
+    if (*e_.type == Type::kInt32) {
+      scale = kNanosPerDay;  // DATE
+    } else if (*e_.type == Type::kInt64) {
+      TimeUnit unit = e_.logical.kind == LogicalType::kTimestamp ? e_.logical.unit
+                      : e_.converted_type == kTimestampMillis    ? TimeUnit::kMillis
+                                                                 : TimeUnit::kMicros;
+      scale = unit == TimeUnit::kMillis ? 1'000'000 : unit == TimeUnit::kMicros ? 1'000 : 1;
+    }
+    c.i64.resize(pv.ints.size());
+    for (size_t i = 0; i < pv.ints.size(); ++i) {
+      bool bad = !pv.int96_out_of_range.empty() && pv.int96_out_of_range[i];
+      bad = bad || __builtin_mul_overflow(pv.ints[i], scale, &c.i64[i]);
+      if (bad) {
+        if (c.valid.empty()) c.valid.assign(pv.ints.size(), 1);
+        c.valid[i] = 0;
+        c.i64[i] = 0;
+        ++out_of_range_;
+      }
+    }
+  }
+
+  // Appends a page's values to the output, with nulls where the levels say so.
+  void scatter(const Column& vals, const std::vector<uint8_t>& defs, int64_t n) {
+    size_t before = out_.size();
+    bool any_null = !vals.valid.empty() || std::find(defs.begin(), defs.end(), 0) != defs.end();
+    if (any_null && out_.valid.empty()) out_.valid.assign(before, 1);
+    if (!any_null) {
+      if (use_codes_)
+        out_.codes.insert(out_.codes.end(), vals.codes.begin(), vals.codes.end());
+      else
+        out_.append(vals, 0, vals.size());
+      if (!out_.valid.empty()) out_.valid.resize(out_.size(), 1);
+      return;
+    }
+    if (defs.empty()) {  // required column with out-of-range timestamps
+      out_.append(vals, 0, vals.size());
+      return;
+    }
+    size_t k = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      bool present = defs[i];
+      if (use_codes_) {
+        out_.codes.push_back(present ? vals.codes[k] : 0);
+      } else if (present) {
+        out_.append(vals, k, k + 1);
+      } else {
+        out_.push_null();
+      }
+      if (use_codes_ && any_null) out_.valid.push_back(present && !vals.is_null(k));
+      k += present;
+    }
+    if (!out_.valid.empty()) out_.valid.resize(out_.size(), 1);
+  }
+
+  const Leaf& leaf_;
+  const SchemaElement& e_;
+  const ColumnMetaData& meta_;
+  std::string_view bytes_;
+  std::string context_;
+  int64_t rows_;
+  Column out_;
+  Column dict_;
+  std::string dict_page_;
+  bool have_dict_ = false;
+  bool use_codes_ = false;
+  size_t out_of_range_ = 0;
+};
+
+}  // namespace
+
+struct ParquetReader::Impl {
+  std::string name;
+  std::unique_ptr<FileBytes> file;
+  FileMetaData meta;
+  std::vector<Leaf> leaves;
+  std::vector<size_t> selected;  // indices into leaves
+  Schema schema;
+  size_t next_group = 0;
+  core::ThreadPool pool;
+
+  Impl(std::string n, std::unique_ptr<FileBytes> f, const ParquetReadOptions& options)
+      : name(std::move(n)),
+        file(std::move(f)),
+        pool(options.jobs ? options.jobs : core::default_jobs()) {
+    read_footer();
+    leaves = SchemaWalker(meta.schema, name).leaves();
+    for (const auto& g : meta.row_groups) {
+      if (g.columns.size() != leaves.size())
+        corrupt("a row group has " + std::to_string(g.columns.size()) +
+                " column chunks but the schema has " + std::to_string(leaves.size()) + " columns");
+      if (g.num_rows < 0) corrupt("a row group has a negative row count");
+    }
+    select(options.columns);
+  }
+
+  [[noreturn]] void corrupt(const std::string& what) const {
+    throw Error(ErrorCode::kCorrupted, name + ": " + what + "; the file is damaged");
+  }
+
+  void read_footer() {
+    uint64_t size = file->size();
+    if (size < 12) corrupt("too small to be a Parquet file (" + std::to_string(size) + " bytes)");
+    std::string head = file->read(0, 4);
+    std::string tail = file->read(size - 8, 8);
+    if (head != "PAR1" || tail.substr(4) != "PAR1") {
+      if (tail.substr(4) == "PARE")
+        throw Error(ErrorCode::kInvalidInput,
+                    name + ": the file is encrypted; Plinth cannot read encrypted Parquet");
+      throw Error(ErrorCode::kInvalidInput,
+                  name + ": not a Parquet file (no PAR1 magic at its start and end)");
+    }
+    uint32_t len = load<uint32_t>(tail.data());
+    if (len > size - 12) corrupt("the footer length " + std::to_string(len) + " exceeds the file");
+    meta = parse_file_metadata(file->read(size - 8 - len, len), name);
+  }
+
+  void select(const std::vector<std::string>& names) {
+    std::vector<std::string> unsupported;
+    for (const auto& l : leaves)
+      if (!l.supported) unsupported.push_back(l.path);
+    if (names.empty()) {
+      for (size_t i = 0; i < leaves.size(); ++i)
+        if (leaves[i].supported) selected.push_back(i);
+    } else {
+      Schema all;
+      for (const auto& l : leaves) all.push_back({l.path, l.type});
+      check_columns_exist(all, names, name);
+      for (const auto& n : names) {
+        size_t i = 0;
+        while (leaves[i].path != n) ++i;
+        if (!leaves[i].supported)
+          throw Error(ErrorCode::kInvalidInput,
+                      name + ": column '" + n +
+                          "' is nested (a list, map or struct), which Plinth cannot read yet");
+        selected.push_back(i);
+      }
+    }
+    for (size_t i : selected) schema.push_back({leaves[i].path, leaves[i].type});
+    if (names.empty() && !unsupported.empty()) {
+      std::string list;
+      for (const auto& u : unsupported) list += (list.empty() ? "" : ", ") + u;
+      spdlog::warn("{}: skipping nested columns Plinth cannot read yet: {}", name, list);
+    }
+  }
+
+  Column read_chunk(size_t group, size_t leaf_index) {
+    const RowGroup& g = meta.row_groups[group];
+    const Leaf& leaf = leaves[leaf_index];
+    const ColumnChunk& chunk = g.columns[leaf.chunk_index];
+    std::string context = name + ": column '" + leaf.path + "', row group " + std::to_string(group);
+    if (!chunk.meta)
+      corrupt("column '" + leaf.path + "' has no metadata in row group " + std::to_string(group));
+    if (!chunk.file_path.empty())
+      throw Error(ErrorCode::kInvalidInput, context + ": the data is in another file ('" +
+                                                chunk.file_path +
+                                                "'), which Plinth does not follow");
+    const ColumnMetaData& m = *chunk.meta;
+    if (m.type != *leaf.element->type)
+      corrupt(context + ": the chunk's type differs from the schema's");
+    int64_t start = m.data_page_offset;
+    if (m.dictionary_page_offset && *m.dictionary_page_offset > 0 &&
+        *m.dictionary_page_offset < start)
+      start = *m.dictionary_page_offset;
+    uint64_t data_end = file->size() - 8;
+    if (start < 4 || static_cast<uint64_t>(start) >= data_end || m.total_compressed_size < 0)
+      corrupt(context + ": the column chunk's offset is outside the file");
+    uint64_t len = std::min<uint64_t>(m.total_compressed_size, data_end - start);
+    std::string bytes = file->read(start, len);
+    return ChunkDecoder(leaf, m, bytes, context, g.num_rows).decode();
+  }
+
+  Table read_group(size_t group) {
+    std::vector<Column> cols(selected.size());
+    pool.parallel_for(selected.size(), [&](size_t k) { cols[k] = read_chunk(group, selected[k]); });
+    return Table(std::move(cols));
+  }
+};
+
+ParquetReader::ParquetReader(const std::filesystem::path& path, const ParquetReadOptions& options)
+    : impl_(std::make_unique<Impl>(path.string(), std::make_unique<FileBytes>(path), options)) {}
+
+ParquetReader::~ParquetReader() = default;
+
+const Schema& ParquetReader::schema() const { return impl_->schema; }
+
+std::optional<Table> ParquetReader::next() {
+  if (impl_->next_group >= impl_->meta.row_groups.size()) return std::nullopt;
+  return impl_->read_group(impl_->next_group++);
+}
+
+Table ParquetReader::read_row_group(size_t index) {
+  impl_->next_group = index + 1;
+  return impl_->read_group(index);
+}
+
+size_t ParquetReader::num_rows() const {
+  return static_cast<size_t>(std::max<int64_t>(0, impl_->meta.num_rows));
+}
+size_t ParquetReader::num_row_groups() const { return impl_->meta.row_groups.size(); }
+std::string ParquetReader::created_by() const { return impl_->meta.created_by; }
+
+std::vector<ParquetColumnInfo> ParquetReader::columns() const {
+  std::vector<ParquetColumnInfo> out;
+  for (const auto& l : impl_->leaves) {
+    const SchemaElement& e = *l.element;
+    std::string physical(type_name(*e.type));
+    if (*e.type == Type::kFixedLenByteArray) physical += "(" + std::to_string(e.type_length) + ")";
+    out.push_back({l.path, physical, logical_text(e), l.max_def > 0, l.supported});
+  }
+  return out;
+}
+
+std::vector<std::string> ParquetReader::unsupported_columns() const {
+  std::vector<std::string> out;
+  for (const auto& l : impl_->leaves)
+    if (!l.supported) out.push_back(l.path);
+  return out;
+}
+
+Table read_parquet(const std::filesystem::path& path, const ParquetReadOptions& options) {
+  ParquetReader reader(path, options);
+  return read_all(reader);
+}
+
+ParquetReader::ParquetReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Table parse_parquet(std::string bytes, const ParquetReadOptions& options) {
+  ParquetReader reader(std::make_unique<ParquetReader::Impl>(
+      "<memory>", std::make_unique<FileBytes>(std::move(bytes)), options));
+  return read_all(reader);
+}
+
+}  // namespace plinth::table
