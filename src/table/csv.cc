@@ -102,19 +102,23 @@ class RecordParser {
  public:
   enum Result { kRecord, kEnd, kIncomplete };
 
-  RecordParser(std::string_view data, char delimiter, bool at_eof)
+  // Blank lines are skipped when `skip_blank`; otherwise a blank line is a record of one
+  // empty field (a null in a one-column file).
+  RecordParser(std::string_view data, char delimiter, bool at_eof, bool skip_blank = true)
       : begin_(data.data()),
         p_(data.data()),
         end_(data.data() + data.size()),
         delim_(delimiter),
-        at_eof_(at_eof) {}
+        at_eof_(at_eof),
+        skip_blank_(skip_blank) {}
 
   size_t offset() const { return p_ - begin_; }
 
   // kIncomplete: the record runs past the data and more may follow; offset() is its start.
   Result next(std::vector<CsvField>& fields) {
     fields.clear();
-    while (p_ < end_ && (*p_ == '\n' || (*p_ == '\r' && p_ + 1 < end_ && p_[1] == '\n')))
+    while (skip_blank_ && p_ < end_ &&
+           (*p_ == '\n' || (*p_ == '\r' && p_ + 1 < end_ && p_[1] == '\n')))
       p_ += *p_ == '\r' ? 2 : 1;
     if (p_ >= end_) return kEnd;
     const char* record = p_;
@@ -192,6 +196,7 @@ class RecordParser {
   const char* end_;
   char delim_;
   bool at_eof_;
+  bool skip_blank_;
   std::vector<std::string> scratch_;
 };
 
@@ -353,7 +358,7 @@ class CsvReader : public BatchReader {
         base_ += parser.offset();
         buf_.erase(0, parser.offset());
       }
-      RecordParser sampler(buf_, options_.delimiter, eof_);
+      RecordParser sampler(buf_, options_.delimiter, eof_, names.size() > 1);
       sample.resize(names.size());
       for (size_t row = 0; row < options_.sample_rows; ++row) {
         if (sampler.next(fields) != RecordParser::kRecord) break;
@@ -431,7 +436,7 @@ class CsvReader : public BatchReader {
   // is incomplete and more input may follow).
   size_t parse_part(std::string_view part, bool at_eof, std::vector<Column>& cols) {
     for (const auto& f : schema_) cols.emplace_back(f.name, f.type);
-    RecordParser parser(part, options_.delimiter, at_eof);
+    RecordParser parser(part, options_.delimiter, at_eof, num_fields_ > 1);
     std::vector<CsvField> fields;
     for (;;) {
       size_t start = parser.offset();

@@ -694,13 +694,14 @@ struct ParquetReader::Impl {
     if (size < 12) corrupt("too small to be a Parquet file (" + std::to_string(size) + " bytes)");
     std::string head = file->read(0, 4);
     std::string tail = file->read(size - 8, 8);
-    if (head != "PAR1" || tail.substr(4) != "PAR1") {
-      if (tail.substr(4) == "PARE")
-        throw Error(ErrorCode::kInvalidInput,
-                    name + ": the file is encrypted; Plinth cannot read encrypted Parquet");
+    if (tail.substr(4) == "PARE")
       throw Error(ErrorCode::kInvalidInput,
-                  name + ": not a Parquet file (no PAR1 magic at its start and end)");
-    }
+                  name + ": the file is encrypted; Plinth cannot read encrypted Parquet");
+    if (head != "PAR1")
+      throw Error(ErrorCode::kInvalidInput,
+                  name + ": not a Parquet file (it does not start with PAR1)");
+    if (tail.substr(4) != "PAR1")
+      corrupt("no PAR1 at the end: the file is truncated or was not completely written");
     uint32_t len = load<uint32_t>(tail.data());
     if (len > size - 12) corrupt("the footer length " + std::to_string(len) + " exceeds the file");
     meta = parse_file_metadata(file->read(size - 8 - len, len), name);

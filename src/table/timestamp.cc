@@ -102,8 +102,6 @@ std::optional<int64_t> parse_timestamp(std::string_view s) {
   }
   int64_t days = days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
   int64_t seconds = hour * 3600 + minute * 60 + second - offset_seconds;
-  // Years 1677-2262 fit; outside, the multiplication would overflow.
-  if (days < -106750 || days > 106750) return std::nullopt;
   int64_t nanos;
   if (__builtin_mul_overflow(days, kNanosPerDay, &nanos) ||
       __builtin_add_overflow(nanos, seconds * kNanosPerSecond + frac, &nanos))
