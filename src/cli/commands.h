@@ -15,4 +15,7 @@ struct Invocation {
 // init, add, status, checkout, commit, remove, gc, ls, cache, diff.
 void register_data_commands(CLI::App& app, Invocation& invocation);
 
+// table schema|head|stats|convert, demo-data fraud.
+void register_table_commands(CLI::App& app, Invocation& invocation);
+
 }  // namespace plinth::cli
