@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <deque>
 #include <functional>
 
 #include "core/error.h"
@@ -308,18 +309,23 @@ class CsvReader : public BatchReader {
 
   const Schema& schema() const override { return schema_; }
 
+  // Each part of a buffer parsed in parallel is a batch of its own, so that reading a whole
+  // file copies every value only once more (in read_all).
   std::optional<Table> next() override {
-    for (;;) {
+    while (ready_.empty()) {
       if (buf_.empty()) {
         if (eof_) return std::nullopt;
         fill();
         continue;
       }
-      std::optional<Table> batch = parse_buffer();
-      if (batch) return batch;
-      if (eof_) return std::nullopt;
-      fill();  // one record is longer than the buffer: read more
+      if (!parse_buffer()) {
+        if (eof_) return std::nullopt;
+        fill();  // one record is longer than the buffer: read more
+      }
     }
+    Table t = std::move(ready_.front());
+    ready_.pop_front();
+    return t;
   }
 
  private:
@@ -360,11 +366,13 @@ class CsvReader : public BatchReader {
       }
       RecordParser sampler(buf_, options_.delimiter, eof_, names.size() > 1);
       sample.resize(names.size());
-      for (size_t row = 0; row < options_.sample_rows; ++row) {
+      size_t rows = 0;
+      for (; rows < options_.sample_rows; ++rows) {
         if (sampler.next(fields) != RecordParser::kRecord) break;
         for (size_t i = 0; i < std::min(fields.size(), names.size()); ++i)
           if (!is_null(fields[i])) sample[i].emplace_back(fields[i].text);
       }
+      if (rows > 0) record_bytes_ = std::max<size_t>(1, sampler.offset() / rows);
     } catch (const CsvProblem& p) {
       fail(p.offset, p.what);
     }
@@ -395,9 +403,9 @@ class CsvReader : public BatchReader {
     return s;
   }
 
-  // Parses the complete records in buf_ in parallel; keeps an incomplete last record for
-  // the next call. nullopt if there is no complete record.
-  std::optional<Table> parse_buffer() {
+  // Parses the complete records in buf_ in parallel into ready_; keeps an incomplete last
+  // record for the next call. False if there is no complete record.
+  bool parse_buffer() {
     std::string_view data(buf_);
     size_t parts = data.size() < (1 << 20) ? 1 : pool_.size() * 4;
     std::vector<size_t> bounds{0};
@@ -424,18 +432,22 @@ class CsvReader : public BatchReader {
     for (auto& p : problems)
       if (p) fail(p->offset, p->what);
     size_t used = bounds[n - 1] + consumed[n - 1];
-    if (used == 0) return std::nullopt;
-    Table out(std::move(results[0]));
-    for (size_t k = 1; k < n; ++k) out.append(Table(std::move(results[k])));
+    if (used == 0) return false;
+    for (auto& r : results) ready_.emplace_back(std::move(r));
     base_ += used;
     buf_.erase(0, used);
-    return out;
+    return true;
   }
 
   // Parses `part` into columns; returns the bytes used (all of them unless the last record
   // is incomplete and more input may follow).
   size_t parse_part(std::string_view part, bool at_eof, std::vector<Column>& cols) {
-    for (const auto& f : schema_) cols.emplace_back(f.name, f.type);
+    // Room for the rows the part probably holds, so the columns do not grow by copying.
+    size_t expected_rows = part.size() / record_bytes_ + 16;
+    for (const auto& f : schema_) {
+      cols.emplace_back(f.name, f.type);
+      cols.back().reserve(expected_rows);
+    }
     RecordParser parser(part, options_.delimiter, at_eof, num_fields_ > 1);
     std::vector<CsvField> fields;
     for (;;) {
@@ -472,6 +484,8 @@ class CsvReader : public BatchReader {
   Schema schema_;
   size_t num_fields_ = 0;
   std::vector<int> slot_;  // field index -> output column, or -1
+  std::deque<Table> ready_;
+  size_t record_bytes_ = 64;  // average record length in the sample
 };
 
 bool needs_quotes(std::string_view s, char delim) {

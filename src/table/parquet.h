@@ -56,6 +56,8 @@ class ParquetReader : public BatchReader {
   std::vector<std::string> unsupported_columns() const;
   // Row group `index` (0-based) as a table; next() continues after it.
   Table read_row_group(size_t index);
+  // All row groups not read yet, as one table (faster than concatenating batches).
+  Table read_remaining();
 
  private:
   struct Impl;

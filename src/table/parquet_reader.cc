@@ -43,8 +43,17 @@ class FileBytes {
   }
   uint64_t size() const { return size_; }
   std::string read(uint64_t offset, uint64_t n) const {
-    if (fd_ < 0) return memory_.substr(offset, n);
-    std::string out(n, '\0');
+    std::string out;
+    read(offset, n, out);
+    return out;
+  }
+  // Into `out`, reusing its capacity; fewer bytes at the end of the file.
+  void read(uint64_t offset, uint64_t n, std::string& out) const {
+    if (fd_ < 0) {
+      out.assign(memory_, std::min<uint64_t>(offset, memory_.size()), n);
+      return;
+    }
+    out.resize(n);
     size_t done = 0;
     while (done < n) {
       ssize_t got = ::pread(fd_, out.data() + done, n - done, offset + done);
@@ -54,7 +63,6 @@ class FileBytes {
       done += got;
     }
     out.resize(done);
-    return out;
   }
 
  private:
@@ -255,28 +263,26 @@ double half_to_double(std::string_view b) {
 // Decodes one column chunk of one row group.
 class ChunkDecoder {
  public:
+  // Appends the chunk's rows to `out`, which has the leaf's name and type.
   ChunkDecoder(const Leaf& leaf, const ColumnMetaData& meta, std::string_view bytes,
-               std::string context, int64_t rows)
+               std::string context, int64_t rows, Column& out)
       : leaf_(leaf),
         e_(*leaf.element),
         meta_(meta),
         bytes_(bytes),
         context_(std::move(context)),
         rows_(rows),
-        out_(leaf.path, leaf.type) {}
+        out_(out) {}
 
-  Column decode() {
+  void decode() {
     try {
       read_pages();
     } catch (const DecodeError& d) {
       throw Error(ErrorCode::kCorrupted, context_ + ": " + d.what);
     }
-    if (out_.has_dictionary() && out_.dict.size() == 0) out_.materialize_strings();
-    if (!out_.valid.empty() && out_.null_count() == 0) out_.valid.clear();
     if (out_of_range_ > 0)
       spdlog::warn("{}: {} timestamps are outside the years 1677-2262 and read as null", context_,
                    out_of_range_);
-    return std::move(out_);
   }
 
  private:
@@ -314,15 +320,20 @@ class ChunkDecoder {
     if (have_dict_) decode_error("a second dictionary page");
     int32_t n = h.dictionary_page->num_values;
     if (n < 0) decode_error("a dictionary with a negative size");
-    dict_page_ = decompress(meta_.codec, page, h.uncompressed_page_size);
     PhysicalValues pv;
-    decode_plain(dict_page_, n, pv);
+    decode_plain(decompress(meta_.codec, page, h.uncompressed_page_size, scratch()), n, pv);
     dict_ = Column(leaf_.path, leaf_.type);
     convert(pv, dict_);
     have_dict_ = true;
-    if (leaf_.type == ColumnType::kString && out_.size() == 0 && dict_.size() > 0) {
-      out_.dict = dict_.str;
-      use_codes_ = true;
+    // Strings stay dictionary-encoded while every chunk so far has the same dictionary.
+    if (leaf_.type == ColumnType::kString && dict_.size() > 0) {
+      if (out_.size() == 0) {
+        out_.str = Strings();
+        out_.dict = dict_.str;
+        use_codes_ = true;
+      } else if (out_.has_dictionary() && out_.dict == dict_.str) {
+        use_codes_ = true;
+      }
     }
   }
 
@@ -330,14 +341,12 @@ class ChunkDecoder {
   int64_t read_data_page(const PageHeader& h, std::string_view page) {
     int64_t n;
     int32_t encoding;
-    std::string owned;
     std::string_view levels, values;
     if (h.type == kDataPage) {
       if (!h.data_page) decode_error("a data page without its header");
       n = h.data_page->num_values;
       encoding = h.data_page->encoding;
-      owned = decompress(meta_.codec, page, h.uncompressed_page_size);
-      values = owned;
+      values = decompress(meta_.codec, page, h.uncompressed_page_size, scratch());
       if (leaf_.max_def > 0) {
         if (h.data_page->definition_level_encoding != kRle)
           decode_error("definition levels in an encoding other than RLE");
@@ -361,8 +370,7 @@ class ChunkDecoder {
       std::string_view body = page.substr(rep_len + def_len);
       size_t body_size = h.uncompressed_page_size - rep_len - def_len;
       if (v2.is_compressed && meta_.codec != kUncompressed) {
-        owned = decompress(meta_.codec, body, body_size);
-        values = owned;
+        values = decompress(meta_.codec, body, body_size, scratch());
       } else {
         values = body;
       }
@@ -382,11 +390,37 @@ class ChunkDecoder {
         present += defs[i];
       }
     }
+    if (encoding == kPlain && present == static_cast<size_t>(n) && append_plain(values, n))
+      return n;
     Column vals(leaf_.path, leaf_.type);
     decode_values(encoding, values, present, vals);
     if (vals.size() != present) decode_error("a page holds fewer values than its levels say");
     scatter(vals, defs, n);
     return n;
+  }
+
+  // PLAIN DOUBLE, INT64 and STRING pages without nulls, copied straight into the output.
+  // False for other columns.
+  bool append_plain(std::string_view data, size_t n) {
+    bool f64 = *e_.type == Type::kDouble && out_.type == ColumnType::kFloat64;
+    bool i64 = *e_.type == Type::kInt64 && out_.type == ColumnType::kInt64;
+    bool str = *e_.type == Type::kByteArray && out_.type == ColumnType::kString;
+    if (!(f64 || i64 || str) || use_codes_ || out_.has_dictionary()) return false;
+    if (str) {
+      PhysicalValues pv;
+      decode_plain(data, n, pv);
+      for (auto b : pv.bytes) out_.str.push_back(b);
+    } else {
+      need(data, n, 8);
+      auto append = [&](auto& v) {
+        size_t old = v.size();
+        v.resize(old + n);
+        std::memcpy(v.data() + old, data.data(), 8 * n);
+      };
+      f64 ? append(out_.f64) : append(out_.i64);
+    }
+    if (!out_.valid.empty()) out_.valid.resize(out_.valid.size() + n, 1);
+    return true;
   }
 
   void decode_values(int32_t encoding, std::string_view data, size_t n, Column& vals) {
@@ -612,10 +646,14 @@ class ChunkDecoder {
   }
 
   // Appends a page's values to the output, with nulls where the levels say so.
-  void scatter(const Column& vals, const std::vector<uint8_t>& defs, int64_t n) {
+  void scatter(Column& vals, const std::vector<uint8_t>& defs, int64_t n) {
     size_t before = out_.size();
     bool any_null = !vals.valid.empty() || std::find(defs.begin(), defs.end(), 0) != defs.end();
     if (any_null && out_.valid.empty()) out_.valid.assign(before, 1);
+    if (!any_null && before == 0 && !use_codes_) {
+      out_ = std::move(vals);
+      return;
+    }
     if (!any_null) {
       if (use_codes_)
         out_.codes.insert(out_.codes.end(), vals.codes.begin(), vals.codes.end());
@@ -650,9 +688,14 @@ class ChunkDecoder {
   std::string_view bytes_;
   std::string context_;
   int64_t rows_;
-  Column out_;
+  // One decompression buffer per thread, reused across pages and chunks.
+  static std::string& scratch() {
+    thread_local std::string buffer;
+    return buffer;
+  }
+
+  Column& out_;
   Column dict_;
-  std::string dict_page_;
   bool have_dict_ = false;
   bool use_codes_ = false;
   size_t out_of_range_ = 0;
@@ -736,7 +779,8 @@ struct ParquetReader::Impl {
     }
   }
 
-  Column read_chunk(size_t group, size_t leaf_index) {
+  // Appends column chunk (group, leaf) to `out`.
+  void read_chunk(size_t group, size_t leaf_index, Column& out) {
     const RowGroup& g = meta.row_groups[group];
     const Leaf& leaf = leaves[leaf_index];
     const ColumnChunk& chunk = g.columns[leaf.chunk_index];
@@ -758,13 +802,26 @@ struct ParquetReader::Impl {
     if (start < 4 || static_cast<uint64_t>(start) >= data_end || m.total_compressed_size < 0)
       corrupt(context + ": the column chunk's offset is outside the file");
     uint64_t len = std::min<uint64_t>(m.total_compressed_size, data_end - start);
-    std::string bytes = file->read(start, len);
-    return ChunkDecoder(leaf, m, bytes, context, g.num_rows).decode();
+    thread_local std::string bytes;  // reused: chunks are read one after another per thread
+    file->read(start, len, bytes);
+    ChunkDecoder(leaf, m, bytes, context, g.num_rows, out).decode();
   }
 
-  Table read_group(size_t group) {
-    std::vector<Column> cols(selected.size());
-    pool.parallel_for(selected.size(), [&](size_t k) { cols[k] = read_chunk(group, selected[k]); });
+  // Row groups [first, last) as one table, each column decoded straight into place, columns
+  // in parallel.
+  Table read_groups(size_t first, size_t last) {
+    size_t rows = 0;
+    for (size_t g = first; g < last; ++g) rows += meta.row_groups[g].num_rows;
+    std::vector<Column> cols;
+    for (size_t i : selected) cols.emplace_back(leaves[i].path, leaves[i].type);
+    pool.parallel_for(selected.size(), [&](size_t k) {
+      Column& c = cols[k];
+      // Untouched reserved memory costs nothing, so reserve for every row up front.
+      c.reserve(std::min<size_t>(rows, size_t{1} << 27));
+      for (size_t g = first; g < last; ++g) read_chunk(g, selected[k], c);
+      if (c.has_dictionary() && c.dict.size() == 0) c.materialize_strings();
+      if (!c.valid.empty() && c.null_count() == 0) c.valid.clear();
+    });
     return Table(std::move(cols));
   }
 };
@@ -778,12 +835,19 @@ const Schema& ParquetReader::schema() const { return impl_->schema; }
 
 std::optional<Table> ParquetReader::next() {
   if (impl_->next_group >= impl_->meta.row_groups.size()) return std::nullopt;
-  return impl_->read_group(impl_->next_group++);
+  size_t g = impl_->next_group++;
+  return impl_->read_groups(g, g + 1);
 }
 
 Table ParquetReader::read_row_group(size_t index) {
   impl_->next_group = index + 1;
-  return impl_->read_group(index);
+  return impl_->read_groups(index, index + 1);
+}
+
+Table ParquetReader::read_remaining() {
+  size_t first = std::min(impl_->next_group, impl_->meta.row_groups.size());
+  impl_->next_group = impl_->meta.row_groups.size();
+  return impl_->read_groups(first, impl_->next_group);
 }
 
 size_t ParquetReader::num_rows() const {
@@ -811,8 +875,7 @@ std::vector<std::string> ParquetReader::unsupported_columns() const {
 }
 
 Table read_parquet(const std::filesystem::path& path, const ParquetReadOptions& options) {
-  ParquetReader reader(path, options);
-  return read_all(reader);
+  return ParquetReader(path, options).read_remaining();
 }
 
 ParquetReader::ParquetReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -820,7 +883,7 @@ ParquetReader::ParquetReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)
 Table parse_parquet(std::string bytes, const ParquetReadOptions& options) {
   ParquetReader reader(std::make_unique<ParquetReader::Impl>(
       "<memory>", std::make_unique<FileBytes>(std::move(bytes)), options));
-  return read_all(reader);
+  return reader.read_remaining();
 }
 
 }  // namespace plinth::table

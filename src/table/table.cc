@@ -183,15 +183,54 @@ void Table::append(const Table& other) {
     columns_[i].append(other.columns_[i], 0, other.num_rows());
 }
 
+void Column::reserve(size_t rows, size_t string_bytes) {
+  switch (type) {
+    case ColumnType::kFloat64:
+      f64.reserve(rows);
+      break;
+    case ColumnType::kInt64:
+    case ColumnType::kTimestamp:
+      i64.reserve(rows);
+      break;
+    case ColumnType::kBool:
+      b.reserve(rows);
+      break;
+    case ColumnType::kString:
+      if (has_dictionary())
+        codes.reserve(rows);
+      else
+        str.reserve(rows, string_bytes);
+      break;
+  }
+}
+
+Table concat(std::vector<Table> parts) {
+  if (parts.empty()) return Table();
+  if (parts.size() == 1) return std::move(parts[0]);
+  Table out = std::move(parts[0]);
+  for (size_t k = 0; k < out.num_columns(); ++k) {
+    Column& c = out.columns_[k];
+    size_t rows = c.size(), bytes = c.str.byte_size();
+    for (size_t p = 1; p < parts.size(); ++p) {
+      rows += parts[p].columns_[k].size();
+      bytes += parts[p].columns_[k].str.byte_size();
+    }
+    c.reserve(rows, bytes);
+    if (!c.valid.empty()) c.valid.reserve(rows);
+  }
+  for (size_t p = 1; p < parts.size(); ++p) out.append(parts[p]);
+  return out;
+}
+
 Table read_all(BatchReader& reader) {
-  Table out;
-  while (auto batch = reader.next()) out.append(*batch);
-  if (out.num_columns() == 0) {
+  std::vector<Table> batches;
+  while (auto batch = reader.next()) batches.push_back(std::move(*batch));
+  if (batches.empty()) {
     std::vector<Column> cols;
     for (const auto& f : reader.schema()) cols.emplace_back(f.name, f.type);
-    out = Table(std::move(cols));
+    return Table(std::move(cols));
   }
-  return out;
+  return concat(std::move(batches));
 }
 
 void check_columns_exist(const Schema& schema, const std::vector<std::string>& names,

@@ -78,6 +78,8 @@ struct Column {
   void append(const Column& other, size_t begin, size_t end);
   // Replaces dict + codes by plain strings.
   void materialize_strings();
+  // Room for `rows` values (and `string_bytes` of plain strings) without reallocation.
+  void reserve(size_t rows, size_t string_bytes = 0);
 };
 
 struct Field {
@@ -111,6 +113,7 @@ class Table {
   void append(const Table& other);
 
  private:
+  friend Table concat(std::vector<Table> parts);
   std::vector<Column> columns_;
 };
 
@@ -123,6 +126,9 @@ class BatchReader {
   // The next batch, or nullopt at the end. Throws Error naming the file on bad input.
   virtual std::optional<Table> next() = 0;
 };
+
+// The tables one after the other (same schemas), copying each value once.
+Table concat(std::vector<Table> parts);
 
 // All remaining batches of `reader` as one table.
 Table read_all(BatchReader& reader);

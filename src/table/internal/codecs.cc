@@ -12,8 +12,8 @@ namespace plinth::table::parquet {
 
 namespace {
 
-std::string inflate_gzip(std::string_view in, size_t size) {
-  std::string out(size, '\0');
+void inflate_gzip(std::string_view in, size_t size, std::string& out) {
+  out.resize(size);
   z_stream zs{};
   if (inflateInit2(&zs, 15 + 32) != Z_OK) decode_error("zlib initialisation failed");
   zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
@@ -31,7 +31,6 @@ std::string inflate_gzip(std::string_view in, size_t size) {
   inflateEnd(&zs);
   if ((rc != Z_STREAM_END && rc != Z_BUF_ERROR) || got != size)
     decode_error("GZIP data is corrupt or does not expand to the page size");
-  return out;
 }
 
 std::string deflate_gzip(std::string_view in, int level) {
@@ -51,31 +50,33 @@ std::string deflate_gzip(std::string_view in, int level) {
 
 }  // namespace
 
-std::string decompress(int codec, std::string_view in, size_t size) {
+std::string_view decompress(int codec, std::string_view in, size_t size, std::string& out) {
+  // resize() keeps the capacity, so pages of a chunk reuse one buffer.
   switch (codec) {
     case kUncompressed:
       if (in.size() != size) decode_error("an uncompressed page's sizes disagree");
-      return std::string(in);
+      return in;
     case kSnappy: {
       size_t n = 0;
       if (!snappy::GetUncompressedLength(in.data(), in.size(), &n) || n != size)
         decode_error("SNAPPY data does not expand to the page size");
-      std::string out(size, '\0');
+      out.resize(size);
       if (!snappy::RawUncompress(in.data(), in.size(), out.data()))
         decode_error("SNAPPY data is corrupt");
       return out;
     }
     case kGzip:
-      return inflate_gzip(in, size);
+      inflate_gzip(in, size, out);
+      return out;
     case kZstd: {
-      std::string out(size, '\0');
+      out.resize(size);
       size_t got = ZSTD_decompress(out.data(), out.size(), in.data(), in.size());
       if (ZSTD_isError(got) || got != size)
         decode_error("ZSTD data is corrupt or does not expand to the page size");
       return out;
     }
     case kLz4Raw: {
-      std::string out(size, '\0');
+      out.resize(size);
       int got = LZ4_decompress_safe(in.data(), out.data(), static_cast<int>(in.size()),
                                     static_cast<int>(out.size()));
       if (got < 0 || static_cast<size_t>(got) != size)
