@@ -198,7 +198,7 @@ class RecordParser {
   char delim_;
   bool at_eof_;
   bool skip_blank_;
-  std::vector<std::string> scratch_;
+  std::deque<std::string> scratch_;  // stable addresses: earlier fields point into it
 };
 
 // Where the bytes come from, and how to turn a byte offset into a line number for errors.
@@ -329,14 +329,23 @@ class CsvReader : public BatchReader {
   }
 
  private:
-  // Appends up to batch_bytes more input to the unparsed rest in buf_.
+  // Appends up to batch_bytes more input to the unparsed rest in buf_, in steps, so that a
+  // small file does not cost a whole batch-sized buffer.
   void fill() {
     size_t want = std::max<size_t>(options_.batch_bytes, 1 << 16);
-    size_t old = buf_.size();
-    buf_.resize(old + want);
-    size_t got = source_->read(buf_.data() + old, want);
-    buf_.resize(old + got);
-    eof_ = got < want;
+    for (size_t got_total = 0; got_total < want;) {
+      size_t step = std::min<size_t>(want - got_total, 4 << 20);
+      size_t old = buf_.size();
+      buf_.resize(old + step);
+      size_t got = source_->read(buf_.data() + old, step);
+      buf_.resize(old + got);
+      got_total += got;
+      if (got < step) {
+        eof_ = true;
+        return;
+      }
+    }
+    eof_ = false;
   }
 
   [[noreturn]] void fail(size_t local_offset, const std::string& what) {
