@@ -178,6 +178,8 @@ std::string logical_text(const SchemaElement& e) {
                                     "BSON",
                                     "INTERVAL"};
   int ct = *e.converted_type;
+  if (ct == kDecimalCt)
+    return "DECIMAL(" + std::to_string(e.precision) + "," + std::to_string(e.scale) + ")";
   return ct >= 0 && ct <= 21 ? converted[ct] : "";
 }
 

@@ -274,6 +274,9 @@ TEST_F(ScratchDir, PlinthReadsWhatHyparquetWriterWrites) {
     json written = node("hyparquet_write.mjs", file.string() + " " + codec);
     expect_same(read_parquet(file), written, "hyparquet-writer " + codec);
   }
+  fs::path file = dir_ / "hw_logical.parquet";
+  json written = node("hyparquet_write.mjs", file.string() + " SNAPPY logical");
+  expect_same(read_parquet(file), written, "hyparquet-writer logical types");
 }
 
 }  // namespace
