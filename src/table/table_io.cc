@@ -6,26 +6,17 @@ namespace plinth::table {
 
 namespace {
 
-class CsvTableWriter : public TableWriter {
+// CsvWriter or ParquetWriter behind the TableWriter interface.
+template <typename Writer, typename Options>
+class FormatWriter : public TableWriter {
  public:
-  CsvTableWriter(const std::filesystem::path& path, Schema schema, const CsvWriteOptions& o)
+  FormatWriter(const std::filesystem::path& path, Schema schema, const Options& o)
       : writer_(path, std::move(schema), o) {}
   void write(const Table& batch) override { writer_.write(batch); }
   void close() override { writer_.close(); }
 
  private:
-  CsvWriter writer_;
-};
-
-class ParquetTableWriter : public TableWriter {
- public:
-  ParquetTableWriter(const std::filesystem::path& path, Schema schema, const ParquetWriteOptions& o)
-      : writer_(path, std::move(schema), o) {}
-  void write(const Table& batch) override { writer_.write(batch); }
-  void close() override { writer_.close(); }
-
- private:
-  ParquetWriter writer_;
+  Writer writer_;
 };
 
 bool is_tsv(const std::filesystem::path& path) { return path.extension() == ".tsv"; }
@@ -62,10 +53,11 @@ Table read_table(const std::filesystem::path& path, const ReadOptions& options) 
 std::unique_ptr<TableWriter> open_table_writer(const std::filesystem::path& path, Schema schema,
                                                const WriteOptions& options) {
   if (format_of(path) == FileFormat::kParquet)
-    return std::make_unique<ParquetTableWriter>(path, std::move(schema), options.parquet);
+    return std::make_unique<FormatWriter<ParquetWriter, ParquetWriteOptions>>(
+        path, std::move(schema), options.parquet);
   CsvWriteOptions c = options.csv;
   if (is_tsv(path)) c.delimiter = '\t';
-  return std::make_unique<CsvTableWriter>(path, std::move(schema), c);
+  return std::make_unique<FormatWriter<CsvWriter, CsvWriteOptions>>(path, std::move(schema), c);
 }
 
 void write_table(const Table& table, const std::filesystem::path& path,

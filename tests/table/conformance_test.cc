@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "scratch_dir.h"
 #include "table/csv.h"
 #include "table/parquet.h"
 #include "table/timestamp.h"
@@ -209,16 +210,6 @@ TEST(ParquetTestingBadFiles, CorruptChecksumIsReported) {
     EXPECT_NE(msg.find("CRC"), std::string::npos) << msg;
   }
 }
-
-class ScratchDir : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("plinth_conf_" + std::to_string(::getpid()));
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  fs::path dir_;
-};
 
 // A table with every column type, nulls, extreme values and a categorical column.
 Table sample_table(size_t n) {

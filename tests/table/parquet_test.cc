@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "core/file_io.h"
+#include "scratch_dir.h"
 #include "table/internal/encodings.h"
 #include "table/internal/parquet_format.h"
 #include "table/table.h"
@@ -17,15 +18,7 @@ namespace plinth::table {
 namespace {
 namespace fs = std::filesystem;
 
-class ParquetTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("plinth_pq_" + std::to_string(::getpid()));
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  fs::path dir_;
-};
+using ParquetTest = ScratchDir;
 
 Table numbers(size_t n) {
   Column id("id", ColumnType::kInt64), x("x", ColumnType::kFloat64), s("s", ColumnType::kString);
