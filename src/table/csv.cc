@@ -1,6 +1,8 @@
 #include "table/csv.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -201,57 +203,58 @@ class RecordParser {
   std::deque<std::string> scratch_;  // stable addresses: earlier fields point into it
 };
 
-// Where the bytes come from, and how to turn a byte offset into a line number for errors.
-class ByteSource {
+// The bytes of a CSV file, mapped read-only (the page cache is the buffer; no copy), or read
+// into memory when the file cannot be mapped (a pipe), or text given by the caller.
+class CsvBytes {
  public:
-  virtual ~ByteSource() = default;
-  virtual size_t read(char* buf, size_t n) = 0;
-  virtual size_t line_at(size_t offset) = 0;
-};
-
-size_t count_lines(std::string_view bytes) {
-  return static_cast<size_t>(std::count(bytes.begin(), bytes.end(), '\n'));
-}
-
-class FileSource : public ByteSource {
- public:
-  explicit FileSource(std::filesystem::path path) : path_(std::move(path)) {
-    fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd_ < 0) throw system_error("cannot open", path_.string(), errno);
-  }
-  ~FileSource() override { ::close(fd_); }
-  size_t read(char* buf, size_t n) override { return core::read_up_to(fd_, buf, n, path_); }
-  size_t line_at(size_t offset) override {
-    std::string chunk(1 << 20, '\0');
-    size_t lines = 1, done = 0;
-    while (done < offset) {
-      ssize_t got = ::pread(fd_, chunk.data(), std::min(chunk.size(), offset - done), done);
-      if (got <= 0) break;
-      lines += count_lines({chunk.data(), static_cast<size_t>(got)});
-      done += got;
+  explicit CsvBytes(std::string_view text) : view_(text) {}
+  explicit CsvBytes(const std::filesystem::path& path) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw system_error("cannot open", path.string(), errno);
+    struct stat st;
+    if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+      void* p = ::mmap(nullptr, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+      if (p != MAP_FAILED) {
+        map_ = p;
+        view_ = {static_cast<const char*>(p), static_cast<size_t>(st.st_size)};
+        ::madvise(p, st.st_size, MADV_SEQUENTIAL);
+      }
     }
-    return lines;
+    if (!map_) {
+      try {
+        char buf[1 << 16];
+        while (size_t n = core::read_up_to(fd, buf, sizeof buf, path)) owned_.append(buf, n);
+      } catch (...) {
+        ::close(fd);
+        throw;
+      }
+      view_ = owned_;
+    }
+    ::close(fd);
+  }
+  ~CsvBytes() {
+    if (map_) ::munmap(map_, view_.size());
+  }
+  CsvBytes(const CsvBytes&) = delete;
+  CsvBytes& operator=(const CsvBytes&) = delete;
+
+  std::string_view view() const { return view_; }
+  // Drops the mapped pages before `offset` from this process (they stay in the page cache),
+  // so streaming a large file keeps memory bounded.
+  void release_before(size_t offset) {
+    if (!map_) return;
+    size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+    size_t end = offset / page * page;
+    if (end > released_)
+      ::madvise(static_cast<char*>(map_) + released_, end - released_, MADV_DONTNEED);
+    released_ = std::max(released_, end);
   }
 
  private:
-  std::filesystem::path path_;
-  int fd_;
-};
-
-class MemorySource : public ByteSource {
- public:
-  explicit MemorySource(std::string_view text) : text_(text) {}
-  size_t read(char* buf, size_t n) override {
-    n = std::min(n, text_.size() - pos_);
-    std::memcpy(buf, text_.data() + pos_, n);
-    pos_ += n;
-    return n;
-  }
-  size_t line_at(size_t offset) override { return 1 + count_lines(text_.substr(0, offset)); }
-
- private:
-  std::string_view text_;
-  size_t pos_ = 0;
+  void* map_ = nullptr;
+  std::string owned_;
+  std::string_view view_;
+  size_t released_ = 0;
 };
 
 // First record boundary (just past a newline outside quotes) at or after `target`, scanning
@@ -298,30 +301,32 @@ ColumnType infer_type(const std::vector<std::string>& sample) {
 
 class CsvReader : public BatchReader {
  public:
-  CsvReader(std::unique_ptr<ByteSource> source, std::string name, CsvReadOptions options)
-      : source_(std::move(source)),
+  CsvReader(std::unique_ptr<CsvBytes> bytes, std::string name, CsvReadOptions options)
+      : bytes_(std::move(bytes)),
+        data_(bytes_->view()),
         name_(std::move(name)),
         options_(std::move(options)),
         pool_(options_.jobs ? options_.jobs : core::default_jobs()) {
-    fill();
     read_header_and_infer();
   }
 
   const Schema& schema() const override { return schema_; }
 
-  // Each part of a buffer parsed in parallel is a batch of its own, so that reading a whole
+  // Each part of a window parsed in parallel is a batch of its own, so that reading a whole
   // file copies every value only once more (in read_all).
   std::optional<Table> next() override {
+    size_t window = std::max<size_t>(options_.batch_bytes, 1 << 16);
     while (ready_.empty()) {
-      if (buf_.empty()) {
-        if (eof_) return std::nullopt;
-        fill();
+      if (pos_ >= data_.size()) return std::nullopt;
+      std::string_view rest = data_.substr(pos_);
+      bool at_eof = rest.size() <= window;
+      size_t used = parse_window(rest.substr(0, window), at_eof);
+      if (used == 0) {
+        window *= 2;  // one record is longer than the window
         continue;
       }
-      if (!parse_buffer()) {
-        if (eof_) return std::nullopt;
-        fill();  // one record is longer than the buffer: read more
-      }
+      pos_ += used;
+      bytes_->release_before(pos_);
     }
     Table t = std::move(ready_.front());
     ready_.pop_front();
@@ -329,38 +334,20 @@ class CsvReader : public BatchReader {
   }
 
  private:
-  // Appends up to batch_bytes more input to the unparsed rest in buf_, in steps, so that a
-  // small file does not cost a whole batch-sized buffer.
-  void fill() {
-    size_t want = std::max<size_t>(options_.batch_bytes, 1 << 16);
-    for (size_t got_total = 0; got_total < want;) {
-      size_t step = std::min<size_t>(want - got_total, 4 << 20);
-      size_t old = buf_.size();
-      buf_.resize(old + step);
-      size_t got = source_->read(buf_.data() + old, step);
-      buf_.resize(old + got);
-      got_total += got;
-      if (got < step) {
-        eof_ = true;
-        return;
-      }
-    }
-    eof_ = false;
-  }
-
-  [[noreturn]] void fail(size_t local_offset, const std::string& what) {
-    size_t line = source_->line_at(base_ + local_offset);
+  // `offset` is relative to pos_.
+  [[noreturn]] void fail(size_t offset, const std::string& what) {
+    std::string_view before = data_.substr(0, pos_ + offset);
+    size_t line = 1 + static_cast<size_t>(std::count(before.begin(), before.end(), '\n'));
     throw Error(ErrorCode::kInvalidInput, name_ + ":" + std::to_string(line) + ": " + what);
   }
 
   void read_header_and_infer() {
-    RecordParser parser(buf_, options_.delimiter, eof_);
+    RecordParser parser(data_, options_.delimiter, true);
     std::vector<CsvField> fields;
     std::vector<std::vector<std::string>> sample;
     std::vector<std::string> names;
     try {
       auto r = parser.next(fields);
-      if (r == RecordParser::kIncomplete) fail(0, "the header line is longer than the buffer");
       if (r == RecordParser::kEnd)
         throw Error(ErrorCode::kInvalidInput, name_ +
                                                   ": the file is empty; a CSV file needs "
@@ -369,11 +356,8 @@ class CsvReader : public BatchReader {
         std::string n = options_.header ? std::string(fields[i].text) : "";
         names.push_back(n.empty() ? "column_" + std::to_string(i + 1) : n);
       }
-      if (options_.header) {
-        base_ += parser.offset();
-        buf_.erase(0, parser.offset());
-      }
-      RecordParser sampler(buf_, options_.delimiter, eof_, names.size() > 1);
+      if (options_.header) pos_ = parser.offset();
+      RecordParser sampler(data_.substr(pos_), options_.delimiter, true, names.size() > 1);
       sample.resize(names.size());
       size_t rows = 0;
       for (; rows < options_.sample_rows; ++rows) {
@@ -412,10 +396,9 @@ class CsvReader : public BatchReader {
     return s;
   }
 
-  // Parses the complete records in buf_ in parallel into ready_; keeps an incomplete last
-  // record for the next call. False if there is no complete record.
-  bool parse_buffer() {
-    std::string_view data(buf_);
+  // Parses the complete records of `data` (starting at pos_) in parallel into ready_; returns
+  // the bytes used, 0 if not even one record is complete.
+  size_t parse_window(std::string_view data, bool at_eof) {
     size_t parts = data.size() < (1 << 20) ? 1 : pool_.size() * 4;
     std::vector<size_t> bounds{0};
     for (size_t k = 1; k < parts; ++k) {
@@ -432,7 +415,7 @@ class CsvReader : public BatchReader {
     pool_.parallel_for(n, [&](size_t k) {
       std::string_view part = data.substr(bounds[k], bounds[k + 1] - bounds[k]);
       try {
-        consumed[k] = parse_part(part, k + 1 < n || eof_, results[k]);
+        consumed[k] = parse_part(part, k + 1 < n || at_eof, results[k]);
       } catch (CsvProblem& p) {
         p.offset += bounds[k];
         problems[k] = std::move(p);
@@ -441,11 +424,9 @@ class CsvReader : public BatchReader {
     for (auto& p : problems)
       if (p) fail(p->offset, p->what);
     size_t used = bounds[n - 1] + consumed[n - 1];
-    if (used == 0) return false;
-    for (auto& r : results) ready_.emplace_back(std::move(r));
-    base_ += used;
-    buf_.erase(0, used);
-    return true;
+    if (used > 0)
+      for (auto& r : results) ready_.emplace_back(std::move(r));
+    return used;
   }
 
   // Parses `part` into columns; returns the bytes used (all of them unless the last record
@@ -483,13 +464,12 @@ class CsvReader : public BatchReader {
     }
   }
 
-  std::unique_ptr<ByteSource> source_;
+  std::unique_ptr<CsvBytes> bytes_;
+  std::string_view data_;
   std::string name_;
   CsvReadOptions options_;
   core::ThreadPool pool_;
-  std::string buf_;
-  size_t base_ = 0;  // file offset of buf_[0]
-  bool eof_ = false;
+  size_t pos_ = 0;  // where the next batch starts
   Schema schema_;
   size_t num_fields_ = 0;
   std::vector<int> slot_;  // field index -> output column, or -1
@@ -562,7 +542,7 @@ std::string format_header(const Schema& schema, char delim) {
 
 std::unique_ptr<BatchReader> open_csv(const std::filesystem::path& path,
                                       const CsvReadOptions& options) {
-  return std::make_unique<CsvReader>(std::make_unique<FileSource>(path), path.string(), options);
+  return std::make_unique<CsvReader>(std::make_unique<CsvBytes>(path), path.string(), options);
 }
 
 Table read_csv(const std::filesystem::path& path, const CsvReadOptions& options) {
@@ -570,7 +550,7 @@ Table read_csv(const std::filesystem::path& path, const CsvReadOptions& options)
 }
 
 Table parse_csv(std::string_view text, const CsvReadOptions& options, const std::string& name) {
-  CsvReader reader(std::make_unique<MemorySource>(text), name, options);
+  CsvReader reader(std::make_unique<CsvBytes>(text), name, options);
   return read_all(reader);
 }
 
