@@ -23,6 +23,7 @@ namespace {
 constexpr size_t kPageRows = 64 * 1024;
 constexpr size_t kMaxDictionaryValues = 32 * 1024;
 constexpr size_t kMaxDictionaryBytes = 1 << 20;
+constexpr size_t kDictionaryProbe = 8192;
 
 Type physical_type(ColumnType t) {
   switch (t) {
@@ -84,43 +85,77 @@ void plain_value(const Column& c, size_t row, bool framed, std::string& out) {
   }
 }
 
-// PLAIN encoding of the non-null values among `rows`.
+// PLAIN encoding of the non-null values among `rows` (ascending row numbers).
 std::string plain_values(const Column& c, const std::vector<uint32_t>& rows) {
   std::string out;
-  if (c.type == ColumnType::kBool) {
-    out.assign((rows.size() + 7) / 8, '\0');
+  auto fixed = [&](const auto& v) {
+    using T = typename std::decay_t<decltype(v)>::value_type;
+    out.resize(rows.size() * sizeof(T));
+    if (!rows.empty() && rows.back() - rows.front() + 1 == rows.size()) {  // no gaps
+      std::memcpy(out.data(), v.data() + rows.front(), out.size());
+      return;
+    }
     for (size_t i = 0; i < rows.size(); ++i)
-      if (c.b[rows[i]]) out[i / 8] |= static_cast<char>(1 << (i % 8));
-    return out;
+      std::memcpy(out.data() + i * sizeof(T), &v[rows[i]], sizeof(T));
+  };
+  switch (c.type) {
+    case ColumnType::kBool:
+      out.assign((rows.size() + 7) / 8, '\0');
+      for (size_t i = 0; i < rows.size(); ++i)
+        if (c.b[rows[i]]) out[i / 8] |= static_cast<char>(1 << (i % 8));
+      break;
+    case ColumnType::kFloat64:
+      fixed(c.f64);
+      break;
+    case ColumnType::kInt64:
+    case ColumnType::kTimestamp:
+      fixed(c.i64);
+      break;
+    case ColumnType::kString:
+      for (uint32_t r : rows) plain_value(c, r, true, out);
+      break;
   }
-  for (uint32_t r : rows) plain_value(c, r, true, out);
   return out;
 }
 
-// Orders two non-null values as Parquet's statistics do (signed numbers, unsigned bytes).
-bool less(const Column& c, size_t a, size_t b) {
-  switch (c.type) {
-    case ColumnType::kFloat64:
-      return c.f64[a] < c.f64[b];
-    case ColumnType::kInt64:
-    case ColumnType::kTimestamp:
-      return c.i64[a] < c.i64[b];
-    case ColumnType::kBool:
-      return c.b[a] < c.b[b];
-    case ColumnType::kString:
-      return c.string_at(a) < c.string_at(b);  // std::string_view compares as unsigned char
+// Rows holding the min and max of the values among `rows` by `less`, leaving out rows for
+// which `skip` is true.
+template <typename Less, typename Skip>
+void extremes(const std::vector<uint32_t>& rows, Less less, Skip skip, std::optional<uint32_t>& lo,
+              std::optional<uint32_t>& hi) {
+  for (uint32_t r : rows) {
+    if (skip(r)) continue;
+    if (!lo) lo = hi = r;
+    if (less(r, *lo)) lo = r;
+    if (less(*hi, r)) hi = r;
   }
-  return false;
 }
 
-Statistics statistics(const Column& c, const std::vector<uint32_t>& present) {
+Statistics statistics(const Column& c, const std::vector<uint32_t>& present, size_t rows) {
   Statistics s;
-  s.null_count = static_cast<int64_t>(c.size() - present.size());
+  s.null_count = static_cast<int64_t>(rows - present.size());
   std::optional<uint32_t> lo, hi;
-  for (uint32_t r : present) {
-    if (c.type == ColumnType::kFloat64 && std::isnan(c.f64[r])) continue;
-    if (!lo || less(c, r, *lo)) lo = r;
-    if (!hi || less(c, *hi, r)) hi = r;
+  auto keep = [](uint32_t) { return false; };
+  switch (c.type) {
+    case ColumnType::kFloat64:
+      extremes(
+          present, [&](uint32_t a, uint32_t b) { return c.f64[a] < c.f64[b]; },
+          [&](uint32_t r) { return std::isnan(c.f64[r]); }, lo, hi);
+      break;
+    case ColumnType::kInt64:
+    case ColumnType::kTimestamp:
+      extremes(
+          present, [&](uint32_t a, uint32_t b) { return c.i64[a] < c.i64[b]; }, keep, lo, hi);
+      break;
+    case ColumnType::kBool:
+      extremes(
+          present, [&](uint32_t a, uint32_t b) { return c.b[a] < c.b[b]; }, keep, lo, hi);
+      break;
+    case ColumnType::kString:  // std::string_view compares bytes as unsigned char
+      extremes(
+          present, [&](uint32_t a, uint32_t b) { return c.string_at(a) < c.string_at(b); }, keep,
+          lo, hi);
+      break;
   }
   if (lo) {
     s.min_value.emplace();
@@ -157,6 +192,9 @@ std::optional<Dictionary> build_dictionary(const Column& c, const std::vector<ui
       if (index.size() > limit || bytes > kMaxDictionaryBytes) return std::nullopt;
     }
     d.indices.push_back(it->second);
+    // Nearly every value new so far: a dictionary will not pay; stop hashing early.
+    if (d.indices.size() == kDictionaryProbe && index.size() > kDictionaryProbe * 9 / 10)
+      return std::nullopt;
   }
   return d;
 }
@@ -184,23 +222,24 @@ struct EncodedChunk {
   size_t dictionary_page_size = 0;  // bytes before the first data page
 };
 
+// Encodes rows [begin, end) of a column as one column chunk.
 class ChunkEncoder {
  public:
-  ChunkEncoder(const Column& c, const ParquetWriteOptions& o)
-      : c_(c), o_(o), codec_(codec_id(o.codec)) {}
+  ChunkEncoder(const Column& c, size_t begin, size_t end, const ParquetWriteOptions& o)
+      : c_(c), begin_(begin), end_(end), o_(o), codec_(codec_id(o.codec)) {}
 
   EncodedChunk encode() {
     std::vector<uint32_t> present;
-    present.reserve(c_.size());
-    for (size_t r = 0; r < c_.size(); ++r)
+    present.reserve(end_ - begin_);
+    for (size_t r = begin_; r < end_; ++r)
       if (!c_.is_null(r)) present.push_back(static_cast<uint32_t>(r));
     EncodedChunk out;
     ColumnMetaData& m = out.meta;
     m.type = physical_type(c_.type);
     m.path = {c_.name};
     m.codec = codec_;
-    m.num_values = static_cast<int64_t>(c_.size());
-    m.statistics = statistics(c_, present);
+    m.num_values = static_cast<int64_t>(end_ - begin_);
+    m.statistics = statistics(c_, present, end_ - begin_);
     std::optional<Dictionary> dict = o_.dictionary ? dictionary_for(c_, present) : std::nullopt;
     if (dict) {
       std::vector<uint32_t> all(dict->values.size());
@@ -216,8 +255,8 @@ class ChunkEncoder {
       m.encodings = {kPlain, kRle};
     }
     size_t next_present = 0;
-    for (size_t begin = 0; begin < c_.size() || begin == 0; begin += kPageRows) {
-      size_t end = std::min(c_.size(), begin + kPageRows);
+    for (size_t begin = begin_; begin < end_ || begin == begin_; begin += kPageRows) {
+      size_t end = std::min(end_, begin + kPageRows);
       std::vector<uint32_t> levels(end - begin);
       size_t first = next_present;
       for (size_t r = begin; r < end; ++r) {
@@ -242,7 +281,7 @@ class ChunkEncoder {
         h.data_page = DataPageHeader{static_cast<int32_t>(levels.size()), kPlain, kRle};
       }
       add_page(h, body, out);
-      if (end == c_.size()) break;
+      if (end == end_) break;
     }
     m.total_compressed_size = static_cast<int64_t>(out.bytes.size());
     return out;
@@ -263,6 +302,7 @@ class ChunkEncoder {
   }
 
   const Column& c_;
+  size_t begin_, end_;
   const ParquetWriteOptions& o_;
   int codec_;
 };
@@ -316,25 +356,38 @@ struct ParquetWriter::Impl {
     meta.created_by = "plinth version 0.1.0";
   }
 
-  void write_group(const Table& t) {
-    std::vector<EncodedChunk> chunks(t.num_columns());
-    pool.parallel_for(t.num_columns(),
-                      [&](size_t i) { chunks[i] = ChunkEncoder(t.column(i), options).encode(); });
-    RowGroup g;
-    g.num_rows = static_cast<int64_t>(t.num_rows());
-    for (auto& c : chunks) {
-      ColumnChunk cc;
-      cc.file_offset = static_cast<int64_t>(offset);
-      c.meta.data_page_offset = static_cast<int64_t>(offset + c.dictionary_page_size);
-      if (c.has_dictionary) c.meta.dictionary_page_offset = static_cast<int64_t>(offset);
-      file.write(c.bytes);
-      offset += c.bytes.size();
-      g.total_byte_size += c.meta.total_uncompressed_size;
-      cc.meta = std::move(c.meta);
-      g.columns.push_back(std::move(cc));
+  // Writes row groups holding rows `ranges` of `t`, all their column chunks encoded in
+  // parallel.
+  void write_groups(const Table& t, const std::vector<std::pair<size_t, size_t>>& ranges) {
+    size_t columns = t.num_columns();
+    std::vector<EncodedChunk> chunks(ranges.size() * columns);
+    pool.parallel_for(chunks.size(), [&](size_t i) {
+      const auto& [begin, end] = ranges[i / columns];
+      chunks[i] = ChunkEncoder(t.column(i % columns), begin, end, options).encode();
+    });
+    for (size_t g = 0; g < ranges.size(); ++g) {
+      RowGroup group;
+      group.num_rows = static_cast<int64_t>(ranges[g].second - ranges[g].first);
+      for (size_t k = 0; k < columns; ++k) {
+        EncodedChunk& c = chunks[g * columns + k];
+        ColumnChunk cc;
+        cc.file_offset = static_cast<int64_t>(offset);
+        c.meta.data_page_offset = static_cast<int64_t>(offset + c.dictionary_page_size);
+        if (c.has_dictionary) c.meta.dictionary_page_offset = static_cast<int64_t>(offset);
+        file.write(c.bytes);
+        offset += c.bytes.size();
+        group.total_byte_size += c.meta.total_uncompressed_size;
+        cc.meta = std::move(c.meta);
+        group.columns.push_back(std::move(cc));
+      }
+      meta.num_rows += group.num_rows;
+      meta.row_groups.push_back(std::move(group));
     }
-    meta.num_rows += g.num_rows;
-    meta.row_groups.push_back(std::move(g));
+  }
+
+  void flush_pending() {
+    write_groups(pending, {{0, pending.num_rows()}});
+    pending = Table();
   }
 };
 
@@ -347,27 +400,21 @@ ParquetWriter::~ParquetWriter() = default;
 void ParquetWriter::write(const Table& batch) {
   if (batch.schema() != impl_->schema)
     throw Error(ErrorCode::kInternal, "Parquet writer got a batch with a different schema");
-  size_t rows = impl_->options.row_group_rows;
+  const size_t rows = impl_->options.row_group_rows, n = batch.num_rows();
   size_t pos = 0;
-  while (pos < batch.num_rows()) {
-    size_t room = rows - impl_->pending.num_rows();
-    size_t take = std::min(room, batch.num_rows() - pos);
-    if (impl_->pending.num_rows() == 0 && take == rows) {
-      impl_->write_group(pos == 0 && take == batch.num_rows() ? batch : batch.slice(pos, take));
-    } else {
-      impl_->pending.append(batch.slice(pos, take));
-      if (impl_->pending.num_rows() == rows) {
-        impl_->write_group(impl_->pending);
-        impl_->pending = Table();
-      }
-    }
-    pos += take;
+  if (impl_->pending.num_rows() > 0) {  // complete the row group begun by earlier batches
+    pos = std::min(n, rows - impl_->pending.num_rows());
+    impl_->pending.append(batch.slice(0, pos));
+    if (impl_->pending.num_rows() == rows) impl_->flush_pending();
   }
+  std::vector<std::pair<size_t, size_t>> whole;  // whole row groups, straight from the batch
+  for (; n - pos >= rows; pos += rows) whole.emplace_back(pos, pos + rows);
+  if (!whole.empty()) impl_->write_groups(batch, whole);
+  if (pos < n) impl_->pending = batch.slice(pos, n - pos);
 }
 
 void ParquetWriter::close() {
-  if (impl_->pending.num_rows() > 0) impl_->write_group(impl_->pending);
-  impl_->pending = Table();
+  if (impl_->pending.num_rows() > 0) impl_->flush_pending();
   std::string footer = serialize(impl_->meta);
   put_le(footer, static_cast<uint32_t>(footer.size()));
   footer += "PAR1";

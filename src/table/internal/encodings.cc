@@ -127,13 +127,11 @@ void encode_rle(const uint32_t* v, size_t n, int width, std::string& out) {
     while (i < n && (i == start || run_at(i) < 8)) i = std::min(n, i + 8);
     size_t groups = (i - start + 7) / 8;
     put_varint((groups << 1) | 1, out);
-    size_t first_byte = out.size();
-    out.append(groups * width, '\0');
-    for (size_t k = 0; k < i - start; ++k) {
-      uint64_t bit = k * width;
-      uint64_t value = v[start + k];
-      for (int b = 0; b < width; ++b, ++bit)
-        if (value >> b & 1) out[first_byte + bit / 8] |= static_cast<char>(1 << (bit % 8));
+    uint64_t acc = 0;  // bits not yet written, lowest first
+    int bits = 0;
+    for (size_t k = 0; k < groups * 8; ++k) {
+      acc |= static_cast<uint64_t>(start + k < i ? v[start + k] : 0) << bits;
+      for (bits += width; bits >= 8; bits -= 8, acc >>= 8) out.push_back(static_cast<char>(acc));
     }
   }
 }
