@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <unordered_map>
 
 #include "core/error.h"
 #include "core/file_io.h"
@@ -327,16 +328,33 @@ class ChunkDecoder {
     dict_ = Column(leaf_.path, leaf_.type);
     convert(pv, dict_);
     have_dict_ = true;
-    // Strings stay dictionary-encoded while every chunk so far has the same dictionary.
+    // Strings stay dictionary-encoded across chunks: a chunk's dictionary is merged into the
+    // column's while the merged one stays small next to the rows.
     if (leaf_.type == ColumnType::kString && dict_.size() > 0) {
       if (out_.size() == 0) {
         out_.str = Strings();
         out_.dict = dict_.str;
         use_codes_ = true;
-      } else if (out_.has_dictionary() && out_.dict == dict_.str) {
-        use_codes_ = true;
+      } else if (out_.has_dictionary()) {
+        use_codes_ = out_.dict == dict_.str || merge_dictionary();
       }
     }
+  }
+
+  // Adds this chunk's dictionary entries to the column's and sets remap_ from chunk codes to
+  // column codes; false (nothing changed) when the merged dictionary would be too large.
+  bool merge_dictionary() {
+    if (out_.dict.size() + dict_.size() > out_.size() / 2 + 4096) return false;
+    std::unordered_map<std::string, int32_t> codes;
+    for (size_t i = 0; i < out_.dict.size(); ++i)
+      codes.emplace(out_.dict[i], static_cast<int32_t>(i));
+    remap_.resize(dict_.size());
+    for (size_t i = 0; i < dict_.size(); ++i) {
+      auto [it, added] = codes.emplace(dict_.str[i], static_cast<int32_t>(out_.dict.size()));
+      if (added) out_.dict.push_back(dict_.str[i]);
+      remap_[i] = it->second;
+    }
+    return true;
   }
 
   // Returns the number of rows in the page.
@@ -440,9 +458,11 @@ class ChunkDecoder {
           decode_error("dictionary index " + std::to_string(i) + " is beyond the dictionary's " +
                        std::to_string(dict_.size()) + " values");
       if (use_codes_) {
-        vals.codes.assign(idx.begin(), idx.end());
+        vals.codes.resize(n);
+        for (size_t i = 0; i < n; ++i)
+          vals.codes[i] = remap_.empty() ? static_cast<int32_t>(idx[i]) : remap_[idx[i]];
       } else {
-        for (uint32_t i : idx) vals.append(dict_, i, i + 1);
+        gather(dict_, idx, vals);
       }
       return;
     }
@@ -501,6 +521,33 @@ class ChunkDecoder {
         decode_error("value encoding " + std::to_string(encoding) + " is not supported");
     }
     convert(pv, vals);
+  }
+
+  // vals = dict[idx[0]], dict[idx[1]], ... (indices checked).
+  static void gather(const Column& dict, const std::vector<uint32_t>& idx, Column& vals) {
+    auto take = [&](const auto& from, auto& to) {
+      to.resize(idx.size());
+      for (size_t i = 0; i < idx.size(); ++i) to[i] = from[idx[i]];
+    };
+    switch (dict.type) {
+      case ColumnType::kFloat64:
+        take(dict.f64, vals.f64);
+        break;
+      case ColumnType::kInt64:
+      case ColumnType::kTimestamp:
+        take(dict.i64, vals.i64);
+        break;
+      case ColumnType::kBool:
+        take(dict.b, vals.b);
+        break;
+      case ColumnType::kString:
+        for (uint32_t i : idx) vals.str.push_back(dict.str[i]);
+        break;
+    }
+    if (!dict.valid.empty()) {
+      vals.valid.resize(idx.size());
+      for (size_t i = 0; i < idx.size(); ++i) vals.valid[i] = dict.valid[idx[i]];
+    }
   }
 
   size_t physical_width() const {
@@ -700,6 +747,7 @@ class ChunkDecoder {
   Column dict_;
   bool have_dict_ = false;
   bool use_codes_ = false;
+  std::vector<int32_t> remap_;  // this chunk's dictionary codes -> the column's; empty: same
   size_t out_of_range_ = 0;
 };
 

@@ -102,6 +102,19 @@ TEST_F(ParquetTest, StringColumnsWithFewValuesAreDictionaryEncoded) {
   EXPECT_EQ(back.column("s").dict.size(), 4u);
 }
 
+TEST_F(ParquetTest, DictionariesOfRowGroupsMergeWhenRead) {
+  Column s("s", ColumnType::kString);
+  for (int i = 0; i < 3000; ++i) s.str.push_back(std::string(1, (i < 1500 ? "ab" : "cb")[i % 2]));
+  Table t({s});
+  ParquetWriteOptions o;
+  o.row_group_rows = 1500;  // dictionaries {a, b} and {c, b}
+  write_parquet(t, dir_ / "m.parquet", o);
+  Table back = read_parquet(dir_ / "m.parquet");
+  ASSERT_TRUE(back.column(0).has_dictionary());
+  EXPECT_EQ(back.column(0).dict.size(), 3u);
+  expect_equal(back, t);
+}
+
 TEST_F(ParquetTest, StatisticsHoldMinMaxAndNulls) {
   write_parquet(numbers(1000), dir_ / "s.parquet");
   std::string bytes = core::read_file(dir_ / "s.parquet");
