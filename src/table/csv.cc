@@ -1,10 +1,5 @@
 #include "table/csv.h"
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <charconv>
 #include <cstring>
@@ -14,6 +9,7 @@
 #include "core/error.h"
 #include "core/file_io.h"
 #include "core/thread_pool.h"
+#include "table/internal/mapped_file.h"
 #include "table/timestamp.h"
 
 namespace plinth::table {
@@ -203,60 +199,6 @@ class RecordParser {
   std::deque<std::string> scratch_;  // stable addresses: earlier fields point into it
 };
 
-// The bytes of a CSV file, mapped read-only (the page cache is the buffer; no copy), or read
-// into memory when the file cannot be mapped (a pipe), or text given by the caller.
-class CsvBytes {
- public:
-  explicit CsvBytes(std::string_view text) : view_(text) {}
-  explicit CsvBytes(const std::filesystem::path& path) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw system_error("cannot open", path.string(), errno);
-    struct stat st;
-    if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
-      void* p = ::mmap(nullptr, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-      if (p != MAP_FAILED) {
-        map_ = p;
-        view_ = {static_cast<const char*>(p), static_cast<size_t>(st.st_size)};
-        ::madvise(p, st.st_size, MADV_SEQUENTIAL);
-      }
-    }
-    if (!map_) {
-      try {
-        char buf[1 << 16];
-        while (size_t n = core::read_up_to(fd, buf, sizeof buf, path)) owned_.append(buf, n);
-      } catch (...) {
-        ::close(fd);
-        throw;
-      }
-      view_ = owned_;
-    }
-    ::close(fd);
-  }
-  ~CsvBytes() {
-    if (map_) ::munmap(map_, view_.size());
-  }
-  CsvBytes(const CsvBytes&) = delete;
-  CsvBytes& operator=(const CsvBytes&) = delete;
-
-  std::string_view view() const { return view_; }
-  // Drops the mapped pages before `offset` from this process (they stay in the page cache),
-  // so streaming a large file keeps memory bounded.
-  void release_before(size_t offset) {
-    if (!map_) return;
-    size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
-    size_t end = offset / page * page;
-    if (end > released_)
-      ::madvise(static_cast<char*>(map_) + released_, end - released_, MADV_DONTNEED);
-    released_ = std::max(released_, end);
-  }
-
- private:
-  void* map_ = nullptr;
-  std::string owned_;
-  std::string_view view_;
-  size_t released_ = 0;
-};
-
 // First record boundary (just past a newline outside quotes) at or after `target`, scanning
 // from `pos` where quotes are balanced; data.size() if there is none.
 size_t boundary_after(std::string_view data, size_t pos, size_t target) {
@@ -301,7 +243,7 @@ ColumnType infer_type(const std::vector<std::string>& sample) {
 
 class CsvReader : public BatchReader {
  public:
-  CsvReader(std::unique_ptr<CsvBytes> bytes, std::string name, CsvReadOptions options)
+  CsvReader(std::unique_ptr<MappedFile> bytes, std::string name, CsvReadOptions options)
       : bytes_(std::move(bytes)),
         data_(bytes_->view()),
         name_(std::move(name)),
@@ -325,8 +267,8 @@ class CsvReader : public BatchReader {
         window *= 2;  // one record is longer than the window
         continue;
       }
+      bytes_->release(pos_, used);
       pos_ += used;
-      bytes_->release_before(pos_);
     }
     Table t = std::move(ready_.front());
     ready_.pop_front();
@@ -464,7 +406,7 @@ class CsvReader : public BatchReader {
     }
   }
 
-  std::unique_ptr<CsvBytes> bytes_;
+  std::unique_ptr<MappedFile> bytes_;
   std::string_view data_;
   std::string name_;
   CsvReadOptions options_;
@@ -542,7 +484,7 @@ std::string format_header(const Schema& schema, char delim) {
 
 std::unique_ptr<BatchReader> open_csv(const std::filesystem::path& path,
                                       const CsvReadOptions& options) {
-  return std::make_unique<CsvReader>(std::make_unique<CsvBytes>(path), path.string(), options);
+  return std::make_unique<CsvReader>(std::make_unique<MappedFile>(path), path.string(), options);
 }
 
 Table read_csv(const std::filesystem::path& path, const CsvReadOptions& options) {
@@ -550,7 +492,7 @@ Table read_csv(const std::filesystem::path& path, const CsvReadOptions& options)
 }
 
 Table parse_csv(std::string_view text, const CsvReadOptions& options, const std::string& name) {
-  CsvReader reader(std::make_unique<CsvBytes>(text), name, options);
+  CsvReader reader(std::make_unique<MappedFile>(std::string(text)), name, options);
   return read_all(reader);
 }
 

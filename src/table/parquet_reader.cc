@@ -14,6 +14,7 @@
 #include "core/thread_pool.h"
 #include "table/internal/codecs.h"
 #include "table/internal/encodings.h"
+#include "table/internal/mapped_file.h"
 #include "table/internal/parquet_format.h"
 #include "table/parquet.h"
 
@@ -27,51 +28,6 @@ constexpr int64_t kMaxPageValues = int64_t{1} << 26;
 constexpr int64_t kMaxPageBytes = int64_t{1} << 30;
 constexpr int64_t kNanosPerDay = 86'400'000'000'000;
 constexpr int64_t kJulianEpochDay = 2'440'588;  // Julian day number of 1970-01-01
-
-// Where the bytes of a file come from: an open file, or memory (fuzzing).
-class FileBytes {
- public:
-  explicit FileBytes(const std::filesystem::path& path) : path_(path) {
-    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd_ < 0) throw system_error("cannot open", path.string(), errno);
-    struct stat st;
-    if (::fstat(fd_, &st) != 0) throw system_error("cannot stat", path.string(), errno);
-    size_ = static_cast<uint64_t>(st.st_size);
-  }
-  explicit FileBytes(std::string bytes) : memory_(std::move(bytes)), size_(memory_.size()) {}
-  ~FileBytes() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  uint64_t size() const { return size_; }
-  std::string read(uint64_t offset, uint64_t n) const {
-    std::string out;
-    read(offset, n, out);
-    return out;
-  }
-  // Into `out`, reusing its capacity; fewer bytes at the end of the file.
-  void read(uint64_t offset, uint64_t n, std::string& out) const {
-    if (fd_ < 0) {
-      out.assign(memory_, std::min<uint64_t>(offset, memory_.size()), n);
-      return;
-    }
-    out.resize(n);
-    size_t done = 0;
-    while (done < n) {
-      ssize_t got = ::pread(fd_, out.data() + done, n - done, offset + done);
-      if (got < 0 && errno == EINTR) continue;
-      if (got < 0) throw system_error("cannot read", path_.string(), errno);
-      if (got == 0) break;
-      done += got;
-    }
-    out.resize(done);
-  }
-
- private:
-  std::filesystem::path path_;
-  std::string memory_;
-  uint64_t size_ = 0;
-  int fd_ = -1;
-};
 
 struct Leaf {
   std::string path;
@@ -755,7 +711,7 @@ class ChunkDecoder {
 
 struct ParquetReader::Impl {
   std::string name;
-  std::unique_ptr<FileBytes> file;
+  std::unique_ptr<MappedFile> file;
   FileMetaData meta;
   std::vector<Leaf> leaves;
   std::vector<size_t> selected;  // indices into leaves
@@ -763,7 +719,7 @@ struct ParquetReader::Impl {
   size_t next_group = 0;
   core::ThreadPool pool;
 
-  Impl(std::string n, std::unique_ptr<FileBytes> f, const ParquetReadOptions& options)
+  Impl(std::string n, std::unique_ptr<MappedFile> f, const ParquetReadOptions& options)
       : name(std::move(n)),
         file(std::move(f)),
         pool(options.jobs ? options.jobs : core::default_jobs()) {
@@ -783,10 +739,10 @@ struct ParquetReader::Impl {
   }
 
   void read_footer() {
-    uint64_t size = file->size();
+    std::string_view bytes = file->view();
+    uint64_t size = bytes.size();
     if (size < 12) corrupt("too small to be a Parquet file (" + std::to_string(size) + " bytes)");
-    std::string head = file->read(0, 4);
-    std::string tail = file->read(size - 8, 8);
+    std::string_view head = bytes.substr(0, 4), tail = bytes.substr(size - 8);
     if (tail.substr(4) == "PARE")
       throw Error(ErrorCode::kInvalidInput,
                   name + ": the file is encrypted; Plinth cannot read encrypted Parquet");
@@ -797,7 +753,7 @@ struct ParquetReader::Impl {
       corrupt("no PAR1 at the end: the file is truncated or was not completely written");
     uint32_t len = load<uint32_t>(tail.data());
     if (len > size - 12) corrupt("the footer length " + std::to_string(len) + " exceeds the file");
-    meta = parse_file_metadata(file->read(size - 8 - len, len), name);
+    meta = parse_file_metadata(bytes.substr(size - 8 - len, len), name);
   }
 
   void select(const std::vector<std::string>& names) {
@@ -848,13 +804,22 @@ struct ParquetReader::Impl {
     if (m.dictionary_page_offset && *m.dictionary_page_offset > 0 &&
         *m.dictionary_page_offset < start)
       start = *m.dictionary_page_offset;
-    uint64_t data_end = file->size() - 8;
+    uint64_t data_end = file->view().size() - 8;
     if (start < 4 || static_cast<uint64_t>(start) >= data_end || m.total_compressed_size < 0)
       corrupt(context + ": the column chunk's offset is outside the file");
     uint64_t len = std::min<uint64_t>(m.total_compressed_size, data_end - start);
-    thread_local std::string bytes;  // reused: chunks are read one after another per thread
-    file->read(start, len, bytes);
-    ChunkDecoder(leaf, m, bytes, context, g.num_rows, out).decode();
+    ChunkDecoder(leaf, m, file->view().substr(start, len), context, g.num_rows, out).decode();
+  }
+
+  // Lets go of the mapped bytes of row group `g`, for streaming in bounded memory.
+  void release_group(size_t g) {
+    for (const auto& c : meta.row_groups[g].columns)
+      if (c.meta && c.meta->total_compressed_size > 0) {
+        int64_t start = c.meta->data_page_offset;
+        if (c.meta->dictionary_page_offset && *c.meta->dictionary_page_offset > 0)
+          start = std::min(start, *c.meta->dictionary_page_offset);
+        if (start >= 0) file->release(start, c.meta->total_compressed_size);
+      }
   }
 
   // Row groups [first, last) as one table, each column decoded straight into place, columns
@@ -866,8 +831,13 @@ struct ParquetReader::Impl {
     for (size_t i : selected) cols.emplace_back(leaves[i].path, leaves[i].type);
     pool.parallel_for(selected.size(), [&](size_t k) {
       Column& c = cols[k];
-      // Untouched reserved memory costs nothing, so reserve for every row up front.
-      c.reserve(std::min<size_t>(rows, size_t{1} << 27));
+      // Untouched reserved memory costs nothing, so reserve for every row up front, and for
+      // strings as many bytes as the pages hold uncompressed.
+      size_t bytes = 0;
+      for (size_t g = first; g < last; ++g)
+        if (const auto& m = meta.row_groups[g].columns[leaves[selected[k]].chunk_index].meta)
+          bytes += static_cast<size_t>(std::max<int64_t>(0, m->total_uncompressed_size));
+      c.reserve(std::min<size_t>(rows, size_t{1} << 27), std::min<size_t>(bytes, size_t{1} << 30));
       for (size_t g = first; g < last; ++g) read_chunk(g, selected[k], c);
       if (c.has_dictionary() && c.dict.size() == 0) c.materialize_strings();
       if (!c.valid.empty() && c.null_count() == 0) c.valid.clear();
@@ -877,7 +847,7 @@ struct ParquetReader::Impl {
 };
 
 ParquetReader::ParquetReader(const std::filesystem::path& path, const ParquetReadOptions& options)
-    : impl_(std::make_unique<Impl>(path.string(), std::make_unique<FileBytes>(path), options)) {}
+    : impl_(std::make_unique<Impl>(path.string(), std::make_unique<MappedFile>(path), options)) {}
 
 ParquetReader::~ParquetReader() = default;
 
@@ -886,7 +856,9 @@ const Schema& ParquetReader::schema() const { return impl_->schema; }
 std::optional<Table> ParquetReader::next() {
   if (impl_->next_group >= impl_->meta.row_groups.size()) return std::nullopt;
   size_t g = impl_->next_group++;
-  return impl_->read_groups(g, g + 1);
+  Table t = impl_->read_groups(g, g + 1);
+  impl_->release_group(g);
+  return t;
 }
 
 Table ParquetReader::read_row_group(size_t index) {
@@ -932,7 +904,7 @@ ParquetReader::ParquetReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)
 
 Table parse_parquet(std::string bytes, const ParquetReadOptions& options) {
   ParquetReader reader(std::make_unique<ParquetReader::Impl>(
-      "<memory>", std::make_unique<FileBytes>(std::move(bytes)), options));
+      "<memory>", std::make_unique<MappedFile>(std::move(bytes)), options));
   return reader.read_remaining();
 }
 
