@@ -383,15 +383,21 @@ class ChunkDecoder {
     bool str = *e_.type == Type::kByteArray && out_.type == ColumnType::kString;
     if (!(f64 || i64 || str) || use_codes_ || out_.has_dictionary()) return false;
     if (str) {
-      PhysicalValues pv;
-      decode_plain(data, n, pv);
-      for (auto b : pv.bytes) out_.str.push_back(b);
+      for (size_t i = 0, pos = 0; i < n; ++i) {
+        if (data.size() - pos < 4) decode_error("PLAIN byte arrays run past the end of the page");
+        uint32_t len = load<uint32_t>(data.data() + pos);
+        pos += 4;
+        if (len > data.size() - pos)
+          decode_error("a PLAIN byte array runs past the end of the page");
+        out_.str.push_back(data.substr(pos, len));
+        pos += len;
+      }
     } else {
       need(data, n, 8);
       auto append = [&](auto& v) {
         size_t old = v.size();
         v.resize(old + n);
-        std::memcpy(v.data() + old, data.data(), 8 * n);
+        if (n) std::memcpy(v.data() + old, data.data(), 8 * n);
       };
       f64 ? append(out_.f64) : append(out_.i64);
     }
@@ -541,7 +547,7 @@ class ChunkDecoder {
       case Type::kInt64:
         need(data, n, 8);
         pv.ints.resize(n);
-        std::memcpy(pv.ints.data(), p, 8 * n);
+        if (n) std::memcpy(pv.ints.data(), p, 8 * n);
         break;
       case Type::kInt96:
         need(data, n, 12);
@@ -565,7 +571,7 @@ class ChunkDecoder {
       case Type::kDouble:
         need(data, n, 8);
         pv.doubles.resize(n);
-        std::memcpy(pv.doubles.data(), p, 8 * n);
+        if (n) std::memcpy(pv.doubles.data(), p, 8 * n);
         break;
       case Type::kByteArray: {
         need(data, n, 4);
