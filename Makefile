@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 export OMP_WAIT_POLICY = PASSIVE
 
-.PHONY: setup build test demo bench fuzz format clean
+.PHONY: setup build test demo bench bench-tables fuzz format clean
 
 setup:
 	scripts/setup.sh
@@ -20,6 +20,9 @@ demo: setup build
 
 bench: setup build
 	PLINTH=$(abspath $(BUILD))/plinth bench/data_versioning.sh
+
+bench-tables: setup build
+	PLINTH=$(abspath $(BUILD))/plinth TABLE_IO_BENCH=$(abspath $(BUILD))/table_io_bench bench/tables.sh
 
 # libFuzzer targets for the Parquet and CSV readers, built with clang, ASan and UBSan in
 # build-fuzz/ and run side by side for FUZZ_SECONDS each. New inputs go to build-fuzz/corpus/;
