@@ -131,9 +131,9 @@ void extremes(const std::vector<uint32_t>& rows, Less less, Skip skip, std::opti
   }
 }
 
-Statistics statistics(const Column& c, const std::vector<uint32_t>& present, size_t rows) {
+// Min and max of the values at rows `present` (the caller sets null_count).
+Statistics statistics(const Column& c, const std::vector<uint32_t>& present) {
   Statistics s;
-  s.null_count = static_cast<int64_t>(rows - present.size());
   std::optional<uint32_t> lo, hi;
   auto keep = [](uint32_t) { return false; };
   switch (c.type) {
@@ -171,6 +171,7 @@ Statistics statistics(const Column& c, const std::vector<uint32_t>& present, siz
 struct Dictionary {
   Column values;
   std::vector<uint32_t> indices;
+  bool all_used = true;  // false when taken from a categorical column: may hold unused values
 };
 
 template <typename Key, typename GetKey>
@@ -202,7 +203,7 @@ std::optional<Dictionary> build_dictionary(const Column& c, const std::vector<ui
 std::optional<Dictionary> dictionary_for(const Column& c, const std::vector<uint32_t>& present) {
   if (c.has_dictionary() && c.dict.size() <= kMaxDictionaryValues &&
       c.dict.byte_size() <= kMaxDictionaryBytes) {
-    Dictionary d{Column(c.name, c.type), {}};
+    Dictionary d{Column(c.name, c.type), {}, false};
     d.values.str = c.dict;
     for (uint32_t r : present) d.indices.push_back(static_cast<uint32_t>(c.codes[r]));
     return d;
@@ -239,11 +240,13 @@ class ChunkEncoder {
     m.path = {c_.name};
     m.codec = codec_;
     m.num_values = static_cast<int64_t>(end_ - begin_);
-    m.statistics = statistics(c_, present, end_ - begin_);
     std::optional<Dictionary> dict = o_.dictionary ? dictionary_for(c_, present) : std::nullopt;
+    std::vector<uint32_t> all(dict ? dict->values.size() : 0);
+    for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<uint32_t>(i);
+    // A dictionary of exactly the values present has the same min and max, in fewer values.
+    m.statistics = dict && dict->all_used ? statistics(dict->values, all) : statistics(c_, present);
+    m.statistics->null_count = static_cast<int64_t>(end_ - begin_ - present.size());
     if (dict) {
-      std::vector<uint32_t> all(dict->values.size());
-      for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<uint32_t>(i);
       PageHeader h;
       h.type = kDictionaryPage;
       h.dictionary_page = DictionaryPageHeader{static_cast<int32_t>(all.size()), kPlain};
