@@ -20,7 +20,7 @@ namespace plinth::table {
 //   BYTE_ARRAY and FIXED_LEN_BYTE_ARRAY -> string (the raw bytes unless STRING-annotated).
 // Timestamps outside what int64 nanoseconds hold (years 1677-2262) read as null, with a warning.
 // Nested columns (lists, maps, structs) are not supported yet: the file's flat columns read,
-// and unsupported_columns() names the others.
+// a warning names the others, and columns() marks them unsupported.
 
 struct ParquetReadOptions {
   // Only these columns, in this order (empty: every flat column). Unknown or nested names throw.
@@ -51,11 +51,8 @@ class ParquetReader : public BatchReader {
   size_t num_rows() const;
   size_t num_row_groups() const;
   std::string created_by() const;
+  // Every leaf column of the file, flat or nested, in schema order.
   std::vector<ParquetColumnInfo> columns() const;
-  // Leaf columns this reader cannot read yet (nested), by dotted path.
-  std::vector<std::string> unsupported_columns() const;
-  // Row group `index` (0-based) as a table; next() continues after it.
-  Table read_row_group(size_t index);
   // All row groups not read yet, as one table (faster than concatenating batches).
   Table read_remaining();
 

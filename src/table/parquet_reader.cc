@@ -276,11 +276,6 @@ std::optional<Table> ParquetReader::next() {
   return t;
 }
 
-Table ParquetReader::read_row_group(size_t index) {
-  impl_->next_group = index + 1;
-  return impl_->read_groups(index, index + 1);
-}
-
 Table ParquetReader::read_remaining() {
   size_t first = std::min(impl_->next_group, impl_->meta.row_groups.size());
   impl_->next_group = impl_->meta.row_groups.size();
@@ -301,13 +296,6 @@ std::vector<ParquetColumnInfo> ParquetReader::columns() const {
     if (*e.type == Type::kFixedLenByteArray) physical += "(" + std::to_string(e.type_length) + ")";
     out.push_back({l.path, physical, logical_text(e), l.max_def > 0, l.supported});
   }
-  return out;
-}
-
-std::vector<std::string> ParquetReader::unsupported_columns() const {
-  std::vector<std::string> out;
-  for (const auto& l : impl_->leaves)
-    if (!l.supported) out.push_back(l.path);
   return out;
 }
 
