@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make demo`: the whole system as far as it exists, on generated fraud-detection data.
 # Today: versioning data next to git, as DVC does (init, add, modify, status, diff, checkout),
-# and sharing it through a remote (push, pull).
+# sharing it through a remote (push, pull), and tables: the fraud data generator, CSV and
+# Parquet.
 set -euo pipefail
 
 PLINTH=${PLINTH:-$(cd "$(dirname "$0")/.." && pwd)/build/plinth}
@@ -15,19 +16,7 @@ run() { printf '$ %s\n' "$*"; "$@"; }
 
 # Card transactions with the handbook's columns; deterministic, about 2% fraud.
 generate() {  # FILE ROWS SEED
-  awk -v rows="$2" -v seed="$3" 'BEGIN {
-    srand(seed)
-    print "amount,merchant_category,hour_of_day,day_of_week,transaction_velocity,distance_from_home,is_fraud"
-    split("grocery,gas,online,travel,restaurant,electronics", cat, ",")
-    for (i = 0; i < rows; i++) {
-      fraud = rand() < 0.02
-      amount = fraud ? 500 + rand() * 6000 : 5 + rand() * 300
-      hour = fraud ? int(rand() * 6) : int(rand() * 24)
-      printf "%.2f,%s,%d,%d,%d,%.1f,%d\n", amount, cat[1 + int(rand() * 6)], hour,
-             int(rand() * 7), fraud ? 5 + int(rand() * 10) : int(rand() * 4),
-             fraud ? 100 + rand() * 900 : rand() * 30, fraud
-    }
-  }' >"$1"
+  "$PLINTH" -q demo-data fraud --rows "$2" --seed "$3" --out "$1"
 }
 
 cd "$DEMO"
@@ -48,7 +37,7 @@ run "$PLINTH" status
 
 step "April's data arrives and March is corrected"
 generate data/transactions-2026-04.csv 20000 4
-sed -i '2s/^[0-9.]*,/9999.99,/' data/transactions-2026-03.csv
+sed -i '2s/,[0-9.]*,/,9999.99,/' data/transactions-2026-03.csv  # an amount
 run "$PLINTH" status
 run "$PLINTH" diff
 
@@ -83,4 +72,15 @@ cd "$DEMO"
 step "What the cache holds, and what gc would free"
 run "$PLINTH" ls data
 run "$PLINTH" gc --workspace --dry
+step "Tables: the transactions as Parquet, and a look inside"
+run "$PLINTH" table convert data/transactions-2026-01.csv transactions.parquet
+run ls -l data/transactions-2026-01.csv transactions.parquet
+run "$PLINTH" table schema transactions.parquet
+run "$PLINTH" table head transactions.parquet -n 5
+run "$PLINTH" table stats transactions.parquet
+
+step "Drifted transactions for monitoring: bigger amounts, more online shopping"
+run "$PLINTH" demo-data fraud --rows 20000 --seed 5 --out drifted.parquet --shift amount=1.8 \
+  --category-mix online=0.4
+run "$PLINTH" table stats drifted.parquet --columns amount,merchant_category,is_fraud
 printf '\nDemo finished: the repository was in %s (removed now).\n' "$DEMO"

@@ -24,6 +24,8 @@ packages=(
   prometheus
   # statistics oracles for the drift tests (Debian's scipy 1.10, used by tests only)
   python3-scipy python3-numpy
+  # oracle for CSV parsing and column statistics, and the peer in bench/tables.sh
+  python3-pandas
 )
 # Node.js and npm run the S3 test server and the Parquet cross-check reader. The machines ship
 # Node 20 with npm; a bare Debian 12 gets Debian's.

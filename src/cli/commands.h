@@ -17,4 +17,7 @@ void register_data_commands(CLI::App& app, Invocation& invocation);
 // remote add|modify|list|remove|default, push, fetch, pull.
 void register_remote_commands(CLI::App& app, Invocation& invocation);
 
+// table schema|head|stats|convert, demo-data fraud.
+void register_table_commands(CLI::App& app, Invocation& invocation);
+
 }  // namespace plinth::cli
