@@ -26,6 +26,8 @@ packages=(
   python3-scipy python3-numpy
   # oracle for CSV parsing and column statistics, and the peer in bench/tables.sh
   python3-pandas
+  # browser tests: generated HTML reports are rendered in headless Chromium
+  chromium
 )
 # Node.js and npm run the S3 test server and the Parquet cross-check reader. The machines ship
 # Node 20 with npm; a bare Debian 12 gets Debian's.

@@ -19,5 +19,7 @@ void register_remote_commands(CLI::App& app, Invocation& invocation);
 
 // table schema|head|stats|convert, demo-data fraud.
 void register_table_commands(CLI::App& app, Invocation& invocation);
+// drift.
+void register_monitor_commands(CLI::App& app, Invocation& invocation);
 
 }  // namespace plinth::cli

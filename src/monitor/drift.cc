@@ -203,7 +203,16 @@ Distribution distribution_of(const Inputs& in) {
     std::sort(a.begin(), a.end());
     std::sort(b.begin(), b.end());
     std::merge(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(all));
-    d.edges = doane_edges(all);
+    // Charts span the central 99% of the combined data, so one far outlier does not squeeze
+    // every bar into the first bin; values beyond it count in the outermost bins.
+    double lo = all[static_cast<size_t>(0.005 * static_cast<double>(all.size() - 1))];
+    double hi = all[static_cast<size_t>(0.995 * static_cast<double>(all.size() - 1))];
+    std::vector<double> central;
+    for (double v : all)
+      if (v >= lo && v <= hi) central.push_back(v);
+    d.edges = doane_edges(central);
+    for (auto* v : {&a, &b})
+      for (double& x : *v) x = std::clamp(x, d.edges.front(), d.edges.back());
     d.reference = histogram(a, d.edges);
     d.current = histogram(b, d.edges);
     return d;
