@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <unordered_map>
 
 #include "core/error.h"
+#include "core/thread_pool.h"
 #include "monitor/stattests.h"
 
 namespace plinth::monitor {
@@ -20,33 +22,44 @@ struct Cleaned {
   size_t size() const { return numbers.empty() ? strings.size() : numbers.size(); }
 };
 
-// Categories of both samples in ascending value order, with their counts.
-CategoryCounts count_categories(const Cleaned& r, const Cleaned& c, bool numeric) {
+// Categories of both samples in ascending value order, with their counts: by merging the
+// sorted numbers, or by hashing strings and sorting only the distinct ones.
+struct Tally {
   CategoryCounts counts;
+  std::vector<double> number_keys;
+  std::vector<std::string> string_keys;
+};
+
+Tally tally(const Cleaned& r, const Cleaned& c, bool numeric) {
+  Tally t;
   if (numeric) {
-    std::vector<double> keys(r.numbers);
-    keys.insert(keys.end(), c.numbers.begin(), c.numbers.end());
-    std::sort(keys.begin(), keys.end());
-    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
-    counts.ref.assign(keys.size(), 0);
-    counts.cur.assign(keys.size(), 0);
-    for (double v : r.numbers)
-      counts.ref[std::lower_bound(keys.begin(), keys.end(), v) - keys.begin()]++;
-    for (double v : c.numbers)
-      counts.cur[std::lower_bound(keys.begin(), keys.end(), v) - keys.begin()]++;
-  } else {
-    std::vector<std::string> keys(r.strings);
-    keys.insert(keys.end(), c.strings.begin(), c.strings.end());
-    std::sort(keys.begin(), keys.end());
-    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
-    counts.ref.assign(keys.size(), 0);
-    counts.cur.assign(keys.size(), 0);
-    for (const auto& v : r.strings)
-      counts.ref[std::lower_bound(keys.begin(), keys.end(), v) - keys.begin()]++;
-    for (const auto& v : c.strings)
-      counts.cur[std::lower_bound(keys.begin(), keys.end(), v) - keys.begin()]++;
+    size_t i = 0, j = 0;
+    while (i < r.numbers.size() || j < c.numbers.size()) {
+      double v = j == c.numbers.size() || (i < r.numbers.size() && r.numbers[i] < c.numbers[j])
+                     ? r.numbers[i]
+                     : c.numbers[j];
+      double nr = 0, nc = 0;
+      while (i < r.numbers.size() && r.numbers[i] == v) ++i, ++nr;
+      while (j < c.numbers.size() && c.numbers[j] == v) ++j, ++nc;
+      t.number_keys.push_back(v);
+      t.counts.ref.push_back(nr);
+      t.counts.cur.push_back(nc);
+    }
+    return t;
   }
-  return counts;
+  std::unordered_map<std::string_view, std::pair<double, double>> seen;
+  for (const auto& v : r.strings) seen[v].first += 1;
+  for (const auto& v : c.strings) seen[v].second += 1;
+  std::vector<std::pair<std::string_view, std::pair<double, double>>> sorted_seen(seen.begin(),
+                                                                                  seen.end());
+  std::sort(sorted_seen.begin(), sorted_seen.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (const auto& [key, n] : sorted_seen) {
+    t.string_keys.emplace_back(key);
+    t.counts.ref.push_back(n.first);
+    t.counts.cur.push_back(n.second);
+  }
+  return t;
 }
 
 struct Inputs {
@@ -54,7 +67,8 @@ struct Inputs {
   const Cleaned& r;
   const Cleaned& c;
   bool numeric_values;
-  CategoryCounts counts() const { return count_categories(r, c, numeric_values); }
+  const Tally& tally;
+  const CategoryCounts& counts() const { return tally.counts; }
   void need_numeric(const std::string& test) const {
     if (!numeric_values || column.kind != ColumnKind::kNumerical)
       throw Error(ErrorCode::kInvalidInput, "column '" + column.name + "' is categorical; " + test +
@@ -146,24 +160,12 @@ Cleaned clean(const ColumnSample& s) {
   if (s.values_are_numbers) {
     for (double v : s.numbers)
       if (std::isfinite(v)) out.numbers.push_back(v);
+    sort_values(out.numbers);  // every test below reuses the order
   } else {
     for (size_t i = 0; i < s.strings.size(); ++i)
       if (s.missing.empty() || !s.missing[i]) out.strings.push_back(s.strings[i]);
   }
   return out;
-}
-
-size_t distinct(const Cleaned& r, const Cleaned& c) {
-  if (!r.numbers.empty() || !c.numbers.empty()) {
-    std::vector<double> all(r.numbers);
-    all.insert(all.end(), c.numbers.begin(), c.numbers.end());
-    std::sort(all.begin(), all.end());
-    return static_cast<size_t>(std::unique(all.begin(), all.end()) - all.begin());
-  }
-  std::vector<std::string> all(r.strings);
-  all.insert(all.end(), c.strings.begin(), c.strings.end());
-  std::sort(all.begin(), all.end());
-  return static_cast<size_t>(std::unique(all.begin(), all.end()) - all.begin());
 }
 
 // numpy's "doane" bin count over the combined data, for the report's charts.
@@ -177,7 +179,10 @@ std::vector<double> doane_edges(const std::vector<double>& sorted_all) {
     for (double v : sorted_all) var += (v - mean) * (v - mean);
     double sigma = std::sqrt(var / n);
     if (sigma > 0) {
-      for (double v : sorted_all) skew += std::pow((v - mean) / sigma, 3);
+      for (double v : sorted_all) {
+        double z = (v - mean) / sigma;
+        skew += z * z * z;
+      }
       skew /= n;
       double sg1 = std::sqrt(6.0 * (n - 2) / ((n + 1) * (n + 3)));
       width = (hi - lo) / (1.0 + std::log2(n) + std::log2(1.0 + std::abs(skew) / sg1));
@@ -200,8 +205,6 @@ Distribution distribution_of(const Inputs& in) {
   Distribution d;
   if (in.numeric_values && in.column.kind == ColumnKind::kNumerical) {
     std::vector<double> a(in.r.numbers), b(in.c.numbers), all;
-    std::sort(a.begin(), a.end());
-    std::sort(b.begin(), b.end());
     std::merge(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(all));
     // Charts span the central 99% of the combined data, so one far outlier does not squeeze
     // every bar into the first bin; values beyond it count in the outermost bins.
@@ -217,24 +220,16 @@ Distribution distribution_of(const Inputs& in) {
     d.current = histogram(b, d.edges);
     return d;
   }
-  CategoryCounts counts = in.counts();
-  d.reference = counts.ref;
-  d.current = counts.cur;
+  d.reference = in.tally.counts.ref;
+  d.current = in.tally.counts.cur;
   if (in.numeric_values) {
-    std::vector<double> keys(in.r.numbers);
-    keys.insert(keys.end(), in.c.numbers.begin(), in.c.numbers.end());
-    std::sort(keys.begin(), keys.end());
-    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
-    for (double k : keys) {
+    for (double k : in.tally.number_keys) {
       std::string label = std::to_string(k);
       if (k == std::floor(k) && std::abs(k) < 1e15) label = std::to_string(static_cast<int64_t>(k));
       d.categories.push_back(label);
     }
   } else {
-    d.categories = in.r.strings;
-    d.categories.insert(d.categories.end(), in.c.strings.begin(), in.c.strings.end());
-    std::sort(d.categories.begin(), d.categories.end());
-    d.categories.erase(std::unique(d.categories.begin(), d.categories.end()), d.categories.end());
+    d.categories = in.tally.string_keys;
   }
   return d;
 }
@@ -263,6 +258,7 @@ ColumnDrift column_drift(const ColumnSample& reference, const ColumnSample& curr
                 "column '" + reference.name + "' has no values in the " +
                     (r.size() == 0 ? "reference" : "current") +
                     " data once missing values are dropped; leave it out with --columns");
+  Tally counted = tally(r, c, reference.values_are_numbers);
   ColumnDrift out;
   out.column = reference.name;
   out.column_type = reference.kind == ColumnKind::kNumerical ? "num" : "cat";
@@ -272,7 +268,8 @@ ColumnDrift column_drift(const ColumnSample& reference, const ColumnSample& curr
   const StatTest& test =
       chosen != options.stattest.end()
           ? find_test(chosen->second, reference.name)
-          : find_test(default_stattest(reference.kind, r.size(), distinct(r, c)), reference.name);
+          : find_test(default_stattest(reference.kind, r.size(), counted.counts.ref.size()),
+                      reference.name);
   bool numerical = reference.kind == ColumnKind::kNumerical;
   // The automatic z and chi-square tests also serve numeric columns with few values (§1.4).
   if (chosen != options.stattest.end() && !(numerical ? test.numerical : test.categorical))
@@ -283,7 +280,7 @@ ColumnDrift column_drift(const ColumnSample& reference, const ColumnSample& curr
   out.stattest_name = test.display;
   auto thr = options.threshold.find(reference.name);
   out.threshold = thr != options.threshold.end() ? thr->second : test.default_threshold;
-  Inputs in{reference, r, c, reference.values_are_numbers};
+  Inputs in{reference, r, c, reference.values_are_numbers, counted};
   try {
     out.score = test.score(in);
   } catch (const Error& e) {
@@ -311,10 +308,13 @@ DriftReport dataset_drift(const std::vector<ColumnSample>& reference,
                           const std::vector<ColumnSample>& current, const DriftOptions& options) {
   DriftReport report;
   report.drift_share = options.drift_share;
-  for (size_t i = 0; i < reference.size(); ++i) {
-    report.columns.push_back(column_drift(reference[i], current[i], options));
-    report.number_of_drifted_columns += report.columns.back().drifted;
-  }
+  // Columns are independent: test them on every core.
+  report.columns.resize(reference.size());
+  core::ThreadPool pool(std::min(core::default_jobs(), std::max<size_t>(reference.size(), 1)));
+  pool.parallel_for(reference.size(), [&](size_t i) {
+    report.columns[i] = column_drift(reference[i], current[i], options);
+  });
+  for (const auto& c : report.columns) report.number_of_drifted_columns += c.drifted;
   report.number_of_columns = report.columns.size();
   report.share_of_drifted_columns = report.columns.empty()
                                         ? 0.0

@@ -91,6 +91,10 @@ double kl_divergence(const Shares& shares);   // after fill_zeroes; renormalised
 // Hellinger on density histograms over Sturges edges of the distinct values of r and c.
 double hellinger_numeric(std::span<const double> r, std::span<const double> c);
 
+// Sorts doubles (no NaN) in ascending order: a radix sort, several times faster than
+// std::sort on the large samples drift reports see.
+void sort_values(std::vector<double>& values);
+
 // numpy histogram_bin_edges(data, bins="sturges").
 std::vector<double> sturges_edges(std::span<const double> data);
 // numpy histogram(data, edges) counts: [e_i, e_i+1) and the last bin closed.

@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "monitor/report.h"
+#include "monitor/stattests.h"
 
 namespace plinth::monitor {
 namespace {
@@ -156,6 +157,28 @@ TEST(DriftReport, JsonShapeAndHtmlPage) {
   EXPECT_EQ(html.find("http://"), html.find("http://www.w3.org/2000/svg"));
   // Rows sorted by score: the categorical p-value (~0.8) before the KS p-value (~0).
   EXPECT_LT(html.find("<td>kind&lt;b&gt;</td>"), html.find("<td>amount</td>"));
+}
+
+}  // namespace
+}  // namespace plinth::monitor
+
+namespace plinth::monitor {
+namespace {
+
+TEST(SortValues, MatchesStdSortIncludingNegativesZerosAndInfinities) {
+  std::mt19937_64 rng(5);
+  std::normal_distribution<double> dist(0, 1e3);
+  std::vector<double> v(100000);
+  for (auto& x : v) x = dist(rng);
+  v[10] = -0.0;
+  v[11] = 0.0;
+  v[12] = INFINITY;
+  v[13] = -INFINITY;
+  v[14] = 1e-310;  // subnormal
+  std::vector<double> want = v;
+  std::sort(want.begin(), want.end());
+  sort_values(v);
+  for (size_t i = 0; i < v.size(); ++i) ASSERT_EQ(v[i], want[i]) << i;
 }
 
 }  // namespace
