@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 export OMP_WAIT_POLICY = PASSIVE
 
-.PHONY: setup build test demo bench bench-remotes bench-tables fuzz format clean
+.PHONY: setup build test demo bench bench-remotes bench-tables bench-drift fuzz format clean
 
 setup:
 	scripts/setup.sh
@@ -20,6 +20,9 @@ demo: setup build
 
 bench: setup build
 	PLINTH=$(abspath $(BUILD))/plinth bench/data_versioning.sh
+
+bench-drift: setup build
+	PLINTH=$(abspath $(BUILD))/plinth bench/drift.sh
 
 bench-remotes: setup build
 	PLINTH=$(abspath $(BUILD))/plinth bench/remotes.sh

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `make demo`: the whole system as far as it exists, on generated fraud-detection data.
 # Today: versioning data next to git, as DVC does (init, add, modify, status, diff, checkout),
-# sharing it through a remote (push, pull), and tables: the fraud data generator, CSV and
-# Parquet.
+# sharing it through a remote (push, pull), tables (the fraud data generator, CSV, Parquet), and
+# drift reports.
 set -euo pipefail
 
 PLINTH=${PLINTH:-$(cd "$(dirname "$0")/.." && pwd)/build/plinth}
@@ -83,4 +83,13 @@ step "Drifted transactions for monitoring: bigger amounts, more online shopping"
 run "$PLINTH" demo-data fraud --rows 20000 --seed 5 --out drifted.parquet --shift amount=1.8 \
   --category-mix online=0.4
 run "$PLINTH" table stats drifted.parquet --columns amount,merchant_category,is_fraud
+
+step "Did the inputs drift? Evidently's tests against January's data, a report, an alert"
+features=amount,merchant_category,hour_of_day,day_of_week,transaction_velocity,distance_from_home
+run "$PLINTH" drift --reference data/transactions-2026-01.csv --current data/transactions-2026-02.csv \
+  --columns "$features"
+run "$PLINTH" drift --reference data/transactions-2026-01.csv --current drifted.parquet \
+  --columns "$features" --html drift-report.html --drift-share 0.3 --fail-on-drift ||
+  echo "(exit $?: the handbook's alert fires: more than 30% of the features drifted)"
+run ls -l drift-report.html
 printf '\nDemo finished: the repository was in %s (removed now).\n' "$DEMO"
