@@ -24,6 +24,8 @@ packages=(
   prometheus
   # statistics oracles for the drift tests (Debian's scipy 1.10, used by tests only)
   python3-scipy python3-numpy
+  # classification-quality oracle (scikit-learn's metrics, used by tests only)
+  python3-sklearn
   # oracle for CSV parsing and column statistics, and the peer in bench/tables.sh
   python3-pandas
   # browser tests: generated HTML reports are rendered in headless Chromium

@@ -1,4 +1,5 @@
 // Drift monitoring: `plinth drift`.
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <iostream>
@@ -58,13 +59,28 @@ void print_table(const monitor::DriftReport& r, const std::vector<std::string>& 
               << "  " << nums << "  " << (c.drifted ? "DRIFT" : "-") << "\n";
   }
   for (const auto& s : skipped) std::cout << "skipped: " << s << "\n";
+  if (!r.quality) return;
+  const auto& q = *r.quality;
+  std::cout << "\nClassification quality (" << q.prediction << " against " << q.target
+            << "):\nmetric      reference    current     change\n";
+  auto row = [](const char* name, double a, double b) {
+    char line[96];
+    std::snprintf(line, sizeof line, "%-10s  %9.4f  %9.4f  %+9.4f\n", name, a, b, b - a);
+    std::cout << line;
+  };
+  row("accuracy", q.reference.accuracy, q.current.accuracy);
+  row("precision", q.reference.precision, q.current.precision);
+  row("recall", q.reference.recall, q.current.recall);
+  row("f1", q.reference.f1, q.current.f1);
+  if (q.reference.roc_auc && q.current.roc_auc)
+    row("roc_auc", *q.reference.roc_auc, *q.current.roc_auc);
 }
 
 void add_drift(CLI::App& app, Invocation& inv) {
   auto* cmd = app.add_subcommand(
       "drift", "Compare current data with a reference: per-column drift tests and a verdict");
   struct Flags {
-    std::string reference, current, json_path, html_path;
+    std::string reference, current, json_path, html_path, target, prediction;
     std::vector<std::string> columns, stattests, thresholds;
     double drift_share = 0.5;
     bool fail_on_drift = false, json_stdout = false;
@@ -74,6 +90,11 @@ void add_drift(CLI::App& app, Invocation& inv) {
   cmd->add_option("--current", f->current, "Current data: CSV or Parquet")->required();
   cmd->add_option("--columns", f->columns, "Columns to test (default: all both files have)")
       ->delimiter(',');
+  cmd->add_option("--target", f->target,
+                  "Label column (0/1): tested for drift, and with --prediction for quality");
+  cmd->add_option("--prediction", f->prediction,
+                  "Prediction column (0/1 labels or probabilities): tested for drift, and with "
+                  "--target for classification quality in both files");
   cmd->add_option("--stattest", f->stattests,
                   "COLUMN=TEST: ks, chisquare, z, wasserstein, jensenshannon, psi, kl_div, "
                   "hellinger, anderson, cramer_von_mises, ed, mannw, t_test, empirical_mmd, "
@@ -104,12 +125,17 @@ void add_drift(CLI::App& app, Invocation& inv) {
                               "--threshold " + s + ": '" + value + "' is not a number");
         }
       }
+      std::vector<std::string> columns = f->columns;
+      for (const auto* role : {&f->target, &f->prediction})
+        if (!role->empty() && !columns.empty() &&
+            std::find(columns.begin(), columns.end(), *role) == columns.end())
+          columns.push_back(*role);
       table::ReadOptions read;
-      read.columns = f->columns;
+      read.columns = columns;
       table::Table reference = table::read_table(f->reference, read);
       table::Table current = table::read_table(f->current, read);
       auto selection =
-          monitor::select_columns(reference, current, f->columns, f->reference, f->current);
+          monitor::select_columns(reference, current, columns, f->reference, f->current);
       for (const auto& [column, _] : options.stattest)
         if (std::none_of(selection.reference.begin(), selection.reference.end(),
                          [&](const auto& c) { return c.name == column; }))
@@ -117,6 +143,13 @@ void add_drift(CLI::App& app, Invocation& inv) {
                               "--stattest names column '" + column + "', which is not tested");
       monitor::DriftReport report =
           monitor::dataset_drift(selection.reference, selection.current, options);
+      for (auto& c : report.columns)
+        c.role = c.column == f->target ? "target" : c.column == f->prediction ? "prediction" : "";
+      if (!f->target.empty() && !f->prediction.empty())
+        report.quality = monitor::QualityComparison{
+            f->target, f->prediction,
+            monitor::table_quality(reference, f->target, f->prediction, f->reference),
+            monitor::table_quality(current, f->target, f->prediction, f->current)};
       if (!f->html_path.empty())
         core::write_file_atomic(
             f->html_path, monitor::report_html(report, {f->reference, f->current, now_utc()}));

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "monitor/quality.h"
+
 // Column and dataset drift as Evidently's DataDriftPreset decides it (spec drift.md §1.2-1.7):
 // per column, missing values dropped, a test chosen by type and size unless the user names one,
 // the test's own threshold and drift rule unless overridden; the dataset drifts when the share
@@ -47,7 +49,14 @@ struct ColumnDrift {
   double threshold = 0;
   bool drifted = false;
   size_t reference_rows = 0, current_rows = 0;  // after dropping missing values
+  std::string role;                             // "target", "prediction" or "" for a feature
   Distribution distribution;
+};
+
+// Classification quality now against the reference, when both carry labels and predictions.
+struct QualityComparison {
+  std::string target, prediction;
+  BinaryQuality reference, current;
 };
 
 struct DriftReport {
@@ -57,6 +66,7 @@ struct DriftReport {
   size_t number_of_columns = 0;
   double drift_share = 0.5;
   std::vector<ColumnDrift> columns;  // in input order
+  std::optional<QualityComparison> quality;
 };
 
 // The test ids Plinth knows, for --stattest validation and --help.

@@ -105,19 +105,50 @@ nlohmann::json report_json(const DriftReport& report) {
                          {"column_type", c.column_type},
                          {"reference_rows", c.reference_rows},
                          {"current_rows", c.current_rows}};
-  return {{"dataset_drift", report.dataset_drift},
-          {"share_of_drifted_columns", report.share_of_drifted_columns},
-          {"number_of_drifted_columns", report.number_of_drifted_columns},
-          {"number_of_columns", report.number_of_columns},
-          {"drift_share", report.drift_share},
-          {"columns", columns}};
+  nlohmann::json out = {{"dataset_drift", report.dataset_drift},
+                        {"share_of_drifted_columns", report.share_of_drifted_columns},
+                        {"number_of_drifted_columns", report.number_of_drifted_columns},
+                        {"number_of_columns", report.number_of_columns},
+                        {"drift_share", report.drift_share},
+                        {"columns", columns}};
+  for (const auto& c : report.columns)
+    if (!c.role.empty()) out["columns"][c.column]["role"] = c.role;
+  if (report.quality) {
+    const QualityComparison& q = *report.quality;
+    auto metrics = [](const BinaryQuality& b) {
+      nlohmann::json m = {{"rows", b.rows},
+                          {"accuracy", b.accuracy},
+                          {"precision", b.precision},
+                          {"recall", b.recall},
+                          {"f1", b.f1},
+                          {"roc_auc", nullptr}};
+      if (b.roc_auc) m["roc_auc"] = *b.roc_auc;
+      return m;
+    };
+    nlohmann::json ref = metrics(q.reference), cur = metrics(q.current), change;
+    for (const char* k : {"accuracy", "precision", "recall", "f1", "roc_auc"})
+      change[k] = ref[k].is_null() || cur[k].is_null()
+                      ? nlohmann::json(nullptr)
+                      : nlohmann::json(cur[k].get<double>() - ref[k].get<double>());
+    out["quality"] = {{"target", q.target},
+                      {"prediction", q.prediction},
+                      {"reference", ref},
+                      {"current", cur},
+                      {"change", change}};
+  }
+  return out;
 }
 
 std::string report_html(const DriftReport& report, const ReportSources& sources) {
   std::vector<const ColumnDrift*> rows;
   for (const auto& c : report.columns) rows.push_back(&c);
-  std::stable_sort(rows.begin(), rows.end(),
-                   [](const ColumnDrift* a, const ColumnDrift* b) { return a->score > b->score; });
+  // Target, then prediction, then features by score, as Evidently orders them.
+  auto rank = [](const ColumnDrift* c) {
+    return c->role == "target" ? 0 : c->role == "prediction" ? 1 : 2;
+  };
+  std::stable_sort(rows.begin(), rows.end(), [&](const ColumnDrift* a, const ColumnDrift* b) {
+    return rank(a) != rank(b) ? rank(a) < rank(b) : a->score > b->score;
+  });
   std::string html =
       "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
       "<title>Data drift report</title><style>"
@@ -145,6 +176,24 @@ std::string report_html(const DriftReport& report, const ReportSources& sources)
           "</b>Columns</div><div><b>" + std::to_string(report.number_of_drifted_columns) +
           "</b>Drifted columns</div><div><b>" + fixed(report.share_of_drifted_columns, 3) +
           "</b>Share of drifted columns</div></div>\n";
+  if (report.quality) {
+    const QualityComparison& q = *report.quality;
+    html += "<h2>Classification quality: " + escape(q.prediction) + " against " + escape(q.target) +
+            "</h2>\n<table><thead><tr><th>Metric</th><th>Reference</th><th>Current</th>"
+            "<th>Change</th></tr></thead><tbody>\n";
+    auto row = [&](const char* name, double r, double c) {
+      html += std::string("<tr><td>") + name + "</td><td class='num'>" + fixed(r, 4) +
+              "</td><td class='num'>" + fixed(c, 4) + "</td><td class='num'>" +
+              (c - r >= 0 ? "+" : "") + fixed(c - r, 4) + "</td></tr>\n";
+    };
+    row("accuracy", q.reference.accuracy, q.current.accuracy);
+    row("precision", q.reference.precision, q.current.precision);
+    row("recall", q.reference.recall, q.current.recall);
+    row("f1", q.reference.f1, q.current.f1);
+    if (q.reference.roc_auc && q.current.roc_auc)
+      row("roc_auc", *q.reference.roc_auc, *q.current.roc_auc);
+    html += "</tbody></table>\n";
+  }
   double pct = 100.0 * report.share_of_drifted_columns;
   html += "<h2>Drift is detected for " + fixed(pct, 2) + "% of columns (" +
           std::to_string(report.number_of_drifted_columns) + " out of " +
@@ -154,7 +203,9 @@ std::string report_html(const DriftReport& report, const ReportSources& sources)
       "<th>Current distribution</th><th>Data drift</th><th>Stat test</th><th>Drift score</th>"
       "<th>Threshold</th></tr></thead><tbody>\n";
   for (const ColumnDrift* c : rows) {
-    html += "<tr><td>" + escape(c->column) + "</td><td>" + c->column_type + "</td><td>" +
+    html += "<tr><td>" + escape(c->column) +
+            (c->role.empty() ? "" : " <small>(" + c->role + ")</small>") + "</td><td>" +
+            c->column_type + "</td><td>" +
             bars_svg(c->distribution.reference, nullptr, 120, 30, false, nullptr) + "</td><td>" +
             bars_svg(c->distribution.current, nullptr, 120, 30, false, nullptr) +
             "</td><td class='" + (c->drifted ? "yes'>Detected" : "no'>Not Detected") + "</td><td>" +

@@ -62,6 +62,48 @@ out=$("$PLINTH" drift --reference ref.csv --current same.csv --columns amount --
 expect_eq "$(echo "$out" | "$PYTHON" -c 'import json,sys; a=json.load(sys.stdin)["columns"]["amount"]; print(a["stattest"], a["threshold"])')" \
   "psi 0.5" "--stattest and --threshold apply"
 
+# Prediction and target: drift of both, and classification quality against scikit-learn.
+"$PYTHON" - <<'PY'
+import csv, random
+random.seed(0)
+for name, source, noise in (("ref_pred.csv", "ref.csv", 0.1), ("cur_pred.csv", "same.csv", 0.3)):
+    rows = list(csv.DictReader(open(source)))
+    with open(name, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["amount", "is_fraud", "fraud_probability"])
+        for r in rows:
+            y = int(r["is_fraud"])
+            p = min(1, max(0, (0.7 if y else 0.2) + random.gauss(0, noise)))
+            w.writerow([r["amount"], y, round(p, 2)])  # rounded: ties for ROC AUC
+PY
+"$PLINTH" drift --reference ref_pred.csv --current cur_pred.csv --target is_fraud \
+  --prediction fraud_probability --json - --html quality.html >quality.json
+"$PYTHON" - <<'PY' || fail "quality differs from scikit-learn"
+import csv, json, math
+from sklearn import metrics
+q = json.load(open("quality.json"))
+assert q["columns"]["is_fraud"]["role"] == "target" and q["columns"]["fraud_probability"]["role"] == "prediction"
+for side, path in (("reference", "ref_pred.csv"), ("current", "cur_pred.csv")):
+    rows = list(csv.DictReader(open(path)))
+    y = [int(r["is_fraud"]) for r in rows]
+    s = [float(r["fraud_probability"]) for r in rows]
+    p = [int(v >= 0.5) for v in s]
+    want = {"accuracy": metrics.accuracy_score(y, p),
+            "precision": metrics.precision_score(y, p, zero_division=0),
+            "recall": metrics.recall_score(y, p, zero_division=0),
+            "f1": metrics.f1_score(y, p, zero_division=0),
+            "roc_auc": metrics.roc_auc_score(y, s)}
+    got = q["quality"][side]
+    for k, v in want.items():
+        assert math.isclose(got[k], v, rel_tol=1e-12, abs_tol=1e-12), (side, k, got[k], v)
+    assert got["rows"] == len(rows)
+for k in ("accuracy", "f1", "roc_auc"):
+    assert math.isclose(q["quality"]["change"][k], q["quality"]["current"][k] - q["quality"]["reference"][k])
+PY
+expect_contains "$(cat quality.html)" "Classification quality: fraud_probability against is_fraud" "quality in the HTML"
+expect_error 2 "must be a 0/1 label" "$PLINTH" drift --reference ref_pred.csv --current cur_pred.csv \
+  --target amount --prediction fraud_probability
+
 # The report in a real browser.
 command -v chromium >/dev/null || { echo "chromium is missing: run scripts/setup.sh" >&2; exit 1; }
 timeout 120 chromium --headless --no-sandbox --disable-gpu --window-size=1100,1400 \
