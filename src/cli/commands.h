@@ -17,4 +17,7 @@ void register_data_commands(CLI::App& app, Invocation& invocation);
 // remote add|modify|list|remove|default, push, fetch, pull.
 void register_remote_commands(CLI::App& app, Invocation& invocation);
 
+// stage add, dag, repro, params diff, metrics show|diff, plots show|diff.
+void register_pipeline_commands(CLI::App& app, Invocation& invocation);
+
 }  // namespace plinth::cli

@@ -2,12 +2,14 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <map>
 
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "core/error.h"
+#include "pipeline/repro.h"
 #include "repo/diff.h"
 #include "repo/workspace.h"
 
@@ -91,14 +93,45 @@ int print_cloud_status(repo::Workspace& ws, const std::vector<std::string>& targ
   return status.entries.empty() || !std::cout.fail() ? 0 : 1;
 }
 
+// Changed stages in `dvc status` text: nested maps indent one tab per level.
+void print_stage_status_text(const std::vector<pipeline::StageStatus>& stages) {
+  std::function<void(const json&, const std::string&)> print_map = [&](const json& m,
+                                                                       const std::string& indent) {
+    for (auto it = m.begin(); it != m.end(); ++it) {
+      if (it->is_object()) {
+        std::cout << indent << it.key() << ":\n";
+        print_map(*it, indent + "\t");
+        continue;
+      }
+      std::string label = it->get<std::string>() + ":";
+      label.resize(std::max<size_t>(label.size(), 20), ' ');
+      std::cout << indent << label << it.key() << "\n";
+    }
+  };
+  for (const auto& st : stages) {
+    std::cout << st.stage << ":\n";
+    for (const auto& item : st.changes) {
+      if (item.is_string()) {
+        std::cout << "\t" << item.get<std::string>() << "\n";
+        continue;
+      }
+      for (auto it = item.begin(); it != item.end(); ++it) {
+        std::cout << "\t" << it.key() << ":\n";
+        print_map(*it, "\t\t");
+      }
+    }
+  }
+}
+
 void add_status(CLI::App& app, Invocation& inv) {
   auto* cmd = app.add_subcommand(
-      "status", "Show tracked outputs that changed in the workspace, or differ from a remote");
+      "status",
+      "Show tracked outputs and pipeline stages that changed, or differences from a remote");
   auto targets = std::make_shared<std::vector<std::string>>();
   auto as_json = std::make_shared<bool>(false);
   auto cloud = std::make_shared<bool>(false);
   auto transfer = std::make_shared<repo::TransferOptions>();
-  cmd->add_option("TARGET", *targets, "Pointer files or outputs to check (default: all)");
+  cmd->add_option("TARGET", *targets, "Pointer files, outputs or stages to check (default: all)");
   cmd->add_flag("--json", *as_json, "Print DVC's JSON shape");
   cmd->add_flag("-c,--cloud", *cloud, "Compare the cache with a remote instead");
   cmd->add_option("-r,--remote", transfer->remote, "Remote for --cloud (default: core.remote)");
@@ -108,12 +141,20 @@ void add_status(CLI::App& app, Invocation& inv) {
       repo::Workspace ws = open_workspace();
       if (*cloud || !transfer->remote.empty())
         return print_cloud_status(ws, *targets, *transfer, *as_json);
-      if (!*as_json && targets->empty() && ws.pointers().empty()) {
+      // Targets naming stages go to the pipeline, the rest to the pointer files.
+      pipeline::PipelineFile pf = pipeline::PipelineFile::load(ws.root());
+      std::vector<std::string> stage_targets, data_targets;
+      for (const auto& t : *targets) (pf.find(t) ? stage_targets : data_targets).push_back(t);
+      if (!*as_json && targets->empty() && ws.pointers().empty() && pf.stages.empty()) {
         std::cout << "There are no data or pipelines tracked in this project yet.\n"
                      "See 'plinth add --help' to start tracking data.\n";
         return 0;
       }
-      auto result = ws.status(*targets);
+      std::vector<repo::PointerStatus> result;
+      if (targets->empty() || !data_targets.empty()) result = ws.status(data_targets);
+      std::vector<pipeline::StageStatus> stages;
+      if (targets->empty() || !stage_targets.empty())
+        stages = pipeline::pipeline_status(ws, stage_targets);
       if (*as_json) {
         json out = json::object();
         for (const auto& ps : result) {
@@ -121,14 +162,17 @@ void add_status(CLI::App& app, Invocation& inv) {
           for (const auto& c : ps.changed_outs) outs[c.path] = c.status;
           out[ps.pointer] = json::array({{{"changed outs", outs}}});
         }
+        for (const auto& st : stages) out[st.stage] = json::parse(st.changes.dump());
         print_json(out);
-      } else if (result.empty()) {
+      } else if (result.empty() && stages.empty()) {
         std::cout << "Data and pipelines are up to date.\n";
       } else {
         print_status_text(result);
+        print_stage_status_text(stages);
       }
       // Like `dvc status -q`, the exit code tells scripts whether anything changed.
-      return result.empty() || !std::cout.fail() ? 0 : 1;
+      bool changed = !result.empty() || !stages.empty();
+      return !changed || !std::cout.fail() ? 0 : 1;
     };
   });
 }

@@ -198,8 +198,10 @@ std::vector<TrackedPointer> Workspace::select_pointers(const std::vector<std::st
   return chosen;
 }
 
-Snapshot Workspace::snapshot(const std::string& rel) {
-  return snapshot_path(root_ / rel, rel, *ignore_, *stat_cache_, *cache_, HashOptions{});
+Snapshot Workspace::snapshot(const std::string& rel, bool store) {
+  HashOptions options;
+  options.store = store;
+  return snapshot_path(root_ / rel, rel, *ignore_, *stat_cache_, *cache_, options);
 }
 
 std::vector<ManifestEntry> Workspace::load_manifest(const std::string& oid, bool legacy) {
@@ -270,6 +272,10 @@ Output Workspace::record_output(const std::string& rel, Output base, const AddOp
   base.isexec = !snap.is_dir && snap.isexec;
   base.legacy = false;
   return base;
+}
+
+void Workspace::ignore_output(const std::string& rel) {
+  if (scm_enabled()) gitignore_add(root_ / parent_rel(rel), base_name(rel));
 }
 
 void Workspace::write_pointer(const TrackedPointer& pointer) {

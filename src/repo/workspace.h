@@ -146,8 +146,20 @@ class Workspace {
   TransferResult fetch(const std::vector<std::string>& targets, const TransferOptions& options);
   CloudStatus cloud_status(const std::vector<std::string>& targets, const TransferOptions& options);
 
-  // Hashes a workspace path (file or directory) without storing it.
-  Snapshot snapshot(const std::string& rel);
+  // Hashes a workspace path (file or directory); with `store`, also copies its content into
+  // the cache (call cache().sync() before writing anything that names the objects).
+  Snapshot snapshot(const std::string& rel, bool store = false);
+
+  // "" when the workspace path `rel` matches `out`, else its DVC status word: "not in cache",
+  // "deleted", "new" or "modified" (spec dvc-format.md §3.4).
+  std::string output_state(const std::string& rel, const Output& out);
+
+  // Adds `/name` to the .gitignore beside a pipeline output when git is in use, as for `add`.
+  void ignore_output(const std::string& rel);
+
+  // Replaces whatever is at `rel` by the content `out` names, linked from the cache with the
+  // configured link types. The objects must be in the cache.
+  void restore_output(const std::string& rel, const Output& out);
 
   // The manifest of a tracked directory from the cache, checked against its oid.
   std::vector<ManifestEntry> load_manifest(const std::string& oid, bool legacy = false);
@@ -167,8 +179,6 @@ class Workspace {
   void validate_add_target(const std::string& rel, const std::vector<TrackedPointer>& tracked);
   Output record_output(const std::string& rel, Output base, const AddOptions& options);
   void write_pointer(const TrackedPointer& pointer);
-  // "" when the output matches its pointer, else its DVC status word.
-  std::string output_state(const std::string& rel, const Output& out);
   // Replaces the workspace copy of a just-added output by links of the configured type.
   void relink_output(const std::string& rel, const Output& out, const std::vector<LinkType>& types);
   std::vector<LinkType> link_types() const;

@@ -1,0 +1,119 @@
+// Pipeline commands: stage add, dag, repro (and, with data_commands' status, changed stages).
+#include <filesystem>
+#include <iostream>
+#include <mutex>
+
+#include "cli/commands.h"
+#include "cli/output.h"
+#include "core/error.h"
+#include "pipeline/dag.h"
+#include "pipeline/repro.h"
+
+namespace plinth::cli {
+namespace fs = std::filesystem;
+
+namespace {
+
+repo::Workspace open_workspace() { return repo::Workspace::open(fs::current_path()); }
+
+void add_stage_add(CLI::App& app, Invocation& inv) {
+  auto* stage = app.add_subcommand("stage", "Define pipeline stages in dvc.yaml");
+  stage->require_subcommand(1);
+  auto* cmd = stage->add_subcommand("add", "Add a stage to dvc.yaml (it runs on 'plinth repro')");
+  auto s = std::make_shared<pipeline::NewStage>();
+  auto command = std::make_shared<std::vector<std::string>>();
+  cmd->add_option("-n,--name", s->name, "Stage name (letters, digits, '_', '-')")->required();
+  cmd->add_option("-d,--deps", s->deps, "A file or directory the stage reads")
+      ->allow_extra_args(false);
+  cmd->add_option("-o,--outs", s->outs, "An output, stored in the cache")->allow_extra_args(false);
+  cmd->add_option("-O,--outs-no-cache", s->outs_no_cache, "An output git tracks instead")
+      ->allow_extra_args(false);
+  cmd->add_option("-p,--params", s->params, "Param keys: 'a,b' in params.yaml, or 'file.yaml:a,b'")
+      ->allow_extra_args(false);
+  cmd->add_option("-m,--metrics", s->metrics, "A metrics file (cached)")->allow_extra_args(false);
+  cmd->add_option("-M,--metrics-no-cache", s->metrics_no_cache, "A metrics file git tracks")
+      ->allow_extra_args(false);
+  cmd->add_option("--plots", s->plots, "A plots file")->allow_extra_args(false);
+  cmd->add_option("-w,--wdir", s->wdir, "Directory the command runs in");
+  cmd->add_flag("-f,--force", s->force, "Replace a stage of the same name");
+  cmd->add_option("CMD", *command, "The command (quote it, or put it after --)")->required();
+  cmd->callback([&inv, s, command] {
+    inv.run = [=] {
+      repo::Workspace ws = open_workspace();
+      for (const auto& part : *command) s->cmd += (s->cmd.empty() ? "" : " ") + part;
+      pipeline::add_stage(ws.root(), *s);
+      std::cout << "Added stage '" << s->name << "' in 'dvc.yaml'\n";
+      if (ws.scm_enabled())
+        std::cout << "\nTo track the changes with git, run:\n\n\tgit add dvc.yaml\n";
+      return 0;
+    };
+  });
+}
+
+void add_dag(CLI::App& app, Invocation& inv) {
+  auto* cmd = app.add_subcommand("dag", "Show the pipeline's stages and what feeds what");
+  auto target = std::make_shared<std::string>();
+  auto mermaid = std::make_shared<bool>(false);
+  auto dot = std::make_shared<bool>(false);
+  cmd->add_option("TARGET", *target, "Only this stage and its upstream");
+  cmd->add_flag("--mermaid", *mermaid, "Mermaid flowchart");
+  cmd->add_flag("--dot", *dot, "Graphviz dot");
+  cmd->callback([&inv, target, mermaid, dot] {
+    inv.run = [=] {
+      repo::Workspace ws = open_workspace();
+      pipeline::PipelineFile pf = pipeline::PipelineFile::load(ws.root());
+      pipeline::Dag dag(pf);
+      std::vector<std::string> targets;
+      if (!target->empty()) targets.push_back(*target);
+      auto subset = dag.plan(targets, false, false);
+      std::cout << (*mermaid ? dag.mermaid(subset) : *dot ? dag.dot(subset) : dag.ascii(subset));
+      return 0;
+    };
+  });
+}
+
+void add_repro(CLI::App& app, Invocation& inv) {
+  auto* cmd = app.add_subcommand(
+      "repro", "Run the stages whose command, deps, params or outs changed since dvc.lock");
+  auto options = std::make_shared<pipeline::ReproOptions>();
+  cmd->add_option("TARGET", options->targets, "Stages to bring up to date (default: all)");
+  cmd->add_flag("-f,--force", options->force, "Run even stages that did not change");
+  cmd->add_flag("-s,--single-item", options->single, "Only the targets, not their upstream");
+  cmd->add_flag("--downstream", options->downstream, "The targets and every stage after them");
+  cmd->add_flag("--dry", options->dry, "Print what would run without running it");
+  cmd->add_option("-j,--jobs", options->jobs, "Independent stages to run at once (default 1)")
+      ->check(CLI::PositiveNumber);
+  cmd->callback([&inv, options] {
+    inv.run = [=] {
+      repo::Workspace ws = open_workspace();
+      options->print = [](const std::string& line) { std::cout << line << std::endl; };
+      if (options->downstream && options->targets.empty())
+        throw Error(ErrorCode::kInvalidInput, "--downstream needs a TARGET stage");
+      pipeline::ReproResult r = pipeline::repro(ws, *options);
+      if (!r.failed.empty()) {
+        std::string names;
+        for (const auto& f : r.failed) names += (names.empty() ? "" : ", ") + f;
+        std::cerr << "error: stage(s) failed: " << names;
+        if (!r.not_run.empty())
+          std::cerr << "; " << plural(r.not_run.size(), "stage") << " after them did not run";
+        std::cerr << "\n";
+        return 1;
+      }
+      if (r.ran.empty() && r.restored.empty())
+        std::cout << "Data and pipelines are up to date.\n";
+      else if (!options->dry && ws.scm_enabled())
+        std::cout << "\nTo track the changes with git, run:\n\n\tgit add dvc.lock\n";
+      return 0;
+    };
+  });
+}
+
+}  // namespace
+
+void register_pipeline_commands(CLI::App& app, Invocation& inv) {
+  add_stage_add(app, inv);
+  add_dag(app, inv);
+  add_repro(app, inv);
+}
+
+}  // namespace plinth::cli

@@ -1,0 +1,56 @@
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "pipeline/dvc_yaml.h"
+#include "pipeline/lock_file.h"
+#include "repo/workspace.h"
+
+namespace plinth::pipeline {
+
+// How a stage differs from its dvc.lock entry, in DVC's `status --json` shape: a list of
+// {"changed deps": {path: status}}, {"changed outs": {path: status}}, "always changed" and
+// "changed command" (spec dvc-format.md §5.1). Empty when the stage is up to date.
+struct StageStatus {
+  std::string stage;
+  Value changes = Value::array();
+};
+
+// Stages of `<root>/dvc.yaml` that changed (all stages when `targets` is empty), in dvc.yaml
+// order. Hashes come through the workspace's stat cache, so unchanged files are not re-read.
+std::vector<StageStatus> pipeline_status(repo::Workspace& ws,
+                                         const std::vector<std::string>& targets);
+
+struct ReproOptions {
+  std::vector<std::string> targets;  // stage names; empty: every stage
+  bool force = false;                // run even unchanged stages, without the run-cache
+  bool single = false;               // only the targets, not their upstream
+  bool downstream = false;           // the targets and what depends on them
+  bool dry = false;                  // print what would run, change nothing
+  size_t jobs = 1;                   // stages run at once; >1 prefixes output with the name
+  // Where progress lines and (with jobs > 1) the commands' output go.
+  std::function<void(const std::string&)> print;
+};
+
+struct ReproResult {
+  std::vector<std::string> ran, restored, unchanged, failed, not_run;
+};
+
+// Brings the stages up to date (spec dvc-format.md §3.4–3.6): each stage is checked when it is
+// reached; a changed stage's outputs are restored from the cache or run-cache when the same
+// command ran on the same deps and params before, otherwise its command runs. After each stage
+// its outputs go to the cache, its entry to dvc.lock (written atomically) and the run-cache.
+// Invalid pipelines (unknown keys, cycles, overlapping outputs, missing deps or params) are
+// rejected before anything runs. A failing command stops the stages downstream of it; the
+// others finish. Throws Error(kInvalidInput/kNotFound) for bad pipelines; a failed stage is
+// reported in `failed` with its error printed.
+ReproResult repro(repo::Workspace& ws, const ReproOptions& options);
+
+// The dvc.lock body a stage would have now, with deps and params read from the workspace and
+// outs as recorded in `lock` (paths only when absent). Throws Error naming the stage for a
+// missing params file or key.
+StageLock current_lock(repo::Workspace& ws, const Stage& stage, const StageLock* lock);
+
+}  // namespace plinth::pipeline
