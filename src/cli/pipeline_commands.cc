@@ -91,12 +91,12 @@ void add_repro(CLI::App& app, Invocation& inv) {
         throw Error(ErrorCode::kInvalidInput, "--downstream needs a TARGET stage");
       pipeline::ReproResult r = pipeline::repro(ws, *options);
       if (!r.failed.empty()) {
-        std::string names;
-        for (const auto& f : r.failed) names += (names.empty() ? "" : ", ") + f;
-        std::cerr << "error: stage(s) failed: " << names;
-        if (!r.not_run.empty())
-          std::cerr << "; " << plural(r.not_run.size(), "stage") << " after them did not run";
-        std::cerr << "\n";
+        for (const auto& e : r.errors) std::cerr << "error: " << e << "\n";
+        if (!r.not_run.empty()) {
+          std::string names;
+          for (const auto& n : r.not_run) names += (names.empty() ? "" : ", ") + n;
+          std::cerr << "error: not run because a stage before them failed: " << names << "\n";
+        }
         return 1;
       }
       if (r.ran.empty() && r.restored.empty())

@@ -432,12 +432,16 @@ ReproResult Reproducer::run() {
       ready.erase(ready.begin());
       lk.unlock();
       std::optional<Outcome> outcome;
+      std::string error;
       try {
         outcome = process(dag_.stage(i));
       } catch (const Error& e) {
-        say(std::string("ERROR: failed to reproduce '") + dag_.stage(i).name + "': " + e.what());
+        error = e.what();
+      } catch (const std::exception& e) {  // e.g. filesystem errors while hashing outputs
+        error = e.what();
       }
       lk.lock();
+      if (!outcome) result.errors.push_back(error);
       ++finished;
       if (!outcome) {
         result.failed.push_back(dag_.stage(i).name);

@@ -36,6 +36,7 @@ struct ReproOptions {
 
 struct ReproResult {
   std::vector<std::string> ran, restored, unchanged, failed, not_run;
+  std::vector<std::string> errors;  // why each failed stage failed, for stderr
 };
 
 // Brings the stages up to date (spec dvc-format.md §3.4–3.6): each stage is checked when it is
@@ -45,7 +46,7 @@ struct ReproResult {
 // Invalid pipelines (unknown keys, cycles, overlapping outputs, missing deps or params) are
 // rejected before anything runs. A failing command stops the stages downstream of it; the
 // others finish. Throws Error(kInvalidInput/kNotFound) for bad pipelines; a failed stage is
-// reported in `failed` with its error printed.
+// reported in `failed` and `errors`.
 ReproResult repro(repo::Workspace& ws, const ReproOptions& options);
 
 // The dvc.lock body a stage would have now, with deps and params read from the workspace and
