@@ -6,11 +6,13 @@
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "core/error.h"
+#include "pipeline/compare.h"
 #include "pipeline/dag.h"
 #include "pipeline/repro.h"
 
 namespace plinth::cli {
 namespace fs = std::filesystem;
+using nlohmann::json;
 
 namespace {
 
@@ -108,12 +110,107 @@ void add_repro(CLI::App& app, Invocation& inv) {
   });
 }
 
+// A_REV [B_REV] as DVC takes them: A defaults to HEAD, B to the workspace.
+std::pair<pipeline::Revision, pipeline::Revision> revisions(const std::vector<std::string>& revs) {
+  pipeline::Revision a{revs.empty() ? "HEAD" : revs[0], false};
+  pipeline::Revision b{"workspace", true};
+  if (revs.size() == 2) b = {revs[1], false};
+  return {a, b};
+}
+
+void add_params(CLI::App& app, Invocation& inv) {
+  auto* params = app.add_subcommand("params", "Compare pipeline parameters across revisions");
+  params->require_subcommand(1);
+  auto* cmd = params->add_subcommand(
+      "diff", "Show params that differ between two git revisions (default: HEAD and workspace)");
+  auto revs = std::make_shared<std::vector<std::string>>();
+  auto all = std::make_shared<bool>(false);
+  auto as_json = std::make_shared<bool>(false);
+  cmd->add_option("REV", *revs, "A_REV [B_REV]")->expected(0, 2);
+  cmd->add_flag("--all", *all, "Also show params that did not change");
+  cmd->add_flag("--json", *as_json, "Print {file: {param: {old, new}}}");
+  cmd->callback([&inv, revs, all, as_json] {
+    inv.run = [=] {
+      repo::Workspace ws = open_workspace();
+      auto [a, b] = revisions(*revs);
+      auto old_values = pipeline::collect_params(ws.root(), a);
+      auto new_values = pipeline::collect_params(ws.root(), b);
+      if (*as_json) {
+        print_json(json::parse(pipeline::diff_json(old_values, new_values, false, *all).dump()));
+        return 0;
+      }
+      std::cout << pipeline::diff_table(old_values, new_values, a.name, b.name, "Param", false,
+                                        *all, 5);
+      return 0;
+    };
+  });
+}
+
+void add_metrics(CLI::App& app, Invocation& inv) {
+  auto* metrics = app.add_subcommand("metrics", "Show and compare the pipeline's metrics");
+  metrics->require_subcommand(1);
+  auto precision = std::make_shared<int>(5);
+  auto* show = metrics->add_subcommand("show", "Print the metrics files of the workspace");
+  auto show_json = std::make_shared<bool>(false);
+  show->add_flag("--json", *show_json, "Print DVC's JSON shape");
+  show->add_option("--precision", *precision, "Decimals to round floats to (default 5)");
+  show->callback([&inv, show_json, precision] {
+    inv.run = [=] {
+      repo::Workspace ws = open_workspace();
+      auto values = pipeline::collect_metrics(ws.root(), {"workspace", true});
+      if (*show_json) {
+        json data = json::object();
+        for (const auto& [file, keys] : values) {
+          json nested = json::object();
+          for (const auto& [k, v] : keys)
+            nested[json::json_pointer("/" + k)] = json::parse(v.dump());
+          data[file] = {{"data", nested}};
+        }
+        print_json({{"workspace", {{"data", data}}}});
+        return 0;
+      }
+      if (values.empty()) {
+        std::cout << "No metrics files found; mark outputs as 'metrics' in dvc.yaml.\n";
+        return 0;
+      }
+      std::cout << pipeline::metrics_show_table(values, *precision);
+      return 0;
+    };
+  });
+  auto* diff = metrics->add_subcommand(
+      "diff", "Show metrics that differ between two git revisions (default: HEAD and workspace)");
+  auto revs = std::make_shared<std::vector<std::string>>();
+  auto all = std::make_shared<bool>(false);
+  auto diff_json = std::make_shared<bool>(false);
+  diff->add_option("REV", *revs, "A_REV [B_REV]")->expected(0, 2);
+  diff->add_flag("--all", *all, "Also show metrics that did not change");
+  diff->add_flag("--json", *diff_json, "Print {file: {metric: {old, new, diff}}}");
+  diff->add_option("--precision", *precision, "Decimals to round floats to (default 5)");
+  diff->callback([&inv, revs, all, diff_json, precision] {
+    inv.run = [=] {
+      repo::Workspace ws = open_workspace();
+      auto [a, b] = revisions(*revs);
+      auto old_values = pipeline::collect_metrics(ws.root(), a);
+      auto new_values = pipeline::collect_metrics(ws.root(), b);
+      if (*diff_json) {
+        print_json(json::parse(pipeline::diff_json(old_values, new_values, true, *all).dump()));
+        return 0;
+      }
+      std::cout << pipeline::diff_table(old_values, new_values, a.name, b.name, "Metric", true,
+                                        *all, *precision);
+      return 0;
+    };
+  });
+}
+
 }  // namespace
 
 void register_pipeline_commands(CLI::App& app, Invocation& inv) {
   add_stage_add(app, inv);
   add_dag(app, inv);
   add_repro(app, inv);
+  add_params(app, inv);
+  add_metrics(app, inv);
 }
 
 }  // namespace plinth::cli

@@ -126,6 +126,18 @@ expect_eq "$(runs)" "train evaluate " "a changed train param reruns train and ev
 expect_eq "$(cat dvc.lock)" "$(expected_lock 200)" "dvc.lock updated for the new param"
 expect_eq "$(cat metrics.json)" '{"accuracy": 1.0000, "trees": 200}' "evaluate saw the new model"
 
+# Params and metrics against the last commit, in DVC's table layout.
+expect_eq "$("$PLINTH" params diff)" "Path         Param               HEAD    workspace
+params.yaml  train.n_estimators  100     200" "params diff"
+expect_eq "$("$PLINTH" metrics diff)" "Path          Metric    HEAD    workspace    Change
+metrics.json  accuracy  0.75    1.0          0.25
+metrics.json  trees     100     200          100" "metrics diff"
+expect_eq "$("$PLINTH" metrics diff --json | compact_json)" \
+  '{"metrics.json":{"accuracy":{"diff":0.25,"new":1.0,"old":0.75},"trees":{"diff":100,"new":200,"old":100}}}' \
+  "metrics diff --json"
+expect_eq "$("$PLINTH" metrics show)" "Path          accuracy    trees
+metrics.json  1.0         200" "metrics show"
+
 rm runs.log
 sed -i 's/n_estimators: 200/n_estimators: 100/' params.yaml
 out=$("$PLINTH" repro)
