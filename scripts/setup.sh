@@ -18,6 +18,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev python3
   # benchmark peers
   awscli
+  # browser tests (plots HTML), driven by playwright-core
+  chromium
 )
 # Node.js and npm run the S3 test server and the Parquet cross-check reader. The machines ship
 # Node 20 with npm; a bare Debian 12 gets Debian's.
@@ -41,7 +43,7 @@ fi
 # changed since the last install.
 cd "$(dirname "$0")/.."
 if ! cmp -s package-lock.json node_modules/.plinth-installed-lock 2>/dev/null; then
-  echo "setup: installing npm test tools (s3rver, hyparquet)"
+  echo "setup: installing npm test tools (s3rver, hyparquet, playwright-core)"
   npm ci --no-audit --no-fund --loglevel=error >/dev/null
   cp package-lock.json node_modules/.plinth-installed-lock
 fi

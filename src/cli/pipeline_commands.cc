@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "pipeline/compare.h"
 #include "pipeline/dag.h"
+#include "pipeline/plots.h"
 #include "pipeline/repro.h"
 
 namespace plinth::cli {
@@ -203,6 +204,46 @@ void add_metrics(CLI::App& app, Invocation& inv) {
   });
 }
 
+void add_plots(CLI::App& app, Invocation& inv) {
+  auto* plots = app.add_subcommand("plots", "Render the pipeline's plots as one HTML page");
+  plots->require_subcommand(1);
+  auto out_dir = std::make_shared<std::string>("dvc_plots");
+  auto render = [out_dir](const std::vector<std::string>& targets,
+                          const std::vector<pipeline::Revision>& revisions) {
+    repo::Workspace ws = open_workspace();
+    auto file = pipeline::render_plots(ws.root(), {targets, revisions, fs::absolute(*out_dir)});
+    if (!file) {
+      std::cout << "No plots were loaded, visualization file will not be created.\n";
+      return 0;
+    }
+    std::cout << "file://" << file->string() << "\n";
+    return 0;
+  };
+  auto* show = plots->add_subcommand("show", "Plot the workspace's plot files");
+  auto files = std::make_shared<std::vector<std::string>>();
+  show->add_option("FILE", *files, "Plot files or plot ids (default: every plot)");
+  show->add_option("-o,--out", *out_dir, "Directory for index.html (default: dvc_plots)");
+  show->callback([&inv, files, render] {
+    inv.run = [=] { return render(*files, {{"workspace", true}}); };
+  });
+  auto* diff = plots->add_subcommand(
+      "diff", "Overlay plots of git revisions and the workspace (default: HEAD and workspace)");
+  auto revs = std::make_shared<std::vector<std::string>>();
+  auto targets = std::make_shared<std::vector<std::string>>();
+  diff->add_option("REV", *revs, "Git revisions to compare with the workspace");
+  diff->add_option("--targets", *targets, "Plot files or ids (default: every plot)");
+  diff->add_option("-o,--out", *out_dir, "Directory for index.html (default: dvc_plots)");
+  diff->callback([&inv, revs, targets, render] {
+    inv.run = [=] {
+      std::vector<pipeline::Revision> revisions;
+      for (const auto& r : *revs) revisions.push_back({r, false});
+      if (revs->empty()) revisions.push_back({"HEAD", false});
+      if (revs->size() < 2) revisions.push_back({"workspace", true});
+      return render(*targets, revisions);
+    };
+  });
+}
+
 }  // namespace
 
 void register_pipeline_commands(CLI::App& app, Invocation& inv) {
@@ -211,6 +252,7 @@ void register_pipeline_commands(CLI::App& app, Invocation& inv) {
   add_repro(app, inv);
   add_params(app, inv);
   add_metrics(app, inv);
+  add_plots(app, inv);
 }
 
 }  // namespace plinth::cli

@@ -37,38 +37,6 @@ void flatten(const Value& v, const std::string& prefix, std::map<std::string, Va
   }
 }
 
-struct Snapshot {
-  FileReader read;
-  PipelineFile pipeline;
-  LockFile lock;
-};
-
-Snapshot load_snapshot(const fs::path& root, const Revision& rev) {
-  Snapshot s{reader_for(root, rev), {}, {}};
-  if (auto text = s.read("dvc.yaml")) s.pipeline = PipelineFile::parse(*text, s.read);
-  if (auto text = s.read("dvc.lock")) s.lock = LockFile::parse(*text, "dvc.lock");
-  return s;
-}
-
-// A metrics file's text: from git or the workspace, else from the cache via dvc.lock.
-std::optional<std::string> read_output(const fs::path& root, const Snapshot& s,
-                                       const std::string& rel) {
-  if (auto text = s.read(rel)) return text;
-  for (const auto& stage : s.pipeline.stages)
-    for (const auto& out : stage.outs) {
-      if (out.rel != rel) continue;
-      const StageLock* lock = s.lock.find(stage.name);
-      if (!lock) return std::nullopt;
-      for (const auto& o : lock->outs)
-        if (o.path == out.path && !o.md5.empty()) {
-          repo::Workspace ws = repo::Workspace::open(root);
-          fs::path object = ws.cache().object_path(o.md5);
-          if (fs::exists(object)) return core::read_file(object);
-        }
-    }
-  return std::nullopt;
-}
-
 std::string cell(const Value& v, int precision, bool round) {
   if (v.is_number_float() && round) {
     double scale = std::pow(10.0, precision);
@@ -138,15 +106,37 @@ std::optional<Value> change_of(const DiffRow& r) {
 
 }  // namespace
 
+RevisionView::RevisionView(const fs::path& root, const Revision& rev)
+    : root_(root), read_(reader_for(root, rev)) {
+  if (auto text = read_("dvc.yaml")) pipeline_ = PipelineFile::parse(*text, read_);
+  if (auto text = read_("dvc.lock")) lock_ = LockFile::parse(*text, "dvc.lock");
+}
+
+std::optional<std::string> RevisionView::read_output(const std::string& rel) const {
+  if (auto text = read_(rel)) return text;
+  for (const auto& stage : pipeline_.stages)
+    for (const auto& out : stage.outs) {
+      if (out.rel != rel) continue;
+      const StageLock* lock = lock_.find(stage.name);
+      if (!lock) return std::nullopt;
+      for (const auto& o : lock->outs)
+        if (o.path == out.path && !o.md5.empty()) {
+          fs::path object = repo::Workspace::open(root_).cache().object_path(o.md5);
+          if (fs::exists(object)) return core::read_file(object);
+        }
+    }
+  return std::nullopt;
+}
+
 FlatValues collect_metrics(const fs::path& root, const Revision& rev) {
-  Snapshot s = load_snapshot(root, rev);
-  std::set<std::string> files(s.pipeline.metrics.begin(), s.pipeline.metrics.end());
-  for (const auto& stage : s.pipeline.stages)
+  RevisionView view(root, rev);
+  std::set<std::string> files(view.pipeline().metrics.begin(), view.pipeline().metrics.end());
+  for (const auto& stage : view.pipeline().stages)
     for (const auto& out : stage.outs)
       if (out.kind == StageOut::Kind::kMetric) files.insert(out.rel);
   FlatValues result;
   for (const auto& f : files) {
-    auto text = read_output(root, s, f);
+    auto text = view.read_output(f);
     if (!text) continue;
     flatten(parse_structured(*text, f), "", result[f]);
   }
@@ -154,11 +144,11 @@ FlatValues collect_metrics(const fs::path& root, const Revision& rev) {
 }
 
 FlatValues collect_params(const fs::path& root, const Revision& rev) {
-  Snapshot s = load_snapshot(root, rev);
+  RevisionView view(root, rev);
   std::map<std::string, std::set<std::string>> keys;  // file → keys; empty set = whole file
   std::set<std::string> whole = {"params.yaml"};
-  whole.insert(s.pipeline.params.begin(), s.pipeline.params.end());
-  for (const auto& stage : s.pipeline.stages)
+  whole.insert(view.pipeline().params.begin(), view.pipeline().params.end());
+  for (const auto& stage : view.pipeline().stages)
     for (const auto& p : stage.params) {
       if (p.keys.empty()) whole.insert(p.rel);
       keys[p.rel].insert(p.keys.begin(), p.keys.end());
@@ -166,7 +156,7 @@ FlatValues collect_params(const fs::path& root, const Revision& rev) {
   for (const auto& f : whole) keys[f].clear();
   FlatValues result;
   for (const auto& [file, wanted] : keys) {
-    auto text = s.read(file);
+    auto text = view.read(file);
     if (!text) continue;
     Value all = parse_structured(*text, file);
     auto& into = result[file];

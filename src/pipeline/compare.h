@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "pipeline/dvc_yaml.h"
+#include "pipeline/lock_file.h"
 #include "pipeline/values.h"
 
 namespace plinth::pipeline {
@@ -15,6 +17,25 @@ namespace plinth::pipeline {
 struct Revision {
   std::string name;  // "workspace", or the git revision as the user wrote it
   bool workspace = true;
+};
+
+// The pipeline's files as they are at one revision.
+class RevisionView {
+ public:
+  // Throws Error(kNotFound) for a git revision that does not resolve.
+  RevisionView(const std::filesystem::path& root, const Revision& rev);
+
+  const PipelineFile& pipeline() const { return pipeline_; }
+  // A file's text at the revision, or nullopt.
+  std::optional<std::string> read(const std::string& rel) const { return read_(rel); }
+  // An output's text: the file itself, else its cache object named by dvc.lock.
+  std::optional<std::string> read_output(const std::string& rel) const;
+
+ private:
+  std::filesystem::path root_;
+  FileReader read_;
+  PipelineFile pipeline_;
+  LockFile lock_;
 };
 
 // file → {flattened key ("a.b.c") → value}, files sorted by path.
