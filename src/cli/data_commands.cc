@@ -242,8 +242,8 @@ void add_remove(CLI::App& app, Invocation& inv) {
 }
 
 void add_gc(CLI::App& app, Invocation& inv) {
-  auto* cmd =
-      app.add_subcommand("gc", "Delete cache objects that no pointer file in the workspace uses");
+  auto* cmd = app.add_subcommand(
+      "gc", "Delete cache objects that no pointer file or dvc.lock in the workspace uses");
   auto workspace = std::make_shared<bool>(false);
   auto dry = std::make_shared<bool>(false);
   auto as_json = std::make_shared<bool>(false);
@@ -256,7 +256,8 @@ void add_gc(CLI::App& app, Invocation& inv) {
         throw Error(ErrorCode::kInvalidInput,
                     "gc needs a scope: use 'plinth gc --workspace' to keep only what the "
                     "current workspace uses (add --dry to preview)");
-      repo::GcResult r = open_workspace().gc(*dry);
+      repo::Workspace ws = open_workspace();
+      repo::GcResult r = ws.gc(*dry, pipeline::locked_outputs(ws.root()));
       if (*as_json) {
         print_json({{"removed", r.removed}, {"bytes", r.bytes}, {"dry_run", *dry}});
         return 0;

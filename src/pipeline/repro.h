@@ -49,6 +49,9 @@ struct ReproResult {
 // reported in `failed` and `errors`.
 ReproResult repro(repo::Workspace& ws, const ReproOptions& options);
 
+// The outputs dvc.lock records, whose cache objects `gc` must keep.
+std::vector<repo::Output> locked_outputs(const std::filesystem::path& root);
+
 // The dvc.lock body a stage would have now, with deps and params read from the workspace and
 // outs as recorded in `lock` (paths only when absent). Throws Error naming the stage for a
 // missing params file or key.

@@ -385,17 +385,18 @@ void Workspace::remove(const std::vector<std::string>& pointer_files, bool outs)
   }
 }
 
-GcResult Workspace::gc(bool dry_run) {
+GcResult Workspace::gc(bool dry_run, const std::vector<Output>& also_used) {
   RepoLock lock(dvc_dir());
   std::set<std::string> used;
-  for (const auto& p : pointers()) {
-    for (const auto& out : p.file.outs) {
-      if (out.md5.empty() || out.legacy) continue;
-      used.insert(out.md5);
-      if (out.is_dir() && cache_->contains(out.md5))
-        for (const auto& e : load_manifest(out.md5)) used.insert(e.md5);
-    }
-  }
+  auto use = [&](const Output& out) {
+    if (out.md5.empty() || out.legacy) return;
+    used.insert(out.md5);
+    if (out.is_dir() && cache_->contains(out.md5))
+      for (const auto& e : load_manifest(out.md5)) used.insert(e.md5);
+  };
+  for (const auto& p : pointers())
+    for (const auto& out : p.file.outs) use(out);
+  for (const auto& out : also_used) use(out);
   GcResult result;
   for (const auto& oid : cache_->list_objects()) {
     if (used.count(oid)) continue;

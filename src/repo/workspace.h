@@ -129,8 +129,9 @@ class Workspace {
   // workspace outputs.
   void remove(const std::vector<std::string>& pointer_files, bool outs);
 
-  // Deletes cache objects that no pointer file in the workspace uses.
-  GcResult gc(bool dry_run);
+  // Deletes cache objects that neither a pointer file in the workspace nor `also_used` (e.g.
+  // the outputs dvc.lock records) uses.
+  GcResult gc(bool dry_run, const std::vector<Output>& also_used = {});
 
   // What is at `path` (a directory, inside the workspace or a tracked directory).
   std::vector<ListEntry> list(const std::string& path, bool recursive, bool dvc_only);

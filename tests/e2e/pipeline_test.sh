@@ -174,6 +174,13 @@ key_dir=$(find .dvc/cache/runs -mindepth 2 -maxdepth 2 -type d | head -1)
 expect_eq "$(basename "$(dirname "$key_dir")")" "$(basename "$key_dir" | cut -c1-2)" \
   "run-cache directories are runs/<key[0:2]>/<key>"
 
+# gc keeps what dvc.lock records: the stages stay up to date and restorable.
+"$PLINTH" gc -w -q
+rm -rf data/prepared model.txt
+"$PLINTH" repro >/dev/null
+expect_eq "$(runs)" "" "after gc, deleted outputs still come back from the cache"
+expect_eq "$("$PLINTH" status)" "Data and pipelines are up to date." "status after gc and restore"
+
 # dag.
 expect_eq "$("$PLINTH" dag --dot)" 'strict digraph  {
 "data_prep";
