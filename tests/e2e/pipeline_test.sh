@@ -5,7 +5,7 @@
 # outputs from the run-cache without running anything.
 source "$(dirname "$0")/lib.sh"
 new_repo
-cp -r "$PLINTH_SOURCE/tests/e2e/fixtures/pipeline/." .
+cp -r "$PLINTH_SOURCE/examples/pipeline/." .
 git add -A && git commit -qm "pipeline"
 
 runs() { cat runs.log 2>/dev/null | tr '\n' ' '; }

@@ -4,7 +4,7 @@
 # curve; plots diff overlays two revisions.
 source "$(dirname "$0")/lib.sh"
 new_repo
-cp -r "$PLINTH_SOURCE/tests/e2e/fixtures/pipeline/." .
+cp -r "$PLINTH_SOURCE/examples/pipeline/." .
 "$PLINTH" repro -q
 git add -A && git commit -qm "ran pipeline"
 
