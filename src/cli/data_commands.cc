@@ -19,8 +19,6 @@ using nlohmann::json;
 
 namespace {
 
-repo::Workspace open_workspace() { return repo::Workspace::open(fs::current_path()); }
-
 // `dvc status` text: tab indentation, the status word padded to 20 columns.
 void print_status_text(const std::vector<repo::PointerStatus>& result) {
   for (const auto& ps : result) {
@@ -420,6 +418,8 @@ void add_diff(CLI::App& app, Invocation& inv) {
 }
 
 }  // namespace
+
+repo::Workspace open_workspace() { return repo::Workspace::open(fs::current_path()); }
 
 void register_data_commands(CLI::App& app, Invocation& inv) {
   add_init(app, inv);

@@ -1,4 +1,5 @@
 // Pipeline commands: stage add, dag, repro (and, with data_commands' status, changed stages).
+#include <cctype>
 #include <filesystem>
 #include <iostream>
 #include <mutex>
@@ -16,8 +17,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-repo::Workspace open_workspace() { return repo::Workspace::open(fs::current_path()); }
 
 void add_stage_add(CLI::App& app, Invocation& inv) {
   auto* stage = app.add_subcommand("stage", "Define pipeline stages in dvc.yaml");
@@ -119,32 +118,48 @@ std::pair<pipeline::Revision, pipeline::Revision> revisions(const std::vector<st
   return {a, b};
 }
 
-void add_params(CLI::App& app, Invocation& inv) {
-  auto* params = app.add_subcommand("params", "Compare pipeline parameters across revisions");
-  params->require_subcommand(1);
-  auto* cmd = params->add_subcommand(
-      "diff", "Show params that differ between two git revisions (default: HEAD and workspace)");
+// `params diff` and `metrics diff`: the same command over different values and columns.
+void add_values_diff(CLI::App* parent, Invocation& inv, const std::string& noun,
+                     pipeline::FlatValues (*collect)(const fs::path&, const pipeline::Revision&),
+                     bool with_change) {
+  auto* cmd = parent->add_subcommand(
+      "diff", "Show " + noun +
+                  "s that differ between two git revisions (default: HEAD and "
+                  "workspace)");
   auto revs = std::make_shared<std::vector<std::string>>();
   auto all = std::make_shared<bool>(false);
   auto as_json = std::make_shared<bool>(false);
+  auto precision = std::make_shared<int>(5);
   cmd->add_option("REV", *revs, "A_REV [B_REV]")->expected(0, 2);
-  cmd->add_flag("--all", *all, "Also show params that did not change");
-  cmd->add_flag("--json", *as_json, "Print {file: {param: {old, new}}}");
-  cmd->callback([&inv, revs, all, as_json] {
+  cmd->add_flag("--all", *all, "Also show " + noun + "s that did not change");
+  cmd->add_flag("--json", *as_json,
+                "Print {file: {" + noun + ": {old, new" + (with_change ? ", diff" : "") + "}}}");
+  if (with_change)
+    cmd->add_option("--precision", *precision, "Decimals to round floats to (default 5)");
+  cmd->callback([&inv, revs, all, as_json, precision, noun, collect, with_change] {
     inv.run = [=] {
       repo::Workspace ws = open_workspace();
       auto [a, b] = revisions(*revs);
-      auto old_values = pipeline::collect_params(ws.root(), a);
-      auto new_values = pipeline::collect_params(ws.root(), b);
+      auto old_values = collect(ws.root(), a);
+      auto new_values = collect(ws.root(), b);
       if (*as_json) {
-        print_json(json::parse(pipeline::diff_json(old_values, new_values, false, *all).dump()));
+        auto diff = pipeline::diff_json(old_values, new_values, with_change, *all);
+        print_json(json::parse(diff.dump()));
         return 0;
       }
-      std::cout << pipeline::diff_table(old_values, new_values, a.name, b.name, "Param", false,
-                                        *all, 5);
+      std::string title = noun;
+      title[0] = static_cast<char>(std::toupper(title[0]));
+      std::cout << pipeline::diff_table(old_values, new_values, a.name, b.name, title, with_change,
+                                        *all, *precision);
       return 0;
     };
   });
+}
+
+void add_params(CLI::App& app, Invocation& inv) {
+  auto* params = app.add_subcommand("params", "Compare pipeline parameters across revisions");
+  params->require_subcommand(1);
+  add_values_diff(params, inv, "param", &pipeline::collect_params, false);
 }
 
 void add_metrics(CLI::App& app, Invocation& inv) {
@@ -178,30 +193,7 @@ void add_metrics(CLI::App& app, Invocation& inv) {
       return 0;
     };
   });
-  auto* diff = metrics->add_subcommand(
-      "diff", "Show metrics that differ between two git revisions (default: HEAD and workspace)");
-  auto revs = std::make_shared<std::vector<std::string>>();
-  auto all = std::make_shared<bool>(false);
-  auto diff_json = std::make_shared<bool>(false);
-  diff->add_option("REV", *revs, "A_REV [B_REV]")->expected(0, 2);
-  diff->add_flag("--all", *all, "Also show metrics that did not change");
-  diff->add_flag("--json", *diff_json, "Print {file: {metric: {old, new, diff}}}");
-  diff->add_option("--precision", *precision, "Decimals to round floats to (default 5)");
-  diff->callback([&inv, revs, all, diff_json, precision] {
-    inv.run = [=] {
-      repo::Workspace ws = open_workspace();
-      auto [a, b] = revisions(*revs);
-      auto old_values = pipeline::collect_metrics(ws.root(), a);
-      auto new_values = pipeline::collect_metrics(ws.root(), b);
-      if (*diff_json) {
-        print_json(json::parse(pipeline::diff_json(old_values, new_values, true, *all).dump()));
-        return 0;
-      }
-      std::cout << pipeline::diff_table(old_values, new_values, a.name, b.name, "Metric", true,
-                                        *all, *precision);
-      return 0;
-    };
-  });
+  add_values_diff(metrics, inv, "metric", &pipeline::collect_metrics, true);
 }
 
 void add_plots(CLI::App& app, Invocation& inv) {

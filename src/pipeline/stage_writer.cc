@@ -150,7 +150,10 @@ void add_stage(const fs::path& root, const NewStage& stage) {
       throw Error(ErrorCode::kInvalidInput, "dvc.yaml:" + std::to_string(at + 1) + ": stage '" +
                                                 stage.name +
                                                 "' already exists; use --force to replace it");
-    if (exists) lines.erase(lines.begin() + at, lines.begin() + existing_end);
+    if (exists) {
+      while (existing_end > at + 1 && lines[existing_end - 1].empty()) --existing_end;
+      lines.erase(lines.begin() + at, lines.begin() + existing_end);
+    }
     while (!exists && at > stages->begin + 1 && lines[at - 1].empty()) --at;
     lines.insert(lines.begin() + at, entry_lines.begin(), entry_lines.end());
   }

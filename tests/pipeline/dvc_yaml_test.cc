@@ -5,6 +5,7 @@
 #include <map>
 
 #include "core/error.h"
+#include "core/file_io.h"
 #include "pipeline/dag.h"
 
 namespace plinth::pipeline {
@@ -78,6 +79,41 @@ TEST(DvcYaml, ErrorsNameLineAndKey) {
               parse("stages:\n  a:\n    cmd: x\n    deps: [../../etc]\n");
             }).find("outside the repository"),
             std::string::npos);
+}
+
+TEST(DvcYaml, WholeValueKeepsTypeAndEscapedDollarStaysLiteral) {
+  PipelineFile pf = parse(
+      "vars:\n- inputs: [a.csv, b.csv]\nstages:\n  s:\n    cmd: echo \\${HOME} ${inputs[1]}\n"
+      "    deps: ${inputs}\n");
+  EXPECT_EQ(pf.stages[0].cmd, "echo ${HOME} b.csv");
+  EXPECT_EQ(pf.stages[0].deps, (std::vector<std::string>{"a.csv", "b.csv"}));
+}
+
+TEST(StageWriter, InsertsIntoStagesAndKeepsTheRestOfTheFile) {
+  auto dir = std::filesystem::temp_directory_path() / "plinth-stage-writer-test";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  core::write_file_atomic(dir / "dvc.yaml",
+                          "# my pipeline\nstages:\n  a:\n    cmd: x  # first\n\nplots:\n- p.csv\n");
+  NewStage s;
+  s.name = "b";
+  s.cmd = "run b";
+  s.deps = {"z", "w"};
+  s.outs = {"out"};
+  add_stage(dir, s);
+  EXPECT_EQ(core::read_file(dir / "dvc.yaml"),
+            "# my pipeline\nstages:\n  a:\n    cmd: x  # first\n  b:\n    cmd: run b\n"
+            "    deps:\n    - w\n    - z\n    outs:\n    - out\n\nplots:\n- p.csv\n");
+  s.cmd = "run b again";
+  s.deps.clear();
+  EXPECT_NE(error_of([&] { add_stage(dir, s); }).find("stage 'b' already exists"),
+            std::string::npos);
+  s.force = true;
+  add_stage(dir, s);
+  EXPECT_EQ(core::read_file(dir / "dvc.yaml"),
+            "# my pipeline\nstages:\n  a:\n    cmd: x  # first\n  b:\n    cmd: run b again\n"
+            "    outs:\n    - out\n\nplots:\n- p.csv\n");
+  std::filesystem::remove_all(dir);
 }
 
 TEST(Dag, DetectsCyclesAndOverlappingOutputs) {
