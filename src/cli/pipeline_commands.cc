@@ -103,7 +103,7 @@ void add_repro(CLI::App& app, Invocation& inv) {
       }
       if (r.ran.empty() && r.restored.empty())
         std::cout << "Data and pipelines are up to date.\n";
-      else if (!options->dry && ws.scm_enabled())
+      else if (r.lock_changed && ws.scm_enabled())
         std::cout << "\nTo track the changes with git, run:\n\n\tgit add dvc.lock\n";
       return 0;
     };

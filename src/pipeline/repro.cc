@@ -271,7 +271,8 @@ class Reproducer {
   fs::path lock_path_;
   LockFile lock_;
   RunCache run_cache_;
-  std::mutex state_mutex_;  // the workspace, its stat cache and lock_
+  bool lock_changed_ = false;
+  std::mutex state_mutex_;  // the workspace, its stat cache, lock_ and lock_changed_
   std::mutex print_mutex_;
 };
 
@@ -332,9 +333,13 @@ bool Reproducer::restore(const Stage& stage, const StageLock& now) {
 
 void Reproducer::record(const Stage& stage, const StageLock& lock, bool save_run) {
   ws_.cache().sync();
-  lock_.set(stage.name, lock);
-  say("Updating lock file 'dvc.lock'");
-  core::write_file_atomic(lock_path_, lock_.serialize());
+  const StageLock* before = lock_.find(stage.name);
+  if (!before || before->serialize(0) != lock.serialize(0)) {
+    lock_.set(stage.name, lock);
+    say("Updating lock file 'dvc.lock'");
+    core::write_file_atomic(lock_path_, lock_.serialize());
+    lock_changed_ = true;
+  }
   if (save_run && run_cache_allowed(stage)) run_cache_.save(lock);
 }
 
@@ -461,6 +466,7 @@ ReproResult Reproducer::run() {
   std::vector<std::thread> pool;
   for (size_t t = 0; t < threads; ++t) pool.emplace_back(worker);
   for (auto& t : pool) t.join();
+  result.lock_changed = lock_changed_;
   return result;
 }
 

@@ -37,6 +37,7 @@ struct ReproOptions {
 struct ReproResult {
   std::vector<std::string> ran, restored, unchanged, failed, not_run;
   std::vector<std::string> errors;  // why each failed stage failed, for stderr
+  bool lock_changed = false;        // dvc.lock was rewritten
 };
 
 // Brings the stages up to date (spec dvc-format.md §3.4–3.6): each stage is checked when it is
