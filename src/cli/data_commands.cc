@@ -176,7 +176,8 @@ void add_status(CLI::App& app, Invocation& inv) {
 }
 
 void add_checkout(CLI::App& app, Invocation& inv) {
-  auto* cmd = app.add_subcommand("checkout", "Make workspace files match the pointer files");
+  auto* cmd =
+      app.add_subcommand("checkout", "Make workspace files match the pointer files and dvc.lock");
   auto targets = std::make_shared<std::vector<std::string>>();
   auto force = std::make_shared<bool>(false);
   auto as_json = std::make_shared<bool>(false);
@@ -192,6 +193,7 @@ void add_checkout(CLI::App& app, Invocation& inv) {
       options.force = *force;
       options.jobs = *jobs;
       repo::CheckoutSummary s = ws.checkout(*targets, options);
+      if (targets->empty()) pipeline::checkout_outputs(ws, *force, s);
       if (*as_json) {
         print_json({{"added", s.added}, {"modified", s.modified}, {"deleted", s.deleted}});
       } else if (s.added + s.modified + s.deleted == 0) {

@@ -472,20 +472,6 @@ ReproResult Reproducer::run() {
 
 }  // namespace
 
-std::vector<repo::Output> locked_outputs(const fs::path& root) {
-  std::vector<repo::Output> outs;
-  LockFile file = LockFile::load(root / "dvc.lock");
-  for (const auto& [name, lock] : file.stages())
-    for (const auto& o : lock.outs) {
-      repo::Output out;
-      out.path = o.path;
-      out.md5 = o.md5;
-      out.legacy = o.legacy;
-      outs.push_back(out);
-    }
-  return outs;
-}
-
 StageLock current_lock(repo::Workspace& ws, const Stage& stage, const StageLock* lock) {
   return build_lock(ws, stage, lock, true);
 }

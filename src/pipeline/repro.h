@@ -53,6 +53,12 @@ ReproResult repro(repo::Workspace& ws, const ReproOptions& options);
 // The outputs dvc.lock records, whose cache objects `gc` must keep.
 std::vector<repo::Output> locked_outputs(const std::filesystem::path& root);
 
+// `plinth checkout` for pipelines: makes the cached outputs of the stages in dvc.yaml match
+// their dvc.lock entries, from the cache. Throws before changing anything when an object is
+// missing from the cache, or (without `force`) when an output holds changes the cache does
+// not have. Adds to `summary` one per output checked out.
+void checkout_outputs(repo::Workspace& ws, bool force, repo::CheckoutSummary& summary);
+
 // The dvc.lock body a stage would have now, with deps and params read from the workspace and
 // outs as recorded in `lock` (paths only when absent). Throws Error naming the stage for a
 // missing params file or key.

@@ -181,6 +181,15 @@ rm -rf data/prepared model.txt
 expect_eq "$(runs)" "" "after gc, deleted outputs still come back from the cache"
 expect_eq "$("$PLINTH" status)" "Data and pipelines are up to date." "status after gc and restore"
 
+# checkout makes pipeline outputs match dvc.lock, refusing to drop changes the cache lacks.
+rm model.txt
+echo "edited by hand" >data/prepared/train.csv
+expect_error 5 "data/prepared" "$PLINTH" checkout
+[ ! -e model.txt ] || fail "a refused checkout changed nothing"
+"$PLINTH" checkout --force >/dev/null
+expect_eq "$("$PLINTH" status)" "Data and pipelines are up to date." "checkout --force restored outputs"
+expect_eq "$(runs)" "" "checkout ran nothing"
+
 # dag.
 expect_eq "$("$PLINTH" dag --dot)" 'strict digraph  {
 "data_prep";
