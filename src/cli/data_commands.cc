@@ -91,6 +91,19 @@ int print_cloud_status(repo::Workspace& ws, const std::vector<std::string>& targ
   return status.entries.empty() || !std::cout.fail() ? 0 : 1;
 }
 
+// Command targets naming stages of dvc.yaml go to the pipeline, the rest to pointer files.
+struct Targets {
+  std::vector<std::string> stages, data;
+  bool has_stages = false;  // dvc.yaml defines any stage
+};
+Targets split_targets(repo::Workspace& ws, const std::vector<std::string>& targets) {
+  pipeline::PipelineFile pf = pipeline::PipelineFile::load(ws.root());
+  Targets t;
+  t.has_stages = !pf.stages.empty();
+  for (const auto& target : targets) (pf.find(target) ? t.stages : t.data).push_back(target);
+  return t;
+}
+
 // Changed stages in `dvc status` text: nested maps indent one tab per level.
 void print_stage_status_text(const std::vector<pipeline::StageStatus>& stages) {
   std::function<void(const json&, const std::string&)> print_map = [&](const json& m,
@@ -139,20 +152,16 @@ void add_status(CLI::App& app, Invocation& inv) {
       repo::Workspace ws = open_workspace();
       if (*cloud || !transfer->remote.empty())
         return print_cloud_status(ws, *targets, *transfer, *as_json);
-      // Targets naming stages go to the pipeline, the rest to the pointer files.
-      pipeline::PipelineFile pf = pipeline::PipelineFile::load(ws.root());
-      std::vector<std::string> stage_targets, data_targets;
-      for (const auto& t : *targets) (pf.find(t) ? stage_targets : data_targets).push_back(t);
-      if (!*as_json && targets->empty() && ws.pointers().empty() && pf.stages.empty()) {
+      Targets t = split_targets(ws, *targets);
+      if (!*as_json && targets->empty() && ws.pointers().empty() && !t.has_stages) {
         std::cout << "There are no data or pipelines tracked in this project yet.\n"
                      "See 'plinth add --help' to start tracking data.\n";
         return 0;
       }
       std::vector<repo::PointerStatus> result;
-      if (targets->empty() || !data_targets.empty()) result = ws.status(data_targets);
+      if (targets->empty() || !t.data.empty()) result = ws.status(t.data);
       std::vector<pipeline::StageStatus> stages;
-      if (targets->empty() || !stage_targets.empty())
-        stages = pipeline::pipeline_status(ws, stage_targets);
+      if (targets->empty() || !t.stages.empty()) stages = pipeline::pipeline_status(ws, t.stages);
       if (*as_json) {
         json out = json::object();
         for (const auto& ps : result) {
@@ -209,19 +218,25 @@ void add_checkout(CLI::App& app, Invocation& inv) {
 
 void add_commit(CLI::App& app, Invocation& inv) {
   auto* cmd = app.add_subcommand(
-      "commit", "Record the current content of tracked outputs in their pointer files");
+      "commit",
+      "Record the current content of tracked outputs in their pointer files and dvc.lock");
   auto targets = std::make_shared<std::vector<std::string>>();
   auto jobs = std::make_shared<size_t>(0);
-  cmd->add_option("TARGET", *targets, "Pointer files or outputs (default: all)");
+  cmd->add_option("TARGET", *targets, "Pointer files, outputs or stages (default: all)");
   cmd->add_option("-j,--jobs", *jobs, "Parallel threads (default: one per core)");
   cmd->callback([&inv, targets, jobs] {
     inv.run = [=] {
       repo::Workspace ws = open_workspace();
       repo::AddOptions options;
       options.jobs = *jobs;
-      auto changed = ws.commit(*targets, options);
+      Targets t = split_targets(ws, *targets);
+      std::vector<std::string> changed;
+      if (targets->empty() || !t.data.empty()) changed = ws.commit(t.data, options);
+      if (targets->empty() || !t.stages.empty())
+        for (const auto& stage : pipeline::commit_stages(ws, t.stages))
+          changed.push_back("dvc.lock (stage '" + stage + "')");
       for (const auto& c : changed) std::cout << "Updated " << c << "\n";
-      if (changed.empty()) std::cout << "Nothing to commit: outputs match their pointer files.\n";
+      if (changed.empty()) std::cout << "Nothing to commit: outputs match what is recorded.\n";
       return 0;
     };
   });

@@ -239,6 +239,27 @@ bool run_cache_allowed(const Stage& stage) {
   });
 }
 
+// Hashes the outputs of `stage` into `lock` (storing cached ones, and all with `store_all`),
+// adding .gitignore entries. `missing` is the error for an absent output, %s its path.
+void record_outputs(repo::Workspace& ws, const Stage& stage, StageLock& lock, bool store_all,
+                    const std::string& missing) {
+  for (const auto& o : stage.outs) {
+    repo::Snapshot snap = ws.snapshot(o.rel, o.cache || store_all);
+    if (!snap.exists) {
+      std::string why = missing;
+      why.replace(why.find("%s"), 2, o.path);
+      throw Error(ErrorCode::kInvalidInput, "stage '" + stage.name + "': " + why);
+    }
+    for (auto& p : lock.outs)
+      if (p.path == o.path) {
+        p = LockedPath{o.path, snap.md5, snap.size, std::nullopt, !snap.is_dir && snap.isexec,
+                       false};
+        if (snap.is_dir) p.nfiles = snap.nfiles;
+      }
+    if (o.cache) ws.ignore_output(o.rel);
+  }
+}
+
 class Reproducer {
  public:
   Reproducer(repo::Workspace& ws, const ReproOptions& options)
@@ -384,21 +405,9 @@ Reproducer::Outcome Reproducer::process(const Stage& stage) {
   if (options_.dry) return Outcome::kRan;
   execute(stage, options_.jobs > 1 ? "[" + stage.name + "] " : "");
   std::lock_guard<std::mutex> g(state_mutex_);
-  bool save_run = run_cache_allowed(stage);
-  for (size_t i = 0; i < stage.outs.size(); ++i) {
-    const StageOut& o = stage.outs[i];
-    repo::Snapshot snap = ws_.snapshot(o.rel, o.cache || save_run);
-    if (!snap.exists)
-      throw Error(ErrorCode::kInvalidInput,
-                  "stage '" + stage.name + "': the command finished but did not create '" + o.path +
-                      "'; make the command write it, or remove it from the stage");
-    LockedPath* p = nullptr;
-    for (auto& x : now.outs)
-      if (x.path == o.path) p = &x;
-    *p = LockedPath{o.path, snap.md5, snap.size, std::nullopt, !snap.is_dir && snap.isexec, false};
-    if (snap.is_dir) p->nfiles = snap.nfiles;
-    if (o.cache) ws_.ignore_output(o.rel);
-  }
+  record_outputs(ws_, stage, now, run_cache_allowed(stage),
+                 "the command finished but did not create '%s'; make the command write it, or "
+                 "remove it from the stage");
   record(stage, now, true);
   return Outcome::kRan;
 }
@@ -492,6 +501,35 @@ std::vector<StageStatus> pipeline_status(repo::Workspace& ws,
     if (!changes.empty()) out.push_back({s.name, changes});
   }
   return out;
+}
+
+std::vector<std::string> commit_stages(repo::Workspace& ws,
+                                       const std::vector<std::string>& targets) {
+  repo::RepoLock repo_lock(ws.dvc_dir());
+  PipelineFile pipeline = PipelineFile::load(ws.root());
+  Dag dag(pipeline);
+  fs::path lock_path = ws.root() / "dvc.lock";
+  LockFile lock = LockFile::load(lock_path);
+  std::vector<std::string> changed;
+  for (size_t i : dag.plan(targets, true, false)) {
+    const Stage& stage = dag.stage(i);
+    StageLock now = build_lock(ws, stage, lock.find(stage.name), true);
+    for (const auto& d : now.deps)
+      if (d.md5.empty())
+        throw Error(ErrorCode::kNotFound, "stage '" + stage.name + "': dependency '" + d.path +
+                                              "' does not exist, so there is nothing to record");
+    record_outputs(ws, stage, now, false,
+                   "output '%s' does not exist; run 'plinth repro' to create it");
+    const StageLock* before = lock.find(stage.name);
+    if (before && before->serialize(0) == now.serialize(0)) continue;
+    lock.set(stage.name, now);
+    changed.push_back(stage.name);
+  }
+  if (!changed.empty()) {
+    ws.cache().sync();
+    core::write_file_atomic(lock_path, lock.serialize());
+  }
+  return changed;
 }
 
 ReproResult repro(repo::Workspace& ws, const ReproOptions& options) {

@@ -50,6 +50,13 @@ struct ReproResult {
 // reported in `failed` and `errors`.
 ReproResult repro(repo::Workspace& ws, const ReproOptions& options);
 
+// `plinth commit` for pipelines: records the current deps, params and outputs of `targets`
+// (stage names; all stages when empty) in dvc.lock without running them, storing the outputs
+// in the cache. Returns the stages whose entries changed. Throws Error naming the stage when
+// an output, dep or param is missing; dvc.lock is then left as it was.
+std::vector<std::string> commit_stages(repo::Workspace& ws,
+                                       const std::vector<std::string>& targets);
+
 // The outputs dvc.lock records, whose cache objects `gc` must keep.
 std::vector<repo::Output> locked_outputs(const std::filesystem::path& root);
 

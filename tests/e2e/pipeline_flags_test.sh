@@ -63,4 +63,15 @@ case "$out" in *"region@us"*) fail "-s ran another stage" ;; esac
 "$PLINTH" repro pinned >"$SCRATCH/pinned"
 case "$(cat "$SCRATCH/pinned")" in *"Running stage 'inside'"*) fail "a frozen stage pulled in its upstream" ;; esac
 expect_contains "$(cat "$SCRATCH/pinned")" "Stage 'pinned' didn't change" "frozen stage ignores its deps"
+
+# commit records what a hand-run command produced, so repro has nothing left to do.
+printf 'z' >src/in.txt
+(cd src && cp in.txt copy.txt && echo inside >stage.txt)
+expect_contains "$("$PLINTH" commit inside)" "Updated dvc.lock (stage 'inside')" "commit names the stage"
+expect_eq "$("$PLINTH" status inside)" "Data and pipelines are up to date." "committed stage is up to date"
+expect_contains "$("$PLINTH" repro -s inside)" "Stage 'inside' didn't change" "repro after commit runs nothing"
+rm src/copy.txt
+before=$(cat dvc.lock)
+expect_error 2 "output 'copy.txt' does not exist" "$PLINTH" commit inside
+expect_eq "$(cat dvc.lock)" "$before" "a failed commit leaves dvc.lock alone"
 finish
