@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 export OMP_WAIT_POLICY = PASSIVE
 
-.PHONY: setup build test demo bench bench-remotes bench-tables bench-drift fuzz format clean
+.PHONY: setup build test demo bench bench-remotes bench-tables bench-drift bench-pipeline fuzz format clean
 
 setup:
 	scripts/setup.sh
@@ -42,6 +42,9 @@ fuzz:
 	  { ./parquet_fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 corpus/parquet ../tests/fuzz/corpus/parquet & p=$$!; \
 	    ./csv_fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 corpus/csv ../tests/fuzz/corpus/csv & c=$$!; \
 	    wait $$p; a=$$?; wait $$c; b=$$?; [ $$a -eq 0 ] && [ $$b -eq 0 ]; }
+
+bench-pipeline: setup build
+	PLINTH=$(abspath $(BUILD))/plinth bench/pipeline_repro.sh
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # `make demo`: the whole system as far as it exists, on generated fraud-detection data.
 # Today: versioning data next to git, as DVC does (init, add, modify, status, diff, checkout),
-# sharing it through a remote (push, pull), tables (the fraud data generator, CSV, Parquet), and
-# drift reports.
+# sharing it through a remote (push, pull), tables (the fraud data generator, CSV, Parquet),
+# drift reports, and a pipeline that reruns only what a changed param affects.
 set -euo pipefail
 
-PLINTH=${PLINTH:-$(cd "$(dirname "$0")/.." && pwd)/build/plinth}
+SOURCE=$(cd "$(dirname "$0")/.." && pwd)
+PLINTH=${PLINTH:-$SOURCE/build/plinth}
 DEMO=$(mktemp -d "${TMPDIR:-/tmp}/plinth-demo.XXXXXX")
-trap 'chmod -R u+w "$DEMO"*; rm -rf "$DEMO" "$DEMO-nas" "$DEMO-teammate"' EXIT
+trap 'chmod -R u+w "$DEMO"*; rm -rf "$DEMO" "$DEMO-nas" "$DEMO-teammate" "$DEMO-pipeline"' EXIT
 export GIT_AUTHOR_NAME=demo GIT_AUTHOR_EMAIL=demo@example.invalid
 export GIT_COMMITTER_NAME=demo GIT_COMMITTER_EMAIL=demo@example.invalid
 
@@ -92,4 +93,31 @@ run "$PLINTH" drift --reference data/transactions-2026-01.csv --current drifted.
   --columns "$features" --html drift-report.html --drift-share 0.3 --fail-on-drift ||
   echo "(exit $?: the handbook's alert fires: more than 30% of the features drifted)"
 run ls -l drift-report.html
-printf '\nDemo finished: the repository was in %s (removed now).\n' "$DEMO"
+
+step "A pipeline: the handbook's four stages (examples/pipeline)"
+cp -r "$SOURCE/examples/pipeline" "$DEMO-pipeline"
+cd "$DEMO-pipeline"
+git init -q && "$PLINTH" init -q
+run cat params.yaml
+run "$PLINTH" dag
+run "$PLINTH" repro
+git add -A && git commit -qm "Run the pipeline"
+
+step "Nothing changed: nothing runs"
+run "$PLINTH" repro
+
+step "More trees: only train and evaluate rerun"
+run sed -i 's/n_estimators: 100/n_estimators: 200/' params.yaml
+run "$PLINTH" status
+run "$PLINTH" repro
+run "$PLINTH" params diff
+run "$PLINTH" metrics diff
+run "$PLINTH" plots diff -o "$DEMO-pipeline/plots"
+
+step "Back to 100 trees: the earlier run comes back from the run-cache, nothing runs"
+run sed -i 's/n_estimators: 200/n_estimators: 100/' params.yaml
+run "$PLINTH" repro
+run "$PLINTH" metrics show
+cd "$DEMO"
+
+printf '\nDemo finished: the repositories were in %s* (removed now).\n' "$DEMO"

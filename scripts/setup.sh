@@ -53,7 +53,7 @@ fi
 # changed since the last install.
 cd "$(dirname "$0")/.."
 if ! cmp -s package-lock.json node_modules/.plinth-installed-lock 2>/dev/null; then
-  echo "setup: installing npm test tools (s3rver, hyparquet)"
+  echo "setup: installing npm test tools (s3rver, hyparquet, playwright-core)"
   npm ci --no-audit --no-fund --loglevel=error >/dev/null
   cp package-lock.json node_modules/.plinth-installed-lock
 fi
