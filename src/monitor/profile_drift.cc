@@ -42,31 +42,11 @@ struct Buckets {
 };
 
 Buckets numeric_buckets(const ProfiledColumn& ref, const ColumnSample& cur) {
-  const auto& p = ref.profile;
-  if (!p.contains("bin_edges") || !p.contains("bin_counts"))
-    throw Error(ErrorCode::kCorrupted,
-                "profile of column '" + ref.name + "' has no bin_edges/bin_counts");
-  std::vector<double> edges = p["bin_edges"].get<std::vector<double>>();
-  std::vector<double> ref_counts = p["bin_counts"].get<std::vector<double>>();
-  if (edges.size() < 2 || ref_counts.size() != edges.size() + 1)
-    throw Error(ErrorCode::kCorrupted, "profile of column '" + ref.name +
-                                           "': " + std::to_string(ref_counts.size()) +
-                                           " counts for " + std::to_string(edges.size()) +
-                                           " edges; expected one per bin plus two overflow bins");
+  std::vector<double> edges = profile_edges(ref);
+  std::vector<double> ref_counts = ref.profile["bin_counts"].get<std::vector<double>>();
   std::vector<double> cur_counts(ref_counts.size(), 0.0);
-  for (double v : cur.numbers) {
-    if (!std::isfinite(v)) continue;
-    size_t bucket;
-    if (v < edges.front())
-      bucket = 0;
-    else if (v > edges.back())
-      bucket = edges.size();
-    else if (v == edges.back())
-      bucket = edges.size() - 1;
-    else
-      bucket = static_cast<size_t>(std::upper_bound(edges.begin(), edges.end(), v) - edges.begin());
-    cur_counts[bucket] += 1;
-  }
+  for (double v : cur.numbers)
+    if (std::isfinite(v)) cur_counts[bucket_of(edges, v)] += 1;
   Buckets b;
   b.counts = {ref_counts, cur_counts};
   b.distribution.edges = edges;
@@ -116,6 +96,57 @@ double total(const std::vector<double>& v) {
 
 }  // namespace
 
+size_t bucket_of(const std::vector<double>& edges, double v) {
+  if (v < edges.front()) return 0;
+  if (v > edges.back()) return edges.size();
+  if (v == edges.back()) return edges.size() - 1;
+  return static_cast<size_t>(std::upper_bound(edges.begin(), edges.end(), v) - edges.begin());
+}
+
+ColumnDrift binned_drift(const std::string& name, bool numeric, size_t reference_rows,
+                         const CategoryCounts& counts, const DriftOptions& options) {
+  ColumnDrift d;
+  d.column = name;
+  d.column_type = numeric ? "num" : "cat";
+  d.reference_rows = reference_rows;
+  d.current_rows = static_cast<size_t>(total(counts.cur));
+  if (d.current_rows == 0)
+    throw Error(ErrorCode::kInvalidInput, "column '" + name +
+                                              "' has no values in the current data once missing "
+                                              "values are dropped");
+  auto chosen = options.stattest.find(name);
+  std::string test =
+      chosen != options.stattest.end() ? chosen->second
+      : numeric                        ? "jensenshannon"
+                : default_stattest(ColumnKind::kCategorical, reference_rows, counts.ref.size());
+  auto known = binned_tests().find(test);
+  if (known == binned_tests().end() || (numeric && test == "z"))
+    throw Error(ErrorCode::kInvalidInput,
+                "column '" + name + "': " + test +
+                    " needs the raw reference data, which a model's profile does not hold; use "
+                    "jensenshannon, psi, kl_div, hellinger or chisquare (or the training data as "
+                    "--reference)");
+  d.stattest = test;
+  d.stattest_name = known->second.display;
+  auto thr = options.threshold.find(name);
+  d.threshold = thr != options.threshold.end() ? thr->second : known->second.threshold;
+  Shares shares = category_shares(counts);
+  if (test == "jensenshannon") {
+    d.score = jensen_shannon(shares);
+  } else if (test == "psi" || test == "kl_div") {
+    fill_zeroes(shares);
+    d.score = test == "psi" ? psi(shares) : kl_divergence(shares);
+  } else if (test == "hellinger") {
+    d.score = hellinger_categorical(counts);
+  } else if (test == "chisquare") {
+    d.score = chisquare(counts).pvalue;
+  } else {
+    d.score = z_test_pvalue(counts);
+  }
+  d.drifted = known->second.p_value ? d.score < d.threshold : d.score >= d.threshold;
+  return d;
+}
+
 DriftReport drift_against_profile(const std::vector<ProfiledColumn>& reference,
                                   const std::vector<ColumnSample>& current,
                                   const DriftOptions& options) {
@@ -123,72 +154,45 @@ DriftReport drift_against_profile(const std::vector<ProfiledColumn>& reference,
   report.drift_share = options.drift_share;
   for (size_t i = 0; i < reference.size(); ++i) {
     const ProfiledColumn& ref = reference[i];
-    std::string type = ref.profile.value("type", "");
-    bool numeric = type == "numeric";
-    if (!numeric && type != "categorical")
-      throw Error(ErrorCode::kCorrupted, "profile of column '" + ref.name + "' has type '" + type +
-                                             "'; expected numeric or categorical");
+    bool numeric = profile_is_numeric(ref);
     if (numeric && !current[i].values_are_numbers)
       throw Error(ErrorCode::kInvalidInput, "column '" + ref.name +
                                                 "' is numeric in the model's profile but text in "
                                                 "the current data");
     Buckets b = numeric ? numeric_buckets(ref, current[i]) : categorical_buckets(ref, current[i]);
-    double ref_rows =
-        get_number(ref.profile, "count", ref.name) - ref.profile.value("null_count", 0.0);
-    ColumnDrift d;
-    d.column = ref.name;
-    d.column_type = numeric ? "num" : "cat";
-    d.reference_rows = static_cast<size_t>(ref_rows);
-    d.current_rows = static_cast<size_t>(total(b.counts.cur));
-    if (d.current_rows == 0)
-      throw Error(ErrorCode::kInvalidInput, "column '" + ref.name +
-                                                "' has no values in the current data once "
-                                                "missing values are dropped");
-    auto chosen = options.stattest.find(ref.name);
-    std::string test =
-        chosen != options.stattest.end() ? chosen->second
-        : numeric                        ? "jensenshannon"
-                                         : default_stattest(
-                                               ColumnKind::kCategorical, d.reference_rows,
-                                               static_cast<size_t>(std::count_if(b.counts.ref.begin(), b.counts.ref.end(),
-                                                                                 [](double) { return true; })));
-    auto known = binned_tests().find(test);
-    if (known == binned_tests().end() || (numeric && test == "z"))
-      throw Error(ErrorCode::kInvalidInput,
-                  "column '" + ref.name + "': " + test +
-                      " needs the raw reference data, which a model's profile does not hold; use "
-                      "jensenshannon, psi, kl_div, hellinger or chisquare (or the training data "
-                      "as --reference)");
-    d.stattest = test;
-    d.stattest_name = known->second.display;
-    auto thr = options.threshold.find(ref.name);
-    d.threshold = thr != options.threshold.end() ? thr->second : known->second.threshold;
-    Shares shares = category_shares(b.counts);
-    if (test == "jensenshannon") {
-      d.score = jensen_shannon(shares);
-    } else if (test == "psi" || test == "kl_div") {
-      fill_zeroes(shares);
-      d.score = test == "psi" ? psi(shares) : kl_divergence(shares);
-    } else if (test == "hellinger") {
-      d.score = hellinger_categorical(b.counts);
-    } else if (test == "chisquare") {
-      d.score = chisquare(b.counts).pvalue;
-    } else {
-      d.score = z_test_pvalue(b.counts);
-    }
-    d.drifted = known->second.p_value ? d.score < d.threshold : d.score >= d.threshold;
+    ColumnDrift d = binned_drift(ref.name, numeric, reference_rows(ref), b.counts, options);
     d.distribution = std::move(b.distribution);
     report.columns.push_back(std::move(d));
-    report.number_of_drifted_columns += report.columns.back().drifted;
   }
-  report.number_of_columns = report.columns.size();
-  report.share_of_drifted_columns = report.columns.empty()
-                                        ? 0.0
-                                        : static_cast<double>(report.number_of_drifted_columns) /
-                                              static_cast<double>(report.columns.size());
-  report.dataset_drift =
-      !report.columns.empty() && report.share_of_drifted_columns >= options.drift_share;
+  summarize(report);
   return report;
+}
+
+bool profile_is_numeric(const ProfiledColumn& ref) {
+  std::string type = ref.profile.value("type", "");
+  if (type != "numeric" && type != "categorical")
+    throw Error(ErrorCode::kCorrupted, "profile of column '" + ref.name + "' has type '" + type +
+                                           "'; expected numeric or categorical");
+  return type == "numeric";
+}
+
+size_t reference_rows(const ProfiledColumn& ref) {
+  return static_cast<size_t>(get_number(ref.profile, "count", ref.name) -
+                             ref.profile.value("null_count", 0.0));
+}
+
+std::vector<double> profile_edges(const ProfiledColumn& ref) {
+  const auto& p = ref.profile;
+  if (!p.contains("bin_edges") || !p.contains("bin_counts"))
+    throw Error(ErrorCode::kCorrupted,
+                "profile of column '" + ref.name + "' has no bin_edges/bin_counts");
+  std::vector<double> edges = p["bin_edges"].get<std::vector<double>>();
+  if (edges.size() < 2 || p["bin_counts"].size() != edges.size() + 1)
+    throw Error(ErrorCode::kCorrupted, "profile of column '" + ref.name +
+                                           "': " + std::to_string(p["bin_counts"].size()) +
+                                           " counts for " + std::to_string(edges.size()) +
+                                           " edges; expected one per bin plus two overflow bins");
+  return edges;
 }
 
 }  // namespace plinth::monitor

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "monitor/drift.h"
+#include "monitor/stattests.h"
 
 namespace plinth::monitor {
 
@@ -29,5 +30,19 @@ struct ProfiledColumn {
 DriftReport drift_against_profile(const std::vector<ProfiledColumn>& reference,
                                   const std::vector<ColumnSample>& current,
                                   const DriftOptions& options);
+
+// Building blocks shared with live drift in serving.
+// Whether a profile entry is numeric (else categorical); throws for anything else.
+bool profile_is_numeric(const ProfiledColumn& column);
+// Non-missing rows the profile was made from.
+size_t reference_rows(const ProfiledColumn& column);
+// A numeric profile's bin edges, checked against its counts (one per bin plus two overflow).
+std::vector<double> profile_edges(const ProfiledColumn& column);
+// The bucket of `v` for `edges`: 0 below the first edge, edges.size() above the last, else
+// the bin (the last one closed).
+size_t bucket_of(const std::vector<double>& edges, double v);
+// One column's verdict from reference and current counts over the same buckets.
+ColumnDrift binned_drift(const std::string& name, bool numeric, size_t reference_rows,
+                         const CategoryCounts& counts, const DriftOptions& options);
 
 }  // namespace plinth::monitor
