@@ -12,6 +12,9 @@ packages=(
   libgit2-dev libspdlog-dev libfmt-dev
   # remotes (S3 over HTTP)
   libcurl4-openssl-dev
+  # tracking server: Boost.Beast/Asio (Debian's 1.74; never libboost1.81-dev, see TOOLCHAIN.md),
+  # the PostgreSQL store's client library, and a PostgreSQL server for its tests
+  libboost-dev libpq-dev postgresql
   # tables (Parquet metadata and codecs)
   libthrift-dev thrift-compiler libsnappy-dev libzstd-dev liblz4-dev zlib1g-dev
   # tests and benchmarks
