@@ -1,0 +1,97 @@
+#include "tracking/json_format.h"
+
+#include <cmath>
+
+namespace plinth::tracking {
+using nlohmann::json;
+
+json double_json(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
+  return v;
+}
+
+json tags_json(const std::vector<Tag>& tags) {
+  json out = json::array();
+  for (const auto& t : tags) out.push_back({{"key", t.key}, {"value", t.value}});
+  return out;
+}
+
+json to_json(const Experiment& e) {
+  json out = {{"experiment_id", e.experiment_id},         {"name", e.name},
+              {"artifact_location", e.artifact_location}, {"lifecycle_stage", e.lifecycle_stage},
+              {"last_update_time", e.last_update_time},   {"creation_time", e.creation_time}};
+  if (!e.tags.empty()) out["tags"] = tags_json(e.tags);
+  return out;
+}
+
+json to_json(const RunInfo& info) {
+  json out = {{"run_id", info.run_id},
+              {"run_uuid", info.run_id},
+              {"run_name", info.run_name},
+              {"experiment_id", info.experiment_id},
+              {"user_id", info.user_id},
+              {"status", info.status},
+              {"start_time", info.start_time},
+              {"artifact_uri", info.artifact_uri},
+              {"lifecycle_stage", info.lifecycle_stage}};
+  if (info.end_time) out["end_time"] = *info.end_time;
+  return out;
+}
+
+json to_json(const Metric& m) {
+  json out = {{"key", m.key},
+              {"value", double_json(m.value)},
+              {"timestamp", m.timestamp},
+              {"step", m.step}};
+  if (!m.model_id.empty()) out["model_id"] = m.model_id;
+  if (!m.dataset_name.empty()) out["dataset_name"] = m.dataset_name;
+  if (!m.dataset_digest.empty()) out["dataset_digest"] = m.dataset_digest;
+  return out;
+}
+
+json to_json(const Run& run) {
+  json data = json::object();
+  if (!run.metrics.empty()) {
+    data["metrics"] = json::array();
+    for (const auto& m : run.metrics) data["metrics"].push_back(to_json(m));
+  }
+  if (!run.params.empty()) data["params"] = tags_json(run.params);
+  if (!run.tags.empty()) data["tags"] = tags_json(run.tags);
+  json inputs = json::object();
+  for (const auto& in : run.dataset_inputs) {
+    json d = {{"name", in.dataset.name},
+              {"digest", in.dataset.digest},
+              {"source_type", in.dataset.source_type},
+              {"source", in.dataset.source}};
+    if (!in.dataset.schema.empty()) d["schema"] = in.dataset.schema;
+    if (!in.dataset.profile.empty()) d["profile"] = in.dataset.profile;
+    json item = {{"dataset", d}};
+    if (!in.tags.empty()) item["tags"] = tags_json(in.tags);
+    inputs["dataset_inputs"].push_back(item);
+  }
+  for (const auto& id : run.model_inputs) inputs["model_inputs"].push_back({{"model_id", id}});
+  json outputs = json::object();
+  for (const auto& o : run.model_outputs)
+    outputs["model_outputs"].push_back({{"model_id", o.model_id}, {"step", o.step}});
+  return {{"info", to_json(run.info)}, {"data", data}, {"inputs", inputs}, {"outputs", outputs}};
+}
+
+json to_json(const LoggedModel& m) {
+  json info = {{"model_id", m.model_id},
+               {"experiment_id", m.experiment_id},
+               {"name", m.name},
+               {"creation_timestamp_ms", m.creation_time},
+               {"last_updated_timestamp_ms", m.last_updated_time},
+               {"artifact_uri", m.artifact_uri},
+               {"status", m.status}};
+  if (!m.model_type.empty()) info["model_type"] = m.model_type;
+  if (!m.source_run_id.empty()) info["source_run_id"] = m.source_run_id;
+  if (!m.status_message.empty()) info["status_message"] = m.status_message;
+  if (!m.tags.empty()) info["tags"] = tags_json(m.tags);
+  json data = json::object();
+  if (!m.params.empty()) data["params"] = tags_json(m.params);
+  return {{"info", info}, {"data", data}};
+}
+
+}  // namespace plinth::tracking

@@ -1,0 +1,21 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "tracking/entities.h"
+
+namespace plinth::tracking {
+
+// Entities as MLflow's REST API writes them (spec mlflow-rest.md §2): snake_case keys, empty
+// lists and unset optional fields omitted, non-finite doubles as "NaN"/"Infinity"/"-Infinity".
+nlohmann::json to_json(const Experiment& e);
+nlohmann::json to_json(const RunInfo& info);
+nlohmann::json to_json(const Run& run);
+nlohmann::json to_json(const Metric& m);
+nlohmann::json to_json(const LoggedModel& m);
+nlohmann::json tags_json(const std::vector<Tag>& tags);
+
+// A double as MLflow writes it: a number, or the strings above for non-finite values.
+nlohmann::json double_json(double v);
+
+}  // namespace plinth::tracking
