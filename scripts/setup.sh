@@ -19,6 +19,8 @@ packages=(
   libthrift-dev thrift-compiler libsnappy-dev libzstd-dev liblz4-dev zlib1g-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3
+  # tracking server tests: curl drives the REST API, jq reads its answers
+  curl jq
   # benchmark peers
   awscli
 )
