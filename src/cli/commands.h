@@ -17,4 +17,8 @@ void register_data_commands(CLI::App& app, Invocation& invocation);
 // remote add|modify|list|remove|default, push, fetch, pull.
 void register_remote_commands(CLI::App& app, Invocation& invocation);
 
+// server, runs start|end|list|show|compare, log param|metric|tag, artifacts log|list|get,
+// models register|list|show|transition|alias|delete|resolve.
+void register_tracking_commands(CLI::App& app, Invocation& invocation);
+
 }  // namespace plinth::cli
