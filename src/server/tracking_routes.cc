@@ -145,7 +145,9 @@ void run_routes(http::Router& r, tracking::Store& store) {
   });
   add_rpc(r, "POST", "runs/log-batch", [&store](const Args& a, const auto&) {
     std::vector<tracking::Metric> metrics;
-    for (const auto& m : a.objects("metrics")) metrics.push_back(metric_of(Args(m)));
+    auto items = a.objects("metrics");
+    metrics.reserve(items.size());
+    for (const json* m : items) metrics.push_back(metric_of(Args(*m)));
     store.log_batch(a.required_str("run_id"), metrics, a.tags("params"), a.tags("tags"));
     return json::object();
   });
@@ -167,22 +169,23 @@ void run_routes(http::Router& r, tracking::Store& store) {
   });
   add_rpc(r, "POST", "runs/log-inputs", [&store](const Args& a, const auto&) {
     std::vector<tracking::DatasetInput> datasets;
-    for (const auto& o : a.objects("datasets")) {
-      Args item(o);
-      Args d(o.contains("dataset") ? o["dataset"] : json::object());
+    static const json kEmpty = json::object();
+    for (const json* o : a.objects("datasets")) {
+      Args item(*o);
+      Args d(o->contains("dataset") ? (*o)["dataset"] : kEmpty);
       datasets.push_back({item.tags("tags"),
                           {d.required_str("name"), d.required_str("digest"), d.str("source_type"),
                            d.str("source"), d.str("schema"), d.str("profile")}});
     }
     std::vector<std::string> models;
-    for (const auto& o : a.objects("models")) models.push_back(Args(o).required_str("model_id"));
+    for (const json* o : a.objects("models")) models.push_back(Args(*o).required_str("model_id"));
     store.log_inputs(a.required_str("run_id"), datasets, models);
     return json::object();
   });
   add_rpc(r, "POST", "runs/outputs", [&store](const Args& a, const auto&) {
     std::vector<tracking::ModelOutput> models;
-    for (const auto& o : a.objects("models")) {
-      Args m(o);
+    for (const json* o : a.objects("models")) {
+      Args m(*o);
       models.push_back({m.required_str("model_id"), m.integer("step").value_or(0)});
     }
     store.log_outputs(a.required_str("run_id"), models);

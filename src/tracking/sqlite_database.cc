@@ -74,7 +74,13 @@ class SqliteDatabase : public Database {
       marks += i ? ", ?" : "?";
     }
     sql += ") VALUES (" + marks + ")";
-    for (const auto& row : rows) exec(sql, row);
+    sqlite3_stmt* stmt = prepare(sql);
+    for (const auto& row : rows) {
+      bind(stmt, row);
+      int rc = sqlite3_step(stmt);
+      sqlite3_reset(stmt);
+      if (rc != SQLITE_DONE) fail(sql);
+    }
   }
 
   void begin() override { script("BEGIN IMMEDIATE"); }

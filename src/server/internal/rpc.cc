@@ -104,14 +104,14 @@ std::vector<std::string> Args::strings(const std::string& name) const {
   return out;
 }
 
-std::vector<json> Args::objects(const std::string& name) const {
+std::vector<const json*> Args::objects(const std::string& name) const {
   const json* v = find(name);
-  std::vector<json> out;
+  std::vector<const json*> out;
   if (!v) return out;
   if (!v->is_array()) wrong_type(name, *v, "a list of objects");
   for (const auto& item : *v) {
     if (!item.is_object()) wrong_type(name, *v, "a list of objects");
-    out.push_back(item);
+    out.push_back(&item);
   }
   return out;
 }
@@ -119,7 +119,7 @@ std::vector<json> Args::objects(const std::string& name) const {
 std::vector<tracking::Tag> Args::tags(const std::string& name) const {
   std::vector<tracking::Tag> out;
   for (const auto& o : objects(name)) {
-    Args item(o);
+    Args item(*o);
     out.push_back({item.required_str("key"), item.str("value")});
   }
   return out;
@@ -205,7 +205,8 @@ json request_message(const http::ServerRequest& req) {
 void add_rpc(http::Router& router, const std::string& method, const std::string& path, Rpc rpc) {
   auto handler = [rpc](const http::ServerRequest& req, const http::PathParams& params) {
     try {
-      return json_response(rpc(Args(request_message(req)), params));
+      json message = request_message(req);
+      return json_response(rpc(Args(message), params));
     } catch (...) {
       return error_response();
     }

@@ -18,7 +18,8 @@ using nlohmann::json;
 // MLflow's messages; an empty string counts as missing for required fields.
 class Args {
  public:
-  explicit Args(json message) : message_(std::move(message)) {}
+  // `message` must outlive the Args.
+  explicit Args(const json& message) : message_(message) {}
 
   std::string str(const std::string& name) const;  // "" when absent
   std::string required_str(const std::string& name) const;
@@ -27,17 +28,15 @@ class Args {
   std::optional<double> number(const std::string& name) const;  // also "NaN", "Infinity"
   bool boolean(const std::string& name) const;
   std::vector<std::string> strings(const std::string& name) const;
-  std::vector<json> objects(const std::string& name) const;
+  std::vector<const json*> objects(const std::string& name) const;
   std::vector<tracking::Tag> tags(const std::string& name) const;
   bool has(const std::string& name) const;
   // The first of `names` present (for run_id / run_uuid).
   std::string required_one_of(const std::string& a, const std::string& b) const;
 
-  static Args of(const json& object) { return Args(object); }
-
  private:
   const json* find(const std::string& name) const;
-  json message_;
+  const json& message_;
 };
 
 using Rpc = std::function<json(const Args&, const http::PathParams&)>;
