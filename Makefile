@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 export OMP_WAIT_POLICY = PASSIVE
 
-.PHONY: setup build test demo bench bench-remotes format clean
+.PHONY: setup build test demo bench bench-remotes bench-tracking format clean
 
 setup:
 	scripts/setup.sh
@@ -23,6 +23,9 @@ bench: setup build
 
 bench-remotes: setup build
 	PLINTH=$(abspath $(BUILD))/plinth bench/remotes.sh
+
+bench-tracking: setup build
+	PLINTH=$(abspath $(BUILD))/plinth bench/tracking.sh
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')
