@@ -4,11 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <cstdlib>
-#include <filesystem>
 #include <thread>
 
 #include "core/error.h"
+#include "test_database.h"
 
 namespace plinth::tracking {
 namespace {
@@ -16,29 +15,9 @@ namespace {
 class StoreTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    if (GetParam() == "sqlite") {
-      dir_ = std::filesystem::temp_directory_path() /
-             ("plinth-store-" + std::to_string(::getpid()) + "-" +
-              ::testing::UnitTest::GetInstance()->current_test_info()->name());
-      std::filesystem::remove_all(dir_);
-      std::filesystem::create_directories(dir_);
-      db_ = open_database("sqlite:///" + (dir_ / "mlruns.db").string());
-    } else {
-      const char* uri = std::getenv("PLINTH_TEST_POSTGRES_URI");
-      if (!uri) GTEST_SKIP() << "PLINTH_TEST_POSTGRES_URI unset: run under with_postgres.sh";
-      db_ = open_database(uri);
-      db_->script(
-          "DELETE FROM experiments; DELETE FROM experiment_tags; DELETE FROM runs; "
-          "DELETE FROM params; DELETE FROM tags; DELETE FROM metrics; DELETE FROM latest_metrics; "
-          "DELETE FROM run_inputs; DELETE FROM run_outputs; DELETE FROM logged_models; "
-          "DELETE FROM logged_model_tags; DELETE FROM logged_model_params");
-    }
-    store_ = make_store(*db_, "mlflow-artifacts:");
-  }
-  void TearDown() override {
-    store_.reset();
-    db_.reset();
-    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+    test_db_ = TestDatabase::open(GetParam());
+    if (!test_db_) GTEST_SKIP() << "PLINTH_TEST_POSTGRES_URI unset: run under with_postgres.sh";
+    store_ = make_store(*test_db_->db, "mlflow-artifacts:");
   }
 
   std::string new_run(const std::string& experiment_id = "0") {
@@ -48,18 +27,7 @@ class StoreTest : public ::testing::TestWithParam<std::string> {
     return store_->create_run(spec).info.run_id;
   }
 
-  static ErrorCode code_of(const std::function<void()>& fn) {
-    try {
-      fn();
-    } catch (const Error& e) {
-      return e.code();
-    }
-    ADD_FAILURE() << "no error thrown";
-    return ErrorCode::kInternal;
-  }
-
-  std::filesystem::path dir_;
-  std::unique_ptr<Database> db_;
+  std::unique_ptr<TestDatabase> test_db_;
   std::unique_ptr<Store> store_;
 };
 
@@ -75,9 +43,9 @@ TEST_P(StoreTest, ExperimentsGetIncreasingIdsAndUniqueNames) {
   EXPECT_EQ(store_->create_experiment("b", "/data/b", {}), "2");
   EXPECT_EQ(store_->get_experiment("2").artifact_location, "/data/b");
   EXPECT_EQ(store_->get_experiment("1").tags.at(0).value, "x");
-  EXPECT_EQ(code_of([&] { store_->create_experiment("a", "", {}); }), ErrorCode::kConflict);
-  EXPECT_EQ(code_of([&] { store_->get_experiment("99"); }), ErrorCode::kNotFound);
-  EXPECT_EQ(code_of([&] { store_->get_experiment_by_name("zz"); }), ErrorCode::kNotFound);
+  EXPECT_EQ(error_code_of([&] { store_->create_experiment("a", "", {}); }), ErrorCode::kConflict);
+  EXPECT_EQ(error_code_of([&] { store_->get_experiment("99"); }), ErrorCode::kNotFound);
+  EXPECT_EQ(error_code_of([&] { store_->get_experiment_by_name("zz"); }), ErrorCode::kNotFound);
 }
 
 TEST_P(StoreTest, DeletedExperimentHidesItsRunsAndCannotBeRenamed) {
@@ -86,8 +54,9 @@ TEST_P(StoreTest, DeletedExperimentHidesItsRunsAndCannotBeRenamed) {
   store_->delete_experiment(id);
   EXPECT_EQ(store_->get_experiment(id).lifecycle_stage, "deleted");
   EXPECT_EQ(store_->get_run(run).info.lifecycle_stage, "deleted");
-  EXPECT_EQ(code_of([&] { store_->rename_experiment(id, "x"); }), ErrorCode::kInvalidInput);
-  EXPECT_EQ(code_of([&] { store_->create_experiment("gone", "", {}); }), ErrorCode::kConflict);
+  EXPECT_EQ(error_code_of([&] { store_->rename_experiment(id, "x"); }), ErrorCode::kInvalidInput);
+  EXPECT_EQ(error_code_of([&] { store_->create_experiment("gone", "", {}); }),
+            ErrorCode::kConflict);
   ExperimentSearch all;
   EXPECT_EQ(store_->search_experiments(all).items.size(), 1u);
   all.view = ViewType::kAll;
@@ -112,7 +81,7 @@ TEST_P(StoreTest, RunGetsNameArtifactUriAndRunNameTag) {
   EXPECT_EQ(run.tags[0].value, "r1");
   EXPECT_FALSE(store_->create_run(NewRun{}).info.run_name.empty());
   spec.tags = {{"mlflow.runName", "other"}};
-  EXPECT_EQ(code_of([&] { store_->create_run(spec); }), ErrorCode::kInvalidInput);
+  EXPECT_EQ(error_code_of([&] { store_->create_run(spec); }), ErrorCode::kInvalidInput);
 }
 
 TEST_P(StoreTest, UpdateChangesOnlyWhatIsGiven) {
@@ -123,7 +92,8 @@ TEST_P(StoreTest, UpdateChangesOnlyWhatIsGiven) {
   info = store_->update_run(run, std::nullopt, std::nullopt, "renamed");
   EXPECT_EQ(info.status, "FINISHED");
   EXPECT_EQ(store_->get_run(run).tags.at(0).value, "renamed");
-  EXPECT_EQ(code_of([&] { store_->update_run(run, "DONE", {}, {}); }), ErrorCode::kInvalidInput);
+  EXPECT_EQ(error_code_of([&] { store_->update_run(run, "DONE", {}, {}); }),
+            ErrorCode::kInvalidInput);
 }
 
 TEST_P(StoreTest, ParamsAreImmutable) {
@@ -177,19 +147,21 @@ TEST_P(StoreTest, BatchLimitsAndBadKeysChangeNothing) {
   std::string run = new_run();
   std::vector<Tag> params(101, Tag{"k", "v"});
   for (size_t i = 0; i < params.size(); ++i) params[i].key = "k" + std::to_string(i);
-  EXPECT_EQ(code_of([&] { store_->log_batch(run, {}, params, {}); }), ErrorCode::kInvalidInput);
+  EXPECT_EQ(error_code_of([&] { store_->log_batch(run, {}, params, {}); }),
+            ErrorCode::kInvalidInput);
   std::vector<Metric> metrics(1001, Metric{"m", 1, 1, 0, "", "", ""});
-  EXPECT_EQ(code_of([&] { store_->log_batch(run, metrics, {}, {}); }), ErrorCode::kInvalidInput);
-  EXPECT_EQ(code_of([&] {
+  EXPECT_EQ(error_code_of([&] { store_->log_batch(run, metrics, {}, {}); }),
+            ErrorCode::kInvalidInput);
+  EXPECT_EQ(error_code_of([&] {
               store_->log_batch(run, {}, {{"ok", "1"}}, {{"bad name!", "x"}});
             }),
             ErrorCode::kInvalidInput);
-  EXPECT_EQ(code_of([&] {
+  EXPECT_EQ(error_code_of([&] {
               store_->log_batch(run, {}, {{"../up", "1"}}, {});
             }),
             ErrorCode::kInvalidInput);
   EXPECT_TRUE(store_->get_run(run).params.empty());
-  EXPECT_EQ(code_of([&] {
+  EXPECT_EQ(error_code_of([&] {
               store_->log_batch("nope", {}, {{"a", "1"}}, {});
             }),
             ErrorCode::kNotFound);
@@ -199,7 +171,7 @@ TEST_P(StoreTest, DeletedRunRefusesWrites) {
   std::string run = new_run();
   store_->delete_run(run);
   EXPECT_EQ(store_->get_run(run).info.lifecycle_stage, "deleted");
-  EXPECT_EQ(code_of([&] {
+  EXPECT_EQ(error_code_of([&] {
               store_->log_batch(run, {}, {{"a", "1"}}, {});
             }),
             ErrorCode::kInvalidInput);
@@ -213,7 +185,7 @@ TEST_P(StoreTest, TagsOverwriteAndDelete) {
   store_->log_batch(run, {}, {}, {{"t", "2"}});
   EXPECT_EQ(store_->get_run(run).tags.size(), 2u);  // t and mlflow.runName
   store_->delete_tag(run, "t");
-  EXPECT_EQ(code_of([&] { store_->delete_tag(run, "t"); }), ErrorCode::kNotFound);
+  EXPECT_EQ(error_code_of([&] { store_->delete_tag(run, "t"); }), ErrorCode::kNotFound);
 }
 
 TEST_P(StoreTest, DatasetInputsAreRecordedOnce) {
@@ -271,9 +243,9 @@ TEST_P(StoreTest, SearchFiltersOrdersAndPages) {
   EXPECT_EQ(ordered.front().info.run_name, "run0");
   EXPECT_TRUE(ordered.back().metrics.empty());  // missing keys sort last
   s.filter = "metrics.loss >> 1";
-  EXPECT_EQ(code_of([&] { store_->search_runs(s); }), ErrorCode::kInvalidInput);
+  EXPECT_EQ(error_code_of([&] { store_->search_runs(s); }), ErrorCode::kInvalidInput);
   s.filter = "attributes.bogus = 'x'";
-  EXPECT_EQ(code_of([&] { store_->search_runs(s); }), ErrorCode::kInvalidInput);
+  EXPECT_EQ(error_code_of([&] { store_->search_runs(s); }), ErrorCode::kInvalidInput);
 }
 
 TEST_P(StoreTest, LoggedModelLifecycle) {
@@ -293,7 +265,7 @@ TEST_P(StoreTest, LoggedModelLifecycle) {
   EXPECT_EQ(store_->search_logged_models({exp}, "name = 'model'", 100, "").items.size(), 1u);
   EXPECT_TRUE(store_->search_logged_models({exp}, "name = 'sub'", 100, "").items.empty());
   store_->delete_logged_model(m.model_id);
-  EXPECT_EQ(code_of([&] { store_->get_logged_model(m.model_id); }), ErrorCode::kNotFound);
+  EXPECT_EQ(error_code_of([&] { store_->get_logged_model(m.model_id); }), ErrorCode::kNotFound);
 }
 
 TEST_P(StoreTest, ConcurrentBatchesLoseNothing) {
