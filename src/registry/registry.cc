@@ -9,19 +9,14 @@
 namespace plinth::registry {
 namespace {
 
-using tracking::Clause;
 using tracking::OrderKey;
 using tracking::Row;
+using tracking::SortValue;
 using tracking::SqlValue;
 using tracking::Transaction;
 
 [[noreturn]] void invalid(const std::string& message) {
   throw Error(ErrorCode::kInvalidInput, message);
-}
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 int64_t parse_version(const std::string& name, const std::string& version) {
@@ -37,35 +32,14 @@ void require(const std::string& value, const std::string& field) {
             "'. See the API docs for more information about request parameters.");
 }
 
-const Tag* find_tag(const std::vector<Tag>& tags, const std::string& key) {
-  for (const auto& t : tags)
-    if (t.key == key) return &t;
-  return nullptr;
-}
-
 const std::vector<std::string> kStringOps = {"=", "!=", "LIKE", "ILIKE"};
 const std::vector<std::string> kVersionOps = {"=", "!=", "LIKE", "ILIKE", "IN"};
-
-int compare_text(const std::string& a, const std::string& b) { return a.compare(b); }
-int compare_number(int64_t a, int64_t b) { return a < b ? -1 : a > b ? 1 : 0; }
-
-// Sorts by `keys`, each compared by `compare(a, b, key)` (<0, 0, >0).
-template <typename T, typename Compare>
-void sort_by(std::vector<T>& rows, const std::vector<OrderKey>& keys, Compare compare) {
-  std::stable_sort(rows.begin(), rows.end(), [&](const T& a, const T& b) {
-    for (const auto& k : keys) {
-      int c = compare(a, b, k.key);
-      if (c != 0) return k.ascending ? c < 0 : c > 0;
-    }
-    return false;
-  });
-}
 
 }  // namespace
 
 std::string canonical_stage(const std::string& stage) {
   for (const char* s : kStages)
-    if (lower(stage) == lower(s)) return s;
+    if (tracking::ascii_lower(stage) == tracking::ascii_lower(s)) return s;
   invalid("Invalid Model Version stage: " + stage +
           ". Value must be one of None, Staging, Production, Archived.");
 }
@@ -177,9 +151,9 @@ Page<RegisteredModel> Registry::search_models(const SearchSpec& search) {
     }
     return false;
   });
-  sort_by(models, order, [](const RegisteredModel& a, const RegisteredModel& b, const auto& key) {
-    return key == "name" ? compare_text(a.name, b.name)
-                         : compare_number(a.last_updated_time, b.last_updated_time);
+  tracking::sort_by(models, order, [](const RegisteredModel& m, const OrderKey& k) {
+    return k.key == "name" ? SortValue::of(m.name)
+                           : SortValue::of(static_cast<double>(m.last_updated_time));
   });
   Page<RegisteredModel> page;
   page.items = tracking::paginate(std::move(models), search.max_results, search.page_token,
@@ -232,7 +206,7 @@ void Registry::set_alias(const std::string& name, const std::string& alias,
       }))
     invalid("Invalid alias name: '" + alias +
             "'. Aliases may only contain alphanumerics, underscores and dashes (at most 255).");
-  std::string l = lower(alias);
+  std::string l = tracking::ascii_lower(alias);
   if (l == "latest" ||
       (l.size() > 1 && l[0] == 'v' &&
        std::all_of(l.begin() + 1, l.end(), [](char c) { return c >= '0' && c <= '9'; })))
@@ -260,7 +234,7 @@ ModelVersion Registry::version_by_alias(const std::string& name, const std::stri
   Transaction tx(db_);
   load_model(name);
   int64_t v =
-      lower(alias) == "latest"
+      tracking::ascii_lower(alias) == "latest"
           ? tracking::query_integer(
                 db_, "SELECT MAX(version) FROM model_versions WHERE name = ? AND deleted = 0",
                 {name}, -1)
@@ -398,11 +372,12 @@ Page<ModelVersion> Registry::search_versions(const SearchSpec& search) {
     }
     return false;
   });
-  sort_by(versions, order, [](const ModelVersion& a, const ModelVersion& b, const auto& key) {
-    if (key == "name") return compare_text(a.name, b.name);
-    if (key == "version_number") return compare_number(a.version, b.version);
-    if (key == "creation_timestamp") return compare_number(a.creation_time, b.creation_time);
-    return compare_number(a.last_updated_time, b.last_updated_time);
+  tracking::sort_by(versions, order, [](const ModelVersion& v, const OrderKey& k) {
+    if (k.key == "name") return SortValue::of(v.name);
+    int64_t n = k.key == "version_number"       ? v.version
+                : k.key == "creation_timestamp" ? v.creation_time
+                                                : v.last_updated_time;
+    return SortValue::of(static_cast<double>(n));
   });
   Page<ModelVersion> page;
   page.items = tracking::paginate(std::move(versions), search.max_results, search.page_token,

@@ -5,15 +5,11 @@
 #include "core/error.h"
 #include "core/file_io.h"
 #include "remote/remote.h"
+#include "tracking/search.h"
 
 namespace plinth::tracking {
 namespace fs = std::filesystem;
 namespace {
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 class FolderArtifactStore : public ArtifactStore {
  public:
@@ -118,7 +114,7 @@ std::string checked_artifact_path(const std::string& path) {
                 "Invalid artifact path: '" + path +
                     "'. Artifact paths must be relative and must not contain '..' segments.");
   };
-  std::string l = lower(path);
+  std::string l = ascii_lower(path);
   if (path.find('\\') != std::string::npos || path.find('\0') != std::string::npos ||
       l.find("%2e") != std::string::npos || l.find("%2f") != std::string::npos ||
       l.find("%5c") != std::string::npos || l.find("%00") != std::string::npos)

@@ -14,6 +14,13 @@ struct Tag {
   std::string value;
 };
 
+// The tag (or param) named `key` in `tags`, or nullptr.
+inline const Tag* find_tag(const std::vector<Tag>& tags, const std::string& key) {
+  for (const auto& t : tags)
+    if (t.key == key) return &t;
+  return nullptr;
+}
+
 struct Experiment {
   std::string experiment_id;
   std::string name;

@@ -14,17 +14,12 @@ std::string upper(std::string s) {
   return s;
 }
 
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 [[noreturn]] void bad(const std::string& message) {
   throw Error(ErrorCode::kInvalidInput, message);
 }
 
 std::string canonical_entity(const std::string& word) {
-  std::string w = lower(word);
+  std::string w = ascii_lower(word);
   if (w == "metric" || w == "metrics") return "metric";
   if (w == "param" || w == "params" || w == "parameter" || w == "parameters") return "param";
   if (w == "tag" || w == "tags") return "tag";
@@ -218,6 +213,11 @@ void check_comparator(const Clause& clause, const std::vector<std::string>& allo
   for (const auto& a : allowed) list += (list.empty() ? "'" : ", '") + a + "'";
   bad("Invalid comparator '" + clause.op + "' not one of '[" + list + "]' for " + clause.entity +
       " '" + clause.key + "'");
+}
+
+std::string ascii_lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
 }
 
 bool like(std::string_view text, std::string_view pattern, bool ci) {

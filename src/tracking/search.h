@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -36,6 +37,39 @@ void check_comparator(const Clause& clause, const std::vector<std::string>& allo
 // `actual <op> clause` for strings (=, !=, LIKE, ILIKE, IN, NOT IN) and numbers.
 bool match_string(const Clause& clause, const std::string& actual);
 bool match_number(const Clause& clause, double actual);
+
+// `s` with ASCII letters lowercased (keywords, stage names, aliases).
+std::string ascii_lower(std::string s);
+
+// A value to sort search results by: absent, a number or a string.
+struct SortValue {
+  bool present = false;
+  bool numeric = false;
+  double number = 0;
+  std::string text;
+
+  static SortValue of(double v) { return {true, true, v, {}}; }
+  static SortValue of(std::string v) { return {true, false, 0, std::move(v)}; }
+};
+
+// Stable-sorts `rows` by `keys` in order, each row's value for a key being extract(row, key).
+// Rows without a value sort last whatever the direction, as MLflow's do.
+template <typename T, typename Extract>
+void sort_by(std::vector<T>& rows, const std::vector<OrderKey>& keys, Extract extract) {
+  std::stable_sort(rows.begin(), rows.end(), [&](const T& a, const T& b) {
+    for (const auto& k : keys) {
+      SortValue va = extract(a, k), vb = extract(b, k);
+      if (va.present != vb.present) return va.present;
+      if (!va.present) continue;
+      int c = va.numeric ? (va.number < vb.number   ? -1
+                            : va.number > vb.number ? 1
+                                                    : 0)
+                         : va.text.compare(vb.text);
+      if (c != 0) return k.ascending ? c < 0 : c > 0;
+    }
+    return false;
+  });
+}
 
 // SQL LIKE: '%' any run, '_' one character.
 bool like(std::string_view text, std::string_view pattern, bool case_insensitive);

@@ -85,35 +85,8 @@ std::vector<Tag> tags_from_json(const std::string& text) {
   return out;
 }
 
-// A value to sort by: absent, a number or a string.
-struct SortValue {
-  bool present = false;
-  bool numeric = false;
-  double number = 0;
-  std::string text;
-};
-
-int compare(const SortValue& a, const SortValue& b) {
-  if (a.numeric) return a.number < b.number ? -1 : a.number > b.number ? 1 : 0;
-  return a.text.compare(b.text);
-}
-
-template <typename T, typename Extract>
-void sort_by(std::vector<T>& rows, const std::vector<OrderKey>& keys, Extract extract) {
-  std::stable_sort(rows.begin(), rows.end(), [&](const T& a, const T& b) {
-    for (const auto& k : keys) {
-      SortValue va = extract(a, k), vb = extract(b, k);
-      if (va.present != vb.present) return va.present;  // missing values last, either way
-      if (!va.present) continue;
-      int c = compare(va, vb);
-      if (c != 0) return k.ascending ? c < 0 : c > 0;
-    }
-    return false;
-  });
-}
-
-SortValue number(double v) { return {true, true, v, {}}; }
-SortValue text(const std::string& v) { return {true, false, 0, v}; }
+SortValue number(double v) { return SortValue::of(v); }
+SortValue text(const std::string& v) { return SortValue::of(v); }
 
 std::string canonical_run_attribute(const std::string& key) {
   static const std::map<std::string, std::string> kAliases = {
@@ -166,12 +139,6 @@ void validate_run_clause(Clause& c) {
       invalid("Invalid dataset key '" + c.key + "': use name, digest or context");
     check_comparator(c, kStringListOps);
   }
-}
-
-const Tag* find_tag(const std::vector<Tag>& tags, const std::string& key) {
-  for (const auto& t : tags)
-    if (t.key == key) return &t;
-  return nullptr;
 }
 
 SortValue run_attribute(const RunInfo& info, const std::string& a) {

@@ -61,17 +61,10 @@ expect_eq "$("$PLINTH" models list --json | jq -c '[.[0].latest_versions[] | .cu
 expect_error 2 "is reserved" "$PLINTH" models alias fraud-detector latest 1
 
 # The same database, served: the server sees what the CLI logged.
-call_server() {
-  PORT=$("$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  "$PLINTH" server --backend-store-uri "sqlite:///$PWD/mlruns.db" --artifacts-destination mlartifacts \
-    --port "$PORT" >"$SCRATCH/server.log" 2>&1 &
-  server_pid=$!
-  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null 2>&1 && break; sleep 0.1; done
-}
-call_server
-call GET "http://127.0.0.1:$PORT/api/2.0/mlflow/runs/get?run_id=$R1"
+start_server "sqlite:///$PWD/mlruns.db" mlartifacts
+call GET "$API/runs/get?run_id=$R1"
 expect_eq "$(field '.run.data.params[0].value')" "4" "server reads the CLI's runs"
-expect_eq "$(curl -s "http://127.0.0.1:$PORT/api/2.0/mlflow-artifacts/artifacts/1/$R1/artifacts/model/model.bin")" "weights" "server serves the CLI's artifacts"
+expect_eq "$(curl -s "$BASE/api/2.0/mlflow-artifacts/artifacts/1/$R1/artifacts/model/model.bin")" "weights" "server serves the CLI's artifacts"
 stop_server
 
 "$PLINTH" models delete fraud-detector --version 1

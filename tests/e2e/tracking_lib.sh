@@ -2,13 +2,19 @@
 # PostgreSQL database in $PLINTH_TEST_POSTGRES_URI when set), and call its REST API with curl.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
+free_port() {
+  "$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# start_server [BACKEND_URI [ARTIFACTS_DESTINATION]]: defaults to a SQLite database in $SCRATCH
+# (or $PLINTH_TEST_POSTGRES_URI, a fresh database per script from with_postgres.sh) and
+# $SCRATCH/mlartifacts. Sets BASE and API.
 server_pid=""
 start_server() {
-  local backend="sqlite:///$SCRATCH/mlruns.db"
-  # with_postgres.sh gives each test script a fresh database.
-  [ -z "${PLINTH_TEST_POSTGRES_URI:-}" ] || backend=$PLINTH_TEST_POSTGRES_URI
-  PORT=$("$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  "$PLINTH" server --backend-store-uri "$backend" --artifacts-destination "$SCRATCH/mlartifacts" \
+  local backend=${1:-${PLINTH_TEST_POSTGRES_URI:-sqlite:///$SCRATCH/mlruns.db}}
+  local destination=${2:-$SCRATCH/mlartifacts}
+  PORT=$(free_port)
+  "$PLINTH" server --backend-store-uri "$backend" --artifacts-destination "$destination" \
     --port "$PORT" >"$SCRATCH/server.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 1 100); do
