@@ -15,6 +15,7 @@
 #include "registry/uri.h"
 #include "server/tracking_server.h"
 #include "tracking/json_format.h"
+#include "tracking/rest_client.h"
 
 namespace plinth::cli {
 namespace fs = std::filesystem;
@@ -53,13 +54,14 @@ void add_tracking_flags(CLI::App* cmd, TrackingFlags& flags) {
                   "project root)");
 }
 
-// The stores a command works on, opened from the tracking URI.
+// The stores a command works on: the database the tracking URI names (embedded mode), or the
+// server's REST API for an http(s):// tracking URI.
 struct Session {
   std::unique_ptr<tracking::Database> db;
   std::unique_ptr<tracking::Store> store;
   std::unique_ptr<registry::Registry> registry;
   std::unique_ptr<tracking::ArtifactStore> artifacts;
-  fs::path artifacts_root;  // when artifacts are a local folder
+  fs::path artifacts_root;  // when artifacts are a local folder; else they are downloaded
 
   explicit Session(const TrackingFlags& flags) {
     fs::path root = project_root();
@@ -67,18 +69,45 @@ struct Session {
     if (uri.empty()) uri = env("PLINTH_TRACKING_URI");
     if (uri.empty()) uri = env("MLFLOW_TRACKING_URI");
     if (uri.empty()) uri = "sqlite:///" + (root / "mlruns.db").string();
-    if (uri.rfind("http://", 0) == 0 || uri.rfind("https://", 0) == 0)
-      throw Error(ErrorCode::kInvalidInput,
-                  "tracking URI " + uri +
-                      ": the CLI cannot talk to a server yet; point --tracking-uri at the "
-                      "server's backend store (sqlite:///... or postgresql://...)");
+    if (uri.rfind("http://", 0) == 0 || uri.rfind("https://", 0) == 0) {
+      auto client = std::make_shared<tracking::RestClient>(uri);
+      store = tracking::connect_store(client);
+      registry = registry::connect_registry(client);
+      artifacts = tracking::connect_artifacts(client);
+      return;
+    }
     std::string dest = flags.artifacts_destination.empty() ? (root / "mlartifacts").string()
                                                            : flags.artifacts_destination;
     db = tracking::open_database(uri);
     store = tracking::make_store(*db, "mlflow-artifacts:");
-    registry = std::make_unique<registry::Registry>(*db, *store);
+    registry = registry::make_registry(*db, *store);
     artifacts = tracking::open_artifact_store(dest);
     if (dest.rfind("s3://", 0) != 0) artifacts_root = fs::absolute(dest);
+  }
+
+  // The local folder (or file) holding an artifact URI's files. Artifacts that are not in a
+  // local folder are downloaded first, under .plinth/artifacts/ at the project root.
+  fs::path local_copy(const std::string& artifact_uri) {
+    if (!artifacts_root.empty() || artifact_uri.rfind("mlflow-artifacts:", 0) != 0)
+      return registry::local_artifact_path(artifact_uri, artifacts_root);
+    std::string path = tracking::proxied_path(artifact_uri);
+    fs::path dest = project_root() / ".plinth" / "artifacts" / path;
+    if (!download(path, dest)) throw Error(ErrorCode::kNotFound, "no artifacts at " + artifact_uri);
+    return dest;
+  }
+
+ private:
+  bool download(const std::string& path, const fs::path& dest) {
+    auto entries = artifacts->list(path);
+    if (entries.empty()) {
+      auto bytes = artifacts->get(path);
+      if (!bytes) return false;
+      fs::create_directories(dest.parent_path());
+      core::write_file_atomic(dest, *bytes);
+      return true;
+    }
+    for (const auto& e : entries) download(path + "/" + e.path, dest / e.path);
+    return true;
   }
 };
 
@@ -603,7 +632,7 @@ void add_models_group(CLI::App& app, Invocation& inv) {
     inv.run = [=] {
       Session s(*flags);
       std::string uri = registry::resolve_artifact_uri(*source, *s.registry, *s.store);
-      std::cout << registry::local_artifact_path(uri, s.artifacts_root).string() << "\n";
+      std::cout << s.local_copy(uri).string() << "\n";
       return 0;
     };
   });

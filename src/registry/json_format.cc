@@ -35,4 +35,54 @@ json to_json(const RegisteredModel& m) {
   return out;
 }
 
+namespace {
+
+std::string str(const json& j, const char* key) {
+  auto it = j.find(key);
+  return it == j.end() || it->is_null() ? "" : it->get<std::string>();
+}
+
+int64_t integer(const json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return 0;
+  return it->is_string() ? std::stoll(it->get<std::string>()) : it->get<int64_t>();
+}
+
+}  // namespace
+
+ModelVersion model_version_from_json(const json& j) {
+  ModelVersion v;
+  v.name = str(j, "name");
+  v.version = integer(j, "version");
+  v.creation_time = integer(j, "creation_timestamp");
+  v.last_updated_time = integer(j, "last_updated_timestamp");
+  v.user_id = str(j, "user_id");
+  v.current_stage = str(j, "current_stage");
+  v.description = str(j, "description");
+  v.source = str(j, "source");
+  v.run_id = str(j, "run_id");
+  v.status = str(j, "status");
+  v.run_link = str(j, "run_link");
+  v.model_id = str(j, "model_id");
+  v.tags = tracking::tags_from_json(j.value("tags", json::array()));
+  if (j.contains("aliases")) v.aliases = j["aliases"].get<std::vector<std::string>>();
+  return v;
+}
+
+RegisteredModel registered_model_from_json(const json& j) {
+  RegisteredModel m;
+  m.name = str(j, "name");
+  m.creation_time = integer(j, "creation_timestamp");
+  m.last_updated_time = integer(j, "last_updated_timestamp");
+  m.description = str(j, "description");
+  if (j.contains("latest_versions"))
+    for (const auto& v : j["latest_versions"])
+      m.latest_versions.push_back(model_version_from_json(v));
+  m.tags = tracking::tags_from_json(j.value("tags", json::array()));
+  if (j.contains("aliases"))
+    for (const auto& a : j["aliases"])
+      m.aliases.emplace_back(str(a, "alias"), integer(a, "version"));
+  return m;
+}
+
 }  // namespace plinth::registry

@@ -35,6 +35,49 @@ void require(const std::string& value, const std::string& field) {
 const std::vector<std::string> kStringOps = {"=", "!=", "LIKE", "ILIKE"};
 const std::vector<std::string> kVersionOps = {"=", "!=", "LIKE", "ILIKE", "IN"};
 
+class SqlRegistry : public Registry {
+ public:
+  SqlRegistry(tracking::Database& db, tracking::Store& store) : db_(db), store_(store) {}
+
+  RegisteredModel create_model(const std::string& name, const std::vector<Tag>& tags,
+                               const std::string& description) override;
+  RegisteredModel get_model(const std::string& name) override;
+  RegisteredModel rename_model(const std::string& name, const std::string& new_name) override;
+  RegisteredModel update_model(const std::string& name, const std::string& description) override;
+  void delete_model(const std::string& name) override;
+  Page<RegisteredModel> search_models(const SearchSpec& search) override;
+  void set_model_tag(const std::string& name, const Tag& tag) override;
+  void delete_model_tag(const std::string& name, const std::string& key) override;
+  std::vector<ModelVersion> latest_versions(const std::string& name,
+                                            const std::vector<std::string>& stages) override;
+  void set_alias(const std::string& name, const std::string& alias,
+                 const std::string& version) override;
+  void delete_alias(const std::string& name, const std::string& alias) override;
+  ModelVersion version_by_alias(const std::string& name, const std::string& alias) override;
+  ModelVersion create_version(const NewModelVersion& spec) override;
+  ModelVersion get_version(const std::string& name, const std::string& version) override;
+  ModelVersion update_version(const std::string& name, const std::string& version,
+                              const std::string& description) override;
+  void delete_version(const std::string& name, const std::string& version) override;
+  Page<ModelVersion> search_versions(const SearchSpec& search) override;
+  ModelVersion transition_stage(const std::string& name, const std::string& version,
+                                const std::string& stage, bool archive_existing) override;
+  std::string download_uri(const std::string& name, const std::string& version) override;
+  void set_version_tag(const std::string& name, const std::string& version,
+                       const Tag& tag) override;
+  void delete_version_tag(const std::string& name, const std::string& version,
+                          const std::string& key) override;
+
+ private:
+  RegisteredModel load_model(const std::string& name);
+  ModelVersion load_version(const std::string& name, int64_t version);
+  std::vector<ModelVersion> load_versions(const std::string& name);
+  void touch_model(const std::string& name);
+
+  tracking::Database& db_;
+  tracking::Store& store_;
+};
+
 }  // namespace
 
 std::string canonical_stage(const std::string& stage) {
@@ -44,8 +87,8 @@ std::string canonical_stage(const std::string& stage) {
           ". Value must be one of None, Staging, Production, Archived.");
 }
 
-RegisteredModel Registry::create_model(const std::string& name, const std::vector<Tag>& tags,
-                                       const std::string& description) {
+RegisteredModel SqlRegistry::create_model(const std::string& name, const std::vector<Tag>& tags,
+                                          const std::string& description) {
   require(name, "name");
   for (const auto& t : tags) require(t.key, "tags.key");
   Transaction tx(db_);
@@ -65,13 +108,13 @@ RegisteredModel Registry::create_model(const std::string& name, const std::vecto
   return m;
 }
 
-RegisteredModel Registry::get_model(const std::string& name) {
+RegisteredModel SqlRegistry::get_model(const std::string& name) {
   require(name, "name");
   Transaction tx(db_);
   return load_model(name);
 }
 
-RegisteredModel Registry::rename_model(const std::string& name, const std::string& new_name) {
+RegisteredModel SqlRegistry::rename_model(const std::string& name, const std::string& new_name) {
   require(name, "name");
   require(new_name, "new_name");
   Transaction tx(db_);
@@ -88,7 +131,7 @@ RegisteredModel Registry::rename_model(const std::string& name, const std::strin
   return m;
 }
 
-RegisteredModel Registry::update_model(const std::string& name, const std::string& description) {
+RegisteredModel SqlRegistry::update_model(const std::string& name, const std::string& description) {
   require(name, "name");
   Transaction tx(db_);
   load_model(name);
@@ -99,7 +142,7 @@ RegisteredModel Registry::update_model(const std::string& name, const std::strin
   return m;
 }
 
-void Registry::delete_model(const std::string& name) {
+void SqlRegistry::delete_model(const std::string& name) {
   require(name, "name");
   Transaction tx(db_);
   load_model(name);
@@ -109,7 +152,7 @@ void Registry::delete_model(const std::string& name) {
   tx.commit();
 }
 
-Page<RegisteredModel> Registry::search_models(const SearchSpec& search) {
+Page<RegisteredModel> SqlRegistry::search_models(const SearchSpec& search) {
   auto clauses = tracking::parse_filter(search.filter);
   for (const auto& c : clauses) {
     if (!(c.entity == "tag" || (c.entity == "attribute" && c.key == "name")))
@@ -161,7 +204,7 @@ Page<RegisteredModel> Registry::search_models(const SearchSpec& search) {
   return page;
 }
 
-void Registry::set_model_tag(const std::string& name, const Tag& tag) {
+void SqlRegistry::set_model_tag(const std::string& name, const Tag& tag) {
   require(tag.key, "key");
   Transaction tx(db_);
   load_model(name);
@@ -172,15 +215,15 @@ void Registry::set_model_tag(const std::string& name, const Tag& tag) {
   tx.commit();
 }
 
-void Registry::delete_model_tag(const std::string& name, const std::string& key) {
+void SqlRegistry::delete_model_tag(const std::string& name, const std::string& key) {
   Transaction tx(db_);
   load_model(name);
   db_.exec("DELETE FROM registered_model_tags WHERE name = ? AND key = ?", {name, key});
   tx.commit();
 }
 
-std::vector<ModelVersion> Registry::latest_versions(const std::string& name,
-                                                    const std::vector<std::string>& stages) {
+std::vector<ModelVersion> SqlRegistry::latest_versions(const std::string& name,
+                                                       const std::vector<std::string>& stages) {
   std::vector<std::string> wanted;
   for (const auto& s : stages) wanted.push_back(canonical_stage(s));
   if (wanted.empty()) wanted.assign(std::begin(kStages), std::end(kStages));
@@ -197,8 +240,8 @@ std::vector<ModelVersion> Registry::latest_versions(const std::string& name,
   return out;
 }
 
-void Registry::set_alias(const std::string& name, const std::string& alias,
-                         const std::string& version) {
+void SqlRegistry::set_alias(const std::string& name, const std::string& alias,
+                            const std::string& version) {
   require(alias, "alias");
   require(version, "version");
   if (alias.size() > 255 || !std::all_of(alias.begin(), alias.end(), [](char c) {
@@ -221,7 +264,7 @@ void Registry::set_alias(const std::string& name, const std::string& alias,
   tx.commit();
 }
 
-void Registry::delete_alias(const std::string& name, const std::string& alias) {
+void SqlRegistry::delete_alias(const std::string& name, const std::string& alias) {
   require(alias, "alias");
   Transaction tx(db_);
   load_model(name);
@@ -229,7 +272,7 @@ void Registry::delete_alias(const std::string& name, const std::string& alias) {
   tx.commit();
 }
 
-ModelVersion Registry::version_by_alias(const std::string& name, const std::string& alias) {
+ModelVersion SqlRegistry::version_by_alias(const std::string& name, const std::string& alias) {
   require(alias, "alias");
   Transaction tx(db_);
   load_model(name);
@@ -245,7 +288,7 @@ ModelVersion Registry::version_by_alias(const std::string& name, const std::stri
   return load_version(name, v);
 }
 
-ModelVersion Registry::create_version(const NewModelVersion& spec) {
+ModelVersion SqlRegistry::create_version(const NewModelVersion& spec) {
   require(spec.name, "name");
   require(spec.source, "source");
   if (spec.source.find("/../") != std::string::npos || spec.source.rfind("../", 0) == 0 ||
@@ -282,15 +325,15 @@ ModelVersion Registry::create_version(const NewModelVersion& spec) {
   return v;
 }
 
-ModelVersion Registry::get_version(const std::string& name, const std::string& version) {
+ModelVersion SqlRegistry::get_version(const std::string& name, const std::string& version) {
   require(name, "name");
   int64_t v = parse_version(name, version);
   Transaction tx(db_);
   return load_version(name, v);
 }
 
-ModelVersion Registry::update_version(const std::string& name, const std::string& version,
-                                      const std::string& description) {
+ModelVersion SqlRegistry::update_version(const std::string& name, const std::string& version,
+                                         const std::string& description) {
   int64_t v = parse_version(name, version);
   Transaction tx(db_);
   load_version(name, v);
@@ -303,7 +346,7 @@ ModelVersion Registry::update_version(const std::string& name, const std::string
   return out;
 }
 
-void Registry::delete_version(const std::string& name, const std::string& version) {
+void SqlRegistry::delete_version(const std::string& name, const std::string& version) {
   int64_t v = parse_version(name, version);
   Transaction tx(db_);
   load_version(name, v);
@@ -314,7 +357,7 @@ void Registry::delete_version(const std::string& name, const std::string& versio
   tx.commit();
 }
 
-Page<ModelVersion> Registry::search_versions(const SearchSpec& search) {
+Page<ModelVersion> SqlRegistry::search_versions(const SearchSpec& search) {
   auto clauses = tracking::parse_filter(search.filter);
   for (auto& c : clauses) {
     if (c.entity == "attribute" && c.key == "version_number") {
@@ -385,8 +428,8 @@ Page<ModelVersion> Registry::search_versions(const SearchSpec& search) {
   return page;
 }
 
-ModelVersion Registry::transition_stage(const std::string& name, const std::string& version,
-                                        const std::string& stage, bool archive_existing) {
+ModelVersion SqlRegistry::transition_stage(const std::string& name, const std::string& version,
+                                           const std::string& stage, bool archive_existing) {
   require(stage, "stage");
   std::string target = canonical_stage(stage);
   if (archive_existing && target != "Staging" && target != "Production")
@@ -411,12 +454,12 @@ ModelVersion Registry::transition_stage(const std::string& name, const std::stri
   return out;
 }
 
-std::string Registry::download_uri(const std::string& name, const std::string& version) {
+std::string SqlRegistry::download_uri(const std::string& name, const std::string& version) {
   return get_version(name, version).storage_location;
 }
 
-void Registry::set_version_tag(const std::string& name, const std::string& version,
-                               const Tag& tag) {
+void SqlRegistry::set_version_tag(const std::string& name, const std::string& version,
+                                  const Tag& tag) {
   require(tag.key, "key");
   int64_t v = parse_version(name, version);
   Transaction tx(db_);
@@ -428,8 +471,8 @@ void Registry::set_version_tag(const std::string& name, const std::string& versi
   tx.commit();
 }
 
-void Registry::delete_version_tag(const std::string& name, const std::string& version,
-                                  const std::string& key) {
+void SqlRegistry::delete_version_tag(const std::string& name, const std::string& version,
+                                     const std::string& key) {
   int64_t v = parse_version(name, version);
   Transaction tx(db_);
   load_version(name, v);
@@ -438,7 +481,7 @@ void Registry::delete_version_tag(const std::string& name, const std::string& ve
   tx.commit();
 }
 
-RegisteredModel Registry::load_model(const std::string& name) {
+RegisteredModel SqlRegistry::load_model(const std::string& name) {
   std::optional<RegisteredModel> m;
   db_.query(
       "SELECT name, creation_time, last_updated_time, description FROM registered_models WHERE "
@@ -463,7 +506,7 @@ RegisteredModel Registry::load_model(const std::string& name) {
   return *m;
 }
 
-std::vector<ModelVersion> Registry::load_versions(const std::string& name) {
+std::vector<ModelVersion> SqlRegistry::load_versions(const std::string& name) {
   std::vector<ModelVersion> out;
   db_.query(
       "SELECT name, version, creation_time, last_updated_time, user_id, current_stage, "
@@ -501,7 +544,7 @@ std::vector<ModelVersion> Registry::load_versions(const std::string& name) {
   return out;
 }
 
-ModelVersion Registry::load_version(const std::string& name, int64_t version) {
+ModelVersion SqlRegistry::load_version(const std::string& name, int64_t version) {
   load_model(name);
   for (auto& v : load_versions(name))
     if (v.version == version) return v;
@@ -509,9 +552,13 @@ ModelVersion Registry::load_version(const std::string& name, int64_t version) {
                                         ", version=" + std::to_string(version) + ") not found");
 }
 
-void Registry::touch_model(const std::string& name) {
+void SqlRegistry::touch_model(const std::string& name) {
   db_.exec("UPDATE registered_models SET last_updated_time = ? WHERE name = ?",
            {tracking::now_ms(), name});
+}
+
+std::unique_ptr<Registry> make_registry(tracking::Database& db, tracking::Store& store) {
+  return std::make_unique<SqlRegistry>(db, store);
 }
 
 }  // namespace plinth::registry

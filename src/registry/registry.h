@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -8,6 +9,7 @@
 
 #include "tracking/database.h"
 #include "tracking/entities.h"
+#include "tracking/rest_client.h"
 #include "tracking/store.h"
 
 namespace plinth::registry {
@@ -64,53 +66,54 @@ struct SearchSpec {
 // The stages a version can be in, in MLflow's spelling.
 inline const char* const kStages[] = {"None", "Staging", "Production", "Archived"};
 
-// Registered models and their versions (spec mlflow-rest.md §5), in the tracking database.
-// Thread-safe; errors are plinth::Error with MLflow's messages: kNotFound for an unknown model
-// or version, kConflict for a taken name, kInvalidInput otherwise.
+// Registered models and their versions (spec mlflow-rest.md §5): in the tracking database
+// (make_registry) or behind a plinth/MLflow server (connect_registry). Thread-safe; errors are
+// plinth::Error with MLflow's messages: kNotFound for an unknown model or version, kConflict
+// for a taken name, kInvalidInput otherwise.
 class Registry {
  public:
-  // `store` resolves `models:/<model_id>` sources to the logged model's artifacts.
-  Registry(tracking::Database& db, tracking::Store& store) : db_(db), store_(store) {}
+  virtual ~Registry() = default;
 
-  RegisteredModel create_model(const std::string& name, const std::vector<Tag>& tags,
-                               const std::string& description);
-  RegisteredModel get_model(const std::string& name);
-  RegisteredModel rename_model(const std::string& name, const std::string& new_name);
-  RegisteredModel update_model(const std::string& name, const std::string& description);
-  void delete_model(const std::string& name);  // with its versions, tags and aliases
-  Page<RegisteredModel> search_models(const SearchSpec& search);
-  void set_model_tag(const std::string& name, const Tag& tag);
-  void delete_model_tag(const std::string& name, const std::string& key);
+  virtual RegisteredModel create_model(const std::string& name, const std::vector<Tag>& tags,
+                                       const std::string& description) = 0;
+  virtual RegisteredModel get_model(const std::string& name) = 0;
+  virtual RegisteredModel rename_model(const std::string& name, const std::string& new_name) = 0;
+  virtual RegisteredModel update_model(const std::string& name, const std::string& description) = 0;
+  virtual void delete_model(const std::string& name) = 0;  // with its versions, tags, aliases
+  virtual Page<RegisteredModel> search_models(const SearchSpec& search) = 0;
+  virtual void set_model_tag(const std::string& name, const Tag& tag) = 0;
+  virtual void delete_model_tag(const std::string& name, const std::string& key) = 0;
   // The newest version in each of `stages` (all four when empty; case-insensitive).
-  std::vector<ModelVersion> latest_versions(const std::string& name,
-                                            const std::vector<std::string>& stages);
-  void set_alias(const std::string& name, const std::string& alias, const std::string& version);
-  void delete_alias(const std::string& name, const std::string& alias);
-  ModelVersion version_by_alias(const std::string& name, const std::string& alias);
+  virtual std::vector<ModelVersion> latest_versions(const std::string& name,
+                                                    const std::vector<std::string>& stages) = 0;
+  virtual void set_alias(const std::string& name, const std::string& alias,
+                         const std::string& version) = 0;
+  virtual void delete_alias(const std::string& name, const std::string& alias) = 0;
+  virtual ModelVersion version_by_alias(const std::string& name, const std::string& alias) = 0;
 
-  ModelVersion create_version(const NewModelVersion& spec);
-  ModelVersion get_version(const std::string& name, const std::string& version);
-  ModelVersion update_version(const std::string& name, const std::string& version,
-                              const std::string& description);
+  virtual ModelVersion create_version(const NewModelVersion& spec) = 0;
+  virtual ModelVersion get_version(const std::string& name, const std::string& version) = 0;
+  virtual ModelVersion update_version(const std::string& name, const std::string& version,
+                                      const std::string& description) = 0;
   // Soft delete: the number is never reused; aliases pointing at it go.
-  void delete_version(const std::string& name, const std::string& version);
-  Page<ModelVersion> search_versions(const SearchSpec& search);
-  ModelVersion transition_stage(const std::string& name, const std::string& version,
-                                const std::string& stage, bool archive_existing_versions);
-  std::string download_uri(const std::string& name, const std::string& version);
-  void set_version_tag(const std::string& name, const std::string& version, const Tag& tag);
-  void delete_version_tag(const std::string& name, const std::string& version,
-                          const std::string& key);
-
- private:
-  RegisteredModel load_model(const std::string& name);
-  ModelVersion load_version(const std::string& name, int64_t version);
-  std::vector<ModelVersion> load_versions(const std::string& name);
-  void touch_model(const std::string& name);
-
-  tracking::Database& db_;
-  tracking::Store& store_;
+  virtual void delete_version(const std::string& name, const std::string& version) = 0;
+  virtual Page<ModelVersion> search_versions(const SearchSpec& search) = 0;
+  virtual ModelVersion transition_stage(const std::string& name, const std::string& version,
+                                        const std::string& stage,
+                                        bool archive_existing_versions) = 0;
+  virtual std::string download_uri(const std::string& name, const std::string& version) = 0;
+  virtual void set_version_tag(const std::string& name, const std::string& version,
+                               const Tag& tag) = 0;
+  virtual void delete_version_tag(const std::string& name, const std::string& version,
+                                  const std::string& key) = 0;
 };
+
+// The registry in `db`; `store` resolves `models:/<model_id>` sources to the logged model's
+// artifacts. Both must outlive it.
+std::unique_ptr<Registry> make_registry(tracking::Database& db, tracking::Store& store);
+
+// The registry of the server `client` talks to, over its REST API.
+std::unique_ptr<Registry> connect_registry(std::shared_ptr<tracking::RestClient> client);
 
 // The stage `stage` names, case-insensitively, in canonical spelling. Throws kInvalidInput.
 std::string canonical_stage(const std::string& stage);

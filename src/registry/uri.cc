@@ -68,7 +68,8 @@ std::string resolve_artifact_uri(const std::string& uri, Registry& registry,
     std::string rest = uri.substr(8);
     if (rest.find('/') == std::string::npos && rest.find('@') == std::string::npos)
       return store.get_logged_model(rest).artifact_uri;
-    std::string location = resolve_version(uri, rest, registry).storage_location;
+    ModelVersion v = resolve_version(uri, rest, registry);
+    std::string location = registry.download_uri(v.name, std::to_string(v.version));
     return location == uri ? location : resolve_artifact_uri(location, registry, store);
   }
   return uri;

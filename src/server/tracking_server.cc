@@ -21,9 +21,9 @@ http::ServerResponse TrackingServer::handle(const http::ServerRequest& request) 
 void run_server(const ServeOptions& options) {
   auto db = tracking::open_database(options.backend_store_uri);
   auto store = tracking::make_store(*db, "mlflow-artifacts:");
-  registry::Registry registry(*db, *store);
+  auto registry = registry::make_registry(*db, *store);
   auto artifacts = tracking::open_artifact_store(options.artifacts_destination);
-  TrackingServer server(*store, registry, *artifacts);
+  TrackingServer server(*store, *registry, *artifacts);
   http::ServerOptions http_options;
   http_options.host = options.host;
   http_options.port = options.port;

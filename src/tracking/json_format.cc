@@ -1,6 +1,7 @@
 #include "tracking/json_format.h"
 
 #include <cmath>
+#include <string>
 
 namespace plinth::tracking {
 using nlohmann::json;
@@ -92,6 +93,108 @@ json to_json(const LoggedModel& m) {
   json data = json::object();
   if (!m.params.empty()) data["params"] = tags_json(m.params);
   return {{"info", info}, {"data", data}};
+}
+
+namespace {
+
+std::string str(const json& j, const char* key) {
+  auto it = j.find(key);
+  return it == j.end() || it->is_null() ? "" : it->get<std::string>();
+}
+
+int64_t integer(const json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return 0;
+  return it->is_string() ? std::stoll(it->get<std::string>()) : it->get<int64_t>();
+}
+
+const json& member(const json& j, const char* key) {
+  static const json kEmpty = json::object();
+  auto it = j.find(key);
+  return it == j.end() ? kEmpty : *it;
+}
+
+}  // namespace
+
+double double_from_json(const json& j) {
+  if (j.is_string()) {
+    std::string s = j;
+    if (s == "NaN") return std::nan("");
+    if (s == "Infinity") return INFINITY;
+    if (s == "-Infinity") return -INFINITY;
+    return std::stod(s);
+  }
+  return j.get<double>();
+}
+
+std::vector<Tag> tags_from_json(const json& j) {
+  std::vector<Tag> out;
+  if (j.is_array())
+    for (const auto& t : j) out.push_back({str(t, "key"), str(t, "value")});
+  return out;
+}
+
+Experiment experiment_from_json(const json& j) {
+  return {str(j, "experiment_id"),          str(j, "name"),
+          str(j, "artifact_location"),      str(j, "lifecycle_stage"),
+          integer(j, "creation_time"),      integer(j, "last_update_time"),
+          tags_from_json(member(j, "tags"))};
+}
+
+RunInfo run_info_from_json(const json& j) {
+  RunInfo info{str(j, "run_id"),  str(j, "run_name"),     str(j, "experiment_id"),
+               str(j, "user_id"), str(j, "status"),       integer(j, "start_time"),
+               std::nullopt,      str(j, "artifact_uri"), str(j, "lifecycle_stage")};
+  if (j.contains("end_time")) info.end_time = integer(j, "end_time");
+  return info;
+}
+
+Metric metric_from_json(const json& j) {
+  return {str(j, "key"),           double_from_json(j.at("value")),
+          integer(j, "timestamp"), integer(j, "step"),
+          str(j, "model_id"),      str(j, "dataset_name"),
+          str(j, "dataset_digest")};
+}
+
+Run run_from_json(const json& j) {
+  Run run;
+  run.info = run_info_from_json(member(j, "info"));
+  const json& data = member(j, "data");
+  if (data.contains("metrics"))
+    for (const auto& m : data["metrics"]) run.metrics.push_back(metric_from_json(m));
+  run.params = tags_from_json(member(data, "params"));
+  run.tags = tags_from_json(member(data, "tags"));
+  const json& inputs = member(j, "inputs");
+  if (inputs.contains("dataset_inputs"))
+    for (const auto& in : inputs["dataset_inputs"]) {
+      const json& d = member(in, "dataset");
+      run.dataset_inputs.push_back({tags_from_json(member(in, "tags")),
+                                    {str(d, "name"), str(d, "digest"), str(d, "source_type"),
+                                     str(d, "source"), str(d, "schema"), str(d, "profile")}});
+    }
+  if (inputs.contains("model_inputs"))
+    for (const auto& m : inputs["model_inputs"]) run.model_inputs.push_back(str(m, "model_id"));
+  const json& outputs = member(j, "outputs");
+  if (outputs.contains("model_outputs"))
+    for (const auto& m : outputs["model_outputs"])
+      run.model_outputs.push_back({str(m, "model_id"), integer(m, "step")});
+  return run;
+}
+
+LoggedModel logged_model_from_json(const json& j) {
+  const json& info = member(j, "info");
+  return {str(info, "model_id"),
+          str(info, "experiment_id"),
+          str(info, "name"),
+          str(info, "artifact_uri"),
+          str(info, "status"),
+          str(info, "model_type"),
+          str(info, "source_run_id"),
+          str(info, "status_message"),
+          integer(info, "creation_timestamp_ms"),
+          integer(info, "last_updated_timestamp_ms"),
+          tags_from_json(member(info, "tags")),
+          tags_from_json(member(member(j, "data"), "params"))};
 }
 
 }  // namespace plinth::tracking

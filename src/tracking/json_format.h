@@ -15,6 +15,16 @@ nlohmann::json to_json(const Metric& m);
 nlohmann::json to_json(const LoggedModel& m);
 nlohmann::json tags_json(const std::vector<Tag>& tags);
 
+// The inverse of to_json, for clients of a server. Missing optional fields get defaults;
+// throws nlohmann::json::exception for a wrong type.
+Experiment experiment_from_json(const nlohmann::json& j);
+RunInfo run_info_from_json(const nlohmann::json& j);
+Run run_from_json(const nlohmann::json& j);
+Metric metric_from_json(const nlohmann::json& j);
+LoggedModel logged_model_from_json(const nlohmann::json& j);
+std::vector<Tag> tags_from_json(const nlohmann::json& j);  // [] for a missing list
+double double_from_json(const nlohmann::json& j);
+
 // A double as MLflow writes it: a number, or the strings above for non-finite values.
 nlohmann::json double_json(double v);
 

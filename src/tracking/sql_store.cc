@@ -8,6 +8,7 @@
 #include <set>
 
 #include "core/error.h"
+#include "tracking/json_format.h"
 #include "tracking/names.h"
 #include "tracking/search.h"
 #include "tracking/store.h"
@@ -75,14 +76,6 @@ Metric read_metric(const Row& r, int first) {
   m.timestamp = r.integer(first + 3);
   m.step = r.integer(first + 4);
   return m;
-}
-
-std::vector<Tag> tags_from_json(const std::string& text) {
-  std::vector<Tag> out;
-  auto j = json::parse(text, nullptr, false);
-  if (j.is_array())
-    for (const auto& t : j) out.push_back({t.value("key", ""), t.value("value", "")});
-  return out;
 }
 
 SortValue number(double v) { return SortValue::of(v); }
@@ -483,13 +476,11 @@ class SqlStore : public Store {
                         "digest = ?",
                         {run_id, d.dataset.name, d.dataset.digest}, 0) > 0)
         continue;  // logging the same dataset twice records it once, as MLflow does
-      json tags = json::array();
-      for (const auto& t : d.tags) tags.push_back({{"key", t.key}, {"value", t.value}});
       db_.exec(
           "INSERT INTO run_inputs (run_id, position, model_id, name, digest, source_type, source, "
           "dataset_schema, profile, tags_json) VALUES (?, ?, NULL, ?, ?, ?, ?, ?, ?, ?)",
           {run_id, ++position, d.dataset.name, d.dataset.digest, d.dataset.source_type,
-           d.dataset.source, d.dataset.schema, d.dataset.profile, tags.dump()});
+           d.dataset.source, d.dataset.schema, d.dataset.profile, tags_json(d.tags).dump()});
     }
     for (const auto& id : model_ids)
       db_.exec("INSERT INTO run_inputs (run_id, position, model_id) VALUES (?, ?, ?)",
@@ -788,7 +779,7 @@ class SqlStore : public Store {
               return;
             }
             run->dataset_inputs.push_back(
-                {tags_from_json(r.text(8)),
+                {tags_from_json(json::parse(r.text(8), nullptr, false)),
                  {r.text(2), r.text(3), r.text(4), r.text(5), r.text(6), r.text(7)}});
           });
       db_.query("SELECT run_id, model_id, step FROM run_outputs" + in, ids, [&](const Row& r) {

@@ -1,10 +1,18 @@
 #!/usr/bin/env bash
-# Embedded mode: runs, logging, artifacts and the registry from the command line, on the
-# project's sqlite:///mlruns.db and mlartifacts/; then the same database served over HTTP.
+# Runs, logging, artifacts and the registry from the command line. Embedded mode: on the
+# project's sqlite:///mlruns.db and mlartifacts/, then the same database served over HTTP.
+# With CLI_VIA_SERVER=1 (tracking_cli_server_test.sh): the same commands through plinth server.
 source "$(dirname "$0")/tracking_lib.sh"
 new_repo
 trap 'stop_server; rm -rf "$SCRATCH"' EXIT
 unset PLINTH_TRACKING_URI MLFLOW_TRACKING_URI PLINTH_RUN_ID
+if [ "${CLI_VIA_SERVER:-0}" = 1 ]; then
+  start_server
+  export PLINTH_TRACKING_URI=$BASE
+  packages=$PWD/.plinth/artifacts  # resolve downloads what the server holds
+else
+  packages=$PWD/mlartifacts
+fi
 
 expect_error 2 "no active run" "$PLINTH" log param a 1
 R1=$("$PLINTH" runs start -e fraud -n baseline)
@@ -24,11 +32,14 @@ expect_eq "$("$PLINTH" artifacts list model --json | jq -c '[.[] | .path]')" '["
 expect_eq "$(cat "$SCRATCH/got.bin")" "weights" "artifacts get"
 "$PLINTH" runs end
 expect_eq "$("$PLINTH" runs show "$R1" --json | jq -r '.info.status')" "FINISHED" "runs end"
-[ -f mlruns.db ] && [ -d "mlartifacts/1/$R1/artifacts/model" ] || fail "store and artifacts at the project root"
+if [ "${CLI_VIA_SERVER:-0}" != 1 ]; then
+  [ -f mlruns.db ] && [ -d "mlartifacts/1/$R1/artifacts/model" ] || fail "store and artifacts at the project root"
+fi
 
 R2=$("$PLINTH" runs start -e fraud -n deeper)
 PLINTH_RUN_ID=$R2 "$PLINTH" log param depth 8
 PLINTH_RUN_ID=$R2 "$PLINTH" log metric auc 0.88
+PLINTH_RUN_ID=$R2 "$PLINTH" artifacts log model
 "$PLINTH" runs end --status FAILED
 expect_eq "$("$PLINTH" runs list -e fraud --json | jq -r '[.[].info.run_name] | join(",")')" "deeper,baseline" "runs list, newest first"
 expect_eq "$("$PLINTH" runs list -e fraud --filter 'metrics.auc > 0.85' --json | jq -r '.[].info.run_id')" "$R2" "runs list --filter"
@@ -43,11 +54,11 @@ expect_contains "$("$PLINTH" runs show "$R1")" "metric auc = 0.84 (step 2)" "run
 expect_contains "$("$PLINTH" models transition fraud-detector 1 Production)" "version 1 (Production)" "transition"
 "$PLINTH" models transition fraud-detector 2 staging >/dev/null
 "$PLINTH" models alias fraud-detector champion 1
-pkg=$PWD/mlartifacts/1/$R1/artifacts/model
+pkg=$packages/1/$R1/artifacts/model
 expect_eq "$("$PLINTH" models resolve models:/fraud-detector/Production)" "$pkg" "models:/NAME/Production"
 expect_eq "$("$PLINTH" models resolve models:/fraud-detector@champion)" "$pkg" "models:/NAME@ALIAS"
 expect_eq "$("$PLINTH" models resolve models:/fraud-detector/1)" "$pkg" "models:/NAME/VERSION"
-expect_eq "$("$PLINTH" models resolve models:/fraud-detector/latest)" "$PWD/mlartifacts/1/$R2/artifacts/model" "models:/NAME/latest"
+expect_eq "$("$PLINTH" models resolve models:/fraud-detector/latest)" "$packages/1/$R2/artifacts/model" "models:/NAME/latest"
 expect_eq "$("$PLINTH" models resolve "runs:/$R1/model")" "$pkg" "runs:/RUN/PATH"
 [ -f "$("$PLINTH" models resolve models:/fraud-detector/Production)/MLmodel" ] || fail "resolved folder holds the package"
 expect_error 3 "in stage 'Archived'" "$PLINTH" models resolve models:/fraud-detector/Archived
@@ -61,11 +72,14 @@ expect_eq "$("$PLINTH" models list --json | jq -c '[.[0].latest_versions[] | .cu
 expect_error 2 "is reserved" "$PLINTH" models alias fraud-detector latest 1
 
 # The same database, served: the server sees what the CLI logged.
-start_server "sqlite:///$PWD/mlruns.db" mlartifacts
-call GET "$API/runs/get?run_id=$R1"
-expect_eq "$(field '.run.data.params[0].value')" "4" "server reads the CLI's runs"
-expect_eq "$(curl -s "$BASE/api/2.0/mlflow-artifacts/artifacts/1/$R1/artifacts/model/model.bin")" "weights" "server serves the CLI's artifacts"
-stop_server
+if [ "${CLI_VIA_SERVER:-0}" != 1 ]; then
+  start_server "sqlite:///$PWD/mlruns.db" mlartifacts
+  call GET "$API/runs/get?run_id=$R1"
+  expect_eq "$(field '.run.data.params[0].value')" "4" "server reads the CLI's runs"
+  expect_eq "$(curl -s "$BASE/api/2.0/mlflow-artifacts/artifacts/1/$R1/artifacts/model/model.bin")" \
+    "weights" "server serves the CLI's artifacts"
+  stop_server
+fi
 
 "$PLINTH" models delete fraud-detector --version 1
 "$PLINTH" models delete fraud-detector

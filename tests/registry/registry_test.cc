@@ -17,7 +17,7 @@ class RegistryTest : public ::testing::TestWithParam<std::string> {
     test_db_ = tracking::TestDatabase::open(GetParam());
     if (!test_db_) GTEST_SKIP() << "PLINTH_TEST_POSTGRES_URI unset: run under with_postgres.sh";
     store_ = tracking::make_store(*test_db_->db, "mlflow-artifacts:");
-    registry_ = std::make_unique<Registry>(*test_db_->db, *store_);
+    registry_ = make_registry(*test_db_->db, *store_);
     run_id_ = store_->create_run({}).info.run_id;
     registry_->create_model("m", {{"team", "fraud"}}, "desc");
     for (int i = 0; i < 3; ++i)
