@@ -5,6 +5,8 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include "core/error.h"
@@ -91,7 +93,32 @@ ServerResponse error_response(int status, const std::string& code, const std::st
           {}};
 }
 
-void session(tcp::socket socket, const ServerOptions& options, const Handler& handler) {
+// What the connection threads share with serve(), kept alive by whoever finishes last. On
+// shutdown serve() waits until no handler is running; a connection that reads another request
+// afterwards closes without handling it.
+struct Shared {
+  ServerOptions options;
+  Handler handler;
+  std::mutex mutex;
+  std::condition_variable idle;
+  int running = 0;
+  bool stopping = false;
+
+  // Marks a handler as running; false when the server is shutting down.
+  bool enter() {
+    std::lock_guard lock(mutex);
+    if (stopping) return false;
+    ++running;
+    return true;
+  }
+  void leave() {
+    std::lock_guard lock(mutex);
+    if (--running == 0) idle.notify_all();
+  }
+};
+
+void session(tcp::socket socket, Shared& shared) {
+  const ServerOptions& options = shared.options;
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
   beast::error_code ec;
@@ -110,8 +137,9 @@ void session(tcp::socket socket, const ServerOptions& options, const Handler& ha
     } else {
       auto& in = parser.get();
       keep_alive = in.keep_alive();
+      if (!shared.enter()) break;
       try {
-        out = handler(to_request(in));
+        out = shared.handler(to_request(in));
       } catch (const Error& e) {
         out = error_response(
             e.code() == ErrorCode::kInvalidInput ? 400 : 500,
@@ -121,6 +149,7 @@ void session(tcp::socket socket, const ServerOptions& options, const Handler& ha
         spdlog::error("request failed: {}", e.what());
         out = error_response(500, "INTERNAL_ERROR", e.what());
       }
+      shared.leave();
     }
     beast::http::response<beast::http::string_body> res{
         static_cast<beast::http::status>(out.status), 11};
@@ -157,17 +186,23 @@ void serve(const ServerOptions& options, const Handler& handler) {
 
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](const beast::error_code&, int) { acceptor.close(); });
+  auto shared = std::make_shared<Shared>();
+  shared->options = options;
+  shared->handler = handler;
   std::function<void()> accept = [&] {
     acceptor.async_accept([&](beast::error_code aec, tcp::socket socket) {
       if (aec) return;  // closed by a signal
-      std::thread([s = std::move(socket), &options, &handler]() mutable {
-        session(std::move(s), options, handler);
+      std::thread([s = std::move(socket), shared]() mutable {
+        session(std::move(s), *shared);
       }).detach();
       accept();
     });
   };
   accept();
   ioc.run();
+  std::unique_lock lock(shared->mutex);
+  shared->stopping = true;
+  shared->idle.wait_for(lock, std::chrono::seconds(30), [&] { return shared->running == 0; });
 }
 
 }  // namespace plinth::http

@@ -42,7 +42,9 @@ struct ServerOptions {
 
 // Serves `handler` over HTTP/1.1 with keep-alive until the process receives SIGINT or SIGTERM;
 // each connection gets its own thread, so a slow handler never blocks other clients. The
-// handler must be thread-safe; an exception escaping it is answered 500 with a JSON body.
+// handler must be thread-safe; an exception escaping it is answered 500 with a JSON body. On a
+// signal it stops accepting, lets running handlers finish (up to 30 s) and returns; after that
+// the handler is never called again, so what it uses may be destroyed.
 // Throws Error(kIo) when the address cannot be bound.
 void serve(const ServerOptions& options, const Handler& handler);
 
