@@ -1,6 +1,7 @@
 // The mlflow-artifacts proxy (spec mlflow-rest.md §8) and the plain endpoints.
 #include "core/error.h"
 #include "http/server.h"
+#include "registry/uri.h"
 #include "server/internal/routes.h"
 
 namespace plinth::server::internal {
@@ -35,6 +36,24 @@ std::string content_type(const std::string& path) {
   return "application/octet-stream";
 }
 
+// The file at artifact-store path `path`, as the proxy serves downloads.
+http::ServerResponse file_response(tracking::ArtifactStore& artifacts, const std::string& path) {
+  auto bytes = artifacts.get(path);
+  if (!bytes) throw Error(ErrorCode::kNotFound, "File " + path + " does not exist");
+  std::string base = path.substr(path.rfind('/') + 1);
+  return {200,
+          content_type(path),
+          std::move(*bytes),
+          {{"Content-Disposition", "attachment; filename=" + base},
+           {"X-Content-Type-Options", "nosniff"}}};
+}
+
+std::string query_value(const http::ServerRequest& req, const std::string& key) {
+  auto it = req.query.find(key);
+  if (it == req.query.end() || it->second.empty()) missing(key);
+  return it->second;
+}
+
 template <typename F>
 http::RouteHandler guarded(F f) {
   return [f](const http::ServerRequest& req, const http::PathParams& params) {
@@ -48,7 +67,22 @@ http::RouteHandler guarded(F f) {
 
 }  // namespace
 
-void add_artifact_routes(http::Router& r, tracking::ArtifactStore& artifacts) {
+void add_artifact_routes(http::Router& r, tracking::ArtifactStore& artifacts,
+                         tracking::Store& store, registry::Registry& registry) {
+  // The UI's legacy downloads: a run's file, a model version's file.
+  r.add("GET", "/get-artifact", guarded([&](const auto& req, const auto&) {
+          auto run = store.get_run(query_value(req, "run_id"));
+          std::string path = tracking::checked_artifact_path(query_value(req, "path"));
+          return file_response(artifacts,
+                               tracking::proxied_path(run.info.artifact_uri) + "/" + path);
+        }));
+  r.add("GET", "/model-versions/get-artifact", guarded([&](const auto& req, const auto&) {
+          std::string root = registry::resolve_artifact_uri(
+              "models:/" + query_value(req, "name") + "/" + query_value(req, "version"), registry,
+              store);
+          std::string path = tracking::checked_artifact_path(query_value(req, "path"));
+          return file_response(artifacts, tracking::proxied_path(root) + "/" + path);
+        }));
   for (std::string prefix : kPrefixes) {
     r.add("PUT", prefix + "artifacts/{*path}", guarded([&artifacts](const auto& req, const auto&) {
             artifacts.put(artifact_path(req, "artifacts"), req.body);

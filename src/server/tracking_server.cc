@@ -11,7 +11,7 @@ TrackingServer::TrackingServer(tracking::Store& store, registry::Registry& regis
                                tracking::ArtifactStore& artifacts) {
   internal::add_tracking_routes(router_, store, artifacts);
   internal::add_registry_routes(router_, registry);
-  internal::add_artifact_routes(router_, artifacts);
+  internal::add_artifact_routes(router_, artifacts, store, registry);
 }
 
 http::ServerResponse TrackingServer::handle(const http::ServerRequest& request) const {

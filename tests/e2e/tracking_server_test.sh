@@ -81,6 +81,10 @@ expect_contains "$(curl -s -D - -o /dev/null "$BASE/api/2.0/mlflow-artifacts/art
 call GET "$BASE/api/2.0/mlflow-artifacts/artifacts/1/$R/artifacts/missing.txt"
 expect_error_call 404 RESOURCE_DOES_NOT_EXIST "missing.txt" "missing artifact is 404, not 500"
 
+# The UI's legacy download of a run's file.
+expect_eq "$(curl -s "$BASE/get-artifact?run_id=$R&path=sub/n.txt")" "nested" "/get-artifact"
+expect_eq "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/get-artifact?run_id=$R&path=../../x")" "400" "/get-artifact refuses '..'"
+
 # mlflow.end_run()
 end=$((now + 5000))
 call POST "$API/runs/update" "{\"run_id\":\"$R\",\"run_uuid\":\"$R\",\"status\":\"FINISHED\",\"end_time\":$end}"
@@ -154,6 +158,10 @@ expect_eq "$(field .artifact_uri)" "mlflow-artifacts:/1/$R/artifacts/model" "dow
 call GET "$API/model-versions/get-download-uri?name=stub-model&version=2"
 expect_eq "$(field .artifact_uri)" "runs:/$R/model" "runs:/ source returned as-is"
 
+# The UI's legacy download of a model version's file (version 2's source is runs:/R/model).
+curl -s -X PUT --data-binary 'flavors: {}' "$BASE/api/2.0/mlflow-artifacts/artifacts/1/$R/artifacts/model/MLmodel" >/dev/null
+expect_eq "$(curl -s "$BASE/model-versions/get-artifact?name=stub-model&version=2&path=MLmodel")" "flavors: {}" "/model-versions/get-artifact"
+
 # mlflow.register_model("runs:/R/model", n): create tolerates RESOURCE_ALREADY_EXISTS
 call POST "$API/registered-models/create" '{"name":"stub-model"}'
 expect_error_call 400 RESOURCE_ALREADY_EXISTS "Registered Model (name=stub-model) already exists." "re-create model"
@@ -220,5 +228,15 @@ call GET "$API/no-such-rpc"
 expect_call 404 "unknown route"
 call GET "$API/runs/create"
 expect_call 405 "wrong method"
+
+# SIGTERM with an idle keep-alive connection open: the server exits cleanly.
+exec 3<>"/dev/tcp/127.0.0.1/$PORT"
+kill -TERM "$server_pid"
+rc=0
+timeout 10 tail --pid="$server_pid" -f /dev/null || rc=$?
+wait "$server_pid" || rc=$?
+server_pid=""
+exec 3<&-
+expect_eq "$rc" "0" "SIGTERM stops the server at once, exit code 0"
 
 finish

@@ -10,8 +10,10 @@ namespace plinth::server::internal {
 void add_tracking_routes(http::Router& router, tracking::Store& store,
                          tracking::ArtifactStore& artifacts);
 void add_registry_routes(http::Router& router, registry::Registry& registry);
-// The mlflow-artifacts proxy (spec §8), /health and /version.
-void add_artifact_routes(http::Router& router, tracking::ArtifactStore& artifacts);
+// The mlflow-artifacts proxy (spec §8), the UI's legacy get-artifact downloads, /health and
+// /version.
+void add_artifact_routes(http::Router& router, tracking::ArtifactStore& artifacts,
+                         tracking::Store& store, registry::Registry& registry);
 
 // `{root_uri, files[]}` for the folder `path` under the artifact URI `root_uri`, with paths
 // relative to root_uri (artifacts/list and logged-model directories).
