@@ -37,16 +37,8 @@ json to_json(const RegisteredModel& m) {
 
 namespace {
 
-std::string str(const json& j, const char* key) {
-  auto it = j.find(key);
-  return it == j.end() || it->is_null() ? "" : it->get<std::string>();
-}
-
-int64_t integer(const json& j, const char* key) {
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return 0;
-  return it->is_string() ? std::stoll(it->get<std::string>()) : it->get<int64_t>();
-}
+std::string str(const json& j, const char* key) { return tracking::json_string(j, key); }
+int64_t integer(const json& j, const char* key) { return tracking::json_integer(j, key); }
 
 }  // namespace
 

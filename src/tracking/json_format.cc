@@ -95,18 +95,21 @@ json to_json(const LoggedModel& m) {
   return {{"info", info}, {"data", data}};
 }
 
-namespace {
-
-std::string str(const json& j, const char* key) {
+std::string json_string(const json& j, const char* key) {
   auto it = j.find(key);
   return it == j.end() || it->is_null() ? "" : it->get<std::string>();
 }
 
-int64_t integer(const json& j, const char* key) {
+int64_t json_integer(const json& j, const char* key) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return 0;
   return it->is_string() ? std::stoll(it->get<std::string>()) : it->get<int64_t>();
 }
+
+namespace {
+
+std::string str(const json& j, const char* key) { return json_string(j, key); }
+int64_t integer(const json& j, const char* key) { return json_integer(j, key); }
 
 const json& member(const json& j, const char* key) {
   static const json kEmpty = json::object();

@@ -23,6 +23,9 @@ Run run_from_json(const nlohmann::json& j);
 Metric metric_from_json(const nlohmann::json& j);
 LoggedModel logged_model_from_json(const nlohmann::json& j);
 std::vector<Tag> tags_from_json(const nlohmann::json& j);  // [] for a missing list
+// j[key] as a string ("" when absent or null) or an int64 (0; accepts a numeric string).
+std::string json_string(const nlohmann::json& j, const char* key);
+int64_t json_integer(const nlohmann::json& j, const char* key);
 double double_from_json(const nlohmann::json& j);
 
 // A double as MLflow writes it: a number, or the strings above for non-finite values.
