@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 export OMP_WAIT_POLICY = PASSIVE
 
-.PHONY: setup build test demo bench bench-remotes bench-tables bench-drift bench-pipeline fuzz format clean
+.PHONY: setup build test demo bench bench-remotes bench-tables bench-drift bench-pipeline bench-tracking fuzz format clean
 
 setup:
 	scripts/setup.sh
@@ -45,6 +45,9 @@ fuzz:
 
 bench-pipeline: setup build
 	PLINTH=$(abspath $(BUILD))/plinth bench/pipeline_repro.sh
+
+bench-tracking: setup build
+	PLINTH=$(abspath $(BUILD))/plinth bench/tracking.sh
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')

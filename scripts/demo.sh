@@ -2,13 +2,15 @@
 # `make demo`: the whole system as far as it exists, on generated fraud-detection data.
 # Today: versioning data next to git, as DVC does (init, add, modify, status, diff, checkout),
 # sharing it through a remote (push, pull), tables (the fraud data generator, CSV, Parquet),
-# drift reports, and a pipeline that reruns only what a changed param affects.
+# drift reports, a pipeline that reruns only what a changed param affects, and tracking a run and
+# promoting its model in the registry while `plinth server` answers MLflow clients.
 set -euo pipefail
 
 SOURCE=$(cd "$(dirname "$0")/.." && pwd)
 PLINTH=${PLINTH:-$SOURCE/build/plinth}
 DEMO=$(mktemp -d "${TMPDIR:-/tmp}/plinth-demo.XXXXXX")
-trap 'chmod -R u+w "$DEMO"*; rm -rf "$DEMO" "$DEMO-nas" "$DEMO-teammate" "$DEMO-pipeline"' EXIT
+server_pid=""
+trap '[ -z "$server_pid" ] || kill "$server_pid"; chmod -R u+w "$DEMO"*; rm -rf "$DEMO" "$DEMO-nas" "$DEMO-teammate" "$DEMO-pipeline"' EXIT
 export GIT_AUTHOR_NAME=demo GIT_AUTHOR_EMAIL=demo@example.invalid
 export GIT_COMMITTER_NAME=demo GIT_COMMITTER_EMAIL=demo@example.invalid
 
@@ -119,5 +121,41 @@ run sed -i 's/n_estimators: 200/n_estimators: 100/' params.yaml
 run "$PLINTH" repro
 run "$PLINTH" metrics show
 cd "$DEMO"
+
+step "Start the tracking server (MLflow's REST API) on the project's store"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$PLINTH" server --backend-store-uri "sqlite:///$DEMO/mlruns.db" --artifacts-destination "$DEMO/mlartifacts" \
+  --port "$port" &
+server_pid=$!
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break; sleep 0.1; done
+echo "MLFLOW_TRACKING_URI=http://127.0.0.1:$port points the MLflow Python client at it"
+
+step "Track a training run: params, a metric per month, the model as an artifact"
+run_id=$("$PLINTH" runs start -e fraud-detection -n amount-rule)
+echo "run $run_id"
+run "$PLINTH" log param threshold 2000
+step_no=0
+for f in data/transactions-2026-*.csv; do
+  step_no=$((step_no + 1))
+  recall=$(awk -F, 'NR > 1 && $10 == 1 { n++; if ($4 > 2000) hit++ } END { printf "%.4f", hit / n }' "$f")
+  run "$PLINTH" log metric recall "$recall" --step "$step_no"
+done
+mkdir -p model && printf 'flavors:\n  rules: {threshold: 2000}\n' >model/MLmodel
+run "$PLINTH" artifacts log model
+run "$PLINTH" runs end
+run "$PLINTH" runs list -e fraud-detection
+
+step "Register the model, promote it to Production, name it champion"
+run "$PLINTH" models register fraud-detector "runs:/$run_id/model"
+run "$PLINTH" models transition fraud-detector 1 Production
+run "$PLINTH" models alias fraud-detector champion 1
+run "$PLINTH" models resolve models:/fraud-detector/Production
+run "$PLINTH" models resolve models:/fraud-detector@champion
+
+step "What an MLflow client sees: the Production version, over HTTP"
+run curl -s -X POST -H 'Content-Type: application/json' \
+  -d '{"name":"fraud-detector","stages":["Production"]}' \
+  "http://127.0.0.1:$port/api/2.0/mlflow/registered-models/get-latest-versions"
+echo
 
 printf '\nDemo finished: the repositories were in %s* (removed now).\n' "$DEMO"

@@ -10,14 +10,18 @@ packages=(
   # libraries
   libssl-dev libsqlite3-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev
   libgit2-dev libspdlog-dev libfmt-dev
-  # Boost.Math (distributions for the drift tests); Debian's 1.74, never libboost1.81-dev
-  libboost-dev
   # remotes (S3 over HTTP)
   libcurl4-openssl-dev
+  # Boost: Beast/Asio for the HTTP server, Math for the drift tests (Debian's 1.74; never
+  # libboost1.81-dev, see TOOLCHAIN.md); the PostgreSQL store's client library, and a
+  # PostgreSQL server for its tests
+  libboost-dev libpq-dev postgresql
   # tables (Parquet metadata and codecs)
   libthrift-dev thrift-compiler libsnappy-dev libzstd-dev liblz4-dev zlib1g-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3
+  # tracking server tests: curl drives the REST API, jq reads its answers
+  curl jq
   # benchmark peers
   awscli
   # promtool checks and unit-tests the Prometheus alert rules in deploy/prometheus

@@ -148,13 +148,15 @@ Response Client::send(const Request& request, const Sink* sink,
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &attempt);
     if (request.method == "HEAD") {
       curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
-    } else if (request.method == "PUT" || request.method == "POST") {
+    } else if (request.method == "PUT" || request.method == "POST" ||
+               (request.body.length() > 0 && request.method != "GET")) {  // PATCH, DELETE
       curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
       curl_easy_setopt(curl, CURLOPT_READFUNCTION, &Attempt::on_read);
       curl_easy_setopt(curl, CURLOPT_READDATA, &attempt);
       curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE,
                        static_cast<curl_off_t>(request.body.length()));
-      if (request.method == "POST") curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, "POST");
+      if (request.method != "PUT")
+        curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
     } else if (request.method != "GET") {
       curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
     }

@@ -23,6 +23,8 @@ struct Body {
   uint64_t length() const { return fd >= 0 ? size : data.size(); }
 };
 
+// PUT and POST always send `body`; PATCH and DELETE send it when it is not empty (MLflow's API
+// carries JSON bodies on both).
 struct Request {
   std::string method = "GET";
   std::string url;

@@ -1,0 +1,55 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace plinth::http {
+
+// One HTTP request as the server received it. Header names are lowercased.
+struct ServerRequest {
+  std::string method;    // "GET", "POST", ...
+  std::string path;      // percent-decoded, without the query string
+  std::string raw_path;  // as sent, still percent-encoded (to refuse encoded tricks)
+  std::multimap<std::string, std::string> query;  // decoded; repeated keys kept in order
+  std::map<std::string, std::string> headers;
+  std::string body;
+
+  // The header's value, or "" when absent.
+  std::string header(const std::string& name) const;
+};
+
+struct ServerResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+};
+
+using Handler = std::function<ServerResponse(const ServerRequest&)>;
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 5000;            // 0 picks a free port
+  size_t body_limit = 1ull << 30;  // larger bodies are answered 413
+  int idle_timeout_seconds = 60;   // a keep-alive connection idle this long is closed
+  // Called once the socket listens, with the port actually bound.
+  std::function<void(uint16_t)> on_listening;
+};
+
+// Serves `handler` over HTTP/1.1 with keep-alive until the process receives SIGINT or SIGTERM;
+// each connection gets its own thread, so a slow handler never blocks other clients. The
+// handler must be thread-safe; an exception escaping it is answered 500 with a JSON body. On a
+// signal it stops accepting, lets running handlers finish (up to 30 s) and returns; after that
+// the handler is never called again, so what it uses may be destroyed.
+// Throws Error(kIo) when the address cannot be bound.
+void serve(const ServerOptions& options, const Handler& handler);
+
+// Decodes %XX escapes (and '+' as space when `plus_is_space`, for query strings). Throws
+// Error(kInvalidInput) for a malformed escape.
+std::string url_decode(std::string_view s, bool plus_is_space);
+
+}  // namespace plinth::http

@@ -1,0 +1,564 @@
+#include "registry/registry.h"
+
+#include <algorithm>
+#include <map>
+
+#include "core/error.h"
+#include "tracking/search.h"
+
+namespace plinth::registry {
+namespace {
+
+using tracking::OrderKey;
+using tracking::Row;
+using tracking::SortValue;
+using tracking::SqlValue;
+using tracking::Transaction;
+
+[[noreturn]] void invalid(const std::string& message) {
+  throw Error(ErrorCode::kInvalidInput, message);
+}
+
+int64_t parse_version(const std::string& name, const std::string& version) {
+  if (version.empty() || version.size() > 18 ||
+      !std::all_of(version.begin(), version.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    invalid("Parameter 'version' must be an integer, got '" + version + "' for model " + name);
+  return std::stoll(version);
+}
+
+void require(const std::string& value, const std::string& field) {
+  if (value.empty())
+    invalid("Missing value for required parameter '" + field +
+            "'. See the API docs for more information about request parameters.");
+}
+
+const std::vector<std::string> kStringOps = {"=", "!=", "LIKE", "ILIKE"};
+const std::vector<std::string> kVersionOps = {"=", "!=", "LIKE", "ILIKE", "IN"};
+
+class SqlRegistry : public Registry {
+ public:
+  SqlRegistry(tracking::Database& db, tracking::Store& store) : db_(db), store_(store) {}
+
+  RegisteredModel create_model(const std::string& name, const std::vector<Tag>& tags,
+                               const std::string& description) override;
+  RegisteredModel get_model(const std::string& name) override;
+  RegisteredModel rename_model(const std::string& name, const std::string& new_name) override;
+  RegisteredModel update_model(const std::string& name, const std::string& description) override;
+  void delete_model(const std::string& name) override;
+  Page<RegisteredModel> search_models(const SearchSpec& search) override;
+  void set_model_tag(const std::string& name, const Tag& tag) override;
+  void delete_model_tag(const std::string& name, const std::string& key) override;
+  std::vector<ModelVersion> latest_versions(const std::string& name,
+                                            const std::vector<std::string>& stages) override;
+  void set_alias(const std::string& name, const std::string& alias,
+                 const std::string& version) override;
+  void delete_alias(const std::string& name, const std::string& alias) override;
+  ModelVersion version_by_alias(const std::string& name, const std::string& alias) override;
+  ModelVersion create_version(const NewModelVersion& spec) override;
+  ModelVersion get_version(const std::string& name, const std::string& version) override;
+  ModelVersion update_version(const std::string& name, const std::string& version,
+                              const std::string& description) override;
+  void delete_version(const std::string& name, const std::string& version) override;
+  Page<ModelVersion> search_versions(const SearchSpec& search) override;
+  ModelVersion transition_stage(const std::string& name, const std::string& version,
+                                const std::string& stage, bool archive_existing) override;
+  std::string download_uri(const std::string& name, const std::string& version) override;
+  void set_version_tag(const std::string& name, const std::string& version,
+                       const Tag& tag) override;
+  void delete_version_tag(const std::string& name, const std::string& version,
+                          const std::string& key) override;
+
+ private:
+  RegisteredModel load_model(const std::string& name);
+  ModelVersion load_version(const std::string& name, int64_t version);
+  std::vector<ModelVersion> load_versions(const std::string& name);
+  void touch_model(const std::string& name);
+
+  tracking::Database& db_;
+  tracking::Store& store_;
+};
+
+}  // namespace
+
+std::string canonical_stage(const std::string& stage) {
+  for (const char* s : kStages)
+    if (tracking::ascii_lower(stage) == tracking::ascii_lower(s)) return s;
+  invalid("Invalid Model Version stage: " + stage +
+          ". Value must be one of None, Staging, Production, Archived.");
+}
+
+RegisteredModel SqlRegistry::create_model(const std::string& name, const std::vector<Tag>& tags,
+                                          const std::string& description) {
+  require(name, "name");
+  for (const auto& t : tags) require(t.key, "tags.key");
+  Transaction tx(db_);
+  if (tracking::query_integer(db_, "SELECT COUNT(*) FROM registered_models WHERE name = ?", {name},
+                              0) > 0)
+    throw Error(ErrorCode::kConflict, "Registered Model (name=" + name + ") already exists.");
+  int64_t now = tracking::now_ms();
+  db_.exec(
+      "INSERT INTO registered_models (name, creation_time, last_updated_time, description) "
+      "VALUES (?, ?, ?, ?)",
+      {name, now, now, description});
+  for (const auto& t : tags)
+    db_.exec("INSERT INTO registered_model_tags (name, key, value) VALUES (?, ?, ?)",
+             {name, t.key, t.value});
+  RegisteredModel m = load_model(name);
+  tx.commit();
+  return m;
+}
+
+RegisteredModel SqlRegistry::get_model(const std::string& name) {
+  require(name, "name");
+  Transaction tx(db_);
+  return load_model(name);
+}
+
+RegisteredModel SqlRegistry::rename_model(const std::string& name, const std::string& new_name) {
+  require(name, "name");
+  require(new_name, "new_name");
+  Transaction tx(db_);
+  load_model(name);
+  if (tracking::query_integer(db_, "SELECT COUNT(*) FROM registered_models WHERE name = ?",
+                              {new_name}, 0) > 0)
+    throw Error(ErrorCode::kConflict, "Registered Model (name=" + new_name + ") already exists.");
+  for (const char* table : {"registered_models", "registered_model_tags", "model_versions",
+                            "model_version_tags", "registered_model_aliases"})
+    db_.exec(std::string("UPDATE ") + table + " SET name = ? WHERE name = ?", {new_name, name});
+  touch_model(new_name);
+  RegisteredModel m = load_model(new_name);
+  tx.commit();
+  return m;
+}
+
+RegisteredModel SqlRegistry::update_model(const std::string& name, const std::string& description) {
+  require(name, "name");
+  Transaction tx(db_);
+  load_model(name);
+  db_.exec("UPDATE registered_models SET description = ? WHERE name = ?", {description, name});
+  touch_model(name);
+  RegisteredModel m = load_model(name);
+  tx.commit();
+  return m;
+}
+
+void SqlRegistry::delete_model(const std::string& name) {
+  require(name, "name");
+  Transaction tx(db_);
+  load_model(name);
+  for (const char* table : {"registered_models", "registered_model_tags", "model_versions",
+                            "model_version_tags", "registered_model_aliases"})
+    db_.exec(std::string("DELETE FROM ") + table + " WHERE name = ?", {name});
+  tx.commit();
+}
+
+Page<RegisteredModel> SqlRegistry::search_models(const SearchSpec& search) {
+  auto clauses = tracking::parse_filter(search.filter);
+  for (const auto& c : clauses) {
+    if (!(c.entity == "tag" || (c.entity == "attribute" && c.key == "name")))
+      invalid("Invalid attribute key '" + c.key + "' specified. Valid keys are '['name']'");
+    tracking::check_comparator(c, kStringOps);
+  }
+  if (search.max_results > 1000)
+    invalid(
+        "Invalid value for request parameter max_results. It must be at most 1000, but got "
+        "value " +
+        std::to_string(search.max_results));
+  std::vector<OrderKey> order;
+  for (const auto& item : search.order_by) {
+    OrderKey k = tracking::parse_order_by(item);
+    if (k.key == "timestamp") k.key = "last_updated_timestamp";
+    if (k.entity != "attribute" || (k.key != "name" && k.key != "last_updated_timestamp"))
+      invalid("Invalid order by key '" + item + "': use name or last_updated_timestamp");
+    order.push_back(k);
+  }
+  order.push_back({"attribute", "name", true});
+  std::vector<RegisteredModel> models;
+  {
+    Transaction tx(db_);
+    std::vector<std::string> names;
+    db_.query("SELECT name FROM registered_models", {},
+              [&](const Row& r) { names.push_back(r.text(0)); });
+    for (const auto& n : names) models.push_back(load_model(n));
+  }
+  std::erase_if(models, [&](const RegisteredModel& m) {
+    for (const auto& c : clauses) {
+      if (c.entity == "tag") {
+        const Tag* t = find_tag(m.tags, c.key);
+        // '!=' on a tag is an anti-join: models without the tag match (the client's prompt
+        // exclusion relies on it).
+        if (!t ? c.op != "!=" : !tracking::match_string(c, t->value)) return true;
+      } else if (!tracking::match_string(c, m.name)) {
+        return true;
+      }
+    }
+    return false;
+  });
+  tracking::sort_by(models, order, [](const RegisteredModel& m, const OrderKey& k) {
+    return k.key == "name" ? SortValue::of(m.name)
+                           : SortValue::of(static_cast<double>(m.last_updated_time));
+  });
+  Page<RegisteredModel> page;
+  page.items = tracking::paginate(std::move(models), search.max_results, search.page_token,
+                                  page.next_page_token);
+  return page;
+}
+
+void SqlRegistry::set_model_tag(const std::string& name, const Tag& tag) {
+  require(tag.key, "key");
+  Transaction tx(db_);
+  load_model(name);
+  db_.exec(
+      "INSERT INTO registered_model_tags (name, key, value) VALUES (?, ?, ?) ON CONFLICT (name, "
+      "key) DO UPDATE SET value = excluded.value",
+      {name, tag.key, tag.value});
+  tx.commit();
+}
+
+void SqlRegistry::delete_model_tag(const std::string& name, const std::string& key) {
+  Transaction tx(db_);
+  load_model(name);
+  db_.exec("DELETE FROM registered_model_tags WHERE name = ? AND key = ?", {name, key});
+  tx.commit();
+}
+
+std::vector<ModelVersion> SqlRegistry::latest_versions(const std::string& name,
+                                                       const std::vector<std::string>& stages) {
+  std::vector<std::string> wanted;
+  for (const auto& s : stages) wanted.push_back(canonical_stage(s));
+  if (wanted.empty()) wanted.assign(std::begin(kStages), std::end(kStages));
+  Transaction tx(db_);
+  load_model(name);
+  auto versions = load_versions(name);
+  std::vector<ModelVersion> out;
+  for (const auto& stage : wanted) {
+    const ModelVersion* best = nullptr;
+    for (const auto& v : versions)
+      if (v.current_stage == stage && (!best || v.version > best->version)) best = &v;
+    if (best) out.push_back(*best);
+  }
+  return out;
+}
+
+void SqlRegistry::set_alias(const std::string& name, const std::string& alias,
+                            const std::string& version) {
+  require(alias, "alias");
+  require(version, "version");
+  if (alias.size() > 255 || !std::all_of(alias.begin(), alias.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+      }))
+    invalid("Invalid alias name: '" + alias +
+            "'. Aliases may only contain alphanumerics, underscores and dashes (at most 255).");
+  std::string l = tracking::ascii_lower(alias);
+  if (l == "latest" ||
+      (l.size() > 1 && l[0] == 'v' &&
+       std::all_of(l.begin() + 1, l.end(), [](char c) { return c >= '0' && c <= '9'; })))
+    invalid("Version alias name '" + alias + "' is reserved.");
+  int64_t v = parse_version(name, version);
+  Transaction tx(db_);
+  load_version(name, v);
+  db_.exec(
+      "INSERT INTO registered_model_aliases (name, alias, version) VALUES (?, ?, ?) ON CONFLICT "
+      "(name, alias) DO UPDATE SET version = excluded.version",
+      {name, alias, v});
+  tx.commit();
+}
+
+void SqlRegistry::delete_alias(const std::string& name, const std::string& alias) {
+  require(alias, "alias");
+  Transaction tx(db_);
+  load_model(name);
+  db_.exec("DELETE FROM registered_model_aliases WHERE name = ? AND alias = ?", {name, alias});
+  tx.commit();
+}
+
+ModelVersion SqlRegistry::version_by_alias(const std::string& name, const std::string& alias) {
+  require(alias, "alias");
+  Transaction tx(db_);
+  load_model(name);
+  int64_t v =
+      tracking::ascii_lower(alias) == "latest"
+          ? tracking::query_integer(
+                db_, "SELECT MAX(version) FROM model_versions WHERE name = ? AND deleted = 0",
+                {name}, -1)
+          : tracking::query_integer(
+                db_, "SELECT version FROM registered_model_aliases WHERE name = ? AND alias = ?",
+                {name, alias}, -1);
+  if (v < 0) invalid("Registered model alias " + alias + " not found.");
+  return load_version(name, v);
+}
+
+ModelVersion SqlRegistry::create_version(const NewModelVersion& spec) {
+  require(spec.name, "name");
+  require(spec.source, "source");
+  if (spec.source.find("/../") != std::string::npos || spec.source.rfind("../", 0) == 0 ||
+      spec.source.ends_with("/..") || spec.source.find("%2e%2e") != std::string::npos ||
+      spec.source.find("%2E%2E") != std::string::npos)
+    invalid("Invalid model version source: '" + spec.source +
+            "'. Sources may not contain '..' path segments.");
+  std::string storage = spec.source;
+  if (spec.source.rfind("models:/", 0) == 0) {
+    std::string id = spec.model_id.empty() ? spec.source.substr(8) : spec.model_id;
+    if (id.find('/') == std::string::npos && id.find('@') == std::string::npos)
+      storage = store_.get_logged_model(id).artifact_uri;
+  }
+  if (!spec.run_id.empty()) store_.get_run(spec.run_id);
+  Transaction tx(db_);
+  load_model(spec.name);
+  int64_t version =
+      tracking::query_integer(db_, "SELECT MAX(version) FROM model_versions WHERE name = ?",
+                              {spec.name}, 0) +
+      1;
+  int64_t now = tracking::now_ms();
+  db_.exec(
+      "INSERT INTO model_versions (name, version, creation_time, last_updated_time, user_id, "
+      "current_stage, description, source, run_id, status, run_link, storage_location, model_id, "
+      "deleted) VALUES (?, ?, ?, ?, ?, 'None', ?, ?, ?, 'READY', ?, ?, ?, 0)",
+      {spec.name, version, now, now, spec.user_id, spec.description, spec.source, spec.run_id,
+       spec.run_link, storage, spec.model_id});
+  for (const auto& t : spec.tags)
+    db_.exec("INSERT INTO model_version_tags (name, version, key, value) VALUES (?, ?, ?, ?)",
+             {spec.name, version, t.key, t.value});
+  touch_model(spec.name);
+  ModelVersion v = load_version(spec.name, version);
+  tx.commit();
+  return v;
+}
+
+ModelVersion SqlRegistry::get_version(const std::string& name, const std::string& version) {
+  require(name, "name");
+  int64_t v = parse_version(name, version);
+  Transaction tx(db_);
+  return load_version(name, v);
+}
+
+ModelVersion SqlRegistry::update_version(const std::string& name, const std::string& version,
+                                         const std::string& description) {
+  int64_t v = parse_version(name, version);
+  Transaction tx(db_);
+  load_version(name, v);
+  db_.exec(
+      "UPDATE model_versions SET description = ?, last_updated_time = ? WHERE name = ? AND "
+      "version = ?",
+      {description, tracking::now_ms(), name, v});
+  ModelVersion out = load_version(name, v);
+  tx.commit();
+  return out;
+}
+
+void SqlRegistry::delete_version(const std::string& name, const std::string& version) {
+  int64_t v = parse_version(name, version);
+  Transaction tx(db_);
+  load_version(name, v);
+  db_.exec("UPDATE model_versions SET deleted = 1 WHERE name = ? AND version = ?", {name, v});
+  db_.exec("DELETE FROM registered_model_aliases WHERE name = ? AND version = ?", {name, v});
+  db_.exec("DELETE FROM model_version_tags WHERE name = ? AND version = ?", {name, v});
+  touch_model(name);
+  tx.commit();
+}
+
+Page<ModelVersion> SqlRegistry::search_versions(const SearchSpec& search) {
+  auto clauses = tracking::parse_filter(search.filter);
+  for (auto& c : clauses) {
+    if (c.entity == "attribute" && c.key == "version_number") {
+      tracking::check_comparator(c, {"=", "!=", ">", ">=", "<", "<=", "IN"});
+    } else if (c.entity == "tag" ||
+               (c.entity == "attribute" &&
+                (c.key == "name" || c.key == "run_id" || c.key == "source_path"))) {
+      tracking::check_comparator(c, kVersionOps);
+    } else {
+      invalid("Invalid attribute key '" + c.key +
+              "' specified. Valid keys are '['name', 'version_number', 'run_id', "
+              "'source_path']'");
+    }
+  }
+  if (search.max_results > 200000)
+    invalid("Invalid value for request parameter max_results. It must be at most 200000");
+  std::vector<OrderKey> order;
+  for (const auto& item : search.order_by) {
+    OrderKey k = tracking::parse_order_by(item);
+    if (k.entity != "attribute" ||
+        (k.key != "name" && k.key != "version_number" && k.key != "creation_timestamp" &&
+         k.key != "last_updated_timestamp"))
+      invalid("Invalid order by key '" + item +
+              "': use name, version_number, creation_timestamp or last_updated_timestamp");
+    order.push_back(k);
+  }
+  order.push_back({"attribute", "name", true});
+  order.push_back({"attribute", "version_number", false});
+  std::vector<ModelVersion> versions;
+  {
+    Transaction tx(db_);
+    std::vector<std::string> names;
+    db_.query("SELECT name FROM registered_models", {},
+              [&](const Row& r) { names.push_back(r.text(0)); });
+    for (const auto& n : names)
+      for (auto& v : load_versions(n)) versions.push_back(std::move(v));
+  }
+  std::erase_if(versions, [&](const ModelVersion& v) {
+    for (const auto& c : clauses) {
+      if (c.entity == "tag") {
+        const Tag* t = find_tag(v.tags, c.key);
+        if (!t || !tracking::match_string(c, t->value)) return true;
+      } else if (c.key == "version_number") {
+        if (c.op == "IN") {
+          if (!tracking::match_string(c, std::to_string(v.version))) return true;
+        } else if (!tracking::match_number(c, static_cast<double>(v.version))) {
+          return true;
+        }
+      } else {
+        const std::string& actual = c.key == "name"     ? v.name
+                                    : c.key == "run_id" ? v.run_id
+                                                        : v.source;
+        if (!tracking::match_string(c, actual)) return true;
+      }
+    }
+    return false;
+  });
+  tracking::sort_by(versions, order, [](const ModelVersion& v, const OrderKey& k) {
+    if (k.key == "name") return SortValue::of(v.name);
+    int64_t n = k.key == "version_number"       ? v.version
+                : k.key == "creation_timestamp" ? v.creation_time
+                                                : v.last_updated_time;
+    return SortValue::of(static_cast<double>(n));
+  });
+  Page<ModelVersion> page;
+  page.items = tracking::paginate(std::move(versions), search.max_results, search.page_token,
+                                  page.next_page_token);
+  return page;
+}
+
+ModelVersion SqlRegistry::transition_stage(const std::string& name, const std::string& version,
+                                           const std::string& stage, bool archive_existing) {
+  require(stage, "stage");
+  std::string target = canonical_stage(stage);
+  if (archive_existing && target != "Staging" && target != "Production")
+    invalid("Model version transition cannot archive existing model versions because '" + target +
+            "' is not an Active stage. Valid stages are Staging, Production");
+  int64_t v = parse_version(name, version);
+  Transaction tx(db_);
+  load_version(name, v);
+  int64_t now = tracking::now_ms();
+  if (archive_existing)
+    db_.exec(
+        "UPDATE model_versions SET current_stage = 'Archived', last_updated_time = ? WHERE name = "
+        "? AND current_stage = ? AND version <> ? AND deleted = 0",
+        {now, name, target, v});
+  db_.exec(
+      "UPDATE model_versions SET current_stage = ?, last_updated_time = ? WHERE name = ? AND "
+      "version = ?",
+      {target, now, name, v});
+  touch_model(name);
+  ModelVersion out = load_version(name, v);
+  tx.commit();
+  return out;
+}
+
+std::string SqlRegistry::download_uri(const std::string& name, const std::string& version) {
+  return get_version(name, version).storage_location;
+}
+
+void SqlRegistry::set_version_tag(const std::string& name, const std::string& version,
+                                  const Tag& tag) {
+  require(tag.key, "key");
+  int64_t v = parse_version(name, version);
+  Transaction tx(db_);
+  load_version(name, v);
+  db_.exec(
+      "INSERT INTO model_version_tags (name, version, key, value) VALUES (?, ?, ?, ?) ON CONFLICT "
+      "(name, version, key) DO UPDATE SET value = excluded.value",
+      {name, v, tag.key, tag.value});
+  tx.commit();
+}
+
+void SqlRegistry::delete_version_tag(const std::string& name, const std::string& version,
+                                     const std::string& key) {
+  int64_t v = parse_version(name, version);
+  Transaction tx(db_);
+  load_version(name, v);
+  db_.exec("DELETE FROM model_version_tags WHERE name = ? AND version = ? AND key = ?",
+           {name, v, key});
+  tx.commit();
+}
+
+RegisteredModel SqlRegistry::load_model(const std::string& name) {
+  std::optional<RegisteredModel> m;
+  db_.query(
+      "SELECT name, creation_time, last_updated_time, description FROM registered_models WHERE "
+      "name = ?",
+      {name}, [&](const Row& r) {
+        m = RegisteredModel{r.text(0), r.integer(1), r.integer(2), r.text(3), {}, {}, {}};
+      });
+  if (!m) throw Error(ErrorCode::kNotFound, "Registered Model with name=" + name + " not found");
+  db_.query("SELECT key, value FROM registered_model_tags WHERE name = ? ORDER BY key", {name},
+            [&](const Row& r) {
+              m->tags.push_back({r.text(0), r.text(1)});
+            });
+  db_.query("SELECT alias, version FROM registered_model_aliases WHERE name = ? ORDER BY alias",
+            {name}, [&](const Row& r) { m->aliases.emplace_back(r.text(0), r.integer(1)); });
+  auto versions = load_versions(name);
+  for (const char* stage : kStages) {
+    const ModelVersion* best = nullptr;
+    for (const auto& v : versions)
+      if (v.current_stage == stage && (!best || v.version > best->version)) best = &v;
+    if (best) m->latest_versions.push_back(*best);
+  }
+  return *m;
+}
+
+std::vector<ModelVersion> SqlRegistry::load_versions(const std::string& name) {
+  std::vector<ModelVersion> out;
+  db_.query(
+      "SELECT name, version, creation_time, last_updated_time, user_id, current_stage, "
+      "description, source, run_id, status, run_link, storage_location, model_id FROM "
+      "model_versions WHERE name = ? AND deleted = 0 ORDER BY version",
+      {name}, [&](const Row& r) {
+        ModelVersion v;
+        v.name = r.text(0);
+        v.version = r.integer(1);
+        v.creation_time = r.integer(2);
+        v.last_updated_time = r.integer(3);
+        v.user_id = r.text(4);
+        v.current_stage = r.text(5);
+        v.description = r.text(6);
+        v.source = r.text(7);
+        v.run_id = r.text(8);
+        v.status = r.text(9);
+        v.run_link = r.text(10);
+        v.storage_location = r.text(11);
+        v.model_id = r.text(12);
+        out.push_back(std::move(v));
+      });
+  std::map<int64_t, ModelVersion*> by_version;
+  for (auto& v : out) by_version[v.version] = &v;
+  db_.query("SELECT version, key, value FROM model_version_tags WHERE name = ? ORDER BY key",
+            {name}, [&](const Row& r) {
+              if (auto it = by_version.find(r.integer(0)); it != by_version.end())
+                it->second->tags.push_back({r.text(1), r.text(2)});
+            });
+  db_.query("SELECT version, alias FROM registered_model_aliases WHERE name = ? ORDER BY alias",
+            {name}, [&](const Row& r) {
+              if (auto it = by_version.find(r.integer(0)); it != by_version.end())
+                it->second->aliases.push_back(r.text(1));
+            });
+  return out;
+}
+
+ModelVersion SqlRegistry::load_version(const std::string& name, int64_t version) {
+  load_model(name);
+  for (auto& v : load_versions(name))
+    if (v.version == version) return v;
+  throw Error(ErrorCode::kNotFound, "Model Version (name=" + name +
+                                        ", version=" + std::to_string(version) + ") not found");
+}
+
+void SqlRegistry::touch_model(const std::string& name) {
+  db_.exec("UPDATE registered_models SET last_updated_time = ? WHERE name = ?",
+           {tracking::now_ms(), name});
+}
+
+std::unique_ptr<Registry> make_registry(tracking::Database& db, tracking::Store& store) {
+  return std::make_unique<SqlRegistry>(db, store);
+}
+
+}  // namespace plinth::registry

@@ -1,0 +1,23 @@
+#pragma once
+
+#include "registry/registry.h"
+#include "server/internal/rpc.h"
+#include "tracking/artifact_store.h"
+#include "tracking/store.h"
+
+namespace plinth::server::internal {
+
+void add_tracking_routes(http::Router& router, tracking::Store& store,
+                         tracking::ArtifactStore& artifacts);
+void add_registry_routes(http::Router& router, registry::Registry& registry);
+// The mlflow-artifacts proxy (spec §8), the UI's legacy get-artifact downloads, /health and
+// /version.
+void add_artifact_routes(http::Router& router, tracking::ArtifactStore& artifacts,
+                         tracking::Store& store, registry::Registry& registry);
+
+// `{root_uri, files[]}` for the folder `path` under the artifact URI `root_uri`, with paths
+// relative to root_uri (artifacts/list and logged-model directories).
+json list_artifacts(tracking::ArtifactStore& artifacts, const std::string& root_uri,
+                    const std::string& path);
+
+}  // namespace plinth::server::internal
