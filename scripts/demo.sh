@@ -133,14 +133,14 @@ echo "MLFLOW_TRACKING_URI=http://127.0.0.1:$port points the MLflow Python client
 step "Track a training run: params, a metric per month, the model as an artifact"
 run_id=$("$PLINTH" runs start -e fraud-detection -n amount-rule)
 echo "run $run_id"
-run "$PLINTH" log param threshold 2000
+run "$PLINTH" log param threshold 150
 step_no=0
 for f in data/transactions-2026-*.csv; do
   step_no=$((step_no + 1))
-  recall=$(awk -F, 'NR > 1 && $10 == 1 { n++; if ($4 > 2000) hit++ } END { printf "%.4f", hit / n }' "$f")
+  recall=$(awk -F, 'NR > 1 && $10 == 1 { n++; if ($4 > 150) hit++ } END { printf "%.4f", hit / n }' "$f")
   run "$PLINTH" log metric recall "$recall" --step "$step_no"
 done
-mkdir -p model && printf 'flavors:\n  rules: {threshold: 2000}\n' >model/MLmodel
+mkdir -p model && printf 'flavors:\n  rules: {threshold: 150}\n' >model/MLmodel
 run "$PLINTH" artifacts log model
 run "$PLINTH" runs end
 run "$PLINTH" runs list -e fraud-detection
