@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/model_uri.h"
 #include "cli/output.h"
 #include "core/error.h"
 #include "core/file_io.h"
@@ -105,12 +106,14 @@ int emit(const DriftFlags& f, const monitor::DriftReport& report,
 // --reference DIR: the package's profile.json against the current data.
 int drift_against_package(const DriftFlags& f, const std::vector<std::string>& wanted,
                           const monitor::DriftOptions& options) {
-  fs::path profile_path = fs::path(f.reference) / "profile.json";
+  fs::path package =
+      is_model_uri(f.reference) ? resolve_model_folder(f.reference) : fs::path(f.reference);
+  fs::path profile_path = package / "profile.json";
   if (!fs::exists(profile_path))
     throw plinth::Error(ErrorCode::kNotFound,
-                        f.reference +
-                            " is a directory without profile.json; give a model "
-                            "package (plinth train writes one) or a data file");
+                        package.string() +
+                            " has no profile.json; give a model package (plinth train writes "
+                            "one) or a data file");
   nlohmann::json profile;
   try {
     profile = nlohmann::json::parse(core::read_file(profile_path));
@@ -152,8 +155,9 @@ void add_drift(CLI::App& app, Invocation& inv) {
   using Flags = DriftFlags;
   auto f = std::make_shared<Flags>();
   cmd->add_option("--reference", f->reference,
-                  "Reference: CSV or Parquet data, or a model package directory (its "
-                  "profile.json, with the training data's frozen bins)")
+                  "Reference: CSV or Parquet data, or a model: a package directory or "
+                  "models:/NAME/STAGE, models:/NAME@ALIAS, runs:/ID/PATH (its profile.json, "
+                  "the training data's frozen bins)")
       ->required();
   cmd->add_option("--current", f->current, "Current data: CSV or Parquet")->required();
   cmd->add_option("--columns", f->columns, "Columns to test (default: all both files have)")
@@ -200,7 +204,8 @@ void add_drift(CLI::App& app, Invocation& inv) {
           columns.push_back(*role);
       table::ReadOptions read;
       read.columns = columns;
-      if (fs::is_directory(f->reference)) return drift_against_package(*f, columns, options);
+      if (is_model_uri(f->reference) || fs::is_directory(f->reference))
+        return drift_against_package(*f, columns, options);
       table::Table reference = table::read_table(f->reference, read);
       table::Table current = table::read_table(f->current, read);
       auto selection =

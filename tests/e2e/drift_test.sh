@@ -145,8 +145,22 @@ assert math.isclose(a["score"], want, rel_tol=1e-9), (a["score"], want)
 assert d["columns"]["merchant_category"]["stattest"] == "chisquare" or d["columns"]["merchant_category"]["stattest"] == "jensenshannon"
 PY
 expect_error 2 "needs the raw reference data" "$PLINTH" drift --reference pkg --current same.csv --stattest amount=ks
+# ... and through the registry: models:/NAME/STAGE and models:/NAME@ALIAS.
+export PLINTH_TRACKING_URI="sqlite:///$SCRATCH/mlruns.db"
+run_id=$("$PLINTH" runs start -e drift-test)
+"$PLINTH" artifacts log pkg >/dev/null
+"$PLINTH" runs end >/dev/null
+"$PLINTH" models register fraud-detector "runs:/$run_id/pkg" >/dev/null
+"$PLINTH" models transition fraud-detector 1 Production >/dev/null
+"$PLINTH" models alias fraud-detector champion 1 >/dev/null
+for uri in models:/fraud-detector/Production models:/fraud-detector@champion; do
+  expect_eq "$("$PLINTH" drift --reference "$uri" --current shifted.csv --json - | compact_json)" \
+    "$(compact_json <profile.json.out)" "drift against $uri uses the registered package's profile"
+done
+expect_error 3 "fraud-detector" "$PLINTH" drift --reference models:/fraud-detector/Staging --current same.csv
+unset PLINTH_TRACKING_URI
 mkdir nopkg
-expect_error 3 "without profile.json" "$PLINTH" drift --reference nopkg --current same.csv
+expect_error 3 "has no profile.json" "$PLINTH" drift --reference nopkg --current same.csv
 
 # The report in a real browser.
 command -v chromium >/dev/null || { echo "chromium is missing: run scripts/setup.sh" >&2; exit 1; }
