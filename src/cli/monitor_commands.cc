@@ -67,17 +67,11 @@ void print_table(const monitor::DriftReport& r, const std::vector<std::string>& 
   const auto& q = *r.quality;
   std::cout << "\nClassification quality (" << q.prediction << " against " << q.target
             << "):\nmetric      reference    current     change\n";
-  auto row = [](const char* name, double a, double b) {
+  for (const auto& [name, a, b] : monitor::quality_rows(q)) {
     char line[96];
-    std::snprintf(line, sizeof line, "%-10s  %9.4f  %9.4f  %+9.4f\n", name, a, b, b - a);
+    std::snprintf(line, sizeof line, "%-10s  %9.4f  %9.4f  %+9.4f\n", name.c_str(), a, b, b - a);
     std::cout << line;
-  };
-  row("accuracy", q.reference.accuracy, q.current.accuracy);
-  row("precision", q.reference.precision, q.current.precision);
-  row("recall", q.reference.recall, q.current.recall);
-  row("f1", q.reference.f1, q.current.f1);
-  if (q.reference.roc_auc && q.current.roc_auc)
-    row("roc_auc", *q.reference.roc_auc, *q.current.roc_auc);
+  }
 }
 
 struct DriftFlags {

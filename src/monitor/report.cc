@@ -94,6 +94,16 @@ std::string bars_svg(const std::vector<double>& a, const std::vector<double>* b,
 
 }  // namespace
 
+std::vector<QualityRow> quality_rows(const QualityComparison& q) {
+  std::vector<QualityRow> rows = {{"accuracy", q.reference.accuracy, q.current.accuracy},
+                                  {"precision", q.reference.precision, q.current.precision},
+                                  {"recall", q.reference.recall, q.current.recall},
+                                  {"f1", q.reference.f1, q.current.f1}};
+  if (q.reference.roc_auc && q.current.roc_auc)
+    rows.push_back({"roc_auc", *q.reference.roc_auc, *q.current.roc_auc});
+  return rows;
+}
+
 nlohmann::json report_json(const DriftReport& report) {
   nlohmann::json columns = nlohmann::json::object();
   for (const auto& c : report.columns)
@@ -181,17 +191,10 @@ std::string report_html(const DriftReport& report, const ReportSources& sources)
     html += "<h2>Classification quality: " + escape(q.prediction) + " against " + escape(q.target) +
             "</h2>\n<table><thead><tr><th>Metric</th><th>Reference</th><th>Current</th>"
             "<th>Change</th></tr></thead><tbody>\n";
-    auto row = [&](const char* name, double r, double c) {
-      html += std::string("<tr><td>") + name + "</td><td class='num'>" + fixed(r, 4) +
-              "</td><td class='num'>" + fixed(c, 4) + "</td><td class='num'>" +
-              (c - r >= 0 ? "+" : "") + fixed(c - r, 4) + "</td></tr>\n";
-    };
-    row("accuracy", q.reference.accuracy, q.current.accuracy);
-    row("precision", q.reference.precision, q.current.precision);
-    row("recall", q.reference.recall, q.current.recall);
-    row("f1", q.reference.f1, q.current.f1);
-    if (q.reference.roc_auc && q.current.roc_auc)
-      row("roc_auc", *q.reference.roc_auc, *q.current.roc_auc);
+    for (const auto& [name, r, c] : quality_rows(q))
+      html += "<tr><td>" + name + "</td><td class='num'>" + fixed(r, 4) + "</td><td class='num'>" +
+              fixed(c, 4) + "</td><td class='num'>" + (c - r >= 0 ? "+" : "") + fixed(c - r, 4) +
+              "</td></tr>\n";
     html += "</tbody></table>\n";
   }
   double pct = 100.0 * report.share_of_drifted_columns;

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "monitor/drift.h"
 
@@ -12,6 +13,13 @@ namespace plinth::monitor {
 //  "columns": {"amount": {"stattest": "ks", "stattest_name": ..., "score": float,
 //              "threshold": float, "drifted": bool, "column_type": "num"}, ...}}
 nlohmann::json report_json(const DriftReport& report);
+
+// The quality metrics both sides have, in display order: name, reference, current.
+struct QualityRow {
+  std::string metric;
+  double reference, current;
+};
+std::vector<QualityRow> quality_rows(const QualityComparison& quality);
 
 struct ReportSources {
   std::string reference;  // e.g. the file names, shown in the header
