@@ -34,7 +34,7 @@ std::string quoted_cmds(const Stage& stage) {
 void record_outputs(repo::Workspace& ws, const Stage& stage, StageLock& lock, bool store_all,
                     const std::string& missing) {
   for (const auto& o : stage.outs) {
-    repo::Snapshot snap = ws.snapshot(o.rel, o.cache || store_all);
+    repo::Snapshot snap = ws.snapshot(o.rel, o.cache || store_all, "Saving " + o.rel);
     if (!snap.exists) {
       std::string why = missing;
       why.replace(why.find("%s"), 2, o.path);
