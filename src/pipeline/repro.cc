@@ -96,6 +96,15 @@ void Reproducer::validate(const std::vector<size_t>& plan) {
     return std::any_of(produced.begin(), produced.end(),
                        [&](const std::string& out) { return paths_overlap(rel, out); });
   };
+  // A stage must not write what a .dvc file tracks: they would fight over the same path.
+  for (const auto& pointer : ws_.pointers())
+    for (size_t k = 0; k < pointer.file.outs.size(); ++k)
+      for (const auto& out : produced)
+        if (paths_overlap(pointer.out_rel(k), out))
+          throw Error(ErrorCode::kInvalidInput,
+                      "dvc.yaml: output '" + out + "' overlaps '" + pointer.out_rel(k) +
+                          "', which " + pointer.rel +
+                          " tracks; remove one of them ('plinth remove " + pointer.rel + "')");
   for (size_t i : plan) {
     const Stage& s = dag_.stage(i);
     for (size_t d = 0; d < s.deps.size(); ++d)
