@@ -346,7 +346,7 @@ PipelineFile PipelineFile::parse(const std::string& text, const FileReader& read
         ctx.merge(yaml_to_value(item), at(item));
     }
   }
-  if (const auto& stages = root["stages"]) {
+  if (const auto& stages = root["stages"]; stages && !stages.IsNull()) {
     if (!stages.IsMap())
       throw Error(ErrorCode::kInvalidInput,
                   at(stages) + ": 'stages' must be a mapping of stage names to stages");
