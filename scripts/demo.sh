@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `make demo`: the whole system as far as it exists, on generated fraud-detection data.
 # Today: versioning data next to git, as DVC does (init, add, modify, status, diff, checkout),
-# sharing it through a remote (push, pull), and a pipeline that reruns only what a changed
-# param affects (repro, status, params/metrics diff, run-cache, plots).
+# sharing it through a remote (push, pull), tables (the fraud data generator, CSV, Parquet),
+# drift reports, and a pipeline that reruns only what a changed param affects (repro, status,
+# params/metrics diff, run-cache, plots).
 set -euo pipefail
 
 SOURCE=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,19 +18,7 @@ run() { printf '$ %s\n' "$*"; "$@"; }
 
 # Card transactions with the handbook's columns; deterministic, about 2% fraud.
 generate() {  # FILE ROWS SEED
-  awk -v rows="$2" -v seed="$3" 'BEGIN {
-    srand(seed)
-    print "amount,merchant_category,hour_of_day,day_of_week,transaction_velocity,distance_from_home,is_fraud"
-    split("grocery,gas,online,travel,restaurant,electronics", cat, ",")
-    for (i = 0; i < rows; i++) {
-      fraud = rand() < 0.02
-      amount = fraud ? 500 + rand() * 6000 : 5 + rand() * 300
-      hour = fraud ? int(rand() * 6) : int(rand() * 24)
-      printf "%.2f,%s,%d,%d,%d,%.1f,%d\n", amount, cat[1 + int(rand() * 6)], hour,
-             int(rand() * 7), fraud ? 5 + int(rand() * 10) : int(rand() * 4),
-             fraud ? 100 + rand() * 900 : rand() * 30, fraud
-    }
-  }' >"$1"
+  "$PLINTH" -q demo-data fraud --rows "$2" --seed "$3" --out "$1"
 }
 
 cd "$DEMO"
@@ -50,7 +39,7 @@ run "$PLINTH" status
 
 step "April's data arrives and March is corrected"
 generate data/transactions-2026-04.csv 20000 4
-sed -i '2s/^[0-9.]*,/9999.99,/' data/transactions-2026-03.csv
+sed -i '2s/,[0-9.]*,/,9999.99,/' data/transactions-2026-03.csv  # an amount
 run "$PLINTH" status
 run "$PLINTH" diff
 
@@ -85,6 +74,26 @@ cd "$DEMO"
 step "What the cache holds, and what gc would free"
 run "$PLINTH" ls data
 run "$PLINTH" gc --workspace --dry
+step "Tables: the transactions as Parquet, and a look inside"
+run "$PLINTH" table convert data/transactions-2026-01.csv transactions.parquet
+run ls -l data/transactions-2026-01.csv transactions.parquet
+run "$PLINTH" table schema transactions.parquet
+run "$PLINTH" table head transactions.parquet -n 5
+run "$PLINTH" table stats transactions.parquet
+
+step "Drifted transactions for monitoring: bigger amounts, more online shopping"
+run "$PLINTH" demo-data fraud --rows 20000 --seed 5 --out drifted.parquet --shift amount=1.8 \
+  --category-mix online=0.4
+run "$PLINTH" table stats drifted.parquet --columns amount,merchant_category,is_fraud
+
+step "Did the inputs drift? Evidently's tests against January's data, a report, an alert"
+features=amount,merchant_category,hour_of_day,day_of_week,transaction_velocity,distance_from_home
+run "$PLINTH" drift --reference data/transactions-2026-01.csv --current data/transactions-2026-02.csv \
+  --columns "$features"
+run "$PLINTH" drift --reference data/transactions-2026-01.csv --current drifted.parquet \
+  --columns "$features" --html drift-report.html --drift-share 0.3 --fail-on-drift ||
+  echo "(exit $?: the handbook's alert fires: more than 30% of the features drifted)"
+run ls -l drift-report.html
 
 step "A pipeline: the handbook's four stages (examples/pipeline)"
 cp -r "$SOURCE/examples/pipeline" "$DEMO-pipeline"

@@ -10,6 +10,8 @@ packages=(
   # libraries
   libssl-dev libsqlite3-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev
   libgit2-dev libspdlog-dev libfmt-dev
+  # Boost.Math (distributions for the drift tests); Debian's 1.74, never libboost1.81-dev
+  libboost-dev
   # remotes (S3 over HTTP)
   libcurl4-openssl-dev
   # tables (Parquet metadata and codecs)
@@ -18,7 +20,15 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev python3
   # benchmark peers
   awscli
-  # browser tests (plots HTML), driven by playwright-core
+  # promtool checks and unit-tests the Prometheus alert rules in deploy/prometheus
+  prometheus
+  # statistics oracles for the drift tests (Debian's scipy 1.10, used by tests only)
+  python3-scipy python3-numpy
+  # classification-quality oracle (scikit-learn's metrics, used by tests only)
+  python3-sklearn
+  # oracle for CSV parsing and column statistics, and the peer in bench/tables.sh
+  python3-pandas
+  # browser tests: generated HTML reports (drift, plots) are rendered in headless Chromium
   chromium
 )
 # Node.js and npm run the S3 test server and the Parquet cross-check reader. The machines ship

@@ -69,7 +69,8 @@ struct TransferResult {
 struct ObjectRef {
   std::string oid;
   bool legacy = false;
-  std::string path;  // output, or output/relpath for a file of a tracked directory
+  std::string path;    // output, or output/relpath for a file of a tracked directory
+  std::string remote;  // the output's own `remote:`, if it names one
 };
 
 // `status --cloud`: objects not in both places. "new": only in the cache; "deleted": only on

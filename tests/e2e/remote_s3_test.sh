@@ -68,6 +68,31 @@ expect_eq "$("$PLINTH" status -c --json | "$PYTHON" -c 'import json,sys; print(l
   "301" "status -c lists 300 files and the manifest as new"
 "$PLINTH" push -q
 expect_eq "$("$PLINTH" status -c)" "Cache and remote 's3' are in sync." "in sync (listing)"
+# 1,001 objects under one prefix: the listing of files/md5/00/ spans two pages
+# (ListObjectsV2 returns at most 1,000 keys and a continuation token).
+"$PYTHON" - <<'PY'
+import hashlib, os
+os.makedirs("paged", exist_ok=True)
+n = i = 0
+while n < 1001:
+    data = b"paged %d\n" % i
+    i += 1
+    if hashlib.md5(data).hexdigest().startswith("00"):
+        open(f"paged/{n}.txt", "wb").write(data)
+        n += 1
+PY
+"$PLINTH" add -q paged
+in_00() { find "$S3DIR"/bucket/team/project/files/md5/00 -name '*._S3rver_object' 2>/dev/null | wc -l; }
+already=$(in_00)
+"$PLINTH" push -q paged
+expect_eq "$(($(in_00) - already))" "$(md5sum paged/* | cut -c1-2 | grep -c '^00')" \
+  "1,001 objects under files/md5/00/"
+expect_eq "$("$PLINTH" status -c paged)" "Cache and remote 's3' are in sync." \
+  "a two-page listing finds every object"
+md5sum paged/* | while read -r sum _; do rm -f ".dvc/cache/files/md5/00/${sum:2}"; done
+expect_eq "$("$PLINTH" fetch --json paged | compact_json | "$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["transferred"])')" \
+  "1001" "fetch finds all 1,001 on the paged listing"
+
 git add -A >/dev/null && git commit -qm data
 
 git clone -q "$WORK" "$SCRATCH/clone"

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# `plinth drift` on generated fraud data: verdicts, the JSON shape, scores against scipy on the
+# same files, --fail-on-drift, the HTML report in a real browser, and bad input.
+source "$(dirname "$0")/lib.sh"
+SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/plinth-e2e.XXXXXX")
+trap 'rm -rf "$SCRATCH"' EXIT
+cd "$SCRATCH"
+"$PLINTH" -q demo-data fraud --rows 3000 --seed 1 --out ref.csv
+"$PLINTH" -q demo-data fraud --rows 2000 --seed 2 --out same.csv
+"$PLINTH" -q demo-data fraud --rows 2000 --seed 3 --shift amount=4 --out shifted.csv
+"$PLINTH" -q table convert shifted.csv shifted.parquet
+cols=amount,merchant_category,hour_of_day,day_of_week,transaction_velocity,distance_from_home,is_fraud
+
+out=$("$PLINTH" drift --reference ref.csv --current same.csv --columns $cols)
+expect_contains "$out" "Dataset drift: not detected (0 of 7 columns drifted" "same distribution: no drift"
+rc=0 && "$PLINTH" drift --reference ref.csv --current same.csv --columns $cols --fail-on-drift >/dev/null || rc=$?
+expect_eq "$rc" "0" "--fail-on-drift exits 0 without drift"
+
+# The shifted amount drifts; the same report from CSV and from Parquet.
+"$PLINTH" drift --reference ref.csv --current shifted.csv --columns $cols --json - >csv.json
+"$PLINTH" drift --reference ref.csv --current shifted.parquet --columns $cols --json - >pq.json
+expect_eq "$(compact_json <pq.json)" "$(compact_json <csv.json)" "CSV and Parquet give the same report"
+expect_eq "$("$PYTHON" -c '
+import json, sys
+d = json.load(open("csv.json"))
+a = d["columns"]["amount"]
+print(sorted(d), sorted(a), a["stattest"], a["column_type"], a["drifted"], d["number_of_drifted_columns"])
+')" "['columns', 'dataset_drift', 'drift_share', 'number_of_columns', 'number_of_drifted_columns', 'share_of_drifted_columns'] ['column_type', 'current_rows', 'drifted', 'reference_rows', 'score', 'stattest', 'stattest_name', 'threshold'] wasserstein num True 1" \
+  "JSON shape: wasserstein on amount (3000 reference rows), drifted"
+
+# Scores equal scipy's on the same files (Evidently's formulas), to 1e-9.
+"$PYTHON" - <<'PY' || fail "scores differ from scipy"
+import csv, json, math
+import numpy as np
+from scipy import stats, spatial
+def col(path, name):
+    with open(path) as f:
+        return [row[name] for row in csv.DictReader(f)]
+ref, cur = "ref.csv", "shifted.csv"
+d = json.load(open("csv.json"))["columns"]
+r, c = np.array(col(ref, "amount"), float), np.array(col(cur, "amount"), float)
+want = stats.wasserstein_distance(r, c) / max(np.std(r), 0.001)
+assert math.isclose(d["amount"]["score"], want, rel_tol=1e-9), (d["amount"]["score"], want)
+# merchant_category: categorical, 3000 reference rows -> Jensen-Shannon on category shares.
+r, c = col(ref, "merchant_category"), col(cur, "merchant_category")
+keys = sorted(set(r) | set(c))
+p = np.array([r.count(k) / len(r) for k in keys]); q = np.array([c.count(k) / len(c) for k in keys])
+want = spatial.distance.jensenshannon(p, q)
+assert d["merchant_category"]["stattest"] == "jensenshannon"
+assert math.isclose(d["merchant_category"]["score"], want, rel_tol=1e-9), (d["merchant_category"]["score"], want)
+PY
+
+rc=0 && "$PLINTH" drift --reference ref.csv --current shifted.csv --columns $cols --drift-share 0.1 \
+  --fail-on-drift --html report.html >text.out || rc=$?
+expect_eq "$rc" "1" "--fail-on-drift exits 1 when the dataset drifted"
+expect_contains "$(cat text.out)" "Dataset drift: DETECTED (1 of 7 columns drifted, share 0.143 >= 0.10)" "text verdict"
+expect_contains "$(cat report.html)" "Dataset drift is detected" "HTML verdict"
+
+# Overrides: the test and threshold per column.
+out=$("$PLINTH" drift --reference ref.csv --current same.csv --columns amount --stattest amount=psi \
+  --threshold amount=0.5 --json -)
+expect_eq "$(echo "$out" | "$PYTHON" -c 'import json,sys; a=json.load(sys.stdin)["columns"]["amount"]; print(a["stattest"], a["threshold"])')" \
+  "psi 0.5" "--stattest and --threshold apply"
+
+# Prediction and target: drift of both, and classification quality against scikit-learn.
+"$PYTHON" - <<'PY'
+import csv, random
+random.seed(0)
+for name, source, noise in (("ref_pred.csv", "ref.csv", 0.1), ("cur_pred.csv", "same.csv", 0.3)):
+    rows = list(csv.DictReader(open(source)))
+    with open(name, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["amount", "is_fraud", "fraud_probability"])
+        for r in rows:
+            y = int(r["is_fraud"])
+            p = min(1, max(0, (0.7 if y else 0.2) + random.gauss(0, noise)))
+            w.writerow([r["amount"], y, round(p, 2)])  # rounded: ties for ROC AUC
+PY
+"$PLINTH" drift --reference ref_pred.csv --current cur_pred.csv --target is_fraud \
+  --prediction fraud_probability --json - --html quality.html >quality.json
+"$PYTHON" - <<'PY' || fail "quality differs from scikit-learn"
+import csv, json, math
+from sklearn import metrics
+q = json.load(open("quality.json"))
+assert q["columns"]["is_fraud"]["role"] == "target" and q["columns"]["fraud_probability"]["role"] == "prediction"
+for side, path in (("reference", "ref_pred.csv"), ("current", "cur_pred.csv")):
+    rows = list(csv.DictReader(open(path)))
+    y = [int(r["is_fraud"]) for r in rows]
+    s = [float(r["fraud_probability"]) for r in rows]
+    p = [int(v >= 0.5) for v in s]
+    want = {"accuracy": metrics.accuracy_score(y, p),
+            "precision": metrics.precision_score(y, p, zero_division=0),
+            "recall": metrics.recall_score(y, p, zero_division=0),
+            "f1": metrics.f1_score(y, p, zero_division=0),
+            "roc_auc": metrics.roc_auc_score(y, s)}
+    got = q["quality"][side]
+    for k, v in want.items():
+        assert math.isclose(got[k], v, rel_tol=1e-12, abs_tol=1e-12), (side, k, got[k], v)
+    assert got["rows"] == len(rows)
+for k in ("accuracy", "f1", "roc_auc"):
+    assert math.isclose(q["quality"]["change"][k], q["quality"]["current"][k] - q["quality"]["reference"][k])
+PY
+expect_contains "$(cat quality.html)" "Classification quality: fraud_probability against is_fraud" "quality in the HTML"
+expect_error 2 "must be a 0/1 label" "$PLINTH" drift --reference ref_pred.csv --current cur_pred.csv \
+  --target amount --prediction fraud_probability
+
+# The report in a real browser.
+command -v chromium >/dev/null || { echo "chromium is missing: run scripts/setup.sh" >&2; exit 1; }
+timeout 120 chromium --headless --no-sandbox --disable-gpu --window-size=1100,1400 \
+  --screenshot="$SCRATCH/report.png" "file://$SCRATCH/report.html" >/dev/null 2>&1 || true
+size=$(stat -c %s "$SCRATCH/report.png" 2>/dev/null || echo 0)
+[ "$size" -gt 20000 ] || fail "headless Chromium did not render the report ($size bytes)"
+
+# Bad input: each names the culprit and exits non-zero.
+expect_error 3 "nope.csv" "$PLINTH" drift --reference nope.csv --current same.csv
+expect_error 3 "column 'colour'" "$PLINTH" drift --reference ref.csv --current same.csv --columns colour
+expect_error 2 "expected COLUMN=VALUE" "$PLINTH" drift --reference ref.csv --current same.csv --stattest ks
+expect_error 2 "unknown stattest 'kss'" "$PLINTH" drift --reference ref.csv --current same.csv --columns amount --stattest amount=kss
+expect_error 2 "does not apply" "$PLINTH" drift --reference ref.csv --current same.csv --columns merchant_category --stattest merchant_category=ks
+expect_error 2 "is not a number" "$PLINTH" drift --reference ref.csv --current same.csv --threshold amount=high
+expect_error 2 "timestamps" "$PLINTH" drift --reference ref.csv --current same.csv --columns event_timestamp
+finish
