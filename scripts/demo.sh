@@ -2,8 +2,7 @@
 # `make demo`: the whole system as far as it exists, on generated fraud-detection data.
 # Today: versioning data next to git, as DVC does (init, add, modify, status, diff, checkout),
 # sharing it through a remote (push, pull), tables (the fraud data generator, CSV, Parquet),
-# drift reports, and a pipeline that reruns only what a changed param affects (repro, status,
-# params/metrics diff, run-cache, plots).
+# drift reports, and a pipeline that reruns only what a changed param affects.
 set -euo pipefail
 
 SOURCE=$(cd "$(dirname "$0")/.." && pwd)

@@ -28,7 +28,7 @@ packages=(
   python3-sklearn
   # oracle for CSV parsing and column statistics, and the peer in bench/tables.sh
   python3-pandas
-  # browser tests: generated HTML reports (drift, plots) are rendered in headless Chromium
+  # browser tests: generated HTML reports are rendered in headless Chromium
   chromium
 )
 # Node.js and npm run the S3 test server and the Parquet cross-check reader. The machines ship

@@ -22,11 +22,11 @@ void register_data_commands(CLI::App& app, Invocation& invocation);
 // remote add|modify|list|remove|default, push, fetch, pull.
 void register_remote_commands(CLI::App& app, Invocation& invocation);
 
-// stage add, dag, repro, params diff, metrics show|diff, plots show|diff.
-void register_pipeline_commands(CLI::App& app, Invocation& invocation);
 // table schema|head|stats|convert, demo-data fraud.
 void register_table_commands(CLI::App& app, Invocation& invocation);
 // drift.
 void register_monitor_commands(CLI::App& app, Invocation& invocation);
+// stage add, dag, repro, params diff, metrics show|diff, plots show|diff.
+void register_pipeline_commands(CLI::App& app, Invocation& invocation);
 
 }  // namespace plinth::cli

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <filesystem>
 #include <iostream>
 
 #include "cli/commands.h"
@@ -10,11 +11,13 @@
 #include "core/file_io.h"
 #include "monitor/columns.h"
 #include "monitor/drift.h"
+#include "monitor/profile_drift.h"
 #include "monitor/report.h"
 #include "table/table_io.h"
 
 namespace plinth::cli {
 namespace {
+namespace fs = std::filesystem;
 
 // "COLUMN=VALUE" options.
 std::pair<std::string, std::string> split_assignment(const std::string& text,
@@ -76,17 +79,82 @@ void print_table(const monitor::DriftReport& r, const std::vector<std::string>& 
     row("roc_auc", *q.reference.roc_auc, *q.current.roc_auc);
 }
 
+struct DriftFlags {
+  std::string reference, current, json_path, html_path, target, prediction;
+  std::vector<std::string> columns, stattests, thresholds;
+  double drift_share = 0.5;
+  bool fail_on_drift = false;
+};
+
+// Writes the report where the flags say; returns the exit code.
+int emit(const DriftFlags& f, const monitor::DriftReport& report,
+         const std::vector<std::string>& skipped) {
+  if (!f.html_path.empty())
+    core::write_file_atomic(f.html_path,
+                            monitor::report_html(report, {f.reference, f.current, now_utc()}));
+  if (f.json_path == "-") {
+    print_json(monitor::report_json(report));
+  } else {
+    if (!f.json_path.empty())
+      core::write_file_atomic(f.json_path, monitor::report_json(report).dump(2) + "\n");
+    print_table(report, skipped);
+  }
+  return f.fail_on_drift && report.dataset_drift ? 1 : 0;
+}
+
+// --reference DIR: the package's profile.json against the current data.
+int drift_against_package(const DriftFlags& f, const std::vector<std::string>& wanted,
+                          const monitor::DriftOptions& options) {
+  fs::path profile_path = fs::path(f.reference) / "profile.json";
+  if (!fs::exists(profile_path))
+    throw plinth::Error(ErrorCode::kNotFound,
+                        f.reference +
+                            " is a directory without profile.json; give a model "
+                            "package (plinth train writes one) or a data file");
+  nlohmann::json profile;
+  try {
+    profile = nlohmann::json::parse(core::read_file(profile_path));
+  } catch (const nlohmann::json::exception& e) {
+    throw plinth::Error(ErrorCode::kCorrupted, profile_path.string() + ": " + e.what());
+  }
+  if (!profile.contains("inputs") || !profile["inputs"].is_object())
+    throw plinth::Error(ErrorCode::kCorrupted, profile_path.string() + " has no \"inputs\"");
+  table::Table current = table::read_table(f.current);
+  std::vector<monitor::ProfiledColumn> reference;
+  std::vector<monitor::ColumnSample> samples;
+  std::vector<std::string> roles;
+  auto take = [&](const std::string& name, const nlohmann::json& p, const std::string& role) {
+    if (!wanted.empty() && std::find(wanted.begin(), wanted.end(), name) == wanted.end()) return;
+    auto index = current.find(name);
+    if (!index) {
+      if (role == "prediction") return;  // a file of inputs only: no prediction drift
+      throw plinth::Error(ErrorCode::kNotFound,
+                          "column '" + name + "' (an input of the model) is not in " + f.current);
+    }
+    bool numeric = p.value("type", "") == "numeric";
+    reference.push_back({name, p});
+    samples.push_back(
+        monitor::sample_of(current.column(*index), numeric ? monitor::ColumnKind::kNumerical
+                                                           : monitor::ColumnKind::kCategorical));
+    roles.push_back(role);
+  };
+  for (const auto& [name, p] : profile["inputs"].items()) take(name, p, "");
+  if (profile.contains("prediction") && profile["prediction"].contains("name"))
+    take(profile["prediction"]["name"].get<std::string>(), profile["prediction"], "prediction");
+  monitor::DriftReport report = monitor::drift_against_profile(reference, samples, options);
+  for (size_t i = 0; i < roles.size(); ++i) report.columns[i].role = roles[i];
+  return emit(f, report, {});
+}
+
 void add_drift(CLI::App& app, Invocation& inv) {
   auto* cmd = app.add_subcommand(
       "drift", "Compare current data with a reference: per-column drift tests and a verdict");
-  struct Flags {
-    std::string reference, current, json_path, html_path, target, prediction;
-    std::vector<std::string> columns, stattests, thresholds;
-    double drift_share = 0.5;
-    bool fail_on_drift = false, json_stdout = false;
-  };
+  using Flags = DriftFlags;
   auto f = std::make_shared<Flags>();
-  cmd->add_option("--reference", f->reference, "Reference data: CSV or Parquet")->required();
+  cmd->add_option("--reference", f->reference,
+                  "Reference: CSV or Parquet data, or a model package directory (its "
+                  "profile.json, with the training data's frozen bins)")
+      ->required();
   cmd->add_option("--current", f->current, "Current data: CSV or Parquet")->required();
   cmd->add_option("--columns", f->columns, "Columns to test (default: all both files have)")
       ->delimiter(',');
@@ -132,6 +200,7 @@ void add_drift(CLI::App& app, Invocation& inv) {
           columns.push_back(*role);
       table::ReadOptions read;
       read.columns = columns;
+      if (fs::is_directory(f->reference)) return drift_against_package(*f, columns, options);
       table::Table reference = table::read_table(f->reference, read);
       table::Table current = table::read_table(f->current, read);
       auto selection =
@@ -150,17 +219,7 @@ void add_drift(CLI::App& app, Invocation& inv) {
             f->target, f->prediction,
             monitor::table_quality(reference, f->target, f->prediction, f->reference),
             monitor::table_quality(current, f->target, f->prediction, f->current)};
-      if (!f->html_path.empty())
-        core::write_file_atomic(
-            f->html_path, monitor::report_html(report, {f->reference, f->current, now_utc()}));
-      if (f->json_path == "-") {
-        print_json(monitor::report_json(report));
-      } else {
-        if (!f->json_path.empty())
-          core::write_file_atomic(f->json_path, monitor::report_json(report).dump(2) + "\n");
-        print_table(report, selection.skipped);
-      }
-      return f->fail_on_drift && report.dataset_drift ? 1 : 0;
+      return emit(*f, report, selection.skipped);
     };
   });
 }

@@ -24,6 +24,8 @@ size_t distinct_non_null(const table::Column& c) {
   return c.type == ColumnType::kString ? strings.size() : ints.size();
 }
 
+}  // namespace
+
 ColumnSample sample_of(const table::Column& c, ColumnKind kind) {
   ColumnSample s;
   s.name = c.name;
@@ -58,8 +60,6 @@ ColumnSample sample_of(const table::Column& c, ColumnKind kind) {
   }
   return s;
 }
-
-}  // namespace
 
 ColumnSelection select_columns(const table::Table& reference, const table::Table& current,
                                const std::vector<std::string>& wanted,

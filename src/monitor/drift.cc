@@ -314,6 +314,12 @@ DriftReport dataset_drift(const std::vector<ColumnSample>& reference,
   pool.parallel_for(reference.size(), [&](size_t i) {
     report.columns[i] = column_drift(reference[i], current[i], options);
   });
+  summarize(report);
+  return report;
+}
+
+void summarize(DriftReport& report) {
+  report.number_of_drifted_columns = 0;
   for (const auto& c : report.columns) report.number_of_drifted_columns += c.drifted;
   report.number_of_columns = report.columns.size();
   report.share_of_drifted_columns = report.columns.empty()
@@ -321,8 +327,7 @@ DriftReport dataset_drift(const std::vector<ColumnSample>& reference,
                                         : static_cast<double>(report.number_of_drifted_columns) /
                                               static_cast<double>(report.columns.size());
   report.dataset_drift =
-      !report.columns.empty() && report.share_of_drifted_columns >= options.drift_share;
-  return report;
+      !report.columns.empty() && report.share_of_drifted_columns >= report.drift_share;
 }
 
 }  // namespace plinth::monitor

@@ -86,4 +86,7 @@ ColumnDrift column_drift(const ColumnSample& reference, const ColumnSample& curr
 DriftReport dataset_drift(const std::vector<ColumnSample>& reference,
                           const std::vector<ColumnSample>& current, const DriftOptions& options);
 
+// Fills the counts, the share and the verdict from `report.columns` and `report.drift_share`.
+void summarize(DriftReport& report);
+
 }  // namespace plinth::monitor

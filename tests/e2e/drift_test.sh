@@ -104,6 +104,50 @@ expect_contains "$(cat quality.html)" "Classification quality: fraud_probability
 expect_error 2 "must be a 0/1 label" "$PLINTH" drift --reference ref_pred.csv --current cur_pred.csv \
   --target amount --prediction fraud_probability
 
+# Against a model package's reference profile (profile.json's frozen bins) instead of data.
+mkdir pkg
+"$PYTHON" - <<'PY'
+import csv, json
+import numpy as np
+rows = list(csv.DictReader(open("ref.csv")))
+def numeric(name):
+    v = np.array([float(r[name]) for r in rows])
+    edges = np.histogram_bin_edges(v, bins="sturges")
+    counts = [0] + np.histogram(v, edges)[0].tolist() + [0]
+    return {"type": "numeric", "count": len(v), "null_count": 0, "bin_edges": edges.tolist(),
+            "bin_counts": counts, "mean": v.mean(), "std": v.std()}
+freq = {}
+for r in rows:
+    freq[r["merchant_category"]] = freq.get(r["merchant_category"], 0) + 1
+profile = {"inputs": {"amount": numeric("amount"), "hour_of_day": numeric("hour_of_day"),
+                      "merchant_category": {"type": "categorical", "count": len(rows),
+                                            "null_count": 0, "frequencies": freq}}}
+json.dump(profile, open("pkg/profile.json", "w"))
+PY
+out=$("$PLINTH" drift --reference pkg --current same.csv)
+expect_contains "$out" "Dataset drift: not detected (0 of 3 columns drifted" "profile: same distribution"
+"$PLINTH" drift --reference pkg --current shifted.csv --json - >profile.json.out
+"$PYTHON" - <<'PY' || fail "profile-mode scores differ from numpy/scipy on the frozen bins"
+import csv, json, math
+import numpy as np
+from scipy.spatial import distance
+d = json.load(open("profile.json.out"))
+p = json.load(open("pkg/profile.json"))["inputs"]["amount"]
+cur = np.array([float(r["amount"]) for r in csv.DictReader(open("shifted.csv"))])
+edges = np.array(p["bin_edges"])
+inside = np.histogram(cur, edges)[0]
+counts = [np.sum(cur < edges[0])] + inside.tolist() + [np.sum(cur > edges[-1])]
+want = distance.jensenshannon(np.array(p["bin_counts"], float) / sum(p["bin_counts"]),
+                              np.array(counts, float) / len(cur))
+a = d["columns"]["amount"]
+assert a["stattest"] == "jensenshannon" and a["drifted"], a
+assert math.isclose(a["score"], want, rel_tol=1e-9), (a["score"], want)
+assert d["columns"]["merchant_category"]["stattest"] == "chisquare" or d["columns"]["merchant_category"]["stattest"] == "jensenshannon"
+PY
+expect_error 2 "needs the raw reference data" "$PLINTH" drift --reference pkg --current same.csv --stattest amount=ks
+mkdir nopkg
+expect_error 3 "without profile.json" "$PLINTH" drift --reference nopkg --current same.csv
+
 # The report in a real browser.
 command -v chromium >/dev/null || { echo "chromium is missing: run scripts/setup.sh" >&2; exit 1; }
 timeout 120 chromium --headless --no-sandbox --disable-gpu --window-size=1100,1400 \
