@@ -19,11 +19,7 @@ YAML
 
 for delay in 0.05 0.3 0.8 1.5; do
   rm -f dvc.lock runs.log
-  "$PLINTH" repro -q &
-  pid=$!
-  sleep "$delay"
-  kill -9 "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
+  kill_after "$delay" "$PLINTH" repro -q
   cache_consistent || fail "partial cache object after kill at ${delay}s"
   if [ -e dvc.lock ]; then
     "$PYTHON" - <<'PY' || fail "dvc.lock is not a complete lock file after kill at ${delay}s"
