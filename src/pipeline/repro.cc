@@ -38,7 +38,7 @@ void record_outputs(repo::Workspace& ws, const Stage& stage, StageLock& lock, bo
     if (!snap.exists) {
       std::string why = missing;
       why.replace(why.find("%s"), 2, o.path);
-      throw Error(ErrorCode::kInvalidInput, "stage '" + stage.name + "': " + why);
+      throw Error(ErrorCode::kInvalidInput, "stage '" + stage.address + "': " + why);
     }
     for (auto& p : lock.outs)
       if (p.path == o.path) {
@@ -55,10 +55,9 @@ class Reproducer {
   Reproducer(repo::Workspace& ws, const ReproOptions& options)
       : ws_(ws),
         options_(options),
-        pipeline_(PipelineFile::load(ws.root())),
+        pipeline_(Pipeline::load(ws.root())),
         dag_(pipeline_),
-        lock_path_(ws.root() / "dvc.lock"),
-        lock_(LockFile::load(lock_path_)),
+        locks_(ws.root()),
         run_cache_(ws.cache().root()) {}
 
   ReproResult run();
@@ -77,13 +76,12 @@ class Reproducer {
 
   repo::Workspace& ws_;
   const ReproOptions& options_;
-  PipelineFile pipeline_;
+  Pipeline pipeline_;
   Dag dag_;
-  fs::path lock_path_;
-  LockFile lock_;
+  LockFiles locks_;
   RunCache run_cache_;
   bool lock_changed_ = false;
-  std::mutex state_mutex_;  // the workspace, its stat cache, lock_ and lock_changed_
+  std::mutex state_mutex_;  // the workspace, its stat cache, locks_ and lock_changed_
   std::mutex print_mutex_;
 };
 
@@ -101,17 +99,17 @@ void Reproducer::validate(const std::vector<size_t>& plan) {
     for (size_t k = 0; k < pointer.file.outs.size(); ++k)
       for (const auto& out : produced)
         if (paths_overlap(pointer.out_rel(k), out))
-          throw Error(ErrorCode::kInvalidInput,
-                      "dvc.yaml: output '" + out + "' overlaps '" + pointer.out_rel(k) +
-                          "', which " + pointer.rel +
-                          " tracks; remove one of them ('plinth remove " + pointer.rel + "')");
+          throw Error(ErrorCode::kInvalidInput, "dvc.yaml: output '" + out + "' overlaps '" +
+                                                    pointer.out_rel(k) + "', which " + pointer.rel +
+                                                    " tracks; remove one of them ('plinth remove " +
+                                                    pointer.rel + "')");
   for (size_t i : plan) {
     const Stage& s = dag_.stage(i);
     for (size_t d = 0; d < s.deps.size(); ++d)
       if (!is_produced(s.dep_rels[d]) && !fs::exists(ws_.root() / s.dep_rels[d]))
         throw Error(ErrorCode::kNotFound,
-                    "dvc.yaml:" + std::to_string(s.line) + ": stage '" + s.name +
-                        "': dependency '" + s.deps[d] +
+                    (s.dir.empty() ? "" : s.dir + "/") + "dvc.yaml:" + std::to_string(s.line) +
+                        ": stage '" + s.name + "': dependency '" + s.deps[d] +
                         "' does not exist and no stage produces it; create it, or fix the path");
     for (const auto& p : s.params)
       if (!is_produced(p.rel)) param_values(ws_, s, p, true);
@@ -122,7 +120,7 @@ bool Reproducer::restore(const Stage& stage, const StageLock& now) {
   if (stage.always_changed || stage.deps.empty()) return false;  // these run every time
   // The lock entry itself is a candidate when only outputs changed; then run-cache entries.
   std::vector<StageLock> candidates;
-  if (const StageLock* locked = lock_.find(stage.name);
+  if (const StageLock* locked = locks_.of(stage).find(stage.name);
       locked && run_cache_key(*locked) == run_cache_key(now))
     candidates.push_back(*locked);
   if (run_cache_allowed(stage))
@@ -143,7 +141,7 @@ bool Reproducer::restore(const Stage& stage, const StageLock& now) {
       ws_.restore_output(o.rel, out);
       if (o.cache) ws_.ignore_output(o.rel);
     }
-    say("Stage '" + stage.name + "' is cached - skipping run, checking out outputs");
+    say("Stage '" + stage.address + "' is cached - skipping run, checking out outputs");
     StageLock lock = now;
     lock.outs = entry.outs;
     record(stage, lock, false);
@@ -154,11 +152,12 @@ bool Reproducer::restore(const Stage& stage, const StageLock& now) {
 
 void Reproducer::record(const Stage& stage, const StageLock& lock, bool save_run) {
   ws_.cache().sync();
-  const StageLock* before = lock_.find(stage.name);
+  LockFile& lock_file = locks_.of(stage);
+  const StageLock* before = lock_file.find(stage.name);
   if (!before || before->serialize(0) != lock.serialize(0)) {
-    lock_.set(stage.name, lock);
-    say("Updating lock file 'dvc.lock'");
-    core::write_file_atomic(lock_path_, lock_.serialize());
+    lock_file.set(stage.name, lock);
+    say("Updating lock file '" + LockFiles::name_of(stage) + "'");
+    locks_.write(stage);
     lock_changed_ = true;
   }
   if (save_run && run_cache_allowed(stage)) run_cache_.save(lock);
@@ -173,12 +172,12 @@ void Reproducer::execute(const Stage& stage, const std::string& prefix) {
         !std::string_view(*e).starts_with("DVC_STAGE="))
       env.emplace_back(*e);
   env.push_back("DVC_ROOT=" + ws_.root().string());
-  env.push_back("DVC_STAGE=" + stage.name);
+  env.push_back("DVC_STAGE=" + stage.address);
   fs::path cwd = stage.wdir.empty() ? ws_.root() : ws_.root() / stage.wdir;
   for (const auto& cmd : stage.commands()) {
     int rc = run_shell_command(cmd, cwd, env, prefix, [this](const std::string& l) { say(l); });
     if (rc != 0)
-      throw Error(ErrorCode::kInvalidInput, "stage '" + stage.name + "': command '" + cmd +
+      throw Error(ErrorCode::kInvalidInput, "stage '" + stage.address + "': command '" + cmd +
                                                 "' failed with exit code " + std::to_string(rc));
   }
 }
@@ -187,22 +186,22 @@ Reproducer::Outcome Reproducer::process(const Stage& stage) {
   StageLock now;
   {
     std::lock_guard<std::mutex> g(state_mutex_);
-    const StageLock* locked = lock_.find(stage.name);
+    const StageLock* locked = locks_.of(stage).find(stage.name);
     Value changes = stage_changes(ws_, stage, locked);
     if (changes.empty() && !options_.force) {
-      say("Stage '" + stage.name + "' didn't change, skipping");
+      say("Stage '" + stage.address + "' didn't change, skipping");
       return Outcome::kUnchanged;
     }
     now = build_lock(ws_, stage, locked, true);
     if (!options_.force && !options_.dry && restore(stage, now)) return Outcome::kRestored;
     for (const auto& d : now.deps)
       if (d.md5.empty())
-        throw Error(ErrorCode::kNotFound, "stage '" + stage.name + "': dependency '" + d.path +
+        throw Error(ErrorCode::kNotFound, "stage '" + stage.address + "': dependency '" + d.path +
                                               "' does not exist; check the stages before it");
   }
-  say("Running stage '" + stage.name + "':\n" + quoted_cmds(stage));
+  say("Running stage '" + stage.address + "':\n" + quoted_cmds(stage));
   if (options_.dry) return Outcome::kRan;
-  execute(stage, options_.jobs > 1 ? "[" + stage.name + "] " : "");
+  execute(stage, options_.jobs > 1 ? "[" + stage.address + "] " : "");
   std::lock_guard<std::mutex> g(state_mutex_);
   record_outputs(ws_, stage, now, run_cache_allowed(stage),
                  "the command finished but did not create '%s'; make the command write it, or "
@@ -232,7 +231,7 @@ ReproResult Reproducer::run() {
     for (size_t d : dag_.downstream(i))
       if (position.count(d) && !blocked[d]) {
         blocked[d] = true;
-        result.not_run.push_back(dag_.stage(d).name);
+        result.not_run.push_back(dag_.stage(d).address);
         ++finished;
         self(d, self);
       }
@@ -258,13 +257,13 @@ ReproResult Reproducer::run() {
       if (!outcome) result.errors.push_back(error);
       ++finished;
       if (!outcome) {
-        result.failed.push_back(dag_.stage(i).name);
+        result.failed.push_back(dag_.stage(i).address);
         block_downstream(i, block_downstream);
       } else {
         (*outcome == Outcome::kRan        ? result.ran
          : *outcome == Outcome::kRestored ? result.restored
                                           : result.unchanged)
-            .push_back(dag_.stage(i).name);
+            .push_back(dag_.stage(i).address);
         for (size_t d : dag_.downstream(i))
           if (position.count(d) && !blocked[d] && --waiting[d] == 0) ready.insert(position[d]);
       }
@@ -283,17 +282,17 @@ ReproResult Reproducer::run() {
 
 std::vector<StageStatus> pipeline_status(repo::Workspace& ws,
                                          const std::vector<std::string>& targets) {
-  PipelineFile pipeline = PipelineFile::load(ws.root());
+  Pipeline pipeline = Pipeline::load(ws.root());
   Dag dag(pipeline);
-  LockFile lock = LockFile::load(ws.root() / "dvc.lock");
+  LockFiles locks(ws.root());
   std::vector<size_t> chosen;
   for (const auto& t : targets) chosen.push_back(dag.index_of(t));
   std::vector<StageStatus> out;
   for (size_t i = 0; i < dag.size(); ++i) {
     if (!targets.empty() && std::find(chosen.begin(), chosen.end(), i) == chosen.end()) continue;
     const Stage& s = dag.stage(i);
-    Value changes = stage_changes(ws, s, lock.find(s.name));
-    if (!changes.empty()) out.push_back({s.name, changes});
+    Value changes = stage_changes(ws, s, locks.of(s).find(s.name));
+    if (!changes.empty()) out.push_back({s.address, changes});
   }
   return out;
 }
@@ -301,30 +300,33 @@ std::vector<StageStatus> pipeline_status(repo::Workspace& ws,
 std::vector<std::string> commit_stages(repo::Workspace& ws,
                                        const std::vector<std::string>& targets) {
   repo::RepoLock repo_lock(ws.dvc_dir());
-  PipelineFile pipeline = PipelineFile::load(ws.root());
+  Pipeline pipeline = Pipeline::load(ws.root());
   Dag dag(pipeline);
-  fs::path lock_path = ws.root() / "dvc.lock";
-  LockFile lock = LockFile::load(lock_path);
-  std::vector<std::string> changed;
+  LockFiles locks(ws.root());
+  std::vector<const Stage*> changed;
   for (size_t i : dag.plan(targets, true, false)) {
     const Stage& stage = dag.stage(i);
+    LockFile& lock = locks.of(stage);
     StageLock now = build_lock(ws, stage, lock.find(stage.name), true);
     for (const auto& d : now.deps)
       if (d.md5.empty())
-        throw Error(ErrorCode::kNotFound, "stage '" + stage.name + "': dependency '" + d.path +
+        throw Error(ErrorCode::kNotFound, "stage '" + stage.address + "': dependency '" + d.path +
                                               "' does not exist, so there is nothing to record");
     record_outputs(ws, stage, now, false,
                    "output '%s' does not exist; run 'plinth repro' to create it");
     const StageLock* before = lock.find(stage.name);
     if (before && before->serialize(0) == now.serialize(0)) continue;
     lock.set(stage.name, now);
-    changed.push_back(stage.name);
+    changed.push_back(&stage);
   }
-  if (!changed.empty()) {
-    ws.cache().sync();
-    core::write_file_atomic(lock_path, lock.serialize());
+  // Every stage was checked before any dvc.lock is written.
+  if (!changed.empty()) ws.cache().sync();
+  std::vector<std::string> names;
+  for (const Stage* stage : changed) {
+    locks.write(*stage);
+    names.push_back(stage->address);
   }
-  return changed;
+  return names;
 }
 
 ReproResult repro(repo::Workspace& ws, const ReproOptions& options) {

@@ -30,7 +30,7 @@ Value param_values(repo::Workspace& ws, const Stage& stage, const StageParams& p
     all = parse_structured(core::read_file(file), p.rel);
   } else if (strict) {
     throw Error(ErrorCode::kNotFound,
-                "stage '" + stage.name + "': params file '" + p.rel +
+                "stage '" + stage.address + "': params file '" + p.rel +
                     "' does not exist; create it or remove it from the stage's params");
   }
   Value out = Value::object();
@@ -51,7 +51,7 @@ Value param_values(repo::Workspace& ws, const Stage& stage, const StageParams& p
       out[k] = *v;
     else if (strict)
       throw Error(ErrorCode::kInvalidInput,
-                  "stage '" + stage.name + "': param '" + k + "' is not in " + p.rel +
+                  "stage '" + stage.address + "': param '" + k + "' is not in " + p.rel +
                       "; add it there or remove it from the stage's params in dvc.yaml");
   }
   return out;
@@ -160,6 +160,21 @@ bool run_cache_allowed(const Stage& stage) {
   return std::none_of(stage.outs.begin(), stage.outs.end(), [](const StageOut& o) {
     return o.persist || (!o.cache && o.kind == StageOut::Kind::kOut);
   });
+}
+
+LockFile& LockFiles::of(const Stage& stage) {
+  auto it = files_.find(stage.dir);
+  if (it == files_.end())
+    it = files_.emplace(stage.dir, LockFile::load(Pipeline::lock_path(root_, stage))).first;
+  return it->second;
+}
+
+std::string LockFiles::name_of(const Stage& stage) {
+  return stage.dir.empty() ? "dvc.lock" : stage.dir + "/dvc.lock";
+}
+
+void LockFiles::write(const Stage& stage) {
+  core::write_file_atomic(Pipeline::lock_path(root_, stage), of(stage).serialize());
 }
 
 }  // namespace plinth::pipeline

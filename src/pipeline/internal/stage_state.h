@@ -2,6 +2,8 @@
 
 // How a stage stands against its dvc.lock entry: shared by repro, status, commit and checkout.
 
+#include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -27,6 +29,21 @@ StageLock build_lock(repo::Workspace& ws, const Stage& stage, const StageLock* l
 
 // DVC's status list for the stage (spec dvc-format.md §3.4, §5.1); empty when up to date.
 Value stage_changes(repo::Workspace& ws, const Stage& stage, const StageLock* lock);
+
+// The dvc.lock files of a pipeline, one beside each dvc.yaml, each loaded on first use.
+class LockFiles {
+ public:
+  explicit LockFiles(std::filesystem::path root) : root_(std::move(root)) {}
+  LockFile& of(const Stage& stage);
+  // The stage's dvc.lock, repo-relative, for messages.
+  static std::string name_of(const Stage& stage);
+  // Writes the stage's dvc.lock atomically.
+  void write(const Stage& stage);
+
+ private:
+  std::filesystem::path root_;
+  std::map<std::string, LockFile> files_;  // by dvc.yaml directory
+};
 
 // Whether a run-cache entry may be saved and used for the stage (spec dvc-format.md §3.5).
 bool run_cache_allowed(const Stage& stage);
