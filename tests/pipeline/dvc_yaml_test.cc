@@ -90,13 +90,15 @@ TEST(DvcYaml, WholeValueKeepsTypeAndEscapedDollarStaysLiteral) {
 }
 
 TEST(DvcYaml, VarsFilesAndCmdArgumentsFromAMap) {
-  PipelineFile pf = parse(
-      "vars:\n- config.yaml:model\n- extra: 1\nstages:\n  s:\n    cmd: fit ${model}\n",
-      {{"config.yaml", "model:\n  lr: 0.5\n  name: my model\n  fast: true\n  slow: false\n"
-                       "  layers: [8, 16]\nother: 2\n"}});
+  PipelineFile pf =
+      parse("vars:\n- config.yaml:model\n- extra: 1\nstages:\n  s:\n    cmd: fit ${model}\n",
+            {{"config.yaml",
+              "model:\n  lr: 0.5\n  name: my model\n  fast: true\n  slow: false\n"
+              "  layers: [8, 16]\nother: 2\n"}});
   EXPECT_EQ(pf.stages[0].cmd, "fit --lr 0.5 --name 'my model' --fast --layers 8 16");
-  EXPECT_NE(error_of([] { parse("vars:\n- nope.yaml\nstages: {}\n"); })
-                .find("vars file 'nope.yaml' does not exist"),
+  EXPECT_NE(error_of([] {
+              parse("vars:\n- nope.yaml\nstages: {}\n");
+            }).find("vars file 'nope.yaml' does not exist"),
             std::string::npos);
   EXPECT_NE(error_of([] {
               parse("vars:\n- {lr: 2}\nstages: {}\n", {{"params.yaml", "lr: 1\n"}});
