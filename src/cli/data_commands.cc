@@ -97,10 +97,10 @@ struct Targets {
   bool has_stages = false;  // dvc.yaml defines any stage
 };
 Targets split_targets(repo::Workspace& ws, const std::vector<std::string>& targets) {
-  pipeline::PipelineFile pf = pipeline::PipelineFile::load(ws.root());
+  pipeline::Pipeline pipeline = pipeline::Pipeline::load(ws.root());
   Targets t;
-  t.has_stages = !pf.stages.empty();
-  for (const auto& target : targets) (pf.find(target) ? t.stages : t.data).push_back(target);
+  t.has_stages = !pipeline.stages().empty();
+  for (const auto& target : targets) (pipeline.find(target) ? t.stages : t.data).push_back(target);
   return t;
 }
 

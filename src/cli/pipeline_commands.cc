@@ -63,8 +63,8 @@ void add_dag(CLI::App& app, Invocation& inv) {
   cmd->callback([&inv, target, mermaid, dot] {
     inv.run = [=] {
       repo::Workspace ws = open_workspace();
-      pipeline::PipelineFile pf = pipeline::PipelineFile::load(ws.root());
-      pipeline::Dag dag(pf);
+      pipeline::Pipeline pipeline = pipeline::Pipeline::load(ws.root());
+      pipeline::Dag dag(pipeline);
       std::vector<std::string> targets;
       if (!target->empty()) targets.push_back(*target);
       auto subset = dag.plan(targets, false, false);

@@ -16,8 +16,17 @@ bool paths_overlap(const std::string& a, const std::string& b) {
   return a == b || inside(a, b) || inside(b, a);
 }
 
-Dag::Dag(const PipelineFile& pipeline) {
-  for (const auto& s : pipeline.stages) stages_.push_back(&s);
+namespace {
+std::vector<const Stage*> stages_of(const PipelineFile& pipeline) {
+  std::vector<const Stage*> out;
+  for (const auto& s : pipeline.stages) out.push_back(&s);
+  return out;
+}
+}  // namespace
+
+Dag::Dag(const PipelineFile& pipeline) : Dag(stages_of(pipeline)) {}
+
+Dag::Dag(std::vector<const Stage*> stages) : stages_(std::move(stages)) {
   size_t n = stages_.size();
   upstream_.assign(n, {});
   downstream_.assign(n, {});
@@ -27,8 +36,8 @@ Dag::Dag(const PipelineFile& pipeline) {
         for (const auto& ob : stages_[b]->outs)
           if (paths_overlap(oa.rel, ob.rel))
             throw Error(ErrorCode::kInvalidInput,
-                        "dvc.yaml: output '" + oa.rel + "' of stage '" + stages_[a]->name +
-                            "' overlaps output '" + ob.rel + "' of stage '" + stages_[b]->name +
+                        "dvc.yaml: output '" + oa.rel + "' of stage '" + stages_[a]->address +
+                            "' overlaps output '" + ob.rel + "' of stage '" + stages_[b]->address +
                             "'; each file may be written by one stage only");
   for (size_t b = 0; b < n; ++b) {
     std::set<size_t> ups;
@@ -53,9 +62,9 @@ Dag::Dag(const PipelineFile& pipeline) {
     if (color[i] == 1) {
       std::string cycle;
       auto from = std::find(path.begin(), path.end(), i);
-      for (auto it = from; it != path.end(); ++it) cycle += stages_[*it]->name + " -> ";
+      for (auto it = from; it != path.end(); ++it) cycle += stages_[*it]->address + " -> ";
       throw Error(ErrorCode::kInvalidInput,
-                  "dvc.yaml: the stages form a cycle: " + cycle + stages_[i]->name +
+                  "dvc.yaml: the stages form a cycle: " + cycle + stages_[i]->address +
                       "; a stage cannot depend, directly or not, on its own outputs");
     }
     color[i] = 1;
@@ -68,11 +77,12 @@ Dag::Dag(const PipelineFile& pipeline) {
   for (size_t i = 0; i < n; ++i) visit(i);
 }
 
-size_t Dag::index_of(const std::string& name) const {
+size_t Dag::index_of(const std::string& address) const {
+  std::string name = address.starts_with("dvc.yaml:") ? address.substr(9) : address;
   for (size_t i = 0; i < stages_.size(); ++i)
-    if (stages_[i]->name == name) return i;
+    if (stages_[i]->address == name) return i;
   std::string names;
-  for (const auto* s : stages_) names += (names.empty() ? "" : ", ") + s->name;
+  for (const auto* s : stages_) names += (names.empty() ? "" : ", ") + s->address;
   throw Error(ErrorCode::kNotFound, "no stage named '" + name + "' in dvc.yaml; stages: " +
                                         (names.empty() ? "(none)" : names));
 }
@@ -92,7 +102,7 @@ std::vector<size_t> Dag::plan(const std::vector<std::string>& targets, bool sing
     for (size_t d : downstream_[i]) down(d);
   };
   for (const auto& t : targets) {
-    size_t i = index_of(t.starts_with("dvc.yaml:") ? t.substr(9) : t);
+    size_t i = index_of(t);
     if (single)
       chosen[i] = true;
     else if (downstream)
@@ -111,10 +121,10 @@ std::string Dag::ascii(const std::vector<size_t>& subset) const {
   std::string out;
   std::set<size_t> in(subset.begin(), subset.end());
   for (size_t i : subset) {
-    out += stages_[i]->name;
+    out += stages_[i]->address;
     std::string ups;
     for (size_t u : upstream_[i])
-      if (in.count(u)) ups += (ups.empty() ? "" : ", ") + stages_[u]->name;
+      if (in.count(u)) ups += (ups.empty() ? "" : ", ") + stages_[u]->address;
     if (!ups.empty()) out += "  <- " + ups;
     out += "\n";
   }
@@ -125,7 +135,7 @@ std::string Dag::mermaid(const std::vector<size_t>& subset) const {
   std::string out = "flowchart TD\n";
   std::set<size_t> in(subset.begin(), subset.end());
   for (size_t k = 0; k < subset.size(); ++k)
-    out += "\tnode" + std::to_string(subset[k] + 1) + "[\"" + stages_[subset[k]]->name + "\"]\n";
+    out += "\tnode" + std::to_string(subset[k] + 1) + "[\"" + stages_[subset[k]]->address + "\"]\n";
   for (size_t i : subset)
     for (size_t d : downstream_[i])
       if (in.count(d))
@@ -136,10 +146,11 @@ std::string Dag::mermaid(const std::vector<size_t>& subset) const {
 std::string Dag::dot(const std::vector<size_t>& subset) const {
   std::string out = "strict digraph  {\n";
   std::set<size_t> in(subset.begin(), subset.end());
-  for (size_t i : subset) out += "\"" + stages_[i]->name + "\";\n";
+  for (size_t i : subset) out += "\"" + stages_[i]->address + "\";\n";
   for (size_t i : subset)
     for (size_t d : downstream_[i])
-      if (in.count(d)) out += "\"" + stages_[i]->name + "\" -> \"" + stages_[d]->name + "\";\n";
+      if (in.count(d))
+        out += "\"" + stages_[i]->address + "\" -> \"" + stages_[d]->address + "\";\n";
   return out + "}\n";
 }
 

@@ -13,13 +13,16 @@ class Dag {
  public:
   // Throws Error(kInvalidInput) when two stages declare overlapping outputs, or when the
   // edges form a cycle (the message lists the cycle).
+  explicit Dag(std::vector<const Stage*> stages);
   explicit Dag(const PipelineFile& pipeline);
+  explicit Dag(const Pipeline& pipeline) : Dag(pipeline.stages()) {}
 
   size_t size() const { return stages_.size(); }
   const Stage& stage(size_t i) const { return *stages_[i]; }
   const std::vector<size_t>& upstream(size_t i) const { return upstream_[i]; }
   const std::vector<size_t>& downstream(size_t i) const { return downstream_[i]; }
-  // Index of a stage by name; throws Error(kNotFound) listing the stages.
+  // Index of a stage by address ("train", "dvc.yaml:train", "sub/dvc.yaml:train"); throws
+  // Error(kNotFound) listing the stages.
   size_t index_of(const std::string& name) const;
 
   // Stages to run for `targets` (all when empty) in a topological order: each target and,

@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/file_io.h"
 #include "pipeline/template.h"
+#include "repo/ignore.h"
 #include "repo/pointer_file.h"
 
 namespace plinth::pipeline {
@@ -130,7 +131,7 @@ void parse_params(const Value& list, const std::string& wdir, const std::string&
 }
 
 Stage parse_stage(const std::string& name, const YAML::Node& node, const TemplateContext& ctx_in,
-                  int line) {
+                  int line, const std::string& dir) {
   std::string stage_where = "dvc.yaml:" + std::to_string(line) + ": stage '" + name + "'";
   if (!node.IsMap())
     throw Error(ErrorCode::kInvalidInput, stage_where + " must be a mapping with a 'cmd'");
@@ -139,12 +140,15 @@ Stage parse_stage(const std::string& name, const YAML::Node& node, const Templat
     for (const auto& item : node["vars"]) ctx.merge(ctx.resolve(item, at(item)), at(item));
   Stage stage;
   stage.name = name;
+  stage.address = dir.empty() ? name : dir + "/dvc.yaml:" + name;
+  stage.dir = dir;
   stage.line = line;
-  // wdir first: every path is relative to it.
+  // wdir first: every path is relative to it, and it to the dvc.yaml's directory.
+  stage.wdir = dir;
   if (node["wdir"]) {
     std::string where = at(node["wdir"]) + ": stage '" + name + "', key 'wdir'";
     stage.wdir =
-        repo_rel("", expect_string(ctx.resolve(node["wdir"], where), where, "wdir"), where);
+        repo_rel(dir, expect_string(ctx.resolve(node["wdir"], where), where, "wdir"), where);
   }
   for (const auto& kv : node) {
     std::string key = kv.first.as<std::string>();
@@ -224,7 +228,7 @@ Value load_vars_file(const std::string& spec, const FileReader& read_file,
 }
 
 void expand_stage(const std::string& name, const YAML::Node& node, const TemplateContext& ctx,
-                  std::vector<Stage>& out) {
+                  const std::string& dir, std::vector<Stage>& out) {
   int line = node.Mark().line + 1;
   if (node.IsMap() && node["foreach"]) {
     std::string where = at(node["foreach"]) + ": stage '" + name + "', key 'foreach'";
@@ -238,14 +242,14 @@ void expand_stage(const std::string& name, const YAML::Node& node, const Templat
         TemplateContext local = ctx;
         local.set_local("item", items[i]);
         std::string suffix = scalars ? suffix_of(items[i]) : std::to_string(i);
-        out.push_back(parse_stage(name + "@" + suffix, node["do"], local, line));
+        out.push_back(parse_stage(name + "@" + suffix, node["do"], local, line, dir));
       }
     } else if (items.is_object()) {
       for (auto it = items.begin(); it != items.end(); ++it) {
         TemplateContext local = ctx;
         local.set_local("item", *it);
         local.set_local("key", it.key());
-        out.push_back(parse_stage(name + "@" + it.key(), node["do"], local, line));
+        out.push_back(parse_stage(name + "@" + it.key(), node["do"], local, line, dir));
       }
     } else {
       throw Error(ErrorCode::kInvalidInput, where + ": 'foreach' must be a list or a mapping");
@@ -277,14 +281,14 @@ void expand_stage(const std::string& name, const YAML::Node& node, const Templat
       TemplateContext local = ctx;
       local.set_local("item", item);
       local.set_local("key", suffix);
-      out.push_back(parse_stage(name + "@" + suffix, body, local, line));
+      out.push_back(parse_stage(name + "@" + suffix, body, local, line, dir));
       size_t a = axes.size();
       while (a > 0 && ++idx[a - 1] == axes[a - 1].second.size()) idx[--a] = 0;
       if (a == 0) break;
     }
     return;
   }
-  out.push_back(parse_stage(name, node, ctx, line));
+  out.push_back(parse_stage(name, node, ctx, line, dir));
 }
 
 }  // namespace
@@ -315,7 +319,70 @@ PipelineFile PipelineFile::load(const fs::path& root) {
   return parse(core::read_file(file), files_under(root));
 }
 
-PipelineFile PipelineFile::parse(const std::string& text, const FileReader& read_file) {
+std::vector<const Stage*> Pipeline::stages() const {
+  std::vector<const Stage*> out;
+  for (const auto& f : files)
+    for (const auto& s : f.stages) out.push_back(&s);
+  return out;
+}
+
+const Stage* Pipeline::find(const std::string& address) const {
+  std::string a = address.starts_with("dvc.yaml:") ? address.substr(9) : address;
+  for (const auto& f : files)
+    for (const auto& s : f.stages)
+      if (s.address == a) return &s;
+  return nullptr;
+}
+
+fs::path Pipeline::lock_path(const fs::path& root, const Stage& stage) {
+  return (stage.dir.empty() ? root : root / stage.dir) / "dvc.lock";
+}
+
+Pipeline Pipeline::load(const fs::path& root) {
+  Pipeline p;
+  p.files.push_back(PipelineFile::load(root));
+  repo::IgnoreRules ignore(root);
+  std::vector<std::string> found;
+  std::vector<std::string> stack = {""};
+  while (!stack.empty()) {
+    std::string dir = stack.back();
+    stack.pop_back();
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir.empty() ? root : root / dir, ec)) {
+      std::string name = e.path().filename().string();
+      std::string rel = dir.empty() ? name : dir + "/" + name;
+      if (!e.is_directory(ec) || e.is_symlink(ec) || name == ".git" || name == ".dvc" ||
+          ignore.is_ignored(rel, true))
+        continue;
+      stack.push_back(rel);
+      if (fs::exists(e.path() / "dvc.yaml")) found.push_back(rel);
+    }
+  }
+  std::sort(found.begin(), found.end());
+  FileReader read = files_under(root);
+  for (const auto& dir : found)
+    p.files.push_back(PipelineFile::parse(*read(dir + "/dvc.yaml"), read, dir));
+  return p;
+}
+
+PipelineFile PipelineFile::parse(const std::string& text, const FileReader& read_file_in,
+                                 const std::string& dir) {
+  try {
+    return parse_in(text, read_file_in, dir);
+  } catch (const Error& e) {
+    // Messages name "dvc.yaml"; for one in a subdirectory, name that file.
+    std::string message = e.what();
+    if (dir.empty() || !message.starts_with("dvc.yaml")) throw;
+    throw Error(e.code(), dir + "/" + message);
+  }
+}
+
+PipelineFile PipelineFile::parse_in(const std::string& text, const FileReader& read_file_in,
+                                    const std::string& dir) {
+  // params.yaml and vars files are next to the dvc.yaml.
+  FileReader read_file = [&](const std::string& rel) {
+    return read_file_in(dir.empty() ? rel : dir + "/" + rel);
+  };
   YAML::Node root;
   try {
     root = YAML::Load(text);
@@ -324,6 +391,7 @@ PipelineFile PipelineFile::parse(const std::string& text, const FileReader& read
                                               ": invalid YAML (" + e.msg + "); fix the file");
   }
   PipelineFile pf;
+  pf.dir = dir;
   if (root.IsNull()) return pf;
   if (!root.IsMap())
     throw Error(ErrorCode::kInvalidInput, "dvc.yaml: expected a mapping with 'stages'");
@@ -346,7 +414,7 @@ PipelineFile PipelineFile::parse(const std::string& text, const FileReader& read
         ctx.merge(yaml_to_value(item), at(item));
     }
   }
-  if (const auto& stages = root["stages"]) {
+  if (const auto& stages = root["stages"]; stages && !stages.IsNull()) {
     if (!stages.IsMap())
       throw Error(ErrorCode::kInvalidInput,
                   at(stages) + ": 'stages' must be a mapping of stage names to stages");
@@ -358,7 +426,7 @@ PipelineFile PipelineFile::parse(const std::string& text, const FileReader& read
         throw Error(ErrorCode::kInvalidInput,
                     at(kv.first) + ": stage name '" + name +
                         "' may only have letters, digits, '_' and '-'; rename it");
-      expand_stage(name, kv.second, ctx, pf.stages);
+      expand_stage(name, kv.second, ctx, dir, pf.stages);
     }
     for (const auto& s : pf.stages)
       if (!seen.insert(s.name).second)
@@ -372,7 +440,7 @@ PipelineFile PipelineFile::parse(const std::string& text, const FileReader& read
       if (!item.IsScalar())
         throw Error(ErrorCode::kInvalidInput,
                     at(item) + ": entries of '" + key + "' must be file paths");
-      out.push_back(repo_rel("", item.Scalar(), at(item)));
+      out.push_back(repo_rel(dir, item.Scalar(), at(item)));
     }
     return out;
   };

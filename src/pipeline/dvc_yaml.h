@@ -30,10 +30,12 @@ struct StageParams {
 
 // One stage of dvc.yaml after templating, foreach and matrix expansion.
 struct Stage {
-  std::string name;                   // "train", or "train@lr0.1" for generated stages
-  int line = 0;                       // where it is defined in dvc.yaml
-  Value cmd;                          // string or list of strings
-  std::string wdir;                   // repo-relative directory the command runs in ("" = root)
+  std::string name;     // "train", or "train@lr0.1" for generated stages; its dvc.lock key
+  std::string address;  // how users name it: `name` in the root dvc.yaml, else "sub/dvc.yaml:name"
+  std::string dir;      // repo-relative directory of its dvc.yaml ("" = root)
+  int line = 0;         // where it is defined in dvc.yaml
+  Value cmd;            // string or list of strings
+  std::string wdir;     // repo-relative directory the command runs in ("" = root)
   std::vector<std::string> deps;      // as written
   std::vector<std::string> dep_rels;  // repo-relative
   std::vector<StageParams> params;
@@ -58,6 +60,7 @@ FileReader files_under(const std::filesystem::path& root);
 
 // The pipeline defined by one dvc.yaml.
 struct PipelineFile {
+  std::string dir;  // repo-relative directory of the dvc.yaml ("" = root)
   std::vector<Stage> stages;
   std::vector<std::string> metrics;  // top-level `metrics:`, repo-relative
   std::vector<std::string> params;   // top-level `params:`, repo-relative
@@ -69,9 +72,28 @@ struct PipelineFile {
   // Throws Error(kInvalidInput) naming dvc.yaml, the line and the key for unknown keys, wrong
   // types, bad stage names, and undefined `${...}` variables.
   static PipelineFile load(const std::filesystem::path& root);
-  // The same from text; `read_file(rel)` supplies params.yaml and vars files (throws when
-  // missing) so old revisions can be loaded from git.
-  static PipelineFile parse(const std::string& text, const FileReader& read_file);
+  // The same from text of the dvc.yaml in repo-relative `dir`; `read_file(rel)` supplies
+  // params.yaml and vars files so old revisions can be loaded from git.
+  static PipelineFile parse(const std::string& text, const FileReader& read_file,
+                            const std::string& dir = "");
+
+ private:
+  static PipelineFile parse_in(const std::string& text, const FileReader& read_file,
+                               const std::string& dir);
+};
+
+// Every dvc.yaml of a workspace: the root one first, then those in subdirectories by path
+// (directories ignored by .dvcignore, .git and .dvc are not searched).
+struct Pipeline {
+  std::vector<PipelineFile> files;
+
+  std::vector<const Stage*> stages() const;
+  // A stage by address ("train", "dvc.yaml:train", "sub/dvc.yaml:train"), or nullptr.
+  const Stage* find(const std::string& address) const;
+  // dvc.lock of the dvc.yaml a stage comes from.
+  static std::filesystem::path lock_path(const std::filesystem::path& root, const Stage& stage);
+
+  static Pipeline load(const std::filesystem::path& root);
 };
 
 // What `plinth stage add` writes.

@@ -2,6 +2,7 @@
 #include <string>
 
 #include "core/error.h"
+#include "pipeline/internal/stage_state.h"
 #include "pipeline/repro.h"
 
 namespace plinth::pipeline {
@@ -24,19 +25,22 @@ repo::Output locked_output(const LockedPath& o) {
 
 std::vector<repo::Output> locked_outputs(const fs::path& root) {
   std::vector<repo::Output> outs;
-  LockFile file = LockFile::load(root / "dvc.lock");
-  for (const auto& [name, lock] : file.stages())
-    for (const auto& o : lock.outs) outs.push_back(locked_output(o));
+  for (const auto& pf : Pipeline::load(root).files) {
+    LockFile file = LockFile::load((pf.dir.empty() ? root : root / pf.dir) / "dvc.lock");
+    for (const auto& [name, lock] : file.stages())
+      for (const auto& o : lock.outs) outs.push_back(locked_output(o));
+  }
   return outs;
 }
 
 void checkout_outputs(repo::Workspace& ws, bool force, repo::CheckoutSummary& summary) {
-  PipelineFile pipeline = PipelineFile::load(ws.root());
-  LockFile lock = LockFile::load(ws.root() / "dvc.lock");
+  Pipeline pipeline = Pipeline::load(ws.root());
+  LockFiles locks(ws.root());
   std::vector<std::pair<std::string, repo::Output>> todo;  // rel, output
   std::string missing, conflicts;
-  for (const auto& stage : pipeline.stages) {
-    const StageLock* locked = lock.find(stage.name);
+  for (const Stage* stage_ptr : pipeline.stages()) {
+    const Stage& stage = *stage_ptr;
+    const StageLock* locked = locks.of(stage).find(stage.name);
     if (!locked) continue;
     for (const auto& o : stage.outs) {
       if (!o.cache) continue;

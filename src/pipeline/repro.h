@@ -66,9 +66,4 @@ std::vector<repo::Output> locked_outputs(const std::filesystem::path& root);
 // not have. Adds to `summary` one per output checked out.
 void checkout_outputs(repo::Workspace& ws, bool force, repo::CheckoutSummary& summary);
 
-// The dvc.lock body a stage would have now, with deps and params read from the workspace and
-// outs as recorded in `lock` (paths only when absent). Throws Error naming the stage for a
-// missing params file or key.
-StageLock current_lock(repo::Workspace& ws, const Stage& stage, const StageLock* lock);
-
 }  // namespace plinth::pipeline

@@ -198,9 +198,11 @@ std::vector<TrackedPointer> Workspace::select_pointers(const std::vector<std::st
   return chosen;
 }
 
-Snapshot Workspace::snapshot(const std::string& rel, bool store) {
+Snapshot Workspace::snapshot(const std::string& rel, bool store,
+                             const std::string& progress_label) {
   HashOptions options;
   options.store = store;
+  options.progress_label = progress_label;
   return snapshot_path(root_ / rel, rel, *ignore_, *stat_cache_, *cache_, options);
 }
 

@@ -149,8 +149,10 @@ class Workspace {
   CloudStatus cloud_status(const std::vector<std::string>& targets, const TransferOptions& options);
 
   // Hashes a workspace path (file or directory); with `store`, also copies its content into
-  // the cache (call cache().sync() before writing anything that names the objects).
-  Snapshot snapshot(const std::string& rel, bool store = false);
+  // the cache (call cache().sync() before writing anything that names the objects). A
+  // `progress_label` shows a progress bar while files are read.
+  Snapshot snapshot(const std::string& rel, bool store = false,
+                    const std::string& progress_label = "");
 
   // "" when the workspace path `rel` matches `out`, else its DVC status word: "not in cache",
   // "deleted", "new" or "modified" (spec dvc-format.md §3.4).

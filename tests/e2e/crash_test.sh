@@ -13,11 +13,7 @@ for i in range(3000):
 PY
 
 for delay in 0.15 0.4 0.8; do
-  "$PLINTH" add -q big &
-  pid=$!
-  sleep "$delay"
-  kill -9 "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
+  kill_after "$delay" "$PLINTH" add -q big
   cache_consistent || fail "partial object visible under its final name after kill at ${delay}s"
   if [ -e big.dvc ]; then
     grep -q "nfiles: 3000" big.dvc || fail "big.dvc is incomplete after kill at ${delay}s"

@@ -74,6 +74,18 @@ cache_consistent() {
   return $bad
 }
 
+# kill_after DELAY CMD...: runs CMD in the background and kills it with SIGKILL after DELAY
+# seconds (if it is still running), to simulate a crash at that point.
+kill_after() {
+  local delay=$1
+  shift
+  "$@" &
+  local pid=$!
+  sleep "$delay"
+  kill -9 "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
 # JSON on stdin printed compactly (no spaces), for comparing with expected text.
 compact_json() {
   "$PYTHON" -c 'import json, sys; print(json.dumps(json.load(sys.stdin), separators=(",", ":")))'

@@ -55,6 +55,13 @@ check_rejected 2 "dvc.yaml:3: stage 'a', key 'cmd': '\${model.name}' is not defi
   a:
     cmd: touch ran ${model.name}
     deps: [input.txt]'
+printf 'd' >tracked.txt && "$PLINTH" add -q tracked.txt
+check_rejected 2 "output 'tracked.txt' overlaps 'tracked.txt', which tracked.txt.dvc tracks" 'stages:
+  a:
+    cmd: touch ran tracked.txt
+    deps: [input.txt]
+    outs: [tracked.txt]'
+"$PLINTH" remove -q --outs tracked.txt.dvc
 check_rejected 2 "dvc.yaml:4: invalid YAML" 'stages:
   a:
     cmd: [oops'

@@ -68,7 +68,7 @@ expect_contains "$(cat "$SCRATCH/pinned")" "Stage 'pinned' didn't change" "froze
 printf 'z' >src/in.txt
 (cd src && cp in.txt copy.txt && echo inside >stage.txt)
 expect_contains "$("$PLINTH" commit inside)" "Updated dvc.lock (stage 'inside')" "commit names the stage"
-expect_eq "$("$PLINTH" status inside)" "Data and pipelines are up to date." "committed stage is up to date"
+expect_eq "$("$PLINTH" status dvc.yaml:inside)" "Data and pipelines are up to date." "committed stage is up to date (DVC addressing)"
 expect_contains "$("$PLINTH" repro -s inside)" "Stage 'inside' didn't change" "repro after commit runs nothing"
 rm src/copy.txt
 before=$(cat dvc.lock)

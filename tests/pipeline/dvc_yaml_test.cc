@@ -89,6 +89,23 @@ TEST(DvcYaml, WholeValueKeepsTypeAndEscapedDollarStaysLiteral) {
   EXPECT_EQ(pf.stages[0].deps, (std::vector<std::string>{"a.csv", "b.csv"}));
 }
 
+TEST(DvcYaml, VarsFilesAndCmdArgumentsFromAMap) {
+  PipelineFile pf =
+      parse("vars:\n- config.yaml:model\n- extra: 1\nstages:\n  s:\n    cmd: fit ${model}\n",
+            {{"config.yaml",
+              "model:\n  lr: 0.5\n  name: my model\n  fast: true\n  slow: false\n"
+              "  layers: [8, 16]\nother: 2\n"}});
+  EXPECT_EQ(pf.stages[0].cmd, "fit --lr 0.5 --name 'my model' --fast --layers 8 16");
+  EXPECT_NE(error_of([] {
+              parse("vars:\n- nope.yaml\nstages: {}\n");
+            }).find("vars file 'nope.yaml' does not exist"),
+            std::string::npos);
+  EXPECT_NE(error_of([] {
+              parse("vars:\n- {lr: 2}\nstages: {}\n", {{"params.yaml", "lr: 1\n"}});
+            }).find("variable 'lr' is already defined"),
+            std::string::npos);
+}
+
 TEST(StageWriter, InsertsIntoStagesAndKeepsTheRestOfTheFile) {
   auto dir = std::filesystem::temp_directory_path() / "plinth-stage-writer-test";
   std::filesystem::remove_all(dir);
