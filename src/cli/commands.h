@@ -17,7 +17,7 @@ void register_data_commands(CLI::App& app, Invocation& invocation);
 // remote add|modify|list|remove|default, push, fetch, pull.
 void register_remote_commands(CLI::App& app, Invocation& invocation);
 
-// server, runs start|end|list|show|compare, log param|metric|tag, artifacts log|list|get,
+// server, runs start|end|list|show|compare, log param|metric|tag|dataset, artifacts log|list|get,
 // models register|list|show|transition|alias|delete|resolve.
 void register_tracking_commands(CLI::App& app, Invocation& invocation);
 
