@@ -530,11 +530,17 @@ class SqlStore : public Store {
         runs.back().info = read_run_info(r);
       });
     }
-    bool needs_data = std::any_of(clauses.begin(), clauses.end(),
-                                  [](const Clause& c) { return c.entity != "attribute"; }) ||
-                      std::any_of(order.begin(), order.end(),
-                                  [](const OrderKey& k) { return k.entity != "attribute"; });
-    if (needs_data) fill_runs(runs);
+    // Filter and sort with only the data they name, then read the page's runs whole.
+    RunParts needed{false, false, false, false, false};
+    auto need = [&](const std::string& entity) {
+      needed.params |= entity == "param";
+      needed.tags |= entity == "tag";
+      needed.metrics |= entity == "metric";
+      needed.inputs |= entity == "dataset";
+    };
+    for (const auto& c : clauses) need(c.entity);
+    for (const auto& k : order) need(k.entity);
+    fill_runs(runs, needed);
     std::erase_if(runs, [&](const Run& run) {
       return !std::all_of(clauses.begin(), clauses.end(),
                           [&](const Clause& c) { return run_matches(run, c); });
@@ -543,7 +549,8 @@ class SqlStore : public Store {
             [](const Run& r, const OrderKey& k) { return run_value(r, k.entity, k.key); });
     page.items =
         paginate(std::move(runs), search.max_results, search.page_token, page.next_page_token);
-    if (!needs_data) fill_runs(page.items);
+    for (auto& run : page.items) run = Run{std::move(run.info), {}, {}, {}, {}, {}, {}};
+    fill_runs(page.items, RunParts{});
     return page;
   }
 
@@ -741,14 +748,21 @@ class SqlStore : public Store {
   Run load_run(const std::string& run_id) {
     std::vector<Run> runs(1);
     runs[0].info = load_run_info(run_id);
-    fill_runs(runs);
+    fill_runs(runs, RunParts{});
     return std::move(runs[0]);
   }
 
-  // Loads params, tags, latest metrics, inputs and outputs of `runs` in a few queries.
-  void fill_runs(std::vector<Run>& runs) {
+  // Which of a run's data fill_runs reads.
+  struct RunParts {
+    bool params = true, tags = true, metrics = true, inputs = true, outputs = true;
+    bool any() const { return params || tags || metrics || inputs || outputs; }
+  };
+
+  // Loads the chosen parts of `runs`' data (params, tags, latest metrics, inputs, outputs), a
+  // query per part per 500 runs.
+  void fill_runs(std::vector<Run>& runs, RunParts parts) {
     constexpr size_t kChunk = 500;
-    for (size_t start = 0; start < runs.size(); start += kChunk) {
+    for (size_t start = 0; parts.any() && start < runs.size(); start += kChunk) {
       size_t end = std::min(runs.size(), start + kChunk);
       std::map<std::string, Run*> by_id;
       std::vector<SqlValue> ids;
@@ -757,34 +771,40 @@ class SqlStore : public Store {
         ids.push_back(runs[i].info.run_id);
       }
       std::string in = " WHERE run_id IN (" + placeholders(ids.size()) + ")";
-      db_.query("SELECT run_id, key, value FROM params" + in + " ORDER BY key", ids,
-                [&](const Row& r) {
-                  by_id[r.text(0)]->params.push_back({r.text(1), r.text(2)});
-                });
-      db_.query("SELECT run_id, key, value FROM tags" + in + " ORDER BY key", ids,
-                [&](const Row& r) {
-                  by_id[r.text(0)]->tags.push_back({r.text(1), r.text(2)});
-                });
-      db_.query(
-          "SELECT run_id, key, value, is_nan, ts, step FROM latest_metrics" + in + " ORDER BY key",
-          ids, [&](const Row& r) { by_id[r.text(0)]->metrics.push_back(read_metric(r, 1)); });
-      db_.query(
-          "SELECT run_id, model_id, name, digest, source_type, source, dataset_schema, profile, "
-          "tags_json FROM run_inputs" +
-              in + " ORDER BY position",
-          ids, [&](const Row& r) {
-            Run* run = by_id[r.text(0)];
-            if (!r.is_null(1)) {
-              run->model_inputs.push_back(r.text(1));
-              return;
-            }
-            run->dataset_inputs.push_back(
-                {tags_from_json(json::parse(r.text(8), nullptr, false)),
-                 {r.text(2), r.text(3), r.text(4), r.text(5), r.text(6), r.text(7)}});
-          });
-      db_.query("SELECT run_id, model_id, step FROM run_outputs" + in, ids, [&](const Row& r) {
-        by_id[r.text(0)]->model_outputs.push_back({r.text(1), r.integer(2)});
-      });
+      if (parts.params)
+        db_.query("SELECT run_id, key, value FROM params" + in + " ORDER BY key", ids,
+                  [&](const Row& r) {
+                    by_id[r.text(0)]->params.push_back({r.text(1), r.text(2)});
+                  });
+      if (parts.tags)
+        db_.query("SELECT run_id, key, value FROM tags" + in + " ORDER BY key", ids,
+                  [&](const Row& r) {
+                    by_id[r.text(0)]->tags.push_back({r.text(1), r.text(2)});
+                  });
+      if (parts.metrics)
+        db_.query("SELECT run_id, key, value, is_nan, ts, step FROM latest_metrics" + in +
+                      " ORDER BY key",
+                  ids,
+                  [&](const Row& r) { by_id[r.text(0)]->metrics.push_back(read_metric(r, 1)); });
+      if (parts.inputs)
+        db_.query(
+            "SELECT run_id, model_id, name, digest, source_type, source, dataset_schema, profile, "
+            "tags_json FROM run_inputs" +
+                in + " ORDER BY position",
+            ids, [&](const Row& r) {
+              Run* run = by_id[r.text(0)];
+              if (!r.is_null(1)) {
+                run->model_inputs.push_back(r.text(1));
+                return;
+              }
+              run->dataset_inputs.push_back(
+                  {tags_from_json(json::parse(r.text(8), nullptr, false)),
+                   {r.text(2), r.text(3), r.text(4), r.text(5), r.text(6), r.text(7)}});
+            });
+      if (parts.outputs)
+        db_.query("SELECT run_id, model_id, step FROM run_outputs" + in, ids, [&](const Row& r) {
+          by_id[r.text(0)]->model_outputs.push_back({r.text(1), r.integer(2)});
+        });
     }
   }
 
