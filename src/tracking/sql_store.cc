@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <set>
 
 #include "core/error.h"
 #include "tracking/json_format.h"
@@ -212,8 +212,11 @@ class SqlStore : public Store {
     if (query_integer(db_, "SELECT COUNT(*) FROM experiments WHERE name = ?", {name}, 0) > 0)
       throw Error(ErrorCode::kConflict, "Experiment(name=" + name + ") already exists.");
     int64_t id = query_integer(db_, "SELECT MAX(experiment_id) FROM experiments", {}, 0) + 1;
-    std::string location =
-        artifact_location.empty() ? artifact_root_ + "/" + std::to_string(id) : artifact_location;
+    std::string location = artifact_location;
+    if (location.empty())
+      location = artifact_root_ + "/" + std::to_string(id);
+    else if (location.find(':') == std::string::npos)  // a local path, stored absolute
+      location = std::filesystem::absolute(location).lexically_normal().string();
     int64_t now = now_ms();
     db_.exec(
         "INSERT INTO experiments (experiment_id, name, artifact_location, lifecycle_stage, "
