@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "tracking/internal/run_filter.h"
 #include "tracking/json_format.h"
 #include "tracking/names.h"
 #include "tracking/search.h"
@@ -15,6 +16,11 @@
 
 namespace plinth::tracking {
 namespace {
+
+using internal::canonical_run_attribute;
+using internal::run_matches;
+using internal::run_value;
+using internal::validate_run_clause;
 
 using nlohmann::json;
 
@@ -76,107 +82,6 @@ Metric read_metric(const Row& r, int first) {
   m.timestamp = r.integer(first + 3);
   m.step = r.integer(first + 4);
   return m;
-}
-
-SortValue number(double v) { return SortValue::of(v); }
-SortValue text(const std::string& v) { return SortValue::of(v); }
-
-std::string canonical_run_attribute(const std::string& key) {
-  static const std::map<std::string, std::string> kAliases = {
-      {"run_id", "run_id"},
-      {"run_name", "run_name"},
-      {"run name", "run_name"},
-      {"Run name", "run_name"},
-      {"Run Name", "run_name"},
-      {"status", "status"},
-      {"user_id", "user_id"},
-      {"artifact_uri", "artifact_uri"},
-      {"start_time", "start_time"},
-      {"end_time", "end_time"},
-      {"created", "start_time"},
-      {"Created", "start_time"},
-      {"lifecycle_stage", "lifecycle_stage"}};
-  auto it = kAliases.find(key);
-  if (it == kAliases.end())
-    invalid("Invalid attribute key '" + key +
-            "' specified. Valid keys are '['run_id', 'run_name', 'status', 'user_id', "
-            "'artifact_uri', 'start_time', 'end_time', 'created']'");
-  return it->second;
-}
-
-bool numeric_run_attribute(const std::string& a) { return a == "start_time" || a == "end_time"; }
-
-const std::vector<std::string> kNumericOps = {"=", "!=", ">", ">=", "<", "<="};
-const std::vector<std::string> kStringOps = {"=", "!=", "LIKE", "ILIKE"};
-const std::vector<std::string> kStringListOps = {"=", "!=", "LIKE", "ILIKE", "IN", "NOT IN"};
-
-void validate_run_clause(Clause& c) {
-  if (c.entity == "metric") {
-    check_comparator(c, kNumericOps);
-    if (!c.numeric) invalid("Invalid filter: metric '" + c.key + "' must be compared to a number");
-  } else if (c.entity == "param" || c.entity == "tag") {
-    check_comparator(c, kStringOps);
-    if (c.numeric)
-      invalid("Invalid filter: " + c.entity + " '" + c.key +
-              "' must be compared to a quoted string");
-  } else if (c.entity == "attribute") {
-    c.key = canonical_run_attribute(c.key);
-    if (numeric_run_attribute(c.key)) {
-      check_comparator(c, kNumericOps);
-      if (!c.numeric) invalid("Invalid filter: attribute '" + c.key + "' needs a number");
-    } else {
-      check_comparator(c, c.key == "run_id" ? kStringListOps : kStringOps);
-    }
-  } else if (c.entity == "dataset") {
-    if (c.key != "name" && c.key != "digest" && c.key != "context")
-      invalid("Invalid dataset key '" + c.key + "': use name, digest or context");
-    check_comparator(c, kStringListOps);
-  }
-}
-
-SortValue run_attribute(const RunInfo& info, const std::string& a) {
-  if (a == "start_time") return number(static_cast<double>(info.start_time));
-  if (a == "end_time")
-    return info.end_time ? number(static_cast<double>(*info.end_time)) : SortValue{};
-  if (a == "run_id") return text(info.run_id);
-  if (a == "run_name") return text(info.run_name);
-  if (a == "status") return text(info.status);
-  if (a == "user_id") return text(info.user_id);
-  if (a == "artifact_uri") return text(info.artifact_uri);
-  return text(info.lifecycle_stage);
-}
-
-SortValue run_value(const Run& run, const std::string& entity, const std::string& key) {
-  if (entity == "metric") {
-    for (const auto& m : run.metrics)
-      if (m.key == key) return number(m.value);
-    return {};
-  }
-  if (entity == "param" || entity == "tag") {
-    const Tag* t = find_tag(entity == "param" ? run.params : run.tags, key);
-    return t ? text(t->value) : SortValue{};
-  }
-  return run_attribute(run.info, key);
-}
-
-bool run_matches(const Run& run, const Clause& c) {
-  if (c.entity == "dataset") {
-    for (const auto& in : run.dataset_inputs) {
-      std::string actual = c.key == "name"     ? in.dataset.name
-                           : c.key == "digest" ? in.dataset.digest
-                                               : "";
-      if (c.key == "context") {
-        const Tag* t = find_tag(in.tags, "mlflow.data.context");
-        if (!t) continue;
-        actual = t->value;
-      }
-      if (match_string(c, actual)) return true;
-    }
-    return false;
-  }
-  SortValue v = run_value(run, c.entity, c.key);
-  if (!v.present) return false;
-  return v.numeric ? match_number(c, v.number) : match_string(c, v.text);
 }
 
 class SqlStore : public Store {
@@ -246,12 +151,12 @@ class SqlStore : public Store {
     auto clauses = parse_filter(search.filter);
     for (auto& c : clauses) {
       if (c.entity == "tag") {
-        check_comparator(c, kStringOps);
+        check_comparator(c, kStringComparators);
       } else if (c.entity == "attribute" && c.key == "name") {
-        check_comparator(c, kStringOps);
+        check_comparator(c, kStringComparators);
       } else if (c.entity == "attribute" &&
                  (c.key == "creation_time" || c.key == "last_update_time")) {
-        check_comparator(c, kNumericOps);
+        check_comparator(c, kNumericComparators);
       } else {
         invalid("Invalid attribute key '" + c.key +
                 "' specified. Valid keys are '['name', 'creation_time', 'last_update_time']'");
@@ -299,9 +204,9 @@ class SqlStore : public Store {
       return false;
     });
     sort_by(all, order, [](const Experiment& e, const OrderKey& k) {
-      if (k.key == "name") return text(e.name);
-      if (k.key == "experiment_id") return number(std::stod(e.experiment_id));
-      return number(
+      if (k.key == "name") return SortValue::of(e.name);
+      if (k.key == "experiment_id") return SortValue::of(std::stod(e.experiment_id));
+      return SortValue::of(
           static_cast<double>(k.key == "creation_time" ? e.creation_time : e.last_update_time));
     });
     Page<Experiment> page;
@@ -639,7 +544,7 @@ class SqlStore : public Store {
                                       c.key != "model_type" && c.key != "source_run_id"))
         invalid("Invalid filter key '" + c.key +
                 "' for logged models: use name, model_id, status, model_type or source_run_id");
-      check_comparator(c, kStringListOps);
+      check_comparator(c, kStringListComparators);
     }
     std::vector<LoggedModel> models;
     {
