@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 export OMP_WAIT_POLICY = PASSIVE
 
-.PHONY: setup build test demo bench bench-remotes bench-tracking format clean
+.PHONY: setup build test demo bench bench-remotes bench-tables bench-drift bench-pipeline bench-tracking fuzz format clean
 
 setup:
 	scripts/setup.sh
@@ -21,8 +21,30 @@ demo: setup build
 bench: setup build
 	PLINTH=$(abspath $(BUILD))/plinth bench/data_versioning.sh
 
+bench-drift: setup build
+	PLINTH=$(abspath $(BUILD))/plinth bench/drift.sh
+
 bench-remotes: setup build
 	PLINTH=$(abspath $(BUILD))/plinth bench/remotes.sh
+
+bench-tables: setup build
+	PLINTH=$(abspath $(BUILD))/plinth TABLE_IO_BENCH=$(abspath $(BUILD))/table_io_bench bench/tables.sh
+
+# libFuzzer targets for the Parquet and CSV readers, built with clang, ASan and UBSan in
+# build-fuzz/ and run side by side for FUZZ_SECONDS each. New inputs go to build-fuzz/corpus/;
+# the seeds in tests/fuzz/corpus/ are only read. A crash leaves crash-* files in build-fuzz/.
+FUZZ_SECONDS ?= 600
+fuzz:
+	cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPLINTH_FUZZ=ON
+	cmake --build build-fuzz -j $(JOBS) --target parquet_fuzz csv_fuzz
+	mkdir -p build-fuzz/corpus/parquet build-fuzz/corpus/csv
+	cd build-fuzz && \
+	  { ./parquet_fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 corpus/parquet ../tests/fuzz/corpus/parquet & p=$$!; \
+	    ./csv_fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 corpus/csv ../tests/fuzz/corpus/csv & c=$$!; \
+	    wait $$p; a=$$?; wait $$c; b=$$?; [ $$a -eq 0 ] && [ $$b -eq 0 ]; }
+
+bench-pipeline: setup build
+	PLINTH=$(abspath $(BUILD))/plinth bench/pipeline_repro.sh
 
 bench-tracking: setup build
 	PLINTH=$(abspath $(BUILD))/plinth bench/tracking.sh

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # `make demo`: the whole system as far as it exists, on generated fraud-detection data.
 # Today: versioning data next to git, as DVC does (init, add, modify, status, diff, checkout),
-# sharing it through a remote (push, pull), and tracking a run and promoting its model in the
-# registry while `plinth server` answers MLflow clients on the same store.
+# sharing it through a remote (push, pull), tables (the fraud data generator, CSV, Parquet),
+# drift reports, a pipeline that reruns only what a changed param affects, and tracking a run and
+# promoting its model in the registry while `plinth server` answers MLflow clients.
 set -euo pipefail
 
-PLINTH=${PLINTH:-$(cd "$(dirname "$0")/.." && pwd)/build/plinth}
+SOURCE=$(cd "$(dirname "$0")/.." && pwd)
+PLINTH=${PLINTH:-$SOURCE/build/plinth}
 DEMO=$(mktemp -d "${TMPDIR:-/tmp}/plinth-demo.XXXXXX")
 server_pid=""
-trap '[ -z "$server_pid" ] || kill "$server_pid"; chmod -R u+w "$DEMO"*; rm -rf "$DEMO" "$DEMO-nas" "$DEMO-teammate"' EXIT
+trap '[ -z "$server_pid" ] || kill "$server_pid"; chmod -R u+w "$DEMO"*; rm -rf "$DEMO" "$DEMO-nas" "$DEMO-teammate" "$DEMO-pipeline"' EXIT
 export GIT_AUTHOR_NAME=demo GIT_AUTHOR_EMAIL=demo@example.invalid
 export GIT_COMMITTER_NAME=demo GIT_COMMITTER_EMAIL=demo@example.invalid
 
@@ -17,19 +19,7 @@ run() { printf '$ %s\n' "$*"; "$@"; }
 
 # Card transactions with the handbook's columns; deterministic, about 2% fraud.
 generate() {  # FILE ROWS SEED
-  awk -v rows="$2" -v seed="$3" 'BEGIN {
-    srand(seed)
-    print "amount,merchant_category,hour_of_day,day_of_week,transaction_velocity,distance_from_home,is_fraud"
-    split("grocery,gas,online,travel,restaurant,electronics", cat, ",")
-    for (i = 0; i < rows; i++) {
-      fraud = rand() < 0.02
-      amount = fraud ? 500 + rand() * 6000 : 5 + rand() * 300
-      hour = fraud ? int(rand() * 6) : int(rand() * 24)
-      printf "%.2f,%s,%d,%d,%d,%.1f,%d\n", amount, cat[1 + int(rand() * 6)], hour,
-             int(rand() * 7), fraud ? 5 + int(rand() * 10) : int(rand() * 4),
-             fraud ? 100 + rand() * 900 : rand() * 30, fraud
-    }
-  }' >"$1"
+  "$PLINTH" -q demo-data fraud --rows "$2" --seed "$3" --out "$1"
 }
 
 cd "$DEMO"
@@ -50,7 +40,7 @@ run "$PLINTH" status
 
 step "April's data arrives and March is corrected"
 generate data/transactions-2026-04.csv 20000 4
-sed -i '2s/^[0-9.]*,/9999.99,/' data/transactions-2026-03.csv
+sed -i '2s/,[0-9.]*,/,9999.99,/' data/transactions-2026-03.csv  # an amount
 run "$PLINTH" status
 run "$PLINTH" diff
 
@@ -85,6 +75,53 @@ cd "$DEMO"
 step "What the cache holds, and what gc would free"
 run "$PLINTH" ls data
 run "$PLINTH" gc --workspace --dry
+step "Tables: the transactions as Parquet, and a look inside"
+run "$PLINTH" table convert data/transactions-2026-01.csv transactions.parquet
+run ls -l data/transactions-2026-01.csv transactions.parquet
+run "$PLINTH" table schema transactions.parquet
+run "$PLINTH" table head transactions.parquet -n 5
+run "$PLINTH" table stats transactions.parquet
+
+step "Drifted transactions for monitoring: bigger amounts, more online shopping"
+run "$PLINTH" demo-data fraud --rows 20000 --seed 5 --out drifted.parquet --shift amount=1.8 \
+  --category-mix online=0.4
+run "$PLINTH" table stats drifted.parquet --columns amount,merchant_category,is_fraud
+
+step "Did the inputs drift? Evidently's tests against January's data, a report, an alert"
+features=amount,merchant_category,hour_of_day,day_of_week,transaction_velocity,distance_from_home
+run "$PLINTH" drift --reference data/transactions-2026-01.csv --current data/transactions-2026-02.csv \
+  --columns "$features"
+run "$PLINTH" drift --reference data/transactions-2026-01.csv --current drifted.parquet \
+  --columns "$features" --html drift-report.html --drift-share 0.3 --fail-on-drift ||
+  echo "(exit $?: the handbook's alert fires: more than 30% of the features drifted)"
+run ls -l drift-report.html
+
+step "A pipeline: the handbook's four stages (examples/pipeline)"
+cp -r "$SOURCE/examples/pipeline" "$DEMO-pipeline"
+cd "$DEMO-pipeline"
+git init -q && "$PLINTH" init -q
+run cat params.yaml
+run "$PLINTH" dag
+run "$PLINTH" repro
+git add -A && git commit -qm "Run the pipeline"
+
+step "Nothing changed: nothing runs"
+run "$PLINTH" repro
+
+step "More trees: only train and evaluate rerun"
+run sed -i 's/n_estimators: 100/n_estimators: 200/' params.yaml
+run "$PLINTH" status
+run "$PLINTH" repro
+run "$PLINTH" params diff
+run "$PLINTH" metrics diff
+run "$PLINTH" plots diff -o "$DEMO-pipeline/plots"
+
+step "Back to 100 trees: the earlier run comes back from the run-cache, nothing runs"
+run sed -i 's/n_estimators: 200/n_estimators: 100/' params.yaml
+run "$PLINTH" repro
+run "$PLINTH" metrics show
+cd "$DEMO"
+
 step "Start the tracking server (MLflow's REST API) on the project's store"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 "$PLINTH" server --backend-store-uri "sqlite:///$DEMO/mlruns.db" --artifacts-destination "$DEMO/mlartifacts" \
@@ -97,14 +134,14 @@ step "Track a training run: its data (md5s), params, a metric per month, the mod
 run_id=$("$PLINTH" runs start -e fraud-detection -n amount-rule)
 echo "run $run_id"
 for f in data/transactions-2026-*.csv; do run "$PLINTH" log dataset "$f"; done
-run "$PLINTH" log param threshold 2000
+run "$PLINTH" log param threshold 150
 step_no=0
 for f in data/transactions-2026-*.csv; do
   step_no=$((step_no + 1))
-  recall=$(awk -F, 'NR > 1 && $7 == 1 { n++; if ($1 > 2000) hit++ } END { printf "%.4f", hit / n }' "$f")
+  recall=$(awk -F, 'NR > 1 && $10 == 1 { n++; if ($4 > 150) hit++ } END { printf "%.4f", hit / n }' "$f")
   run "$PLINTH" log metric recall "$recall" --step "$step_no"
 done
-mkdir -p model && printf 'flavors:\n  rules: {threshold: 2000}\n' >model/MLmodel
+mkdir -p model && printf 'flavors:\n  rules: {threshold: 150}\n' >model/MLmodel
 run "$PLINTH" artifacts log model
 run "$PLINTH" runs end
 run "$PLINTH" runs list -e fraud-detection
@@ -122,4 +159,4 @@ run curl -s -X POST -H 'Content-Type: application/json' \
   "http://127.0.0.1:$port/api/2.0/mlflow/registered-models/get-latest-versions"
 echo
 
-printf '\nDemo finished: the repository was in %s (removed now).\n' "$DEMO"
+printf '\nDemo finished: the repositories were in %s* (removed now).\n' "$DEMO"

@@ -12,8 +12,9 @@ packages=(
   libgit2-dev libspdlog-dev libfmt-dev
   # remotes (S3 over HTTP)
   libcurl4-openssl-dev
-  # tracking server: Boost.Beast/Asio (Debian's 1.74; never libboost1.81-dev, see TOOLCHAIN.md),
-  # the PostgreSQL store's client library, and a PostgreSQL server for its tests
+  # Boost: Beast/Asio for the HTTP server, Math for the drift tests (Debian's 1.74; never
+  # libboost1.81-dev, see TOOLCHAIN.md); the PostgreSQL store's client library, and a
+  # PostgreSQL server for its tests
   libboost-dev libpq-dev postgresql
   # tables (Parquet metadata and codecs)
   libthrift-dev thrift-compiler libsnappy-dev libzstd-dev liblz4-dev zlib1g-dev
@@ -23,6 +24,16 @@ packages=(
   curl jq
   # benchmark peers
   awscli
+  # promtool checks and unit-tests the Prometheus alert rules in deploy/prometheus
+  prometheus
+  # statistics oracles for the drift tests (Debian's scipy 1.10, used by tests only)
+  python3-scipy python3-numpy
+  # classification-quality oracle (scikit-learn's metrics, used by tests only)
+  python3-sklearn
+  # oracle for CSV parsing and column statistics, and the peer in bench/tables.sh
+  python3-pandas
+  # browser tests: generated HTML reports are rendered in headless Chromium
+  chromium
 )
 # Node.js and npm run the S3 test server and the Parquet cross-check reader. The machines ship
 # Node 20 with npm; a bare Debian 12 gets Debian's.
@@ -46,7 +57,7 @@ fi
 # changed since the last install.
 cd "$(dirname "$0")/.."
 if ! cmp -s package-lock.json node_modules/.plinth-installed-lock 2>/dev/null; then
-  echo "setup: installing npm test tools (s3rver, hyparquet)"
+  echo "setup: installing npm test tools (s3rver, hyparquet, playwright-core)"
   npm ci --no-audit --no-fund --loglevel=error >/dev/null
   cp package-lock.json node_modules/.plinth-installed-lock
 fi

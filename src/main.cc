@@ -23,6 +23,9 @@ int main(int argc, char** argv) {
   plinth::cli::Invocation invocation;
   plinth::cli::register_data_commands(app, invocation);
   plinth::cli::register_remote_commands(app, invocation);
+  plinth::cli::register_table_commands(app, invocation);
+  plinth::cli::register_monitor_commands(app, invocation);
+  plinth::cli::register_pipeline_commands(app, invocation);
   plinth::cli::register_tracking_commands(app, invocation);
   try {
     app.parse(argc, argv);

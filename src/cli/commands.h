@@ -3,6 +3,8 @@
 #include <CLI/CLI.hpp>
 #include <functional>
 
+#include "repo/workspace.h"
+
 namespace plinth::cli {
 
 // What a parsed command line asks for. Each command group registers its subcommands; the
@@ -12,11 +14,20 @@ struct Invocation {
   std::function<int()> run;
 };
 
+// The workspace containing the current directory (commands run from anywhere inside it).
+repo::Workspace open_workspace();
+
 // init, add, status, checkout, commit, remove, gc, ls, cache, diff.
 void register_data_commands(CLI::App& app, Invocation& invocation);
 // remote add|modify|list|remove|default, push, fetch, pull.
 void register_remote_commands(CLI::App& app, Invocation& invocation);
 
+// table schema|head|stats|convert, demo-data fraud.
+void register_table_commands(CLI::App& app, Invocation& invocation);
+// drift.
+void register_monitor_commands(CLI::App& app, Invocation& invocation);
+// stage add, dag, repro, params diff, metrics show|diff, plots show|diff.
+void register_pipeline_commands(CLI::App& app, Invocation& invocation);
 // server, runs start|end|list|show|compare, log param|metric|tag|dataset, artifacts log|list|get,
 // models register|list|show|transition|alias|delete|resolve.
 void register_tracking_commands(CLI::App& app, Invocation& invocation);

@@ -2,12 +2,14 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <map>
 
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "core/error.h"
+#include "pipeline/repro.h"
 #include "repo/diff.h"
 #include "repo/workspace.h"
 
@@ -16,8 +18,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-repo::Workspace open_workspace() { return repo::Workspace::open(fs::current_path()); }
 
 // `dvc status` text: tab indentation, the status word padded to 20 columns.
 void print_status_text(const std::vector<repo::PointerStatus>& result) {
@@ -91,14 +91,58 @@ int print_cloud_status(repo::Workspace& ws, const std::vector<std::string>& targ
   return status.entries.empty() || !std::cout.fail() ? 0 : 1;
 }
 
+// Command targets naming stages of dvc.yaml go to the pipeline, the rest to pointer files.
+struct Targets {
+  std::vector<std::string> stages, data;
+  bool has_stages = false;  // dvc.yaml defines any stage
+};
+Targets split_targets(repo::Workspace& ws, const std::vector<std::string>& targets) {
+  pipeline::PipelineFile pf = pipeline::PipelineFile::load(ws.root());
+  Targets t;
+  t.has_stages = !pf.stages.empty();
+  for (const auto& target : targets) (pf.find(target) ? t.stages : t.data).push_back(target);
+  return t;
+}
+
+// Changed stages in `dvc status` text: nested maps indent one tab per level.
+void print_stage_status_text(const std::vector<pipeline::StageStatus>& stages) {
+  std::function<void(const json&, const std::string&)> print_map = [&](const json& m,
+                                                                       const std::string& indent) {
+    for (auto it = m.begin(); it != m.end(); ++it) {
+      if (it->is_object()) {
+        std::cout << indent << it.key() << ":\n";
+        print_map(*it, indent + "\t");
+        continue;
+      }
+      std::string label = it->get<std::string>() + ":";
+      label.resize(std::max<size_t>(label.size(), 20), ' ');
+      std::cout << indent << label << it.key() << "\n";
+    }
+  };
+  for (const auto& st : stages) {
+    std::cout << st.stage << ":\n";
+    for (const auto& item : st.changes) {
+      if (item.is_string()) {
+        std::cout << "\t" << item.get<std::string>() << "\n";
+        continue;
+      }
+      for (auto it = item.begin(); it != item.end(); ++it) {
+        std::cout << "\t" << it.key() << ":\n";
+        print_map(*it, "\t\t");
+      }
+    }
+  }
+}
+
 void add_status(CLI::App& app, Invocation& inv) {
   auto* cmd = app.add_subcommand(
-      "status", "Show tracked outputs that changed in the workspace, or differ from a remote");
+      "status",
+      "Show tracked outputs and pipeline stages that changed, or differences from a remote");
   auto targets = std::make_shared<std::vector<std::string>>();
   auto as_json = std::make_shared<bool>(false);
   auto cloud = std::make_shared<bool>(false);
   auto transfer = std::make_shared<repo::TransferOptions>();
-  cmd->add_option("TARGET", *targets, "Pointer files or outputs to check (default: all)");
+  cmd->add_option("TARGET", *targets, "Pointer files, outputs or stages to check (default: all)");
   cmd->add_flag("--json", *as_json, "Print DVC's JSON shape");
   cmd->add_flag("-c,--cloud", *cloud, "Compare the cache with a remote instead");
   cmd->add_option("-r,--remote", transfer->remote, "Remote for --cloud (default: core.remote)");
@@ -108,12 +152,16 @@ void add_status(CLI::App& app, Invocation& inv) {
       repo::Workspace ws = open_workspace();
       if (*cloud || !transfer->remote.empty())
         return print_cloud_status(ws, *targets, *transfer, *as_json);
-      if (!*as_json && targets->empty() && ws.pointers().empty()) {
+      Targets t = split_targets(ws, *targets);
+      if (!*as_json && targets->empty() && ws.pointers().empty() && !t.has_stages) {
         std::cout << "There are no data or pipelines tracked in this project yet.\n"
                      "See 'plinth add --help' to start tracking data.\n";
         return 0;
       }
-      auto result = ws.status(*targets);
+      std::vector<repo::PointerStatus> result;
+      if (targets->empty() || !t.data.empty()) result = ws.status(t.data);
+      std::vector<pipeline::StageStatus> stages;
+      if (targets->empty() || !t.stages.empty()) stages = pipeline::pipeline_status(ws, t.stages);
       if (*as_json) {
         json out = json::object();
         for (const auto& ps : result) {
@@ -121,20 +169,24 @@ void add_status(CLI::App& app, Invocation& inv) {
           for (const auto& c : ps.changed_outs) outs[c.path] = c.status;
           out[ps.pointer] = json::array({{{"changed outs", outs}}});
         }
+        for (const auto& st : stages) out[st.stage] = json::parse(st.changes.dump());
         print_json(out);
-      } else if (result.empty()) {
+      } else if (result.empty() && stages.empty()) {
         std::cout << "Data and pipelines are up to date.\n";
       } else {
         print_status_text(result);
+        print_stage_status_text(stages);
       }
       // Like `dvc status -q`, the exit code tells scripts whether anything changed.
-      return result.empty() || !std::cout.fail() ? 0 : 1;
+      bool changed = !result.empty() || !stages.empty();
+      return !changed || !std::cout.fail() ? 0 : 1;
     };
   });
 }
 
 void add_checkout(CLI::App& app, Invocation& inv) {
-  auto* cmd = app.add_subcommand("checkout", "Make workspace files match the pointer files");
+  auto* cmd =
+      app.add_subcommand("checkout", "Make workspace files match the pointer files and dvc.lock");
   auto targets = std::make_shared<std::vector<std::string>>();
   auto force = std::make_shared<bool>(false);
   auto as_json = std::make_shared<bool>(false);
@@ -150,6 +202,7 @@ void add_checkout(CLI::App& app, Invocation& inv) {
       options.force = *force;
       options.jobs = *jobs;
       repo::CheckoutSummary s = ws.checkout(*targets, options);
+      if (targets->empty()) pipeline::checkout_outputs(ws, *force, s);
       if (*as_json) {
         print_json({{"added", s.added}, {"modified", s.modified}, {"deleted", s.deleted}});
       } else if (s.added + s.modified + s.deleted == 0) {
@@ -165,19 +218,25 @@ void add_checkout(CLI::App& app, Invocation& inv) {
 
 void add_commit(CLI::App& app, Invocation& inv) {
   auto* cmd = app.add_subcommand(
-      "commit", "Record the current content of tracked outputs in their pointer files");
+      "commit",
+      "Record the current content of tracked outputs in their pointer files and dvc.lock");
   auto targets = std::make_shared<std::vector<std::string>>();
   auto jobs = std::make_shared<size_t>(0);
-  cmd->add_option("TARGET", *targets, "Pointer files or outputs (default: all)");
+  cmd->add_option("TARGET", *targets, "Pointer files, outputs or stages (default: all)");
   cmd->add_option("-j,--jobs", *jobs, "Parallel threads (default: one per core)");
   cmd->callback([&inv, targets, jobs] {
     inv.run = [=] {
       repo::Workspace ws = open_workspace();
       repo::AddOptions options;
       options.jobs = *jobs;
-      auto changed = ws.commit(*targets, options);
+      Targets t = split_targets(ws, *targets);
+      std::vector<std::string> changed;
+      if (targets->empty() || !t.data.empty()) changed = ws.commit(t.data, options);
+      if (targets->empty() || !t.stages.empty())
+        for (const auto& stage : pipeline::commit_stages(ws, t.stages))
+          changed.push_back("dvc.lock (stage '" + stage + "')");
       for (const auto& c : changed) std::cout << "Updated " << c << "\n";
-      if (changed.empty()) std::cout << "Nothing to commit: outputs match their pointer files.\n";
+      if (changed.empty()) std::cout << "Nothing to commit: outputs match what is recorded.\n";
       return 0;
     };
   });
@@ -198,8 +257,8 @@ void add_remove(CLI::App& app, Invocation& inv) {
 }
 
 void add_gc(CLI::App& app, Invocation& inv) {
-  auto* cmd =
-      app.add_subcommand("gc", "Delete cache objects that no pointer file in the workspace uses");
+  auto* cmd = app.add_subcommand(
+      "gc", "Delete cache objects that no pointer file or dvc.lock in the workspace uses");
   auto workspace = std::make_shared<bool>(false);
   auto dry = std::make_shared<bool>(false);
   auto as_json = std::make_shared<bool>(false);
@@ -212,7 +271,8 @@ void add_gc(CLI::App& app, Invocation& inv) {
         throw Error(ErrorCode::kInvalidInput,
                     "gc needs a scope: use 'plinth gc --workspace' to keep only what the "
                     "current workspace uses (add --dry to preview)");
-      repo::GcResult r = open_workspace().gc(*dry);
+      repo::Workspace ws = open_workspace();
+      repo::GcResult r = ws.gc(*dry, pipeline::locked_outputs(ws.root()));
       if (*as_json) {
         print_json({{"removed", r.removed}, {"bytes", r.bytes}, {"dry_run", *dry}});
         return 0;
@@ -375,6 +435,8 @@ void add_diff(CLI::App& app, Invocation& inv) {
 }
 
 }  // namespace
+
+repo::Workspace open_workspace() { return repo::Workspace::open(fs::current_path()); }
 
 void register_data_commands(CLI::App& app, Invocation& inv) {
   add_init(app, inv);

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "cli/commands.h"
+#include "cli/model_uri.h"
 #include "cli/output.h"
 #include "core/error.h"
 #include "core/file_io.h"
@@ -669,6 +670,15 @@ void add_models_group(CLI::App& app, Invocation& inv) {
 }
 
 }  // namespace
+
+bool is_model_uri(const std::string& text) {
+  return text.rfind("models:/", 0) == 0 || text.rfind("runs:/", 0) == 0;
+}
+
+fs::path resolve_model_folder(const std::string& uri) {
+  Session s(TrackingFlags{});
+  return s.local_copy(registry::resolve_artifact_uri(uri, *s.registry, *s.store));
+}
 
 void register_tracking_commands(CLI::App& app, Invocation& invocation) {
   add_server_command(app, invocation);

@@ -74,6 +74,12 @@ void Workspace::relink_output(const std::string& rel, const Output& out,
   });
 }
 
+void Workspace::restore_output(const std::string& rel, const Output& out) {
+  fs::remove_all(root_ / rel);
+  if (out.is_dir()) fs::create_directories(root_ / rel);  // even when it holds no files
+  relink_output(rel, out, link_types());
+}
+
 CheckoutSummary Workspace::checkout(const std::vector<std::string>& targets,
                                     const CheckoutOptions& options) {
   RepoLock lock(dvc_dir());

@@ -198,8 +198,10 @@ std::vector<TrackedPointer> Workspace::select_pointers(const std::vector<std::st
   return chosen;
 }
 
-Snapshot Workspace::snapshot(const std::string& rel) {
-  return snapshot_path(root_ / rel, rel, *ignore_, *stat_cache_, *cache_, HashOptions{});
+Snapshot Workspace::snapshot(const std::string& rel, bool store) {
+  HashOptions options;
+  options.store = store;
+  return snapshot_path(root_ / rel, rel, *ignore_, *stat_cache_, *cache_, options);
 }
 
 std::vector<ManifestEntry> Workspace::load_manifest(const std::string& oid, bool legacy) {
@@ -270,6 +272,10 @@ Output Workspace::record_output(const std::string& rel, Output base, const AddOp
   base.isexec = !snap.is_dir && snap.isexec;
   base.legacy = false;
   return base;
+}
+
+void Workspace::ignore_output(const std::string& rel) {
+  if (scm_enabled()) gitignore_add(root_ / parent_rel(rel), base_name(rel));
 }
 
 void Workspace::write_pointer(const TrackedPointer& pointer) {
@@ -379,17 +385,18 @@ void Workspace::remove(const std::vector<std::string>& pointer_files, bool outs)
   }
 }
 
-GcResult Workspace::gc(bool dry_run) {
+GcResult Workspace::gc(bool dry_run, const std::vector<Output>& also_used) {
   RepoLock lock(dvc_dir());
   std::set<std::string> used;
-  for (const auto& p : pointers()) {
-    for (const auto& out : p.file.outs) {
-      if (out.md5.empty() || out.legacy) continue;
-      used.insert(out.md5);
-      if (out.is_dir() && cache_->contains(out.md5))
-        for (const auto& e : load_manifest(out.md5)) used.insert(e.md5);
-    }
-  }
+  auto use = [&](const Output& out) {
+    if (out.md5.empty() || out.legacy) return;
+    used.insert(out.md5);
+    if (out.is_dir() && cache_->contains(out.md5))
+      for (const auto& e : load_manifest(out.md5)) used.insert(e.md5);
+  };
+  for (const auto& p : pointers())
+    for (const auto& out : p.file.outs) use(out);
+  for (const auto& out : also_used) use(out);
   GcResult result;
   for (const auto& oid : cache_->list_objects()) {
     if (used.count(oid)) continue;

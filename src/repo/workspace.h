@@ -69,7 +69,8 @@ struct TransferResult {
 struct ObjectRef {
   std::string oid;
   bool legacy = false;
-  std::string path;  // output, or output/relpath for a file of a tracked directory
+  std::string path;    // output, or output/relpath for a file of a tracked directory
+  std::string remote;  // the output's own `remote:`, if it names one
 };
 
 // `status --cloud`: objects not in both places. "new": only in the cache; "deleted": only on
@@ -129,8 +130,9 @@ class Workspace {
   // workspace outputs.
   void remove(const std::vector<std::string>& pointer_files, bool outs);
 
-  // Deletes cache objects that no pointer file in the workspace uses.
-  GcResult gc(bool dry_run);
+  // Deletes cache objects that neither a pointer file in the workspace nor `also_used` (e.g.
+  // the outputs dvc.lock records) uses.
+  GcResult gc(bool dry_run, const std::vector<Output>& also_used = {});
 
   // What is at `path` (a directory, inside the workspace or a tracked directory).
   std::vector<ListEntry> list(const std::string& path, bool recursive, bool dvc_only);
@@ -146,8 +148,20 @@ class Workspace {
   TransferResult fetch(const std::vector<std::string>& targets, const TransferOptions& options);
   CloudStatus cloud_status(const std::vector<std::string>& targets, const TransferOptions& options);
 
-  // Hashes a workspace path (file or directory) without storing it.
-  Snapshot snapshot(const std::string& rel);
+  // Hashes a workspace path (file or directory); with `store`, also copies its content into
+  // the cache (call cache().sync() before writing anything that names the objects).
+  Snapshot snapshot(const std::string& rel, bool store = false);
+
+  // "" when the workspace path `rel` matches `out`, else its DVC status word: "not in cache",
+  // "deleted", "new" or "modified" (spec dvc-format.md §3.4).
+  std::string output_state(const std::string& rel, const Output& out);
+
+  // Adds `/name` to the .gitignore beside a pipeline output when git is in use, as for `add`.
+  void ignore_output(const std::string& rel);
+
+  // Replaces whatever is at `rel` by the content `out` names, linked from the cache with the
+  // configured link types. The objects must be in the cache.
+  void restore_output(const std::string& rel, const Output& out);
 
   // The manifest of a tracked directory from the cache, checked against its oid.
   std::vector<ManifestEntry> load_manifest(const std::string& oid, bool legacy = false);
@@ -167,8 +181,6 @@ class Workspace {
   void validate_add_target(const std::string& rel, const std::vector<TrackedPointer>& tracked);
   Output record_output(const std::string& rel, Output base, const AddOptions& options);
   void write_pointer(const TrackedPointer& pointer);
-  // "" when the output matches its pointer, else its DVC status word.
-  std::string output_state(const std::string& rel, const Output& out);
   // Replaces the workspace copy of a just-added output by links of the configured type.
   void relink_output(const std::string& rel, const Output& out, const std::vector<LinkType>& types);
   std::vector<LinkType> link_types() const;

@@ -104,6 +104,27 @@ expect_error 3 "model.bin ($model_md5)" "$PLINTH" push
 "$PLINTH" push -q
 [ -f "$obj" ] || fail "push after commit restores the object on the remote"
 
+# --- an output that names its own remote (`remote:` in its .dvc) goes there, not to the default
+"$PLINTH" remote add archive "$SCRATCH/archive"
+echo "raw dump" >raw.bin
+"$PLINTH" add -q raw.bin
+"$PYTHON" - <<'PY'
+text = open("raw.bin.dvc").read()
+open("raw.bin.dvc", "w").write(text.replace("  path: raw.bin", "  path: raw.bin\n  remote: archive"))
+PY
+raw_md5=$(md5sum <raw.bin | cut -c1-32)
+expect_eq "$("$PLINTH" push --json raw.bin.dvc | compact_json | "$PYTHON" -c 'import json,sys; d=json.load(sys.stdin); print(d["transferred"], d["remote"])')" \
+  "1 remote 'archive' ($SCRATCH/archive)" "push sends the output to its own remote"
+[ -f "$SCRATCH/archive/files/md5/${raw_md5:0:2}/${raw_md5:2}" ] || fail "object in the output's remote"
+[ ! -e "$SCRATCH/store/files/md5/${raw_md5:0:2}/${raw_md5:2}" ] || fail "object not in the default remote"
+expect_eq "$("$PLINTH" push -r store raw.bin.dvc)" "Everything is up to date." \
+  "with -r another remote, an output that names its own is left out (as DVC 3 does)"
+expect_eq "$("$PLINTH" status -c raw.bin.dvc)" "Cache and remote 'archive' are in sync." \
+  "status -c checks the output's own remote"
+rm -f ".dvc/cache/files/md5/${raw_md5:0:2}/${raw_md5:2}" raw.bin
+"$PLINTH" pull -q raw.bin.dvc
+expect_eq "$(cat raw.bin)" "raw dump" "pull fetches from the output's own remote"
+
 # --- a remote folder that cannot be written
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
   echo "extra" >data/extra.csv && "$PLINTH" add -q data

@@ -1,0 +1,98 @@
+// Times Plinth's table readers and writers on one file, for bench/tables.sh. Each mode prints
+// one line "seconds=S rows=R [key=value...]"; the script runs the peers (pandas) in the same run.
+//
+//   table_io_bench csv-read FILE.csv
+//   table_io_bench parquet-write FILE.csv OUT.parquet   (times the write of the table only)
+//   table_io_bench parquet-read FILE.parquet
+//   table_io_bench parquet-stream FILE.parquet          (row group by row group; peak memory)
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "core/error.h"
+#include "table/csv.h"
+#include "table/parquet.h"
+
+using namespace plinth::table;
+
+namespace {
+
+double now() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// Current resident set size in bytes (from /proc/self/statm).
+size_t rss_bytes() {
+  long pages = 0, resident = 0;
+  FILE* f = std::fopen("/proc/self/statm", "r");
+  if (f) {
+    if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+    std::fclose(f);
+  }
+  return static_cast<size_t>(resident) * 4096;
+}
+
+size_t peak_rss_bytes() {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<size_t>(ru.ru_maxrss) * 1024;
+}
+
+// Bytes a batch's values occupy in memory.
+size_t table_bytes(const Table& t) {
+  size_t n = 0;
+  for (const auto& c : t.columns()) {
+    n += c.f64.size() * 8 + c.i64.size() * 8 + c.b.size() + c.valid.size() + c.codes.size() * 4;
+    n += c.str.byte_size() + c.str.size() * 8 + c.dict.byte_size() + c.dict.size() * 8;
+  }
+  return n;
+}
+
+int run(int argc, char** argv) {
+  std::string mode = argc > 2 ? argv[1] : "";
+  if (mode == "csv-read") {
+    double t0 = now();
+    Table t = read_csv(argv[2]);
+    std::printf("seconds=%.4f rows=%zu\n", now() - t0, t.num_rows());
+  } else if (mode == "parquet-write" && argc > 3) {
+    Table t = read_csv(argv[2]);
+    double t0 = now();
+    write_parquet(t, argv[3]);
+    std::printf("seconds=%.4f rows=%zu\n", now() - t0, t.num_rows());
+  } else if (mode == "parquet-read") {
+    double t0 = now();
+    Table t = read_parquet(argv[2]);
+    std::printf("seconds=%.4f rows=%zu\n", now() - t0, t.num_rows());
+  } else if (mode == "parquet-stream") {
+    size_t base = rss_bytes();
+    double t0 = now();
+    ParquetReader reader(argv[2]);
+    size_t rows = 0, largest = 0;
+    while (auto batch = reader.next()) {
+      rows += batch->num_rows();
+      largest = std::max(largest, table_bytes(*batch));
+    }
+    std::printf("seconds=%.4f rows=%zu row_group_bytes=%zu peak_extra_bytes=%zu\n", now() - t0,
+                rows, largest, peak_rss_bytes() - base);
+  } else {
+    std::fprintf(
+        stderr,
+        "usage: table_io_bench csv-read|parquet-write|parquet-read|parquet-stream FILE [OUT]\n");
+    return 2;
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const plinth::Error& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,230 @@
+// Drift monitoring: `plinth drift`.
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/model_uri.h"
+#include "cli/output.h"
+#include "core/error.h"
+#include "core/file_io.h"
+#include "monitor/columns.h"
+#include "monitor/drift.h"
+#include "monitor/profile_drift.h"
+#include "monitor/report.h"
+#include "table/table_io.h"
+
+namespace plinth::cli {
+namespace {
+namespace fs = std::filesystem;
+
+// "COLUMN=VALUE" options.
+std::pair<std::string, std::string> split_assignment(const std::string& text,
+                                                     const std::string& option) {
+  auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == text.size())
+    throw plinth::Error(ErrorCode::kInvalidInput,
+                        option + " '" + text + "': expected COLUMN=VALUE, e.g. amount=0.1");
+  return {text.substr(0, eq), text.substr(eq + 1)};
+}
+
+std::string now_utc() {
+  std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
+  return buf;
+}
+
+void print_table(const monitor::DriftReport& r, const std::vector<std::string>& skipped) {
+  size_t width = 6;
+  for (const auto& c : r.columns) width = std::max(width, c.column.size());
+  auto pad = [](std::string s, size_t w) {
+    s.resize(std::max(s.size(), w), ' ');
+    return s;
+  };
+  char share[32];
+  std::snprintf(share, sizeof share, "%.3f", r.share_of_drifted_columns);
+  char threshold[32];
+  std::snprintf(threshold, sizeof threshold, "%.2f", r.drift_share);
+  std::cout << "Dataset drift: " << (r.dataset_drift ? "DETECTED" : "not detected") << " ("
+            << r.number_of_drifted_columns << " of " << r.number_of_columns
+            << " columns drifted, share " << share << (r.dataset_drift ? " >= " : " < ")
+            << threshold << ")\n\n";
+  std::cout << pad("column", width) << "  type  " << pad("test", 17) << "  "
+            << "      score  threshold  drift\n";
+  for (const auto& c : r.columns) {
+    char nums[64];
+    std::snprintf(nums, sizeof nums, "%11.6f  %9.3f", c.score, c.threshold);
+    std::cout << pad(c.column, width) << "  " << c.column_type << "   " << pad(c.stattest, 17)
+              << "  " << nums << "  " << (c.drifted ? "DRIFT" : "-") << "\n";
+  }
+  for (const auto& s : skipped) std::cout << "skipped: " << s << "\n";
+  if (!r.quality) return;
+  const auto& q = *r.quality;
+  std::cout << "\nClassification quality (" << q.prediction << " against " << q.target
+            << "):\nmetric      reference    current     change\n";
+  for (const auto& [name, a, b] : monitor::quality_rows(q)) {
+    char line[96];
+    std::snprintf(line, sizeof line, "%-10s  %9.4f  %9.4f  %+9.4f\n", name.c_str(), a, b, b - a);
+    std::cout << line;
+  }
+}
+
+struct DriftFlags {
+  std::string reference, current, json_path, html_path, target, prediction;
+  std::vector<std::string> columns, stattests, thresholds;
+  double drift_share = 0.5;
+  bool fail_on_drift = false;
+};
+
+// Writes the report where the flags say; returns the exit code.
+int emit(const DriftFlags& f, const monitor::DriftReport& report,
+         const std::vector<std::string>& skipped) {
+  if (!f.html_path.empty())
+    core::write_file_atomic(f.html_path,
+                            monitor::report_html(report, {f.reference, f.current, now_utc()}));
+  if (f.json_path == "-") {
+    print_json(monitor::report_json(report));
+  } else {
+    if (!f.json_path.empty())
+      core::write_file_atomic(f.json_path, monitor::report_json(report).dump(2) + "\n");
+    print_table(report, skipped);
+  }
+  return f.fail_on_drift && report.dataset_drift ? 1 : 0;
+}
+
+// --reference DIR: the package's profile.json against the current data.
+int drift_against_package(const DriftFlags& f, const std::vector<std::string>& wanted,
+                          const monitor::DriftOptions& options) {
+  fs::path package =
+      is_model_uri(f.reference) ? resolve_model_folder(f.reference) : fs::path(f.reference);
+  fs::path profile_path = package / "profile.json";
+  if (!fs::exists(profile_path))
+    throw plinth::Error(ErrorCode::kNotFound,
+                        package.string() +
+                            " has no profile.json; give a model package (plinth train writes "
+                            "one) or a data file");
+  nlohmann::json profile;
+  try {
+    profile = nlohmann::json::parse(core::read_file(profile_path));
+  } catch (const nlohmann::json::exception& e) {
+    throw plinth::Error(ErrorCode::kCorrupted, profile_path.string() + ": " + e.what());
+  }
+  if (!profile.contains("inputs") || !profile["inputs"].is_object())
+    throw plinth::Error(ErrorCode::kCorrupted, profile_path.string() + " has no \"inputs\"");
+  table::Table current = table::read_table(f.current);
+  std::vector<monitor::ProfiledColumn> reference;
+  std::vector<monitor::ColumnSample> samples;
+  std::vector<std::string> roles;
+  auto take = [&](const std::string& name, const nlohmann::json& p, const std::string& role) {
+    if (!wanted.empty() && std::find(wanted.begin(), wanted.end(), name) == wanted.end()) return;
+    auto index = current.find(name);
+    if (!index) {
+      if (role == "prediction") return;  // a file of inputs only: no prediction drift
+      throw plinth::Error(ErrorCode::kNotFound,
+                          "column '" + name + "' (an input of the model) is not in " + f.current);
+    }
+    bool numeric = p.value("type", "") == "numeric";
+    reference.push_back({name, p});
+    samples.push_back(
+        monitor::sample_of(current.column(*index), numeric ? monitor::ColumnKind::kNumerical
+                                                           : monitor::ColumnKind::kCategorical));
+    roles.push_back(role);
+  };
+  for (const auto& [name, p] : profile["inputs"].items()) take(name, p, "");
+  if (profile.contains("prediction") && profile["prediction"].contains("name"))
+    take(profile["prediction"]["name"].get<std::string>(), profile["prediction"], "prediction");
+  monitor::DriftReport report = monitor::drift_against_profile(reference, samples, options);
+  for (size_t i = 0; i < roles.size(); ++i) report.columns[i].role = roles[i];
+  return emit(f, report, {});
+}
+
+void add_drift(CLI::App& app, Invocation& inv) {
+  auto* cmd = app.add_subcommand(
+      "drift", "Compare current data with a reference: per-column drift tests and a verdict");
+  using Flags = DriftFlags;
+  auto f = std::make_shared<Flags>();
+  cmd->add_option("--reference", f->reference,
+                  "Reference: CSV or Parquet data, or a model: a package directory or "
+                  "models:/NAME/STAGE, models:/NAME@ALIAS, runs:/ID/PATH (its profile.json, "
+                  "the training data's frozen bins)")
+      ->required();
+  cmd->add_option("--current", f->current, "Current data: CSV or Parquet")->required();
+  cmd->add_option("--columns", f->columns, "Columns to test (default: all both files have)")
+      ->delimiter(',');
+  cmd->add_option("--target", f->target,
+                  "Label column (0/1): tested for drift, and with --prediction for quality");
+  cmd->add_option("--prediction", f->prediction,
+                  "Prediction column (0/1 labels or probabilities): tested for drift, and with "
+                  "--target for classification quality in both files");
+  cmd->add_option("--stattest", f->stattests,
+                  "COLUMN=TEST: ks, chisquare, z, wasserstein, jensenshannon, psi, kl_div, "
+                  "hellinger, anderson, cramer_von_mises, ed, mannw, t_test, empirical_mmd, "
+                  "fisher_exact, g_test, TVD");
+  cmd->add_option("--threshold", f->thresholds, "COLUMN=X: drift threshold for one column");
+  cmd->add_option("--drift-share", f->drift_share,
+                  "Share of drifted columns at which the dataset drifts (default 0.5)")
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--json", f->json_path, "Write the report as JSON to FILE ('-': stdout)");
+  cmd->add_option("--html", f->html_path, "Write a self-contained HTML report to FILE");
+  cmd->add_flag("--fail-on-drift", f->fail_on_drift, "Exit 1 when the dataset drifted");
+  cmd->callback([&inv, f] {
+    inv.run = [=] {
+      monitor::DriftOptions options;
+      options.drift_share = f->drift_share;
+      for (const auto& s : f->stattests) {
+        auto [column, test] = split_assignment(s, "--stattest");
+        options.stattest[column] = test;
+      }
+      for (const auto& s : f->thresholds) {
+        auto [column, value] = split_assignment(s, "--threshold");
+        try {
+          size_t used = 0;
+          options.threshold[column] = std::stod(value, &used);
+          if (used != value.size()) throw std::invalid_argument(value);
+        } catch (const std::exception&) {
+          throw plinth::Error(ErrorCode::kInvalidInput,
+                              "--threshold " + s + ": '" + value + "' is not a number");
+        }
+      }
+      std::vector<std::string> columns = f->columns;
+      for (const auto* role : {&f->target, &f->prediction})
+        if (!role->empty() && !columns.empty() &&
+            std::find(columns.begin(), columns.end(), *role) == columns.end())
+          columns.push_back(*role);
+      table::ReadOptions read;
+      read.columns = columns;
+      if (is_model_uri(f->reference) || fs::is_directory(f->reference))
+        return drift_against_package(*f, columns, options);
+      table::Table reference = table::read_table(f->reference, read);
+      table::Table current = table::read_table(f->current, read);
+      auto selection =
+          monitor::select_columns(reference, current, columns, f->reference, f->current);
+      for (const auto& [column, _] : options.stattest)
+        if (std::none_of(selection.reference.begin(), selection.reference.end(),
+                         [&](const auto& c) { return c.name == column; }))
+          throw plinth::Error(ErrorCode::kInvalidInput,
+                              "--stattest names column '" + column + "', which is not tested");
+      monitor::DriftReport report =
+          monitor::dataset_drift(selection.reference, selection.current, options);
+      for (auto& c : report.columns)
+        c.role = c.column == f->target ? "target" : c.column == f->prediction ? "prediction" : "";
+      if (!f->target.empty() && !f->prediction.empty())
+        report.quality = monitor::QualityComparison{
+            f->target, f->prediction,
+            monitor::table_quality(reference, f->target, f->prediction, f->reference),
+            monitor::table_quality(current, f->target, f->prediction, f->current)};
+      return emit(*f, report, selection.skipped);
+    };
+  });
+}
+
+}  // namespace
+
+void register_monitor_commands(CLI::App& app, Invocation& inv) { add_drift(app, inv); }
+
+}  // namespace plinth::cli

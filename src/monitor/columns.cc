@@ -1,0 +1,113 @@
+#include "monitor/columns.h"
+
+#include <algorithm>
+#include <cmath>
+#include <unordered_set>
+
+#include "core/error.h"
+
+namespace plinth::monitor {
+namespace {
+
+using table::ColumnType;
+
+size_t distinct_non_null(const table::Column& c) {
+  std::unordered_set<std::string_view> strings;
+  std::unordered_set<int64_t> ints;
+  for (size_t i = 0; i < c.size(); ++i) {
+    if (c.is_null(i)) continue;
+    if (c.type == ColumnType::kString)
+      strings.insert(c.string_at(i));
+    else
+      ints.insert(c.type == ColumnType::kBool ? c.b[i] : c.i64[i]);
+  }
+  return c.type == ColumnType::kString ? strings.size() : ints.size();
+}
+
+}  // namespace
+
+ColumnSample sample_of(const table::Column& c, ColumnKind kind) {
+  ColumnSample s;
+  s.name = c.name;
+  s.kind = kind;
+  s.values_are_numbers = c.type != ColumnType::kString;
+  size_t n = c.size();
+  if (c.type == ColumnType::kString) {
+    s.strings.reserve(n);
+    s.missing.assign(n, 0);
+    for (size_t i = 0; i < n; ++i) {
+      s.missing[i] = c.is_null(i);
+      s.strings.emplace_back(c.is_null(i) ? std::string_view{} : c.string_at(i));
+    }
+    return s;
+  }
+  s.numbers.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    if (c.is_null(i)) {
+      s.numbers[i] = NAN;
+      continue;
+    }
+    switch (c.type) {
+      case ColumnType::kFloat64:
+        s.numbers[i] = c.f64[i];
+        break;
+      case ColumnType::kBool:
+        s.numbers[i] = c.b[i];
+        break;
+      default:
+        s.numbers[i] = static_cast<double>(c.i64[i]);
+    }
+  }
+  return s;
+}
+
+ColumnSelection select_columns(const table::Table& reference, const table::Table& current,
+                               const std::vector<std::string>& wanted,
+                               const std::string& reference_name, const std::string& current_name) {
+  ColumnSelection out;
+  std::vector<std::string> names = wanted;
+  if (names.empty())
+    for (const auto& c : reference.columns())
+      if (current.find(c.name)) names.push_back(c.name);
+  for (const auto& name : names) {
+    const auto r_index = reference.find(name), c_index = current.find(name);
+    if (!r_index || !c_index)
+      throw Error(ErrorCode::kNotFound, "column '" + name + "' is not in " +
+                                            (!r_index ? reference_name : current_name) +
+                                            "; check --columns");
+    const table::Column& r = reference.column(*r_index);
+    const table::Column& c = current.column(*c_index);
+    bool numeric_r = r.type != ColumnType::kString, numeric_c = c.type != ColumnType::kString;
+    if (numeric_r != numeric_c ||
+        (r.type == ColumnType::kTimestamp) != (c.type == ColumnType::kTimestamp))
+      throw Error(ErrorCode::kInvalidInput,
+                  "column '" + name + "' is " + std::string(table::type_name(r.type)) + " in " +
+                      reference_name + " but " + std::string(table::type_name(c.type)) + " in " +
+                      current_name + "; both files need the same type");
+    bool explicitly = !wanted.empty();
+    if (r.type == ColumnType::kTimestamp) {
+      if (explicitly)
+        throw Error(ErrorCode::kInvalidInput,
+                    "column '" + name + "' holds timestamps, which drift tests do not take");
+      out.skipped.push_back(name + " (timestamp)");
+      continue;
+    }
+    ColumnKind kind = ColumnKind::kCategorical;
+    if (r.type == ColumnType::kFloat64) kind = ColumnKind::kNumerical;
+    size_t distinct = 0;
+    if (r.type == ColumnType::kInt64 || r.type == ColumnType::kString)
+      distinct = distinct_non_null(r);
+    if (r.type == ColumnType::kInt64 && distinct > 5) kind = ColumnKind::kNumerical;
+    if (r.type == ColumnType::kString && !explicitly &&
+        static_cast<double>(distinct) > 0.5 * static_cast<double>(r.size() - r.null_count())) {
+      out.skipped.push_back(name + " (identifier or text: " + std::to_string(distinct) +
+                            " distinct values)");
+      continue;
+    }
+    out.reference.push_back(sample_of(r, kind));
+    out.current.push_back(sample_of(c, kind));
+  }
+  return out;
+}
+
+}  // namespace plinth::monitor

@@ -1,0 +1,30 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "monitor/drift.h"
+#include "table/table.h"
+
+namespace plinth::monitor {
+
+// The columns of two tables to test for drift, typed as Evidently types them without a column
+// mapping (spec drift.md §1.2): floats numerical; integers categorical with at most 5 distinct
+// reference values, else numerical; booleans and strings categorical. Timestamps are never
+// tested, and neither are string columns that look like identifiers or free text (more distinct
+// values than half their rows, Evidently's "text" rule), unless named in `wanted`.
+struct ColumnSelection {
+  std::vector<ColumnSample> reference, current;
+  std::vector<std::string> skipped;  // "name (why)"
+};
+
+// `wanted` empty: every column both tables have. Throws Error naming the column and the file
+// when a wanted column is missing or its types disagree between the two tables.
+ColumnSelection select_columns(const table::Table& reference, const table::Table& current,
+                               const std::vector<std::string>& wanted,
+                               const std::string& reference_name, const std::string& current_name);
+
+// One table column as a drift sample of the given kind (NaN or `missing` for nulls).
+ColumnSample sample_of(const table::Column& column, ColumnKind kind);
+
+}  // namespace plinth::monitor

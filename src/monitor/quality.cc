@@ -1,0 +1,108 @@
+#include "monitor/quality.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <vector>
+
+#include "core/error.h"
+
+namespace plinth::monitor {
+
+double roc_auc(std::span<const double> labels, std::span<const double> scores) {
+  size_t n = labels.size();
+  std::vector<size_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return scores[a] < scores[b]; });
+  double positive_rank_sum = 0, positives = 0;
+  for (size_t i = 0; i < n;) {
+    size_t j = i;
+    while (j < n && scores[order[j]] == scores[order[i]]) ++j;
+    double midrank = (static_cast<double>(i + 1) + static_cast<double>(j)) / 2.0;
+    for (size_t k = i; k < j; ++k)
+      if (labels[order[k]] == 1) {
+        positive_rank_sum += midrank;
+        positives += 1;
+      }
+    i = j;
+  }
+  double negatives = static_cast<double>(n) - positives;
+  if (positives == 0 || negatives == 0) return NAN;
+  return (positive_rank_sum - positives * (positives + 1) / 2) / (positives * negatives);
+}
+
+BinaryQuality binary_quality(std::span<const double> labels, std::span<const double> predicted,
+                             std::span<const double> scores) {
+  BinaryQuality q;
+  q.rows = labels.size();
+  double tp = 0, fp = 0, fn = 0, tn = 0;
+  for (size_t i = 0; i < labels.size(); ++i) {
+    bool y = labels[i] == 1, p = predicted[i] == 1;
+    (y ? (p ? tp : fn) : (p ? fp : tn)) += 1;
+  }
+  double n = static_cast<double>(q.rows);
+  q.accuracy = n > 0 ? (tp + tn) / n : 0;
+  q.precision = tp + fp > 0 ? tp / (tp + fp) : 0;
+  q.recall = tp + fn > 0 ? tp / (tp + fn) : 0;
+  q.f1 = 2 * tp + fp + fn > 0 ? 2 * tp / (2 * tp + fp + fn) : 0;
+  if (!scores.empty() && tp + fn > 0 && tn + fp > 0) q.roc_auc = roc_auc(labels, scores);
+  return q;
+}
+
+namespace {
+// A numeric column as doubles, NaN for missing.
+std::vector<double> numbers_of(const table::Column& c, const std::string& file) {
+  std::vector<double> v(c.size());
+  for (size_t i = 0; i < c.size(); ++i) {
+    if (c.is_null(i)) {
+      v[i] = NAN;
+      continue;
+    }
+    switch (c.type) {
+      case table::ColumnType::kFloat64:
+        v[i] = c.f64[i];
+        break;
+      case table::ColumnType::kInt64:
+        v[i] = static_cast<double>(c.i64[i]);
+        break;
+      case table::ColumnType::kBool:
+        v[i] = c.b[i];
+        break;
+      default:
+        throw Error(ErrorCode::kInvalidInput,
+                    "column '" + c.name + "' in " + file + " is " +
+                        std::string(table::type_name(c.type)) +
+                        "; quality needs numbers (0/1 labels or probabilities)");
+    }
+  }
+  return v;
+}
+}  // namespace
+
+BinaryQuality table_quality(const table::Table& t, const std::string& target,
+                            const std::string& prediction, const std::string& file) {
+  for (const auto& name : {target, prediction})
+    if (!t.find(name)) throw Error(ErrorCode::kNotFound, "column '" + name + "' is not in " + file);
+  std::vector<double> y = numbers_of(t.column(target), file);
+  std::vector<double> p = numbers_of(t.column(prediction), file);
+  bool probabilities = t.column(prediction).type == table::ColumnType::kFloat64;
+  std::vector<double> labels, predicted, scores;
+  for (size_t i = 0; i < y.size(); ++i) {
+    if (std::isnan(y[i]) || std::isnan(p[i])) continue;
+    if (y[i] != 0 && y[i] != 1)
+      throw Error(ErrorCode::kInvalidInput,
+                  "column '" + target + "' in " + file + " holds " + std::to_string(y[i]) +
+                      " at row " + std::to_string(i + 1) + "; the target must be a 0/1 label");
+    if (probabilities && (p[i] < 0 || p[i] > 1))
+      throw Error(ErrorCode::kInvalidInput, "column '" + prediction + "' in " + file + " holds " +
+                                                std::to_string(p[i]) + " at row " +
+                                                std::to_string(i + 1) +
+                                                "; a prediction is a 0/1 label or a probability");
+    labels.push_back(y[i]);
+    predicted.push_back(probabilities ? (p[i] >= 0.5 ? 1.0 : 0.0) : p[i]);
+    if (probabilities) scores.push_back(p[i]);
+  }
+  return binary_quality(labels, predicted, scores);
+}
+
+}  // namespace plinth::monitor

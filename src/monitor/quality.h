@@ -1,0 +1,33 @@
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+
+#include "table/table.h"
+
+namespace plinth::monitor {
+
+// Binary classification quality as scikit-learn computes it (positive class 1; precision,
+// recall and F1 are 0 where their denominator is, like zero_division=0).
+struct BinaryQuality {
+  size_t rows = 0;
+  double accuracy = 0, precision = 0, recall = 0, f1 = 0;
+  std::optional<double> roc_auc;  // when scores are given and both classes occur
+};
+
+// `labels` and `predicted` hold 0 or 1; `scores` (optional, same length) the probability of 1.
+BinaryQuality binary_quality(std::span<const double> labels, std::span<const double> predicted,
+                             std::span<const double> scores = {});
+
+// Area under the ROC curve, ties counted half (sklearn roc_auc_score).
+double roc_auc(std::span<const double> labels, std::span<const double> scores);
+
+// Quality of `prediction` against `target` in one table: rows where either is missing are left
+// out. A prediction column of probabilities (floats in [0, 1]) is thresholded at 0.5 and also
+// gives ROC AUC; one of 0/1 labels is used as is. Throws Error naming the column and file when
+// the target is not binary or a column is missing.
+BinaryQuality table_quality(const table::Table& t, const std::string& target,
+                            const std::string& prediction, const std::string& file);
+
+}  // namespace plinth::monitor

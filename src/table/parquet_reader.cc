@@ -1,0 +1,314 @@
+// Parquet reader: footer, schema and row groups; internal/chunk_decoder.cc decodes the pages.
+#include <spdlog/spdlog.h>
+
+#include <cstring>
+
+#include "core/error.h"
+#include "core/thread_pool.h"
+#include "table/internal/chunk_decoder.h"
+#include "table/internal/mapped_file.h"
+#include "table/internal/parquet_format.h"
+#include "table/parquet.h"
+
+namespace plinth::table {
+
+using namespace parquet;
+
+namespace {
+
+std::string logical_text(const SchemaElement& e) {
+  static const char* units[] = {"MILLIS", "MICROS", "NANOS"};
+  const LogicalType& lt = e.logical;
+  switch (lt.kind) {
+    case LogicalType::kString:
+      return "STRING";
+    case LogicalType::kDecimal:
+      return "DECIMAL(" + std::to_string(lt.precision) + "," + std::to_string(lt.scale) + ")";
+    case LogicalType::kDate:
+      return "DATE";
+    case LogicalType::kTimestamp:
+    case LogicalType::kTime:
+      return std::string(lt.kind == LogicalType::kTime ? "TIME(" : "TIMESTAMP(") +
+             units[static_cast<int>(lt.unit)] + (lt.utc ? ", UTC)" : ")");
+    case LogicalType::kInteger:
+      return std::string(lt.is_signed ? "INT(" : "UINT(") + std::to_string(lt.bit_width) + ")";
+    case LogicalType::kList:
+      return "LIST";
+    case LogicalType::kMap:
+      return "MAP";
+    case LogicalType::kEnum:
+      return "ENUM";
+    case LogicalType::kJson:
+      return "JSON";
+    case LogicalType::kBson:
+      return "BSON";
+    case LogicalType::kUuid:
+      return "UUID";
+    case LogicalType::kFloat16:
+      return "FLOAT16";
+    default:
+      break;
+  }
+  if (!e.converted_type) return "";
+  static const char* converted[] = {"UTF8",
+                                    "MAP",
+                                    "MAP_KEY_VALUE",
+                                    "LIST",
+                                    "ENUM",
+                                    "DECIMAL",
+                                    "DATE",
+                                    "TIME_MILLIS",
+                                    "TIME_MICROS",
+                                    "TIMESTAMP_MILLIS",
+                                    "TIMESTAMP_MICROS",
+                                    "UINT_8",
+                                    "UINT_16",
+                                    "UINT_32",
+                                    "UINT_64",
+                                    "INT_8",
+                                    "INT_16",
+                                    "INT_32",
+                                    "INT_64",
+                                    "JSON",
+                                    "BSON",
+                                    "INTERVAL"};
+  int ct = *e.converted_type;
+  if (ct == kDecimalCt)
+    return "DECIMAL(" + std::to_string(e.precision) + "," + std::to_string(e.scale) + ")";
+  return ct >= 0 && ct <= 21 ? converted[ct] : "";
+}
+
+// Walks the schema tree depth-first, collecting leaves with their definition levels.
+class SchemaWalker {
+ public:
+  SchemaWalker(const std::vector<SchemaElement>& schema, const std::string& context)
+      : schema_(schema), context_(context) {}
+
+  std::vector<Leaf> leaves() {
+    if (schema_.empty()) fail("the schema is empty");
+    size_t i = 1;
+    int32_t n = schema_[0].num_children;
+    for (int32_t c = 0; c < n; ++c) visit(i, "", 0, false, 0);
+    if (i != schema_.size()) fail("the schema has elements outside its tree");
+    return std::move(leaves_);
+  }
+
+ private:
+  [[noreturn]] void fail(const std::string& what) {
+    throw Error(ErrorCode::kCorrupted, context_ + ": bad Parquet schema: " + what);
+  }
+
+  void visit(size_t& i, const std::string& prefix, int def, bool nested, int depth) {
+    if (i >= schema_.size()) fail("a group has more children than the schema has elements");
+    if (depth > 64) fail("groups nested too deeply");
+    const SchemaElement& e = schema_[i++];
+    Repetition rep = e.repetition.value_or(kRequired);
+    if (rep != kRequired) ++def;
+    std::string path = prefix.empty() ? e.name : prefix + "." + e.name;
+    bool flat = !nested && rep != kRepeated;
+    if (e.num_children > 0 || !e.type) {
+      if (e.num_children < 0) fail("a negative number of children");
+      for (int32_t c = 0; c < e.num_children; ++c) visit(i, path, def, true, depth + 1);
+      return;
+    }
+    if (*e.type == Type::kFixedLenByteArray && (e.type_length <= 0 || e.type_length > (1 << 20)))
+      fail("column '" + path + "' has a bad FIXED_LEN_BYTE_ARRAY length");
+    Leaf leaf{path, &e, def, flat, column_type(e), leaves_.size()};
+    leaves_.push_back(std::move(leaf));
+  }
+
+  const std::vector<SchemaElement>& schema_;
+  const std::string& context_;
+  std::vector<Leaf> leaves_;
+};
+}  // namespace
+
+struct ParquetReader::Impl {
+  std::string name;
+  std::unique_ptr<MappedFile> file;
+  FileMetaData meta;
+  std::vector<Leaf> leaves;
+  std::vector<size_t> selected;  // indices into leaves
+  Schema schema;
+  size_t next_group = 0;
+  core::ThreadPool pool;
+
+  Impl(std::string n, std::unique_ptr<MappedFile> f, const ParquetReadOptions& options)
+      : name(std::move(n)),
+        file(std::move(f)),
+        pool(options.jobs ? options.jobs : core::default_jobs()) {
+    read_footer();
+    leaves = SchemaWalker(meta.schema, name).leaves();
+    for (const auto& g : meta.row_groups) {
+      if (g.columns.size() != leaves.size())
+        corrupt("a row group has " + std::to_string(g.columns.size()) +
+                " column chunks but the schema has " + std::to_string(leaves.size()) + " columns");
+      if (g.num_rows < 0) corrupt("a row group has a negative row count");
+    }
+    select(options.columns);
+  }
+
+  [[noreturn]] void corrupt(const std::string& what) const {
+    throw Error(ErrorCode::kCorrupted, name + ": " + what + "; the file is damaged");
+  }
+
+  void read_footer() {
+    std::string_view bytes = file->view();
+    uint64_t size = bytes.size();
+    if (size < 12) corrupt("too small to be a Parquet file (" + std::to_string(size) + " bytes)");
+    std::string_view head = bytes.substr(0, 4), tail = bytes.substr(size - 8);
+    if (tail.substr(4) == "PARE")
+      throw Error(ErrorCode::kInvalidInput,
+                  name + ": the file is encrypted; Plinth cannot read encrypted Parquet");
+    if (head != "PAR1")
+      throw Error(ErrorCode::kInvalidInput,
+                  name + ": not a Parquet file (it does not start with PAR1)");
+    if (tail.substr(4) != "PAR1")
+      corrupt("no PAR1 at the end: the file is truncated or was not completely written");
+    uint32_t len;
+    std::memcpy(&len, tail.data(), 4);
+    if (len > size - 12) corrupt("the footer length " + std::to_string(len) + " exceeds the file");
+    meta = parse_file_metadata(bytes.substr(size - 8 - len, len), name);
+  }
+
+  void select(const std::vector<std::string>& names) {
+    std::vector<std::string> unsupported;
+    for (const auto& l : leaves)
+      if (!l.supported) unsupported.push_back(l.path);
+    if (names.empty()) {
+      for (size_t i = 0; i < leaves.size(); ++i)
+        if (leaves[i].supported) selected.push_back(i);
+    } else {
+      Schema all;
+      for (const auto& l : leaves) all.push_back({l.path, l.type});
+      check_columns_exist(all, names, name);
+      for (const auto& n : names) {
+        size_t i = 0;
+        while (leaves[i].path != n) ++i;
+        if (!leaves[i].supported)
+          throw Error(ErrorCode::kInvalidInput,
+                      name + ": column '" + n +
+                          "' is nested (a list, map or struct), which Plinth cannot read yet");
+        selected.push_back(i);
+      }
+    }
+    for (size_t i : selected) schema.push_back({leaves[i].path, leaves[i].type});
+    if (names.empty() && !unsupported.empty()) {
+      std::string list;
+      for (const auto& u : unsupported) list += (list.empty() ? "" : ", ") + u;
+      spdlog::warn("{}: skipping nested columns Plinth cannot read yet: {}", name, list);
+    }
+  }
+
+  // Appends column chunk (group, leaf) to `out`.
+  void read_chunk(size_t group, size_t leaf_index, Column& out) {
+    const RowGroup& g = meta.row_groups[group];
+    const Leaf& leaf = leaves[leaf_index];
+    const ColumnChunk& chunk = g.columns[leaf.chunk_index];
+    std::string context = name + ": column '" + leaf.path + "', row group " + std::to_string(group);
+    if (!chunk.meta)
+      corrupt("column '" + leaf.path + "' has no metadata in row group " + std::to_string(group));
+    if (!chunk.file_path.empty())
+      throw Error(ErrorCode::kInvalidInput, context + ": the data is in another file ('" +
+                                                chunk.file_path +
+                                                "'), which Plinth does not follow");
+    const ColumnMetaData& m = *chunk.meta;
+    if (m.type != *leaf.element->type)
+      corrupt(context + ": the chunk's type differs from the schema's");
+    int64_t start = m.data_page_offset;
+    if (m.dictionary_page_offset && *m.dictionary_page_offset > 0 &&
+        *m.dictionary_page_offset < start)
+      start = *m.dictionary_page_offset;
+    uint64_t data_end = file->view().size() - 8;
+    if (start < 4 || static_cast<uint64_t>(start) >= data_end || m.total_compressed_size < 0)
+      corrupt(context + ": the column chunk's offset is outside the file");
+    uint64_t len = std::min<uint64_t>(m.total_compressed_size, data_end - start);
+    decode_column_chunk(leaf, m, file->view().substr(start, len), context, g.num_rows, out);
+  }
+
+  // Lets go of the mapped bytes of row group `g`, for streaming in bounded memory.
+  void release_group(size_t g) {
+    for (const auto& c : meta.row_groups[g].columns)
+      if (c.meta && c.meta->total_compressed_size > 0) {
+        int64_t start = c.meta->data_page_offset;
+        if (c.meta->dictionary_page_offset && *c.meta->dictionary_page_offset > 0)
+          start = std::min(start, *c.meta->dictionary_page_offset);
+        if (start >= 0) file->release(start, c.meta->total_compressed_size);
+      }
+  }
+
+  // Row groups [first, last) as one table, each column decoded straight into place, columns
+  // in parallel.
+  Table read_groups(size_t first, size_t last) {
+    size_t rows = 0;
+    for (size_t g = first; g < last; ++g) rows += meta.row_groups[g].num_rows;
+    std::vector<Column> cols;
+    for (size_t i : selected) cols.emplace_back(leaves[i].path, leaves[i].type);
+    pool.parallel_for(selected.size(), [&](size_t k) {
+      Column& c = cols[k];
+      // Untouched reserved memory costs nothing, so reserve for every row up front, and for
+      // strings as many bytes as the pages hold uncompressed.
+      size_t bytes = 0;
+      for (size_t g = first; g < last; ++g)
+        if (const auto& m = meta.row_groups[g].columns[leaves[selected[k]].chunk_index].meta)
+          bytes += static_cast<size_t>(std::max<int64_t>(0, m->total_uncompressed_size));
+      c.reserve(std::min<size_t>(rows, size_t{1} << 27), std::min<size_t>(bytes, size_t{1} << 30));
+      for (size_t g = first; g < last; ++g) read_chunk(g, selected[k], c);
+      if (c.has_dictionary() && c.dict.size() == 0) c.materialize_strings();
+      if (!c.valid.empty() && c.null_count() == 0) c.valid.clear();
+    });
+    return Table(std::move(cols));
+  }
+};
+
+ParquetReader::ParquetReader(const std::filesystem::path& path, const ParquetReadOptions& options)
+    : impl_(std::make_unique<Impl>(path.string(), std::make_unique<MappedFile>(path), options)) {}
+
+ParquetReader::~ParquetReader() = default;
+
+const Schema& ParquetReader::schema() const { return impl_->schema; }
+
+std::optional<Table> ParquetReader::next() {
+  if (impl_->next_group >= impl_->meta.row_groups.size()) return std::nullopt;
+  size_t g = impl_->next_group++;
+  Table t = impl_->read_groups(g, g + 1);
+  impl_->release_group(g);
+  return t;
+}
+
+Table ParquetReader::read_remaining() {
+  size_t first = std::min(impl_->next_group, impl_->meta.row_groups.size());
+  impl_->next_group = impl_->meta.row_groups.size();
+  return impl_->read_groups(first, impl_->next_group);
+}
+
+size_t ParquetReader::num_rows() const {
+  return static_cast<size_t>(std::max<int64_t>(0, impl_->meta.num_rows));
+}
+size_t ParquetReader::num_row_groups() const { return impl_->meta.row_groups.size(); }
+std::string ParquetReader::created_by() const { return impl_->meta.created_by; }
+
+std::vector<ParquetColumnInfo> ParquetReader::columns() const {
+  std::vector<ParquetColumnInfo> out;
+  for (const auto& l : impl_->leaves) {
+    const SchemaElement& e = *l.element;
+    std::string physical(type_name(*e.type));
+    if (*e.type == Type::kFixedLenByteArray) physical += "(" + std::to_string(e.type_length) + ")";
+    out.push_back({l.path, physical, logical_text(e), l.max_def > 0, l.supported});
+  }
+  return out;
+}
+
+Table read_parquet(const std::filesystem::path& path, const ParquetReadOptions& options) {
+  return ParquetReader(path, options).read_remaining();
+}
+
+ParquetReader::ParquetReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Table parse_parquet(std::string bytes, const ParquetReadOptions& options) {
+  ParquetReader reader(std::make_unique<ParquetReader::Impl>(
+      "<memory>", std::make_unique<MappedFile>(std::move(bytes)), options));
+  return reader.read_remaining();
+}
+
+}  // namespace plinth::table

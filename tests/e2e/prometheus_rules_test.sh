@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The shipped Prometheus alert rules are valid, and fire (and stay quiet) as their unit tests say.
+source "$(dirname "$0")/lib.sh"
+command -v promtool >/dev/null || { echo "promtool is missing: run scripts/setup.sh" >&2; exit 1; }
+cd "$PLINTH_SOURCE/deploy/prometheus"
+out=$(promtool check rules alerts.yml 2>&1) || fail "promtool check rules: $out"
+expect_contains "$out" "SUCCESS: 4 rules found" "all four alert rules load"
+out=$(promtool test rules alerts_test.yml 2>&1) || fail "promtool test rules: $out"
+expect_contains "$out" "SUCCESS" "alerts fire on drifted series and not on healthy ones"
+finish
