@@ -130,9 +130,10 @@ server_pid=$!
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break; sleep 0.1; done
 echo "MLFLOW_TRACKING_URI=http://127.0.0.1:$port points the MLflow Python client at it"
 
-step "Track a training run: params, a metric per month, the model as an artifact"
+step "Track a training run: its data (md5s), params, a metric per month, the model"
 run_id=$("$PLINTH" runs start -e fraud-detection -n amount-rule)
 echo "run $run_id"
+for f in data/transactions-2026-*.csv; do run "$PLINTH" log dataset "$f"; done
 run "$PLINTH" log param threshold 150
 step_no=0
 for f in data/transactions-2026-*.csv; do

@@ -12,6 +12,7 @@
 #include "cli/output.h"
 #include "core/error.h"
 #include "core/file_io.h"
+#include "core/hash.h"
 #include "registry/json_format.h"
 #include "registry/uri.h"
 #include "server/tracking_server.h"
@@ -343,8 +344,36 @@ void add_runs_group(CLI::App& app, Invocation& inv) {
   });
 }
 
+// `log dataset FILE`: the file's md5 (DVC's content hash) as a dataset input of the run.
+void add_log_dataset(CLI::App* group, Invocation& inv) {
+  auto* cmd = group->add_subcommand("dataset", "Record a data file the run read, with its md5");
+  auto flags = std::make_shared<TrackingFlags>();
+  auto file = std::make_shared<std::string>();
+  auto name = std::make_shared<std::string>();
+  auto context = std::make_shared<std::string>("training");
+  add_tracking_flags(cmd, *flags);
+  cmd->add_option("--run", flags->run_id, "Run id (default: $PLINTH_RUN_ID or the active run)");
+  cmd->add_option("FILE", *file, "The data file")->required();
+  cmd->add_option("--name", *name, "Dataset name (default: the file's path)");
+  cmd->add_option("--context", *context, "training (default), validation, test, ...");
+  cmd->callback([&inv, flags, file, name, context] {
+    inv.run = [=] {
+      if (!fs::is_regular_file(*file))
+        throw Error(ErrorCode::kInvalidInput, "log dataset: '" + *file + "' is not a file");
+      Session s(*flags);
+      std::string source = fs::relative(fs::absolute(*file), project_root()).generic_string();
+      tracking::DatasetInput input{
+          {{"mlflow.data.context", *context}},
+          {name->empty() ? source : *name, core::md5_file(*file), "local", source, "", ""}};
+      s.store->log_inputs(current_run(*flags), {input}, {});
+      std::cout << input.dataset.name << " " << input.dataset.digest << "\n";
+      return 0;
+    };
+  });
+}
+
 void add_log_group(CLI::App& app, Invocation& inv) {
-  auto* group = app.add_subcommand("log", "Log a param, metric or tag to the active run");
+  auto* group = app.add_subcommand("log", "Log a param, metric, tag or dataset to the active run");
   group->require_subcommand(1);
   for (const char* kind : {"param", "metric", "tag"}) {
     auto* cmd = group->add_subcommand(kind, std::string("Log a ") + kind);
@@ -378,6 +407,7 @@ void add_log_group(CLI::App& app, Invocation& inv) {
       };
     });
   }
+  add_log_dataset(group, inv);
 }
 
 void add_artifacts_group(CLI::App& app, Invocation& inv) {

@@ -1,12 +1,15 @@
 // The only translation unit that includes Boost.Beast (it is slow to compile; see TOOLCHAIN.md).
 #include "http/server.h"
 
+#include <sys/socket.h>
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <condition_variable>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "core/error.h"
@@ -93,63 +96,74 @@ ServerResponse error_response(int status, const std::string& code, const std::st
           {}};
 }
 
-// What the connection threads share with serve(), kept alive by whoever finishes last. On
-// shutdown serve() waits until no handler is running; a connection that reads another request
-// afterwards closes without handling it.
+// What serve() and the connection threads share, kept alive by whoever finishes last (the
+// sockets' io_context included). On shutdown serve() stops handling new requests, shuts every
+// open connection down so blocked reads return, and waits for the threads to finish.
 struct Shared {
+  asio::io_context ioc;
   ServerOptions options;
   Handler handler;
   std::mutex mutex;
-  std::condition_variable idle;
-  int running = 0;
+  std::condition_variable done;
+  std::set<int> open_sockets;
+  int sessions = 0;
   bool stopping = false;
 
-  // Marks a handler as running; false when the server is shutting down.
-  bool enter() {
+  bool open(int fd) {
     std::lock_guard lock(mutex);
     if (stopping) return false;
-    ++running;
+    open_sockets.insert(fd);
+    ++sessions;
     return true;
   }
-  void leave() {
+  void close(int fd) {
     std::lock_guard lock(mutex);
-    if (--running == 0) idle.notify_all();
+    open_sockets.erase(fd);
+    if (--sessions == 0) done.notify_all();
+  }
+  bool handling_allowed() {
+    std::lock_guard lock(mutex);
+    return !stopping;
+  }
+  void stop() {
+    std::unique_lock lock(mutex);
+    stopping = true;
+    for (int fd : open_sockets) ::shutdown(fd, SHUT_RDWR);
+    done.wait_for(lock, std::chrono::seconds(30), [&] { return sessions == 0; });
   }
 };
 
+ServerResponse handle(Shared& shared, const beast::http::request<beast::http::string_body>& in) {
+  try {
+    return shared.handler(to_request(in));
+  } catch (const Error& e) {
+    bool bad = e.code() == ErrorCode::kInvalidInput;
+    return error_response(bad ? 400 : 500, bad ? "INVALID_PARAMETER_VALUE" : "INTERNAL_ERROR",
+                          e.what());
+  } catch (const std::exception& e) {
+    spdlog::error("request failed: {}", e.what());
+    return error_response(500, "INTERNAL_ERROR", e.what());
+  }
+}
+
 void session(tcp::socket socket, Shared& shared) {
-  const ServerOptions& options = shared.options;
-  beast::tcp_stream stream(std::move(socket));
+  int fd = socket.native_handle();
+  if (!shared.open(fd)) return;
   beast::flat_buffer buffer;
   beast::error_code ec;
   for (;;) {
-    stream.expires_after(std::chrono::seconds(options.idle_timeout_seconds));
     beast::http::request_parser<beast::http::string_body> parser;
-    parser.body_limit(options.body_limit);
-    beast::http::read(stream, buffer, parser, ec);
-    if (ec == beast::http::error::end_of_stream || ec == beast::error::timeout) break;
+    parser.body_limit(shared.options.body_limit);
+    beast::http::read(socket, buffer, parser, ec);
     ServerResponse out;
     bool keep_alive = false;
     if (ec == beast::http::error::body_limit) {
       out = error_response(413, "RESOURCE_EXHAUSTED", "request body over the server's limit");
-    } else if (ec) {
-      break;
+    } else if (ec || !shared.handling_allowed()) {
+      break;  // closed by the client, or the server is stopping
     } else {
-      auto& in = parser.get();
-      keep_alive = in.keep_alive();
-      if (!shared.enter()) break;
-      try {
-        out = shared.handler(to_request(in));
-      } catch (const Error& e) {
-        out = error_response(
-            e.code() == ErrorCode::kInvalidInput ? 400 : 500,
-            e.code() == ErrorCode::kInvalidInput ? "INVALID_PARAMETER_VALUE" : "INTERNAL_ERROR",
-            e.what());
-      } catch (const std::exception& e) {
-        spdlog::error("request failed: {}", e.what());
-        out = error_response(500, "INTERNAL_ERROR", e.what());
-      }
-      shared.leave();
+      keep_alive = parser.get().keep_alive();
+      out = handle(shared, parser.get());
     }
     beast::http::response<beast::http::string_body> res{
         static_cast<beast::http::status>(out.status), 11};
@@ -159,21 +173,23 @@ void session(tcp::socket socket, Shared& shared) {
     res.keep_alive(keep_alive);
     res.body() = std::move(out.body);
     res.prepare_payload();
-    stream.expires_after(std::chrono::seconds(options.idle_timeout_seconds));
-    beast::http::write(stream, res, ec);
+    beast::http::write(socket, res, ec);
     if (ec || !keep_alive) break;
   }
-  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  socket.shutdown(tcp::socket::shutdown_both, ec);
+  shared.close(fd);
 }
 
 }  // namespace
 
 void serve(const ServerOptions& options, const Handler& handler) {
-  asio::io_context ioc;
+  auto shared = std::make_shared<Shared>();
+  shared->options = options;
+  shared->handler = handler;
   beast::error_code ec;
   auto address = asio::ip::make_address(options.host, ec);
   if (ec) throw Error(ErrorCode::kInvalidInput, "--host " + options.host + ": " + ec.message());
-  tcp::acceptor acceptor(ioc);
+  tcp::acceptor acceptor(shared->ioc);
   tcp::endpoint endpoint(address, options.port);
   acceptor.open(endpoint.protocol(), ec);
   if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
@@ -184,11 +200,8 @@ void serve(const ServerOptions& options, const Handler& handler) {
                                     std::to_string(options.port) + ": " + ec.message());
   if (options.on_listening) options.on_listening(acceptor.local_endpoint().port());
 
-  asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  asio::signal_set signals(shared->ioc, SIGINT, SIGTERM);
   signals.async_wait([&](const beast::error_code&, int) { acceptor.close(); });
-  auto shared = std::make_shared<Shared>();
-  shared->options = options;
-  shared->handler = handler;
   std::function<void()> accept = [&] {
     acceptor.async_accept([&](beast::error_code aec, tcp::socket socket) {
       if (aec) return;  // closed by a signal
@@ -199,10 +212,8 @@ void serve(const ServerOptions& options, const Handler& handler) {
     });
   };
   accept();
-  ioc.run();
-  std::unique_lock lock(shared->mutex);
-  shared->stopping = true;
-  shared->idle.wait_for(lock, std::chrono::seconds(30), [&] { return shared->running == 0; });
+  shared->ioc.run();
+  shared->stop();
 }
 
 }  // namespace plinth::http

@@ -35,7 +35,6 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 5000;            // 0 picks a free port
   size_t body_limit = 1ull << 30;  // larger bodies are answered 413
-  int idle_timeout_seconds = 60;   // a keep-alive connection idle this long is closed
   // Called once the socket listens, with the port actually bound.
   std::function<void(uint16_t)> on_listening;
 };
@@ -43,8 +42,9 @@ struct ServerOptions {
 // Serves `handler` over HTTP/1.1 with keep-alive until the process receives SIGINT or SIGTERM;
 // each connection gets its own thread, so a slow handler never blocks other clients. The
 // handler must be thread-safe; an exception escaping it is answered 500 with a JSON body. On a
-// signal it stops accepting, lets running handlers finish (up to 30 s) and returns; after that
-// the handler is never called again, so what it uses may be destroyed.
+// signal it stops accepting, closes idle connections, lets running handlers finish (up to
+// 30 s) and returns; after that the handler is never called again, so what it uses may be
+// destroyed.
 // Throws Error(kIo) when the address cannot be bound.
 void serve(const ServerOptions& options, const Handler& handler);
 

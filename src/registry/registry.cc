@@ -32,7 +32,6 @@ void require(const std::string& value, const std::string& field) {
             "'. See the API docs for more information about request parameters.");
 }
 
-const std::vector<std::string> kStringOps = {"=", "!=", "LIKE", "ILIKE"};
 const std::vector<std::string> kVersionOps = {"=", "!=", "LIKE", "ILIKE", "IN"};
 
 class SqlRegistry : public Registry {
@@ -157,7 +156,7 @@ Page<RegisteredModel> SqlRegistry::search_models(const SearchSpec& search) {
   for (const auto& c : clauses) {
     if (!(c.entity == "tag" || (c.entity == "attribute" && c.key == "name")))
       invalid("Invalid attribute key '" + c.key + "' specified. Valid keys are '['name']'");
-    tracking::check_comparator(c, kStringOps);
+    tracking::check_comparator(c, tracking::kStringComparators);
   }
   if (search.max_results > 1000)
     invalid(
@@ -361,7 +360,9 @@ Page<ModelVersion> SqlRegistry::search_versions(const SearchSpec& search) {
   auto clauses = tracking::parse_filter(search.filter);
   for (auto& c : clauses) {
     if (c.entity == "attribute" && c.key == "version_number") {
-      tracking::check_comparator(c, {"=", "!=", ">", ">=", "<", "<=", "IN"});
+      auto allowed = tracking::kNumericComparators;
+      allowed.push_back("IN");
+      tracking::check_comparator(c, allowed);
     } else if (c.entity == "tag" ||
                (c.entity == "attribute" &&
                 (c.key == "name" || c.key == "run_id" || c.key == "source_path"))) {

@@ -31,6 +31,12 @@ struct OrderKey {
 // Parses one order_by item: `<identifier> [ASC|DESC]`.
 OrderKey parse_order_by(std::string_view item);
 
+// The comparators MLflow allows for numbers, strings, and strings that may be listed.
+inline const std::vector<std::string> kNumericComparators = {"=", "!=", ">", ">=", "<", "<="};
+inline const std::vector<std::string> kStringComparators = {"=", "!=", "LIKE", "ILIKE"};
+inline const std::vector<std::string> kStringListComparators = {"=",     "!=", "LIKE",
+                                                                "ILIKE", "IN", "NOT IN"};
+
 // Throws Error(kInvalidInput) unless `clause.op` is one of `allowed`.
 void check_comparator(const Clause& clause, const std::vector<std::string>& allowed);
 

@@ -3,11 +3,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <set>
 
 #include "core/error.h"
+#include "tracking/internal/run_filter.h"
 #include "tracking/json_format.h"
 #include "tracking/names.h"
 #include "tracking/search.h"
@@ -15,6 +16,11 @@
 
 namespace plinth::tracking {
 namespace {
+
+using internal::canonical_run_attribute;
+using internal::run_matches;
+using internal::run_value;
+using internal::validate_run_clause;
 
 using nlohmann::json;
 
@@ -78,107 +84,6 @@ Metric read_metric(const Row& r, int first) {
   return m;
 }
 
-SortValue number(double v) { return SortValue::of(v); }
-SortValue text(const std::string& v) { return SortValue::of(v); }
-
-std::string canonical_run_attribute(const std::string& key) {
-  static const std::map<std::string, std::string> kAliases = {
-      {"run_id", "run_id"},
-      {"run_name", "run_name"},
-      {"run name", "run_name"},
-      {"Run name", "run_name"},
-      {"Run Name", "run_name"},
-      {"status", "status"},
-      {"user_id", "user_id"},
-      {"artifact_uri", "artifact_uri"},
-      {"start_time", "start_time"},
-      {"end_time", "end_time"},
-      {"created", "start_time"},
-      {"Created", "start_time"},
-      {"lifecycle_stage", "lifecycle_stage"}};
-  auto it = kAliases.find(key);
-  if (it == kAliases.end())
-    invalid("Invalid attribute key '" + key +
-            "' specified. Valid keys are '['run_id', 'run_name', 'status', 'user_id', "
-            "'artifact_uri', 'start_time', 'end_time', 'created']'");
-  return it->second;
-}
-
-bool numeric_run_attribute(const std::string& a) { return a == "start_time" || a == "end_time"; }
-
-const std::vector<std::string> kNumericOps = {"=", "!=", ">", ">=", "<", "<="};
-const std::vector<std::string> kStringOps = {"=", "!=", "LIKE", "ILIKE"};
-const std::vector<std::string> kStringListOps = {"=", "!=", "LIKE", "ILIKE", "IN", "NOT IN"};
-
-void validate_run_clause(Clause& c) {
-  if (c.entity == "metric") {
-    check_comparator(c, kNumericOps);
-    if (!c.numeric) invalid("Invalid filter: metric '" + c.key + "' must be compared to a number");
-  } else if (c.entity == "param" || c.entity == "tag") {
-    check_comparator(c, kStringOps);
-    if (c.numeric)
-      invalid("Invalid filter: " + c.entity + " '" + c.key +
-              "' must be compared to a quoted string");
-  } else if (c.entity == "attribute") {
-    c.key = canonical_run_attribute(c.key);
-    if (numeric_run_attribute(c.key)) {
-      check_comparator(c, kNumericOps);
-      if (!c.numeric) invalid("Invalid filter: attribute '" + c.key + "' needs a number");
-    } else {
-      check_comparator(c, c.key == "run_id" ? kStringListOps : kStringOps);
-    }
-  } else if (c.entity == "dataset") {
-    if (c.key != "name" && c.key != "digest" && c.key != "context")
-      invalid("Invalid dataset key '" + c.key + "': use name, digest or context");
-    check_comparator(c, kStringListOps);
-  }
-}
-
-SortValue run_attribute(const RunInfo& info, const std::string& a) {
-  if (a == "start_time") return number(static_cast<double>(info.start_time));
-  if (a == "end_time")
-    return info.end_time ? number(static_cast<double>(*info.end_time)) : SortValue{};
-  if (a == "run_id") return text(info.run_id);
-  if (a == "run_name") return text(info.run_name);
-  if (a == "status") return text(info.status);
-  if (a == "user_id") return text(info.user_id);
-  if (a == "artifact_uri") return text(info.artifact_uri);
-  return text(info.lifecycle_stage);
-}
-
-SortValue run_value(const Run& run, const std::string& entity, const std::string& key) {
-  if (entity == "metric") {
-    for (const auto& m : run.metrics)
-      if (m.key == key) return number(m.value);
-    return {};
-  }
-  if (entity == "param" || entity == "tag") {
-    const Tag* t = find_tag(entity == "param" ? run.params : run.tags, key);
-    return t ? text(t->value) : SortValue{};
-  }
-  return run_attribute(run.info, key);
-}
-
-bool run_matches(const Run& run, const Clause& c) {
-  if (c.entity == "dataset") {
-    for (const auto& in : run.dataset_inputs) {
-      std::string actual = c.key == "name"     ? in.dataset.name
-                           : c.key == "digest" ? in.dataset.digest
-                                               : "";
-      if (c.key == "context") {
-        const Tag* t = find_tag(in.tags, "mlflow.data.context");
-        if (!t) continue;
-        actual = t->value;
-      }
-      if (match_string(c, actual)) return true;
-    }
-    return false;
-  }
-  SortValue v = run_value(run, c.entity, c.key);
-  if (!v.present) return false;
-  return v.numeric ? match_number(c, v.number) : match_string(c, v.text);
-}
-
 class SqlStore : public Store {
  public:
   SqlStore(Database& db, std::string artifact_root)
@@ -212,8 +117,11 @@ class SqlStore : public Store {
     if (query_integer(db_, "SELECT COUNT(*) FROM experiments WHERE name = ?", {name}, 0) > 0)
       throw Error(ErrorCode::kConflict, "Experiment(name=" + name + ") already exists.");
     int64_t id = query_integer(db_, "SELECT MAX(experiment_id) FROM experiments", {}, 0) + 1;
-    std::string location =
-        artifact_location.empty() ? artifact_root_ + "/" + std::to_string(id) : artifact_location;
+    std::string location = artifact_location;
+    if (location.empty())
+      location = artifact_root_ + "/" + std::to_string(id);
+    else if (location.find(':') == std::string::npos)  // a local path, stored absolute
+      location = std::filesystem::absolute(location).lexically_normal().string();
     int64_t now = now_ms();
     db_.exec(
         "INSERT INTO experiments (experiment_id, name, artifact_location, lifecycle_stage, "
@@ -243,12 +151,12 @@ class SqlStore : public Store {
     auto clauses = parse_filter(search.filter);
     for (auto& c : clauses) {
       if (c.entity == "tag") {
-        check_comparator(c, kStringOps);
+        check_comparator(c, kStringComparators);
       } else if (c.entity == "attribute" && c.key == "name") {
-        check_comparator(c, kStringOps);
+        check_comparator(c, kStringComparators);
       } else if (c.entity == "attribute" &&
                  (c.key == "creation_time" || c.key == "last_update_time")) {
-        check_comparator(c, kNumericOps);
+        check_comparator(c, kNumericComparators);
       } else {
         invalid("Invalid attribute key '" + c.key +
                 "' specified. Valid keys are '['name', 'creation_time', 'last_update_time']'");
@@ -296,9 +204,9 @@ class SqlStore : public Store {
       return false;
     });
     sort_by(all, order, [](const Experiment& e, const OrderKey& k) {
-      if (k.key == "name") return text(e.name);
-      if (k.key == "experiment_id") return number(std::stod(e.experiment_id));
-      return number(
+      if (k.key == "name") return SortValue::of(e.name);
+      if (k.key == "experiment_id") return SortValue::of(std::stod(e.experiment_id));
+      return SortValue::of(
           static_cast<double>(k.key == "creation_time" ? e.creation_time : e.last_update_time));
     });
     Page<Experiment> page;
@@ -530,11 +438,17 @@ class SqlStore : public Store {
         runs.back().info = read_run_info(r);
       });
     }
-    bool needs_data = std::any_of(clauses.begin(), clauses.end(),
-                                  [](const Clause& c) { return c.entity != "attribute"; }) ||
-                      std::any_of(order.begin(), order.end(),
-                                  [](const OrderKey& k) { return k.entity != "attribute"; });
-    if (needs_data) fill_runs(runs);
+    // Filter and sort with only the data they name, then read the page's runs whole.
+    RunParts needed{false, false, false, false, false};
+    auto need = [&](const std::string& entity) {
+      needed.params |= entity == "param";
+      needed.tags |= entity == "tag";
+      needed.metrics |= entity == "metric";
+      needed.inputs |= entity == "dataset";
+    };
+    for (const auto& c : clauses) need(c.entity);
+    for (const auto& k : order) need(k.entity);
+    fill_runs(runs, needed);
     std::erase_if(runs, [&](const Run& run) {
       return !std::all_of(clauses.begin(), clauses.end(),
                           [&](const Clause& c) { return run_matches(run, c); });
@@ -543,7 +457,8 @@ class SqlStore : public Store {
             [](const Run& r, const OrderKey& k) { return run_value(r, k.entity, k.key); });
     page.items =
         paginate(std::move(runs), search.max_results, search.page_token, page.next_page_token);
-    if (!needs_data) fill_runs(page.items);
+    for (auto& run : page.items) run = Run{std::move(run.info), {}, {}, {}, {}, {}, {}};
+    fill_runs(page.items, RunParts{});
     return page;
   }
 
@@ -629,7 +544,7 @@ class SqlStore : public Store {
                                       c.key != "model_type" && c.key != "source_run_id"))
         invalid("Invalid filter key '" + c.key +
                 "' for logged models: use name, model_id, status, model_type or source_run_id");
-      check_comparator(c, kStringListOps);
+      check_comparator(c, kStringListComparators);
     }
     std::vector<LoggedModel> models;
     {
@@ -741,14 +656,21 @@ class SqlStore : public Store {
   Run load_run(const std::string& run_id) {
     std::vector<Run> runs(1);
     runs[0].info = load_run_info(run_id);
-    fill_runs(runs);
+    fill_runs(runs, RunParts{});
     return std::move(runs[0]);
   }
 
-  // Loads params, tags, latest metrics, inputs and outputs of `runs` in a few queries.
-  void fill_runs(std::vector<Run>& runs) {
+  // Which of a run's data fill_runs reads.
+  struct RunParts {
+    bool params = true, tags = true, metrics = true, inputs = true, outputs = true;
+    bool any() const { return params || tags || metrics || inputs || outputs; }
+  };
+
+  // Loads the chosen parts of `runs`' data (params, tags, latest metrics, inputs, outputs), a
+  // query per part per 500 runs.
+  void fill_runs(std::vector<Run>& runs, RunParts parts) {
     constexpr size_t kChunk = 500;
-    for (size_t start = 0; start < runs.size(); start += kChunk) {
+    for (size_t start = 0; parts.any() && start < runs.size(); start += kChunk) {
       size_t end = std::min(runs.size(), start + kChunk);
       std::map<std::string, Run*> by_id;
       std::vector<SqlValue> ids;
@@ -757,34 +679,40 @@ class SqlStore : public Store {
         ids.push_back(runs[i].info.run_id);
       }
       std::string in = " WHERE run_id IN (" + placeholders(ids.size()) + ")";
-      db_.query("SELECT run_id, key, value FROM params" + in + " ORDER BY key", ids,
-                [&](const Row& r) {
-                  by_id[r.text(0)]->params.push_back({r.text(1), r.text(2)});
-                });
-      db_.query("SELECT run_id, key, value FROM tags" + in + " ORDER BY key", ids,
-                [&](const Row& r) {
-                  by_id[r.text(0)]->tags.push_back({r.text(1), r.text(2)});
-                });
-      db_.query(
-          "SELECT run_id, key, value, is_nan, ts, step FROM latest_metrics" + in + " ORDER BY key",
-          ids, [&](const Row& r) { by_id[r.text(0)]->metrics.push_back(read_metric(r, 1)); });
-      db_.query(
-          "SELECT run_id, model_id, name, digest, source_type, source, dataset_schema, profile, "
-          "tags_json FROM run_inputs" +
-              in + " ORDER BY position",
-          ids, [&](const Row& r) {
-            Run* run = by_id[r.text(0)];
-            if (!r.is_null(1)) {
-              run->model_inputs.push_back(r.text(1));
-              return;
-            }
-            run->dataset_inputs.push_back(
-                {tags_from_json(json::parse(r.text(8), nullptr, false)),
-                 {r.text(2), r.text(3), r.text(4), r.text(5), r.text(6), r.text(7)}});
-          });
-      db_.query("SELECT run_id, model_id, step FROM run_outputs" + in, ids, [&](const Row& r) {
-        by_id[r.text(0)]->model_outputs.push_back({r.text(1), r.integer(2)});
-      });
+      if (parts.params)
+        db_.query("SELECT run_id, key, value FROM params" + in + " ORDER BY key", ids,
+                  [&](const Row& r) {
+                    by_id[r.text(0)]->params.push_back({r.text(1), r.text(2)});
+                  });
+      if (parts.tags)
+        db_.query("SELECT run_id, key, value FROM tags" + in + " ORDER BY key", ids,
+                  [&](const Row& r) {
+                    by_id[r.text(0)]->tags.push_back({r.text(1), r.text(2)});
+                  });
+      if (parts.metrics)
+        db_.query("SELECT run_id, key, value, is_nan, ts, step FROM latest_metrics" + in +
+                      " ORDER BY key",
+                  ids,
+                  [&](const Row& r) { by_id[r.text(0)]->metrics.push_back(read_metric(r, 1)); });
+      if (parts.inputs)
+        db_.query(
+            "SELECT run_id, model_id, name, digest, source_type, source, dataset_schema, profile, "
+            "tags_json FROM run_inputs" +
+                in + " ORDER BY position",
+            ids, [&](const Row& r) {
+              Run* run = by_id[r.text(0)];
+              if (!r.is_null(1)) {
+                run->model_inputs.push_back(r.text(1));
+                return;
+              }
+              run->dataset_inputs.push_back(
+                  {tags_from_json(json::parse(r.text(8), nullptr, false)),
+                   {r.text(2), r.text(3), r.text(4), r.text(5), r.text(6), r.text(7)}});
+            });
+      if (parts.outputs)
+        db_.query("SELECT run_id, model_id, step FROM run_outputs" + in, ids, [&](const Row& r) {
+          by_id[r.text(0)]->model_outputs.push_back({r.text(1), r.integer(2)});
+        });
     }
   }
 

@@ -23,6 +23,10 @@ expect_eq "${#R1}" "32" "runs start prints the run id"
 "$PLINTH" log tag stage baseline
 expect_error 2 "Changing param values is not allowed" "$PLINTH" log param depth 5
 expect_error 2 "is not a number" "$PLINTH" log metric auc high
+mkdir -p data && printf 'amount,is_fraud\n12.5,0\n' >data/train.csv
+expect_eq "$("$PLINTH" log dataset data/train.csv)" "data/train.csv $(md5sum <data/train.csv | cut -c1-32)" "log dataset"
+expect_eq "$("$PLINTH" runs show --json | jq -r '.inputs.dataset_inputs[0] | .dataset.source + " " + .tags[0].value')" \
+  "data/train.csv training" "the run's dataset input"
 mkdir -p model && echo "flavors: {}" >model/MLmodel && echo weights >model/model.bin
 "$PLINTH" artifacts log model
 "$PLINTH" artifacts log -p reports model/MLmodel

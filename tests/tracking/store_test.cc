@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
 #include <thread>
 
 #include "core/error.h"
@@ -42,6 +43,9 @@ TEST_P(StoreTest, ExperimentsGetIncreasingIdsAndUniqueNames) {
   EXPECT_EQ(store_->create_experiment("a", "", {{"team", "x"}}), "1");
   EXPECT_EQ(store_->create_experiment("b", "/data/b", {}), "2");
   EXPECT_EQ(store_->get_experiment("2").artifact_location, "/data/b");
+  store_->create_experiment("c", "relative/dir", {});
+  EXPECT_EQ(store_->get_experiment("3").artifact_location,
+            (std::filesystem::current_path() / "relative/dir").string());
   EXPECT_EQ(store_->get_experiment("1").tags.at(0).value, "x");
   EXPECT_EQ(error_code_of([&] { store_->create_experiment("a", "", {}); }), ErrorCode::kConflict);
   EXPECT_EQ(error_code_of([&] { store_->get_experiment("99"); }), ErrorCode::kNotFound);
