@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   plinth::cli::register_remote_commands(app, invocation);
   plinth::cli::register_table_commands(app, invocation);
   plinth::cli::register_monitor_commands(app, invocation);
+  plinth::cli::register_model_commands(app, invocation);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

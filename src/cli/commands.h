@@ -21,5 +21,7 @@ void register_remote_commands(CLI::App& app, Invocation& invocation);
 void register_table_commands(CLI::App& app, Invocation& invocation);
 // drift.
 void register_monitor_commands(CLI::App& app, Invocation& invocation);
+// train, evaluate, score, baseline.
+void register_model_commands(CLI::App& app, Invocation& invocation);
 
 }  // namespace plinth::cli

@@ -1,0 +1,39 @@
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+
+#include "model/predictor.h"
+
+// `plinth score`: batch scoring, streaming in the input's batches (Parquet row groups, CSV
+// chunks) with bounded memory.
+namespace plinth::model {
+
+struct ScoreOptions {
+  std::filesystem::path model, input, output;
+  size_t threads = 0;  // 0: one per core
+  // Shard `shard_index` of `shard_count` scores the batches b with b % shard_count ==
+  // shard_index (Parquet row groups; CSV chunks of a fixed size), so shards split a file
+  // deterministically and together cover it exactly once.
+  size_t shard_index = 0, shard_count = 1;
+  Engine engine = Engine::kCompiled;
+};
+
+struct ScoreSummary {
+  size_t rows = 0, batches = 0;
+  std::map<std::string, size_t> unknown;  // unknown categories scored as "other", by column
+  std::string engine;
+  double seconds = 0;
+  std::vector<std::string> dropped;  // input columns named like an output, not passed through
+};
+
+// Writes every input column and the package's outputs (output_schema) for each scored row.
+// Throws Error listing missing input columns before reading any rows, and naming the row and
+// column of a value outside the declared constraints. The output appears only when complete.
+ScoreSummary score(const ScoreOptions& options);
+
+// "I/N" -> (I, N) with 0 <= I < N; throws Error(kInvalidInput).
+std::pair<size_t, size_t> parse_shard(const std::string& text);
+
+}  // namespace plinth::model
