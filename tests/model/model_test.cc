@@ -102,6 +102,12 @@ TEST(CompiledModel, WalksLikeXgboost) {
   std::vector<double> out(5);
   m.predict(x.data(), 5, out.data());
   EXPECT_EQ(out, (std::vector<double>{1, 2, 3, 3, 1}));
+  // 20 rows: the vector walk (8 rows at a time) and the scalar rest agree.
+  std::vector<float> many;
+  for (int i = 0; i < 4; ++i) many.insert(many.end(), x.begin(), x.end());
+  std::vector<double> many_out(20);
+  m.predict(many.data(), 20, many_out.data());
+  for (size_t i = 0; i < 20; ++i) EXPECT_EQ(many_out[i], out[i % 5]) << "row " << i;
   EXPECT_THROW(CompiledModel::compile("{}"), Error);
 }
 
