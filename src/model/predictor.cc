@@ -10,6 +10,7 @@
 #include "model/rules.h"
 #include "model/tree_engine.h"
 #include "model/xgboost_flavor.h"
+#include "monitor/quality.h"
 
 namespace plinth::model {
 using table::ColumnType;
@@ -165,7 +166,7 @@ std::vector<double> encode_target(const ModelPackage& p, const table::Column& c,
                                   const std::string& source) {
   std::vector<double> y(c.size());
   if (p.task == Task::kRegression) {
-    y = numeric_values(c, source);
+    y = monitor::numeric_values(c, source);
     for (size_t i = 0; i < y.size(); ++i)
       if (std::isnan(y[i]))
         throw Error(ErrorCode::kInvalidInput, "target '" + c.name + "' in " + source +
@@ -204,7 +205,7 @@ void check_constraints(const ModelPackage& p, const table::Table& t, size_t firs
         if (!c.is_null(i) && !rule.allows(c.string_at(i))) fail(i, std::string(c.string_at(i)));
       continue;
     }
-    std::vector<double> v = numeric_values(c, source);
+    std::vector<double> v = monitor::numeric_values(c, source);
     for (size_t i = 0; i < v.size(); ++i)
       if (!std::isnan(v[i]) && !rule.allows(v[i])) fail(i, value_text(c, i));
   }

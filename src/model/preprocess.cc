@@ -6,41 +6,11 @@
 #include <unordered_map>
 
 #include "core/error.h"
+#include "monitor/quality.h"
 
 namespace plinth::model {
 using table::ColumnType;
 using Kind = FeatureSpec::Kind;
-
-std::vector<double> numeric_values(const table::Column& c, const std::string& source) {
-  std::vector<double> v(c.size());
-  for (size_t i = 0; i < c.size(); ++i) {
-    if (c.is_null(i)) {
-      v[i] = NAN;
-      continue;
-    }
-    switch (c.type) {
-      case ColumnType::kFloat64:
-        v[i] = c.f64[i];
-        break;
-      case ColumnType::kInt64:
-        v[i] = static_cast<double>(c.i64[i]);
-        break;
-      case ColumnType::kBool:
-        v[i] = c.b[i];
-        break;
-      case ColumnType::kString:
-        throw Error(ErrorCode::kInvalidInput,
-                    "column '" + c.name + "' in " + source + " must be numeric but holds '" +
-                        std::string(c.string_at(i)) + "' at row " + std::to_string(i + 1) +
-                        "; fix the value or the column");
-      case ColumnType::kTimestamp:
-        throw Error(ErrorCode::kInvalidInput, "column '" + c.name + "' in " + source +
-                                                  " is a timestamp; derive numeric features "
-                                                  "from it (hour, day) or leave it out");
-    }
-  }
-  return v;
-}
 
 std::vector<FeatureSpec> fit_preprocessing(const table::Table& t,
                                            const std::vector<std::string>& columns,
@@ -58,7 +28,7 @@ std::vector<FeatureSpec> fit_preprocessing(const table::Table& t,
         if (!c.is_null(i)) seen.emplace(c.string_at(i));
       f.categories.assign(seen.begin(), seen.end());
     } else {
-      std::vector<double> v = numeric_values(c, "the training data");
+      std::vector<double> v = monitor::numeric_values(c, "the training data");
       if (auto m = options.missing.find(name); m != options.missing.end()) f.missing = m->second;
       if (options.standardize) {
         double n = 0, sum = 0, sq = 0;
@@ -174,7 +144,7 @@ FeatureMatrix transform(const std::vector<FeatureSpec>& specs, const table::Tabl
       col += f.kind == Kind::kOneHot ? f.categories.size() : 1;
       continue;
     }
-    std::vector<double> v = numeric_values(c, source);
+    std::vector<double> v = monitor::numeric_values(c, source);
     for (size_t i = 0; i < m.rows; ++i) {
       double x = v[i];
       if (std::isnan(x) && f.missing) x = *f.missing;

@@ -44,8 +44,4 @@ void check_inputs(const std::vector<FeatureSpec>& specs, const table::Schema& sc
 FeatureMatrix transform(const std::vector<FeatureSpec>& specs, const table::Table& t,
                         const std::string& source);
 
-// A numeric column's values as doubles, NaN for nulls (bool as 0/1). Throws
-// Error(kInvalidInput) naming the column and `source` for other types.
-std::vector<double> numeric_values(const table::Column& c, const std::string& source);
-
 }  // namespace plinth::model

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <map>
 
-#include "model/preprocess.h"
+#include "monitor/quality.h"
 #include "monitor/stattests.h"
 
 namespace plinth::model {
@@ -41,7 +41,8 @@ nlohmann::json numeric_profile(const std::vector<double>& values) {
 }
 
 nlohmann::json column_profile(const table::Column& c) {
-  if (c.type != table::ColumnType::kString) return numeric_profile(numeric_values(c, "data"));
+  if (c.type != table::ColumnType::kString)
+    return numeric_profile(monitor::numeric_values(c, "data"));
   std::map<std::string, size_t, std::less<>> freq;
   size_t nulls = 0;
   for (size_t i = 0; i < c.size(); ++i) {

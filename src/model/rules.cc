@@ -6,7 +6,7 @@
 #include <cstdio>
 
 #include "core/error.h"
-#include "model/preprocess.h"
+#include "monitor/quality.h"
 
 namespace plinth::model {
 
@@ -177,7 +177,7 @@ std::vector<uint8_t> eval(const Node& n, const table::Table& t, const std::strin
       out[i] = !c.is_null(i) && compare(n.op, c.string_at(i), std::string_view(n.text));
     return out;
   }
-  std::vector<double> v = numeric_values(c, source);
+  std::vector<double> v = monitor::numeric_values(c, source);
   for (size_t i = 0; i < rows; ++i) out[i] = !std::isnan(v[i]) && compare(n.op, v[i], n.number);
   return out;
 }
@@ -200,7 +200,7 @@ std::string learn_rule(const table::Table& t, const std::vector<std::string>& co
   for (const auto& name : columns) {
     const table::Column& c = t.column(name);
     if (c.type != table::ColumnType::kFloat64 && c.type != table::ColumnType::kInt64) continue;
-    std::vector<double> v = numeric_values(c, "the training data"), sorted;
+    std::vector<double> v = monitor::numeric_values(c, "the training data"), sorted;
     for (double x : v)
       if (!std::isnan(x)) sorted.push_back(x);
     if (sorted.empty()) continue;

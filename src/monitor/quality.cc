@@ -9,6 +9,37 @@
 
 namespace plinth::monitor {
 
+std::vector<double> numeric_values(const table::Column& c, const std::string& source) {
+  std::vector<double> v(c.size());
+  for (size_t i = 0; i < c.size(); ++i) {
+    if (c.is_null(i)) {
+      v[i] = NAN;
+      continue;
+    }
+    switch (c.type) {
+      case table::ColumnType::kFloat64:
+        v[i] = c.f64[i];
+        break;
+      case table::ColumnType::kInt64:
+        v[i] = static_cast<double>(c.i64[i]);
+        break;
+      case table::ColumnType::kBool:
+        v[i] = c.b[i];
+        break;
+      case table::ColumnType::kString:
+        throw Error(ErrorCode::kInvalidInput,
+                    "column '" + c.name + "' in " + source + " must be numeric but holds '" +
+                        std::string(c.string_at(i)) + "' at row " + std::to_string(i + 1) +
+                        "; fix the value or the column");
+      case table::ColumnType::kTimestamp:
+        throw Error(ErrorCode::kInvalidInput, "column '" + c.name + "' in " + source +
+                                                  " is a timestamp; derive numeric features "
+                                                  "from it (hour, day) or leave it out");
+    }
+  }
+  return v;
+}
+
 double roc_auc(std::span<const double> labels, std::span<const double> scores) {
   size_t n = labels.size();
   std::vector<size_t> order(n);
@@ -137,42 +168,12 @@ BinaryQuality binary_quality(std::span<const double> labels, std::span<const dou
   return q;
 }
 
-namespace {
-// A numeric column as doubles, NaN for missing.
-std::vector<double> numbers_of(const table::Column& c, const std::string& file) {
-  std::vector<double> v(c.size());
-  for (size_t i = 0; i < c.size(); ++i) {
-    if (c.is_null(i)) {
-      v[i] = NAN;
-      continue;
-    }
-    switch (c.type) {
-      case table::ColumnType::kFloat64:
-        v[i] = c.f64[i];
-        break;
-      case table::ColumnType::kInt64:
-        v[i] = static_cast<double>(c.i64[i]);
-        break;
-      case table::ColumnType::kBool:
-        v[i] = c.b[i];
-        break;
-      default:
-        throw Error(ErrorCode::kInvalidInput,
-                    "column '" + c.name + "' in " + file + " is " +
-                        std::string(table::type_name(c.type)) +
-                        "; quality needs numbers (0/1 labels or probabilities)");
-    }
-  }
-  return v;
-}
-}  // namespace
-
 BinaryQuality table_quality(const table::Table& t, const std::string& target,
                             const std::string& prediction, const std::string& file) {
   for (const auto& name : {target, prediction})
     if (!t.find(name)) throw Error(ErrorCode::kNotFound, "column '" + name + "' is not in " + file);
-  std::vector<double> y = numbers_of(t.column(target), file);
-  std::vector<double> p = numbers_of(t.column(prediction), file);
+  std::vector<double> y = numeric_values(t.column(target), file);
+  std::vector<double> p = numeric_values(t.column(prediction), file);
   bool probabilities = t.column(prediction).type == table::ColumnType::kFloat64;
   std::vector<double> labels, predicted, scores;
   for (size_t i = 0; i < y.size(); ++i) {

@@ -3,10 +3,15 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "table/table.h"
 
 namespace plinth::monitor {
+
+// A numeric column's values as doubles, NaN for nulls (bool as 0/1). Throws
+// Error(kInvalidInput) naming the column, `source` and, for text, the first value and its row.
+std::vector<double> numeric_values(const table::Column& c, const std::string& source);
 
 // Binary classification quality as scikit-learn computes it (positive class 1; precision,
 // recall and F1 are 0 where their denominator is, like zero_division=0).
