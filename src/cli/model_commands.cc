@@ -175,9 +175,9 @@ void add_score(CLI::App& app, Invocation& inv) {
       }
       char rate[64];
       std::snprintf(rate, sizeof rate, "%.0f", s.seconds > 0 ? s.rows / s.seconds : 0.0);
-      std::cout << "Scored " << s.rows << " rows (" << plural(s.batches, "batch") << ", "
-                << s.engine << " engine) in " << s.seconds << " s, " << rate << " rows/s -> "
-                << f->output << "\n";
+      std::cout << "Scored " << s.rows << " rows (" << s.batches
+                << (s.batches == 1 ? " batch" : " batches") << ", " << s.engine << " engine) in "
+                << s.seconds << " s, " << rate << " rows/s -> " << f->output << "\n";
       return 0;
     };
   });
