@@ -14,34 +14,32 @@ namespace {
 constexpr size_t kBlockRows = 256;
 
 // Advances `at` (positions of 8*groups rows, row r at x + r * stride) `depth` levels down the
-// tree, 8 rows per AVX2 vector, all groups one level at a time so their gathers overlap. Nodes
-// come packed (CompiledModel::packed_): two gathers per level instead of three. Same arithmetic
-// as the scalar walk in predict_block.
-__attribute__((target("avx2"))) void walk_avx2(const uint32_t* packed, const float* thresholds,
-                                               const float* x, size_t stride, uint32_t depth,
-                                               size_t groups, uint32_t* at) {
+// tree, 8 rows per AVX2 vector, all groups one level at a time so their gathers overlap.
+// Same arithmetic as the scalar walk in predict_block.
+__attribute__((target("avx2"))) void walk_avx2(const uint32_t* nodes, const float* x, size_t stride,
+                                               uint32_t depth, size_t groups, uint32_t* at) {
   const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-  const __m256i feature_mask = _mm256_set1_epi32(0x7FFF), one = _mm256_set1_epi32(1);
-  const __m256i zero = _mm256_setzero_si256();
+  const __m256i feature_mask = _mm256_set1_epi32(0x7FFFFFFF), one = _mm256_set1_epi32(1);
+  const auto* values = reinterpret_cast<const float*>(nodes + 1);
   for (uint32_t level = 0; level < depth; ++level) {
     for (size_t g = 0; g < groups; ++g) {
       __m256i i = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(at + 8 * g));
-      __m256i node = _mm256_i32gather_epi32(reinterpret_cast<const int*>(packed), i, 4);
-      __m256 threshold = _mm256_i32gather_ps(thresholds, i, 4);
+      __m256i i3 = _mm256_add_epi32(i, _mm256_add_epi32(i, i));
+      __m256i info = _mm256_i32gather_epi32(reinterpret_cast<const int*>(nodes), i3, 4);
+      __m256 threshold = _mm256_i32gather_ps(values, i3, 4);
+      __m256i left = _mm256_i32gather_epi32(reinterpret_cast<const int*>(nodes + 2), i3, 4);
       __m256i row =
           _mm256_mullo_epi32(_mm256_add_epi32(_mm256_set1_epi32(static_cast<int>(8 * g)), lane),
                              _mm256_set1_epi32(static_cast<int>(stride)));
       __m256 v =
-          _mm256_i32gather_ps(x, _mm256_add_epi32(row, _mm256_and_si256(node, feature_mask)), 4);
-      __m256i default_left = _mm256_srai_epi32(_mm256_slli_epi32(node, 16), 31);
-      __m256i go_left = _mm256_or_si256(
-          _mm256_castps_si256(_mm256_cmp_ps(v, threshold, _CMP_LT_OQ)),
-          _mm256_and_si256(_mm256_castps_si256(_mm256_cmp_ps(v, v, _CMP_UNORD_Q)), default_left));
-      __m256i offset = _mm256_srli_epi32(node, 16);
-      __m256i stay = _mm256_or_si256(go_left, _mm256_cmpeq_epi32(offset, zero));
-      _mm256_storeu_si256(
-          reinterpret_cast<__m256i*>(at + 8 * g),
-          _mm256_add_epi32(i, _mm256_add_epi32(offset, _mm256_andnot_si256(stay, one))));
+          _mm256_i32gather_ps(x, _mm256_add_epi32(row, _mm256_and_si256(info, feature_mask)), 4);
+      __m256i go_left =
+          _mm256_or_si256(_mm256_castps_si256(_mm256_cmp_ps(v, threshold, _CMP_LT_OQ)),
+                          _mm256_and_si256(_mm256_castps_si256(_mm256_cmp_ps(v, v, _CMP_UNORD_Q)),
+                                           _mm256_srai_epi32(info, 31)));
+      __m256i stay = _mm256_or_si256(go_left, _mm256_cmpeq_epi32(left, i));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(at + 8 * g),
+                          _mm256_add_epi32(left, _mm256_andnot_si256(stay, one)));
     }
   }
 }
@@ -124,27 +122,12 @@ CompiledModel CompiledModel::compile(const std::string& text) {
       }
       m.tree_depth_.push_back(*std::max_element(level.begin(), level.end()));
     }
-    m.pack_nodes();
   } catch (const nlohmann::json::exception& e) {
     throw Error(ErrorCode::kInvalidInput, std::string("model.json: ") + e.what());
   } catch (const std::logic_error& e) {
     throw Error(ErrorCode::kInvalidInput, std::string("model.json: bad number: ") + e.what());
   }
   return m;
-}
-
-void CompiledModel::pack_nodes() {
-  std::vector<uint32_t> packed(nodes_.size());
-  std::vector<float> thresholds(nodes_.size());
-  for (uint32_t i = 0; i < nodes_.size(); ++i) {
-    const Node& n = nodes_[i];
-    uint32_t feature = n.info & 0x7FFFFFFFu, offset = n.left - i;
-    if (feature > 0x7FFF || offset > 0xFFFF) return;  // too wide: the scalar walk serves
-    packed[i] = offset << 16 | (n.info >> 31) << 15 | feature;
-    thresholds[i] = n.value;
-  }
-  packed_ = std::move(packed);
-  thresholds_ = std::move(thresholds);
 }
 
 void CompiledModel::predict_block(const float* x, size_t rows, float* margin) const {
@@ -161,14 +144,15 @@ void CompiledModel::predict_block(const float* x, size_t rows, float* margin) co
       }
     return;
   }
+  static_assert(sizeof(Node) == 12, "walk_avx2 reads nodes as three 32-bit words");
   const Node* nodes = nodes_.data();
   uint32_t at[kBlockRows];
   for (size_t t = 0; t < roots_.size(); ++t) {
     uint32_t group = tree_group_[t];
     std::fill(at, at + rows, roots_[t]);
-    size_t vector_rows = kHasAvx2 && !packed_.empty() ? rows / 8 * 8 : 0;
+    size_t vector_rows = kHasAvx2 ? rows / 8 * 8 : 0;
     if (vector_rows)
-      walk_avx2(packed_.data(), thresholds_.data(), x, num_features_, tree_depth_[t],
+      walk_avx2(reinterpret_cast<const uint32_t*>(nodes), x, num_features_, tree_depth_[t],
                 vector_rows / 8, at);
     for (uint32_t level = 0; level < tree_depth_[t]; ++level) {
       for (size_t r = vector_rows; r < rows; ++r) {

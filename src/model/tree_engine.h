@@ -38,18 +38,11 @@ class CompiledModel {
   };
 
   void predict_block(const float* x, size_t rows, float* margin) const;
-  // Fills packed_ and thresholds_ when every node fits: features below 2^15, children within
-  // 2^16 nodes.
-  void pack_nodes();
 
   std::vector<Node> nodes_;
   std::vector<uint32_t> roots_;
   std::vector<uint32_t> tree_group_;
-  std::vector<uint32_t> tree_depth_;  // levels from the root to the deepest leaf
-  // The nodes again for the vector walk, as two arrays: bits 0-14 the feature, bit 15 missing
-  // goes left, bits 16-31 the left child's distance (0 for a leaf); and the thresholds.
-  std::vector<uint32_t> packed_;
-  std::vector<float> thresholds_;
+  std::vector<uint32_t> tree_depth_;   // levels from the root to the deepest leaf
   std::vector<float> linear_weights_;  // gblinear: (num_features + 1) x groups, bias last
   size_t num_features_ = 0, groups_ = 1;
   float base_margin_ = 0;
