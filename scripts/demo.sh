@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `make demo`: the whole system as far as it exists, on generated fraud-detection data.
 # Today: versioning data next to git, as DVC does (init, add, modify, status, diff, checkout),
-# sharing it through a remote (push, pull), tables (the fraud data generator, CSV, Parquet), and
-# drift reports.
+# sharing it through a remote (push, pull), tables (the fraud data generator, CSV, Parquet),
+# drift reports, and models (the baseline ladder, a model package, batch scoring).
 set -euo pipefail
 
 PLINTH=${PLINTH:-$(cd "$(dirname "$0")/.." && pwd)/build/plinth}
@@ -92,4 +92,15 @@ run "$PLINTH" drift --reference data/transactions-2026-01.csv --current drifted.
   --columns "$features" --html drift-report.html --drift-share 0.3 --fail-on-drift ||
   echo "(exit $?: the handbook's alert fires: more than 30% of the features drifted)"
 run ls -l drift-report.html
+
+step "Models: the baseline ladder (a rule, a linear model, boosted trees) on January"
+export OMP_WAIT_POLICY=PASSIVE
+run "$PLINTH" baseline --data data/transactions-2026-01.csv --target is_fraud --threads 2
+
+step "Train a model package, score the drifted transactions, evaluate on February"
+run "$PLINTH" train --data data/transactions-2026-01.csv --target is_fraud --out fraud-model --threads 2
+run ls fraud-model
+run "$PLINTH" score --model fraud-model --input drifted.parquet --output scored.parquet
+run "$PLINTH" table head scored.parquet -n 3
+run "$PLINTH" evaluate --model fraud-model --data data/transactions-2026-02.csv --out evaluation
 printf '\nDemo finished: the repository was in %s (removed now).\n' "$DEMO"
