@@ -134,7 +134,7 @@ void add_score(CLI::App& app, Invocation& inv) {
   auto* cmd = app.add_subcommand(
       "score", "Batch-score a CSV or Parquet file with a package, streaming, on all cores");
   struct Flags {
-    std::string model, input, output, shard, engine = "compiled";
+    std::string model, input, output, shard, engine = "compiled", on_invalid = "error";
     size_t threads = 0;
     bool json = false;
   };
@@ -148,10 +148,18 @@ void add_score(CLI::App& app, Invocation& inv) {
                   "(CSV chunks), for N machines splitting one job");
   cmd->add_option("--engine", f->engine, "compiled (default) or xgboost")
       ->check(CLI::IsMember({"compiled", "xgboost"}));
+  cmd->add_option("--on-invalid", f->on_invalid,
+                  "A row outside the model's constraints: error (default), skip it, or null "
+                  "its predictions")
+      ->check(CLI::IsMember({"error", "skip", "null"}));
   cmd->add_flag("--json", f->json, "Print the summary as JSON");
   cmd->callback([&inv, f] {
     inv.run = [f] {
       model::ScoreOptions o;
+      using OnInvalid = model::ScoreOptions::OnInvalid;
+      o.on_invalid = f->on_invalid == "skip"   ? OnInvalid::kSkip
+                     : f->on_invalid == "null" ? OnInvalid::kNull
+                                               : OnInvalid::kError;
       o.model = f->model;
       o.input = f->input;
       o.output = f->output;
@@ -162,6 +170,10 @@ void add_score(CLI::App& app, Invocation& inv) {
       for (const auto& c : s.dropped)
         std::cerr << "warning: input column '" << c
                   << "' has an output's name; it is replaced by the prediction\n";
+      if (s.invalid)
+        std::cerr << "warning: " << s.invalid << " row" << (s.invalid == 1 ? "" : "s")
+                  << " outside the model's constraints "
+                  << (f->on_invalid == "skip" ? "skipped" : "scored as null") << "\n";
       for (const auto& [column, n] : s.unknown)
         std::cerr << "warning: " << n << " unknown categor" << (n == 1 ? "y" : "ies")
                   << " in column '" << column << "' scored as \"other\"\n";
@@ -169,6 +181,7 @@ void add_score(CLI::App& app, Invocation& inv) {
         print_json({{"rows", s.rows},
                     {"batches", s.batches},
                     {"engine", s.engine},
+                    {"invalid_rows", s.invalid},
                     {"seconds", s.seconds},
                     {"unknown_categories", s.unknown}});
         return 0;

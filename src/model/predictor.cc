@@ -188,27 +188,44 @@ std::vector<double> encode_target(const ModelPackage& p, const table::Column& c,
   return y;
 }
 
-void check_constraints(const ModelPackage& p, const table::Table& t, size_t first_row,
-                       const std::string& source) {
+std::vector<uint8_t> constraint_violations(const ModelPackage& p, const table::Table& t,
+                                           size_t first_row, const std::string& source,
+                                           std::string* first) {
+  std::vector<uint8_t> invalid(t.num_rows(), 0);
+  size_t first_invalid = t.num_rows();
   for (const auto& [name, rule] : p.constraints) {
     auto index = t.find(name);
     if (!index) continue;
     const table::Column& c = t.column(*index);
-    auto fail = [&](size_t row, const std::string& value) {
-      throw Error(ErrorCode::kInvalidInput, source + " row " + std::to_string(first_row + row + 1) +
-                                                ": column '" + name + "' = " + value +
-                                                " breaks the model's constraint (" +
-                                                rule.describe() + "); fix or drop the row");
+    auto flag = [&](size_t row, const std::string& value) {
+      invalid[row] = 1;
+      if (row >= first_invalid) return;
+      first_invalid = row;
+      *first = source + " row " + std::to_string(first_row + row + 1) + ": column '" + name +
+               "' = " + value + " breaks the model's constraint (" + rule.describe() +
+               "); fix or drop the row, or score with --on-invalid skip|null";
     };
     if (c.type == ColumnType::kString) {
       for (size_t i = 0; i < c.size(); ++i)
-        if (!c.is_null(i) && !rule.allows(c.string_at(i))) fail(i, std::string(c.string_at(i)));
+        if (!c.is_null(i) && !rule.allows(c.string_at(i))) flag(i, std::string(c.string_at(i)));
       continue;
     }
     std::vector<double> v = monitor::numeric_values(c, source);
     for (size_t i = 0; i < v.size(); ++i)
-      if (!std::isnan(v[i]) && !rule.allows(v[i])) fail(i, value_text(c, i));
+      if (!std::isnan(v[i]) && !rule.allows(v[i])) flag(i, value_text(c, i));
   }
+  return invalid;
+}
+
+table::Table take_rows(const table::Table& t, const std::vector<size_t>& rows) {
+  std::vector<table::Column> cols;
+  for (const auto& c : t.columns()) {
+    table::Column out(c.name, c.type);
+    out.reserve(rows.size());
+    for (size_t r : rows) out.append(c, r, r + 1);
+    cols.push_back(std::move(out));
+  }
+  return table::Table(std::move(cols));
 }
 
 }  // namespace plinth::model

@@ -45,10 +45,15 @@ class Predictor {
   std::unique_ptr<Impl> impl_;
 };
 
-// Throws Error(kInvalidInput) naming the row (counting from `first_row` + 1), the column, the
-// value and the constraint for the first value outside the package's declared constraints.
-void check_constraints(const ModelPackage& package, const table::Table& t, size_t first_row,
-                       const std::string& source);
+// Rows of `t` outside the package's declared constraints: a flag per row, 1 = invalid. When
+// there is one, `first` gets a message naming the first such row (counting from `first_row` +
+// 1), the column, the value and the constraint.
+std::vector<uint8_t> constraint_violations(const ModelPackage& package, const table::Table& t,
+                                           size_t first_row, const std::string& source,
+                                           std::string* first);
+
+// The given rows of `t`, in the given order.
+table::Table take_rows(const table::Table& t, const std::vector<size_t>& rows);
 
 // Class index of each target value (classification) or the value (regression); throws
 // Error(kInvalidInput) naming an unseen class or a null target.

@@ -64,12 +64,30 @@ ScoreSummary score(const ScoreOptions& o) {
     size_t first_row = row_offset;
     row_offset += batch->num_rows();
     if (b % o.shard_count != o.shard_index) continue;
-    check_constraints(package, *batch, first_row, source);
+    std::string first_invalid;
+    std::vector<uint8_t> invalid =
+        constraint_violations(package, *batch, first_row, source, &first_invalid);
+    size_t n_invalid = std::count(invalid.begin(), invalid.end(), 1);
+    if (n_invalid && o.on_invalid == ScoreOptions::OnInvalid::kError)
+      throw Error(ErrorCode::kInvalidInput, first_invalid);
+    if (n_invalid && o.on_invalid == ScoreOptions::OnInvalid::kSkip) {
+      std::vector<size_t> valid_rows;
+      for (size_t i = 0; i < invalid.size(); ++i)
+        if (!invalid[i]) valid_rows.push_back(i);
+      batch = take_rows(*batch, valid_rows);
+    }
+    summary.invalid += n_invalid;
     Scores s = predictor.predict(*batch, source);
     for (const auto& [col, n] : s.unknown) summary.unknown[col] += n;
     std::vector<table::Column> cols;
     for (size_t i : kept) cols.push_back(std::move(batch->columns()[i]));
-    for (auto& c : predictor.outputs(s)) cols.push_back(std::move(c));
+    for (auto& c : predictor.outputs(s)) {
+      if (n_invalid && o.on_invalid == ScoreOptions::OnInvalid::kNull) {
+        c.valid.resize(s.rows);
+        for (size_t i = 0; i < s.rows; ++i) c.valid[i] = !invalid[i];
+      }
+      cols.push_back(std::move(c));
+    }
     writer->write(table::Table(std::move(cols)));
     summary.rows += s.rows;
     ++summary.batches;

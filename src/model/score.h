@@ -18,6 +18,9 @@ struct ScoreOptions {
   // deterministically and together cover it exactly once.
   size_t shard_index = 0, shard_count = 1;
   Engine engine = Engine::kCompiled;
+  // A row outside the package's declared constraints: kError stops scoring naming it, kSkip
+  // leaves it out of the output, kNull writes it with null predictions.
+  enum class OnInvalid { kError, kSkip, kNull } on_invalid = OnInvalid::kError;
 };
 
 struct ScoreSummary {
@@ -26,11 +29,13 @@ struct ScoreSummary {
   std::string engine;
   double seconds = 0;
   std::vector<std::string> dropped;  // input columns named like an output, not passed through
+  size_t invalid = 0;                // rows outside the constraints (skipped or nulled)
 };
 
 // Writes every input column and the package's outputs (output_schema) for each scored row.
-// Throws Error listing missing input columns before reading any rows, and naming the row and
-// column of a value outside the declared constraints. The output appears only when complete.
+// Throws Error listing missing input columns before reading any rows, and (with kError) naming
+// the row and column of a value outside the declared constraints. The output appears only when
+// complete.
 ScoreSummary score(const ScoreOptions& options);
 
 // "I/N" -> (I, N) with 0 <= I < N; throws Error(kInvalidInput).

@@ -122,17 +122,6 @@ std::vector<std::string> pick_features(const table::Table& t, const TrainOptions
   return out;
 }
 
-table::Table take(const table::Table& t, const std::vector<size_t>& rows) {
-  std::vector<table::Column> cols;
-  for (const auto& c : t.columns()) {
-    table::Column out(c.name, c.type);
-    out.reserve(rows.size());
-    for (size_t r : rows) out.append(c, r, r + 1);
-    cols.push_back(std::move(out));
-  }
-  return table::Table(std::move(cols));
-}
-
 // Stratified: each class is shuffled and split on its own, so both parts keep its share.
 void split_rows(const std::vector<double>& y, bool stratify, const TrainOptions& o,
                 std::vector<size_t>& train_rows, std::vector<size_t>& test_rows) {
@@ -268,7 +257,7 @@ TrainResult train(const TrainOptions& o) {
 
   std::vector<size_t> train_rows, test_rows;
   split_rows(y, p.task != Task::kRegression, o, train_rows, test_rows);
-  table::Table train_t = take(t, train_rows), test_t = take(t, test_rows);
+  table::Table train_t = take_rows(t, train_rows), test_t = take_rows(t, test_rows);
   std::vector<double> y_train, y_test;
   for (size_t i : train_rows) y_train.push_back(y[i]);
   for (size_t i : test_rows) y_test.push_back(y[i]);

@@ -135,6 +135,14 @@ expect_error 3 "lacking.csv lacks the columns amount, hour_of_day that the model
   "$PLINTH" score --model pkg_gbt --input lacking.csv --output x.csv
 expect_error 2 "bad_hour.csv row 42: column 'hour_of_day' = 24 breaks the model's constraint (ge 0 and le 23)" \
   "$PLINTH" score --model pkg_gbt --input bad_hour.csv --output x.csv
+"$PLINTH" -q score --model pkg_gbt --input bad_hour.csv --output skipped.csv --on-invalid skip 2>err.txt
+expect_contains "$(cat err.txt)" "1 row outside the model's constraints skipped" "--on-invalid skip warns"
+"$PLINTH" -q score --model pkg_gbt --input bad_hour.csv --output nulled.csv --on-invalid null 2>/dev/null
+expect_eq "$("$PYTHON" -c '
+import pandas as pd
+s, n = pd.read_csv("skipped.csv"), pd.read_csv("nulled.csv")
+print(len(s), (s.hour_of_day == 24).sum(), len(n), n.fraud_probability.isna().sum(), n.fraud_probability.isna().idxmax())
+')" "9999 0 10000 1 41" "--on-invalid skip drops the row, null keeps it without a prediction"
 expect_error 2 "rule 'amount >> 5': at character 9 expected a number or a quoted string" \
   "$PLINTH" train --data train.parquet --target is_fraud --algo rules --params <(printf 'r:\n  rule: amount >> 5\n'):r --out bad
 expect_error 5 "already exists" "$PLINTH" train --data train.parquet --target is_fraud --out pkg_gbt
