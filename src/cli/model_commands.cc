@@ -140,12 +140,15 @@ void add_score(CLI::App& app, Invocation& inv) {
   };
   auto f = std::make_shared<Flags>();
   cmd->add_option("--model", f->model, "Model package directory")->required();
-  cmd->add_option("--input", f->input, "Rows to score: CSV or Parquet")->required();
+  cmd->add_option("--input", f->input,
+                  "Rows to score: a CSV or Parquet file, or a directory of them (one schema)")
+      ->required();
   cmd->add_option("--output", f->output, "Scored rows: CSV or Parquet (by extension)")->required();
   cmd->add_option("--threads", f->threads, "Threads (default: one per core)");
   cmd->add_option("--shard", f->shard,
-                  "I/N: score only the I-th of N deterministic shares of the input's row groups "
-                  "(CSV chunks), for N machines splitting one job");
+                  "I/N: score only the I-th of N deterministic shares of the input (a directory's "
+                  "files, else a file's row groups or CSV chunks), for N machines splitting one "
+                  "job");
   cmd->add_option("--engine", f->engine, "compiled (default) or xgboost")
       ->check(CLI::IsMember({"compiled", "xgboost"}));
   cmd->add_option("--on-invalid", f->on_invalid,

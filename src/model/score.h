@@ -13,9 +13,11 @@ namespace plinth::model {
 struct ScoreOptions {
   std::filesystem::path model, input, output;
   size_t threads = 0;  // 0: one per core
-  // Shard `shard_index` of `shard_count` scores the batches b with b % shard_count ==
-  // shard_index (Parquet row groups; CSV chunks of a fixed size), so shards split a file
-  // deterministically and together cover it exactly once.
+  // `input` is a file, or a directory whose .csv/.parquet files (same schema) are scored in
+  // name order. Shard `shard_index` of `shard_count` scores, of a directory, the files k with
+  // k % shard_count == shard_index; of one file, the batches b with b % shard_count ==
+  // shard_index (Parquet row groups; CSV chunks of a fixed size). Either way the shards are
+  // deterministic and together cover the input exactly once.
   size_t shard_index = 0, shard_count = 1;
   Engine engine = Engine::kCompiled;
   // A row outside the package's declared constraints: kError stops scoring naming it, kSkip

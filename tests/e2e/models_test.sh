@@ -104,6 +104,23 @@ s = s.sort_values("transaction_id").reset_index(drop=True)
 a = a.sort_values("transaction_id").reset_index(drop=True)
 print(len(a), len(pd.read_csv("shard0.csv")), a.equals(s))
 ')" "10000 5000 True" "two shards score every row once"
+# A directory of files: shards take whole files, in name order.
+mkdir parts
+"$PYTHON" -c '
+import pandas as pd
+d = pd.read_csv("score.csv")
+for i, start in enumerate([0, 3000, 7000]):
+    d.iloc[start:[3000, 7000, 10000][i]].to_csv(f"parts/part-{i}.csv", index=False)
+'
+"$PLINTH" -q score --model pkg_gbt --input parts --output parts0.csv --shard 0/2 2>/dev/null
+"$PLINTH" -q score --model pkg_gbt --input parts --output parts1.csv --shard 1/2 2>/dev/null
+expect_eq "$("$PYTHON" -c '
+import pandas as pd
+a = pd.read_csv("all.csv").sort_values("transaction_id").reset_index(drop=True)
+p0, p1 = pd.read_csv("parts0.csv"), pd.read_csv("parts1.csv")
+s = pd.concat([p0, p1]).sort_values("transaction_id").reset_index(drop=True)
+print(len(p0), len(p1), a.equals(s))
+')" "6000 4000 True" "shards of a directory take whole files and cover every row once"
 out=$("$PLINTH" score --model pkg_gbt --input groups.parquet --output groups.csv --json 2>/dev/null)
 expect_contains "$out" '"batches": 10' "one batch per row group"
 
