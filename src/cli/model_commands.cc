@@ -17,7 +17,7 @@ namespace plinth::cli {
 namespace {
 
 struct TrainFlags {
-  std::string data, target, algo, params, out = "model";
+  std::string data, target, algo, params, run_id, out = "model";
   double test_size = 0.2;
   uint64_t seed = 42;
   size_t threads = 0;
@@ -50,6 +50,7 @@ model::TrainOptions train_options(const TrainFlags& f) {
   o.test_size = f.test_size;
   o.seed = f.seed;
   o.threads = f.threads ? f.threads : core::default_jobs();
+  o.run_id = f.run_id;
   return o;
 }
 
@@ -73,6 +74,8 @@ void add_train(CLI::App& app, Invocation& inv) {
   cmd->add_option("--algo", f->algo, "gbt (default), rf, linear or rules")
       ->check(CLI::IsMember({"gbt", "rf", "linear", "rules"}));
   cmd->add_option("--out", f->out, "Package directory to write (default: model)");
+  cmd->add_option("--run-id", f->run_id,
+                  "The tracking run this model belongs to, recorded as run_id in MLmodel");
   cmd->add_flag("--force", f->force, "Replace an existing package at --out");
   cmd->callback([&inv, f] {
     inv.run = [f] {

@@ -80,6 +80,11 @@ print(sorted(a), len(a["bin_counts"]) == len(a["bin_edges"]) + 1, sum(a["bin_cou
 expect_eq "$(head -1 eval_gbt/confusion_matrix.csv) $(head -1 eval_gbt/roc.csv)" \
   "actual,predicted fpr,tpr,threshold" "evaluation files"
 
+"$PLINTH" -q train --data train.parquet --target is_fraud --params params.yaml:rules --out pkg_run \
+  --run-id 8a7b6c5d4e3f4a2b9c8d7e6f5a4b3c2d
+expect_contains "$(cat pkg_run/MLmodel)" "run_id: 8a7b6c5d4e3f4a2b9c8d7e6f5a4b3c2d" "--run-id is lineage"
+expect_contains "$(cat pkg_run/MLmodel)" "md5: $(md5sum <train.parquet | cut -c1-32)" "training data md5"
+
 # Rules: the expression scores 0/1; the same rows as a Python evaluation of the rule.
 "$PLINTH" -q train --data train.parquet --target is_fraud --params params.yaml:rules --out pkg_rules
 "$PLINTH" -q score --model pkg_rules --input score.csv --output rules.csv 2>/dev/null
