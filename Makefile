@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 export OMP_WAIT_POLICY = PASSIVE
 
-.PHONY: setup build test demo bench bench-remotes bench-tables bench-drift bench-pipeline bench-tracking fuzz format clean
+.PHONY: setup build test demo bench bench-remotes bench-tables bench-drift bench-pipeline bench-tracking bench-models fuzz format clean
 
 setup:
 	scripts/setup.sh
@@ -23,6 +23,9 @@ bench: setup build
 
 bench-drift: setup build
 	PLINTH=$(abspath $(BUILD))/plinth bench/drift.sh
+
+bench-models: setup build
+	PLINTH=$(abspath $(BUILD))/plinth MODEL_ENGINE_BENCH=$(abspath $(BUILD))/model_engine_bench bench/models.sh
 
 bench-remotes: setup build
 	PLINTH=$(abspath $(BUILD))/plinth bench/remotes.sh

@@ -2,8 +2,9 @@
 # `make demo`: the whole system as far as it exists, on generated fraud-detection data.
 # Today: versioning data next to git, as DVC does (init, add, modify, status, diff, checkout),
 # sharing it through a remote (push, pull), tables (the fraud data generator, CSV, Parquet),
-# drift reports, a pipeline that reruns only what a changed param affects, and tracking a run and
-# promoting its model in the registry while `plinth server` answers MLflow clients.
+# drift reports, models (the baseline ladder, a model package, batch scoring), a pipeline that
+# reruns only what a changed param affects, and tracking a run and promoting its model in the
+# registry while `plinth server` answers MLflow clients.
 set -euo pipefail
 
 SOURCE=$(cd "$(dirname "$0")/.." && pwd)
@@ -158,5 +159,18 @@ run curl -s -X POST -H 'Content-Type: application/json' \
   -d '{"name":"fraud-detector","stages":["Production"]}' \
   "http://127.0.0.1:$port/api/2.0/mlflow/registered-models/get-latest-versions"
 echo
+
+cd "$DEMO"
+
+step "Models: the baseline ladder (a rule, a linear model, boosted trees) on January"
+export OMP_WAIT_POLICY=PASSIVE
+run "$PLINTH" baseline --data data/transactions-2026-01.csv --target is_fraud --threads 2
+
+step "Train a model package, score the drifted transactions, evaluate on February"
+run "$PLINTH" train --data data/transactions-2026-01.csv --target is_fraud --out fraud-model --threads 2
+run ls fraud-model
+run "$PLINTH" score --model fraud-model --input drifted.parquet --output scored.parquet
+run "$PLINTH" table head scored.parquet -n 3
+run "$PLINTH" evaluate --model fraud-model --data data/transactions-2026-02.csv --out evaluation
 
 printf '\nDemo finished: the repositories were in %s* (removed now).\n' "$DEMO"

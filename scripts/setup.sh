@@ -18,6 +18,8 @@ packages=(
   libboost-dev libpq-dev postgresql
   # tables (Parquet metadata and codecs)
   libthrift-dev thrift-compiler libsnappy-dev libzstd-dev liblz4-dev zlib1g-dev
+  # models: training and reference prediction through XGBoost's C API (Debian's 1.7)
+  libxgboost-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3
   # tracking server tests: curl drives the REST API, jq reads its answers
@@ -30,6 +32,8 @@ packages=(
   python3-scipy python3-numpy
   # classification-quality oracle (scikit-learn's metrics, used by tests only)
   python3-sklearn
+  # prediction oracle for the model tests, and the Python peer in bench/models.sh
+  python3-xgboost
   # oracle for CSV parsing and column statistics, and the peer in bench/tables.sh
   python3-pandas
   # browser tests: generated HTML reports are rendered in headless Chromium

@@ -31,5 +31,7 @@ void register_pipeline_commands(CLI::App& app, Invocation& invocation);
 // server, runs start|end|list|show|compare, log param|metric|tag|dataset, artifacts log|list|get,
 // models register|list|show|transition|alias|delete|resolve.
 void register_tracking_commands(CLI::App& app, Invocation& invocation);
+// train, evaluate, score, baseline.
+void register_model_commands(CLI::App& app, Invocation& invocation);
 
 }  // namespace plinth::cli

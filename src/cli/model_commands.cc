@@ -1,0 +1,255 @@
+// Models: `plinth train`, `evaluate`, `score`, `baseline`.
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/output.h"
+#include "core/error.h"
+#include "core/thread_pool.h"
+#include "model/evaluate.h"
+#include "model/score.h"
+#include "model/train.h"
+#include "table/table_io.h"
+
+namespace plinth::cli {
+namespace {
+
+struct TrainFlags {
+  std::string data, target, algo, params, run_id, out = "model";
+  double test_size = 0.2;
+  uint64_t seed = 42;
+  size_t threads = 0;
+  bool force = false, json = false;
+};
+
+void add_train_flags(CLI::App* cmd, TrainFlags& f) {
+  cmd->add_option("--data", f.data, "Training data: CSV or Parquet")->required();
+  cmd->add_option("--target", f.target, "The column to predict")->required();
+  cmd->add_option("--params", f.params,
+                  "FILE:SECTION of a YAML file with training parameters (e.g. "
+                  "params.yaml:train); see docs/models.md");
+  cmd->add_option("--test-size", f.test_size, "Share of rows held out for evaluation (0.2)");
+  cmd->add_option("--seed", f.seed, "Seed of the split and of training (42)");
+  cmd->add_option("--threads", f.threads, "XGBoost threads (default: one per core)");
+  cmd->add_flag("--json", f.json, "Print the result as JSON");
+}
+
+model::TrainOptions train_options(const TrainFlags& f) {
+  model::TrainOptions o;
+  o.data = f.data;
+  o.target = f.target;
+  if (!f.params.empty()) {
+    auto colon = f.params.rfind(':');
+    std::string file = colon == std::string::npos ? f.params : f.params.substr(0, colon);
+    std::string section = colon == std::string::npos ? "" : f.params.substr(colon + 1);
+    model::load_train_params(file, section, o);
+  }
+  if (!f.algo.empty()) o.algorithm = f.algo;
+  o.test_size = f.test_size;
+  o.seed = f.seed;
+  o.threads = f.threads ? f.threads : core::default_jobs();
+  o.run_id = f.run_id;
+  return o;
+}
+
+void print_metrics(const nlohmann::json& metrics) {
+  for (const auto& [name, value] : metrics.items()) {
+    if (name == "rows") continue;
+    char line[80];
+    if (value.is_number())
+      std::snprintf(line, sizeof line, "  %-10s %.4f\n", name.c_str(), value.get<double>());
+    else
+      std::snprintf(line, sizeof line, "  %-10s n/a\n", name.c_str());
+    std::cout << line;
+  }
+}
+
+void add_train(CLI::App& app, Invocation& inv) {
+  auto* cmd = app.add_subcommand(
+      "train", "Fit a model (stratified split, XGBoost or a rule) and write a model package");
+  auto f = std::make_shared<TrainFlags>();
+  add_train_flags(cmd, *f);
+  cmd->add_option("--algo", f->algo, "gbt (default), rf, linear or rules")
+      ->check(CLI::IsMember({"gbt", "rf", "linear", "rules"}));
+  cmd->add_option("--out", f->out, "Package directory to write (default: model)");
+  cmd->add_option("--run-id", f->run_id,
+                  "The tracking run this model belongs to, recorded as run_id in MLmodel");
+  cmd->add_flag("--force", f->force, "Replace an existing package at --out");
+  cmd->callback([&inv, f] {
+    inv.run = [f] {
+      model::TrainResult r = model::train(train_options(*f));
+      model::write_package(r.package, r.files, f->out, f->force);
+      for (const auto& s : r.skipped_columns) spdlog::info("not a feature: {}", s);
+      if (f->json) {
+        print_json({{"package", f->out},
+                    {"task", model::task_name(r.package.task)},
+                    {"algorithm", r.package.algorithm},
+                    {"train_rows", r.train_rows},
+                    {"test_rows", r.test_rows},
+                    {"fit_seconds", r.fit_seconds},
+                    {"metrics", r.evaluation.metrics}});
+        return 0;
+      }
+      std::cout << "Trained " << r.package.algorithm << " (" << model::task_name(r.package.task)
+                << ") on " << r.train_rows << " rows in " << r.fit_seconds
+                << " s; package: " << f->out << "\n"
+                << "Held-out metrics (" << r.test_rows << " rows):\n";
+      print_metrics(r.evaluation.metrics);
+      return 0;
+    };
+  });
+}
+
+void add_evaluate(CLI::App& app, Invocation& inv) {
+  auto* cmd = app.add_subcommand(
+      "evaluate",
+      "Score labelled data with a package: metrics.json, confusion_matrix.csv, roc.csv");
+  struct Flags {
+    std::string model, data, out = ".";
+    bool json = false;
+  };
+  auto f = std::make_shared<Flags>();
+  cmd->add_option("--model", f->model, "Model package directory")->required();
+  cmd->add_option("--data", f->data, "Labelled data: CSV or Parquet")->required();
+  cmd->add_option("--out", f->out, "Directory for the files (default: current)");
+  cmd->add_flag("--json", f->json, "Print the metrics as JSON");
+  cmd->callback([&inv, f] {
+    inv.run = [f] {
+      model::ModelPackage package = model::read_package(f->model);
+      model::Predictor predictor(package, model::Engine::kCompiled, core::default_jobs());
+      model::Evaluation e = model::evaluate(predictor, table::read_table(f->data), f->data);
+      model::write_evaluation(e, f->out);
+      if (f->json) {
+        print_json(e.metrics);
+      } else {
+        std::cout << "Metrics on " << e.metrics["rows"].get<size_t>() << " rows of " << f->data
+                  << ":\n";
+        print_metrics(e.metrics);
+      }
+      return 0;
+    };
+  });
+}
+
+void add_score(CLI::App& app, Invocation& inv) {
+  auto* cmd = app.add_subcommand(
+      "score", "Batch-score a CSV or Parquet file with a package, streaming, on all cores");
+  struct Flags {
+    std::string model, input, output, shard, engine = "compiled", on_invalid = "error";
+    size_t threads = 0;
+    bool json = false;
+  };
+  auto f = std::make_shared<Flags>();
+  cmd->add_option("--model", f->model, "Model package directory")->required();
+  cmd->add_option("--input", f->input,
+                  "Rows to score: a CSV or Parquet file, or a directory of them (one schema)")
+      ->required();
+  cmd->add_option("--output", f->output, "Scored rows: CSV or Parquet (by extension)")->required();
+  cmd->add_option("--threads", f->threads, "Threads (default: one per core)");
+  cmd->add_option("--shard", f->shard,
+                  "I/N: score only the I-th of N deterministic shares of the input (a directory's "
+                  "files, else a file's row groups or CSV chunks), for N machines splitting one "
+                  "job");
+  cmd->add_option("--engine", f->engine, "compiled (default) or xgboost")
+      ->check(CLI::IsMember({"compiled", "xgboost"}));
+  cmd->add_option("--on-invalid", f->on_invalid,
+                  "A row outside the model's constraints: error (default), skip it, or null "
+                  "its predictions")
+      ->check(CLI::IsMember({"error", "skip", "null"}));
+  cmd->add_flag("--json", f->json, "Print the summary as JSON");
+  cmd->callback([&inv, f] {
+    inv.run = [f] {
+      model::ScoreOptions o;
+      using OnInvalid = model::ScoreOptions::OnInvalid;
+      o.on_invalid = f->on_invalid == "skip"   ? OnInvalid::kSkip
+                     : f->on_invalid == "null" ? OnInvalid::kNull
+                                               : OnInvalid::kError;
+      o.model = f->model;
+      o.input = f->input;
+      o.output = f->output;
+      o.threads = f->threads;
+      if (!f->shard.empty()) std::tie(o.shard_index, o.shard_count) = model::parse_shard(f->shard);
+      o.engine = f->engine == "xgboost" ? model::Engine::kXgboost : model::Engine::kCompiled;
+      model::ScoreSummary s = model::score(o);
+      for (const auto& c : s.dropped)
+        std::cerr << "warning: input column '" << c
+                  << "' has an output's name; it is replaced by the prediction\n";
+      if (s.invalid)
+        std::cerr << "warning: " << s.invalid << " row" << (s.invalid == 1 ? "" : "s")
+                  << " outside the model's constraints "
+                  << (f->on_invalid == "skip" ? "skipped" : "scored as null") << "\n";
+      for (const auto& [column, n] : s.unknown)
+        std::cerr << "warning: " << n << " unknown categor" << (n == 1 ? "y" : "ies")
+                  << " in column '" << column << "' scored as \"other\"\n";
+      if (f->json) {
+        print_json({{"rows", s.rows},
+                    {"batches", s.batches},
+                    {"engine", s.engine},
+                    {"invalid_rows", s.invalid},
+                    {"seconds", s.seconds},
+                    {"unknown_categories", s.unknown}});
+        return 0;
+      }
+      char rate[64];
+      std::snprintf(rate, sizeof rate, "%.0f", s.seconds > 0 ? s.rows / s.seconds : 0.0);
+      std::cout << "Scored " << s.rows << " rows (" << s.batches
+                << (s.batches == 1 ? " batch" : " batches") << ", " << s.engine << " engine) in "
+                << s.seconds << " s, " << rate << " rows/s -> " << f->output << "\n";
+      return 0;
+    };
+  });
+}
+
+void add_baseline(CLI::App& app, Invocation& inv) {
+  auto* cmd = app.add_subcommand(
+      "baseline", "Train the baseline ladder (rules, linear, gbt) and show what complexity buys");
+  struct Flags : TrainFlags {
+    std::vector<std::string> algos{"rules", "linear", "gbt"};
+  };
+  auto f = std::make_shared<Flags>();
+  add_train_flags(cmd, *f);
+  cmd->add_option("--algos", f->algos, "Levels to train, in order (rules,linear,gbt)")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"gbt", "rf", "linear", "rules"}));
+  cmd->callback([&inv, f] {
+    inv.run = [f] {
+      auto ladder = model::baseline(train_options(*f), f->algos);
+      if (f->json) {
+        nlohmann::json out = nlohmann::json::array();
+        for (const auto& s : ladder)
+          out.push_back({{"algorithm", s.algorithm},
+                         {"metric", s.metric},
+                         {"value", s.value},
+                         {"f1", s.f1},
+                         {"score_us_per_row", s.score_us_per_row},
+                         {"model_bytes", s.model_bytes},
+                         {"fit_seconds", s.fit_seconds}});
+        print_json(out);
+        return 0;
+      }
+      std::cout << "level  algorithm  metric      value      f1   us/row  model bytes  fit s\n";
+      int level = 0;
+      for (const auto& s : ladder) {
+        char line[160];
+        std::snprintf(line, sizeof line, "%5d  %-9s  %-8s  %7.4f  %6.4f  %7.3f  %11zu  %5.1f\n",
+                      level++, s.algorithm.c_str(), s.metric.c_str(), s.value, s.f1,
+                      s.score_us_per_row, s.model_bytes, s.fit_seconds);
+        std::cout << line;
+      }
+      return 0;
+    };
+  });
+}
+
+}  // namespace
+
+void register_model_commands(CLI::App& app, Invocation& inv) {
+  add_train(app, inv);
+  add_evaluate(app, inv);
+  add_score(app, inv);
+  add_baseline(app, inv);
+}
+
+}  // namespace plinth::cli

@@ -1,0 +1,72 @@
+#include "model/profile.h"
+
+#include <cmath>
+#include <map>
+
+#include "monitor/quality.h"
+#include "monitor/stattests.h"
+
+namespace plinth::model {
+
+nlohmann::json numeric_profile(const std::vector<double>& values) {
+  std::vector<double> v;
+  for (double x : values)
+    if (!std::isnan(x)) v.push_back(x);
+  nlohmann::json p = {
+      {"type", "numeric"}, {"count", values.size()}, {"null_count", values.size() - v.size()}};
+  if (v.empty()) return p;
+  monitor::sort_values(v);
+  double n = static_cast<double>(v.size()), sum = 0, sq = 0;
+  for (double x : v) sum += x;
+  double mean = sum / n;
+  for (double x : v) sq += (x - mean) * (x - mean);
+  p["mean"] = mean;
+  p["std"] = std::sqrt(sq / n);
+  nlohmann::json q;
+  for (int pct : {1, 5, 25, 50, 75, 95, 99}) {
+    // numpy's default (linear) quantile.
+    double pos = pct / 100.0 * (n - 1);
+    size_t lo = static_cast<size_t>(std::floor(pos));
+    size_t hi = std::min(lo + 1, v.size() - 1);
+    q[std::to_string(pct)] = v[lo] + (v[hi] - v[lo]) * (pos - static_cast<double>(lo));
+  }
+  p["quantiles"] = q;
+  std::vector<double> edges = monitor::sturges_edges(v);
+  std::vector<uint64_t> counts{0};  // overflow bins: empty on the reference itself
+  for (double c : monitor::histogram(v, edges)) counts.push_back(static_cast<uint64_t>(c));
+  counts.push_back(0);
+  p["bin_edges"] = edges;
+  p["bin_counts"] = counts;
+  return p;
+}
+
+nlohmann::json column_profile(const table::Column& c) {
+  if (c.type != table::ColumnType::kString)
+    return numeric_profile(monitor::numeric_values(c, "data"));
+  std::map<std::string, size_t, std::less<>> freq;
+  size_t nulls = 0;
+  for (size_t i = 0; i < c.size(); ++i) {
+    if (c.is_null(i)) {
+      ++nulls;
+      continue;
+    }
+    auto s = c.string_at(i);
+    auto it = freq.find(s);
+    if (it == freq.end()) it = freq.emplace(std::string(s), 0).first;
+    ++it->second;
+  }
+  return {
+      {"type", "categorical"}, {"count", c.size()}, {"null_count", nulls}, {"frequencies", freq}};
+}
+
+nlohmann::json build_profile(const ModelPackage& package, const table::Table& t,
+                             const std::vector<double>& prediction) {
+  nlohmann::json inputs = nlohmann::json::object();
+  for (const auto& f : package.preprocessing) inputs[f.column] = column_profile(t.column(f.column));
+  nlohmann::json pred = numeric_profile(prediction);
+  pred["name"] =
+      package.task == Task::kRegression ? package.outputs.label : package.outputs.probability;
+  return {{"inputs", inputs}, {"prediction", pred}};
+}
+
+}  // namespace plinth::model

@@ -1,0 +1,30 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "model/package.h"
+#include "table/table.h"
+
+// profile.json: the reference profile drift monitoring compares live data against. Shape (see
+// docs/models.md):
+//   {"inputs": {COLUMN: PROFILE, ...}, "prediction": PROFILE (named after the output)}
+//   numeric PROFILE: {"type": "numeric", "count", "null_count", "mean", "std",
+//     "quantiles": {"1": q, "5": q, ... "99": q}, "bin_edges": [Sturges edges],
+//     "bin_counts": [below first edge, Sturges bins..., above last edge]}
+//   categorical PROFILE: {"type": "categorical", "count", "null_count",
+//     "frequencies": {CATEGORY: count, ...}}
+namespace plinth::model {
+
+// Profile of one column (numbers or text).
+nlohmann::json column_profile(const table::Column& c);
+// Profile of a numeric sample (NaN = missing).
+nlohmann::json numeric_profile(const std::vector<double>& values);
+
+// The package's inputs in `t` and `prediction` (the probability of the second class, or the
+// predicted value) under the package's output name.
+nlohmann::json build_profile(const ModelPackage& package, const table::Table& t,
+                             const std::vector<double>& prediction);
+
+}  // namespace plinth::model
