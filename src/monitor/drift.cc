@@ -169,24 +169,31 @@ Cleaned clean(const ColumnSample& s) {
 }
 
 // numpy's "doane" bin count over the combined data, for the report's charts.
-std::vector<double> doane_edges(const std::vector<double>& sorted_all) {
-  double n = static_cast<double>(sorted_all.size());
-  double lo = sorted_all.front(), hi = sorted_all.back(), width = 0;
-  if (n > 2) {
-    double mean = 0, var = 0, skew = 0;
-    for (double v : sorted_all) mean += v;
-    mean /= n;
-    for (double v : sorted_all) var += (v - mean) * (v - mean);
-    double sigma = std::sqrt(var / n);
-    if (sigma > 0) {
-      for (double v : sorted_all) {
-        double z = (v - mean) / sigma;
-        skew += z * z * z;
-      }
-      skew /= n;
-      double sg1 = std::sqrt(6.0 * (n - 2) / ((n + 1) * (n + 3)));
-      width = (hi - lo) / (1.0 + std::log2(n) + std::log2(1.0 + std::abs(skew) / sg1));
-    }
+// numpy's "doane" bin count over the values of both sorted samples within [lo, hi], for the
+// report's charts.
+std::vector<double> doane_edges(const std::vector<double>& a, const std::vector<double>& b,
+                                double lo, double hi) {
+  double n = 0, mean = 0, var = 0, skew = 0, width = 0;
+  auto each = [&](auto fn) {
+    for (const auto* v : {&a, &b})
+      for (auto it = std::lower_bound(v->begin(), v->end(), lo); it != v->end() && *it <= hi; ++it)
+        fn(*it);
+  };
+  each([&](double x) {
+    n += 1;
+    mean += x;
+  });
+  mean /= n;
+  each([&](double x) { var += (x - mean) * (x - mean); });
+  double sigma = std::sqrt(var / n);
+  if (n > 2 && sigma > 0) {
+    each([&](double x) {
+      double z = (x - mean) / sigma;
+      skew += z * z * z;
+    });
+    skew /= n;
+    double sg1 = std::sqrt(6.0 * (n - 2) / ((n + 1) * (n + 3)));
+    width = (hi - lo) / (1.0 + std::log2(n) + std::log2(1.0 + std::abs(skew) / sg1));
   }
   if (lo == hi) {
     lo -= 0.5;
@@ -201,23 +208,30 @@ std::vector<double> doane_edges(const std::vector<double>& sorted_all) {
   return edges;
 }
 
+// Counts on `edges`, values beyond them counted in the outermost bins (sorted input).
+std::vector<double> clamped_histogram(const std::vector<double>& v,
+                                      const std::vector<double>& edges) {
+  std::vector<double> counts = histogram(v, edges);
+  counts.front() +=
+      static_cast<double>(std::lower_bound(v.begin(), v.end(), edges.front()) - v.begin());
+  counts.back() +=
+      static_cast<double>(v.end() - std::upper_bound(v.begin(), v.end(), edges.back()));
+  return counts;
+}
+
 Distribution distribution_of(const Inputs& in) {
   Distribution d;
   if (in.numeric_values && in.column.kind == ColumnKind::kNumerical) {
-    std::vector<double> a(in.r.numbers), b(in.c.numbers), all;
-    std::merge(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(all));
-    // Charts span the central 99% of the combined data, so one far outlier does not squeeze
-    // every bar into the first bin; values beyond it count in the outermost bins.
-    double lo = all[static_cast<size_t>(0.005 * static_cast<double>(all.size() - 1))];
-    double hi = all[static_cast<size_t>(0.995 * static_cast<double>(all.size() - 1))];
-    std::vector<double> central;
-    for (double v : all)
-      if (v >= lo && v <= hi) central.push_back(v);
-    d.edges = doane_edges(central);
-    for (auto* v : {&a, &b})
-      for (double& x : *v) x = std::clamp(x, d.edges.front(), d.edges.back());
-    d.reference = histogram(a, d.edges);
-    d.current = histogram(b, d.edges);
+    const std::vector<double>&a = in.r.numbers, &b = in.c.numbers;
+    // Charts span the central 99% of each sample, so one far outlier does not squeeze every
+    // bar into the first bin; values beyond it count in the outermost bins.
+    auto at = [](const std::vector<double>& v, double q) {
+      return v[static_cast<size_t>(q * static_cast<double>(v.size() - 1))];
+    };
+    double lo = std::min(at(a, 0.005), at(b, 0.005)), hi = std::max(at(a, 0.995), at(b, 0.995));
+    d.edges = doane_edges(a, b, lo, hi);
+    d.reference = clamped_histogram(a, d.edges);
+    d.current = clamped_histogram(b, d.edges);
     return d;
   }
   d.reference = in.tally.counts.ref;

@@ -19,6 +19,30 @@ namespace {
 
 using Span = std::span<const double>;
 
+// The sample in ascending order: the caller's own values when they are sorted already (drift
+// sorts every column once), else a sorted copy.
+class Sorted {
+ public:
+  explicit Sorted(Span s) : view_(s) {
+    if (std::is_sorted(s.begin(), s.end())) return;
+    copy_.assign(s.begin(), s.end());
+    sort_values(copy_);
+    view_ = copy_;
+  }
+  size_t size() const { return view_.size(); }
+  bool empty() const { return view_.empty(); }
+  double operator[](size_t i) const { return view_[i]; }
+  const double* begin() const { return view_.data(); }
+  const double* end() const { return view_.data() + view_.size(); }
+  double front() const { return view_.front(); }
+  double back() const { return view_.back(); }
+  operator Span() const { return view_; }
+
+ private:
+  Span view_;
+  std::vector<double> copy_;
+};
+
 std::vector<double> sorted(Span s) {
   std::vector<double> v(s.begin(), s.end());
   if (!std::is_sorted(v.begin(), v.end())) sort_values(v);
@@ -326,7 +350,7 @@ TestResult ks_2samp(Span r, Span c) {
 // Σ |F_u - F_v|^p · gap over the merged sample, the integral scipy's _cdf_distance computes.
 namespace {
 double cdf_distance_sum(Span r, Span c, int p) {
-  std::vector<double> a = sorted(r), b = sorted(c);
+  Sorted a(r), b(c);
   double sum = 0, na = static_cast<double>(a.size()), nb = static_cast<double>(b.size());
   size_t i = 0, j = 0;
   // Walk the merged order: at each value, both CDFs, then the gap to the next value.
