@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "cli/tracked_training.h"
 #include "core/error.h"
 #include "core/thread_pool.h"
 #include "model/evaluate.h"
@@ -17,7 +18,7 @@ namespace plinth::cli {
 namespace {
 
 struct TrainFlags {
-  std::string data, target, algo, params, run_id, out = "model";
+  std::string data, target, algo, params, run_id, out = "model", experiment, register_name;
   double test_size = 0.2;
   uint64_t seed = 42;
   size_t threads = 0;
@@ -77,13 +78,44 @@ void add_train(CLI::App& app, Invocation& inv) {
   cmd->add_option("--run-id", f->run_id,
                   "The tracking run this model belongs to, recorded as run_id in MLmodel");
   cmd->add_flag("--force", f->force, "Replace an existing package at --out");
+  cmd->add_option("-e,--experiment", f->experiment,
+                  "Track the training as a run of this experiment (created if missing): params, "
+                  "held-out metrics, the data's md5 and the package as artifact 'model'");
+  cmd->add_option("--register", f->register_name,
+                  "Also register the package as a new version of this model (tracks the run in "
+                  "experiment 'Default' unless --experiment is given)");
   cmd->callback([&inv, f] {
     inv.run = [f] {
-      model::TrainResult r = model::train(train_options(*f));
-      model::write_package(r.package, r.files, f->out, f->force);
+      bool tracked = !f->experiment.empty() || !f->register_name.empty();
+      if (tracked && !f->run_id.empty())
+        throw plinth::Error(ErrorCode::kInvalidInput,
+                            "--run-id names an existing run; --experiment and --register start "
+                            "their own: give one or the other");
+      model::TrainOptions options = train_options(*f);
+      if (tracked)
+        options.run_id = start_training_run(f->experiment.empty() ? "Default" : f->experiment,
+                                            std::filesystem::path(f->out).filename().string());
+      model::TrainResult r;
+      try {
+        r = model::train(options);
+        model::write_package(r.package, r.files, f->out, f->force);
+      } catch (...) {
+        if (tracked) fail_training_run(options.run_id);
+        throw;
+      }
+      std::string version;
+      if (tracked) {
+        std::map<std::string, std::string> params = r.package.params;
+        params["algorithm"] = r.package.algorithm;
+        params["target"] = r.package.target;
+        version = finish_training_run(
+            {options.run_id, params, r.evaluation.metrics, f->data, f->out, f->register_name});
+      }
       for (const auto& s : r.skipped_columns) spdlog::info("not a feature: {}", s);
       if (f->json) {
         print_json({{"package", f->out},
+                    {"run_id", options.run_id},
+                    {"registered_version", version},
                     {"task", model::task_name(r.package.task)},
                     {"algorithm", r.package.algorithm},
                     {"train_rows", r.train_rows},
@@ -94,8 +126,14 @@ void add_train(CLI::App& app, Invocation& inv) {
       }
       std::cout << "Trained " << r.package.algorithm << " (" << model::task_name(r.package.task)
                 << ") on " << r.train_rows << " rows in " << r.fit_seconds
-                << " s; package: " << f->out << "\n"
-                << "Held-out metrics (" << r.test_rows << " rows):\n";
+                << " s; package: " << f->out << "\n";
+      if (tracked)
+        std::cout << "Tracked as run " << options.run_id
+                  << (version.empty()
+                          ? ""
+                          : "; registered as " + f->register_name + " version " + version)
+                  << "\n";
+      std::cout << "Held-out metrics (" << r.test_rows << " rows):\n";
       print_metrics(r.evaluation.metrics);
       return 0;
     };

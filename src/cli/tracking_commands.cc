@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "cli/model_uri.h"
 #include "cli/output.h"
+#include "cli/tracked_training.h"
 #include "core/error.h"
 #include "core/file_io.h"
 #include "core/hash.h"
@@ -670,6 +671,61 @@ void add_models_group(CLI::App& app, Invocation& inv) {
 }
 
 }  // namespace
+
+std::string start_training_run(const std::string& experiment, const std::string& run_name) {
+  Session s(TrackingFlags{});
+  tracking::NewRun spec;
+  spec.experiment_id = experiment_id_for(*s.store, experiment);
+  spec.run_name = run_name;
+  spec.user_id = env("USER");
+  spec.tags = {{"mlflow.source.type", "LOCAL"}, {"mlflow.user", env("USER")}};
+  return s.store->create_run(spec).info.run_id;
+}
+
+std::string finish_training_run(const TrainingRecord& r) {
+  Session s(TrackingFlags{});
+  std::vector<tracking::Tag> params;
+  for (const auto& [k, v] : r.params) params.push_back({k, v});
+  std::vector<tracking::Metric> metrics;
+  for (const auto& [k, v] : r.metrics.items())
+    if (v.is_number()) {
+      tracking::Metric m;
+      m.key = k;
+      m.value = v.get<double>();
+      m.timestamp = tracking::now_ms();
+      metrics.push_back(m);
+    }
+  s.store->log_batch(r.run_id, metrics, params, {});
+  std::string source = fs::relative(fs::absolute(r.data), project_root()).generic_string();
+  s.store->log_inputs(r.run_id,
+                      {{{{"mlflow.data.context", "training"}},
+                        {source, core::md5_file(r.data), "local", source, "", ""}}},
+                      {});
+  std::string base =
+      tracking::proxied_path(s.store->get_run(r.run_id).info.artifact_uri) + "/model";
+  for (const auto& e : fs::recursive_directory_iterator(r.package))
+    if (e.is_regular_file())
+      s.artifacts->put(base + "/" + fs::relative(e.path(), r.package).generic_string(),
+                       core::read_file(e.path()));
+  s.store->update_run(r.run_id, "FINISHED", tracking::now_ms(), std::nullopt);
+  if (r.register_name.empty()) return "";
+  try {
+    s.registry->create_model(r.register_name, {}, "");
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::kConflict) throw;
+  }
+  registry::NewModelVersion spec;
+  spec.name = r.register_name;
+  spec.source = "runs:/" + r.run_id + "/model";
+  spec.run_id = r.run_id;
+  spec.user_id = env("USER");
+  return std::to_string(s.registry->create_version(spec).version);
+}
+
+void fail_training_run(const std::string& run_id) {
+  Session s(TrackingFlags{});
+  s.store->update_run(run_id, "FAILED", tracking::now_ms(), std::nullopt);
+}
 
 bool is_model_uri(const std::string& text) {
   return text.rfind("models:/", 0) == 0 || text.rfind("runs:/", 0) == 0;

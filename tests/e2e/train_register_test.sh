@@ -31,4 +31,28 @@ dir=$("$PLINTH" models resolve models:/fraud-detector/Production)
 expect_eq "$(md5sum <b.csv)" "$(md5sum <a.csv)" "same predictions from the registry's copy"
 out=$("$PLINTH" drift --reference models:/fraud-detector/Production --current new.csv)
 expect_contains "$out" "Dataset drift: not detected" "the model's profile as the drift reference"
+# Lineage in one command: train --register tracks the run (params, held-out metrics, the
+# training data's md5 as a dataset input, the package) and registers version 2.
+out=$("$PLINTH" train --data train.csv --target is_fraud --threads 1 --out model2 \
+  --experiment fraud --register fraud-detector --json)
+run2=$(echo "$out" | "$PYTHON" -c 'import json,sys; d=json.load(sys.stdin); print(d["run_id"]); assert d["registered_version"] == "2", d')
+expect_contains "$(cat model2/MLmodel)" "$run2" "MLmodel names the tracked run"
+shown=$("$PLINTH" runs show "$run2" --json)
+"$PYTHON" - "$shown" "$(md5sum <train.csv | cut -c1-32)" <<'PY' || fail "the run records params, metrics and the data's md5"
+import json, sys
+run = json.loads(sys.argv[1])
+run = run.get("run", run)
+params = {p["key"]: p["value"] for p in run["data"].get("params", [])}
+metrics = {m["key"]: m["value"] for m in run["data"].get("metrics", [])}
+assert params["algorithm"] == "gbt" and params["target"] == "is_fraud", params
+assert 0.5 < metrics["roc_auc"] <= 1, metrics
+assert run["info"]["status"] == "FINISHED", run["info"]
+digests = [d["dataset"]["digest"] for d in run["inputs"]["dataset_inputs"]]
+assert sys.argv[2] in digests, digests
+PY
+dir=$("$PLINTH" models resolve models:/fraud-detector/2)
+expect_eq "$(cd "$dir" && find . -type f | sort | xargs md5sum)" \
+  "$(cd model2 && find . -type f | sort | xargs md5sum)" "version 2 is the package train --register wrote"
+expect_error 2 "give one or the other" "$PLINTH" train --data train.csv --target is_fraud --out m3 \
+  --run-id "$run2" --register fraud-detector
 finish

@@ -1,0 +1,31 @@
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace plinth::cli {
+
+// The run a `plinth train` records in the tracking store the environment selects
+// (PLINTH_TRACKING_URI, MLFLOW_TRACKING_URI, else the project's mlruns.db): started before
+// fitting so MLmodel names it, finished with what the training produced.
+std::string start_training_run(const std::string& experiment, const std::string& run_name);
+
+struct TrainingRecord {
+  std::string run_id;
+  std::map<std::string, std::string> params;
+  nlohmann::json metrics;         // name -> number (others are skipped)
+  std::filesystem::path data;     // logged as the training dataset, digest = its md5
+  std::filesystem::path package;  // logged as the run's artifact "model"
+  std::string register_name;      // registers runs:/RUN_ID/model when not empty
+};
+
+// Logs params, metrics, the dataset input and the package, marks the run FINISHED and, when
+// asked, registers the package. Returns the registered version ("" when not registering).
+std::string finish_training_run(const TrainingRecord& record);
+
+// Marks a training run FAILED (the fit or the package write threw).
+void fail_training_run(const std::string& run_id);
+
+}  // namespace plinth::cli
