@@ -1,11 +1,14 @@
 // Pipeline commands: stage add, dag, repro (and, with data_commands' status, changed stages).
 #include <cctype>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <mutex>
 
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "cli/tracked_training.h"
 #include "core/error.h"
 #include "pipeline/compare.h"
 #include "pipeline/dag.h"
@@ -74,6 +77,48 @@ void add_dag(CLI::App& app, Invocation& inv) {
   });
 }
 
+// What a tracked repro records: every param and numeric metric the pipeline declares (named
+// "key" for params.yaml/metrics of the root, else "file:key"), the git commit, and each stage
+// dependency with its md5 from dvc.lock.
+PipelineRecord pipeline_record(repo::Workspace& ws, const pipeline::ReproResult& r,
+                               const std::string& experiment) {
+  PipelineRecord rec;
+  rec.experiment = experiment;
+  pipeline::Revision here{"workspace", true};
+  auto flat_name = [](const std::string& file, const std::string& key, const char* usual) {
+    return file == usual ? key : file + ":" + key;
+  };
+  for (const auto& [file, values] : pipeline::collect_params(ws.root(), here))
+    for (const auto& [key, v] : values)
+      rec.params[flat_name(file, key, "params.yaml")] = pipeline::python_str(v);
+  for (const auto& [file, values] : pipeline::collect_metrics(ws.root(), here))
+    for (const auto& [key, v] : values)
+      if (v.is_number()) rec.metrics[flat_name(file, key, "metrics.json")] = v.get<double>();
+  std::string ran;
+  for (const auto& n : r.ran) ran += (ran.empty() ? "" : ",") + n;
+  rec.tags["plinth.stages_ran"] = ran;
+  rec.tags["mlflow.source.type"] = "LOCAL";
+  if (FILE* git = ::popen(
+          ("git -C '" + ws.root().string() + "' rev-parse HEAD 2>/dev/null").c_str(), "r")) {
+    char sha[64] = {0};
+    if (std::fgets(sha, sizeof sha, git)) {
+      std::string commit(sha);
+      while (!commit.empty() && std::isspace(static_cast<unsigned char>(commit.back())))
+        commit.pop_back();
+      if (commit.size() == 40) rec.tags["mlflow.source.git.commit"] = commit;
+    }
+    ::pclose(git);
+  }
+  fs::path lock_path = ws.root() / "dvc.lock";
+  if (fs::exists(lock_path)) {
+    pipeline::LockFile lock = pipeline::LockFile::load(lock_path);
+    for (const auto& [stage, sl] : lock.stages())
+      for (const auto& d : sl.deps)
+        if (!d.md5.empty()) rec.deps[d.path] = d.md5;
+  }
+  return rec;
+}
+
 void add_repro(CLI::App& app, Invocation& inv) {
   auto* cmd = app.add_subcommand(
       "repro", "Run the stages whose command, deps, params or outs changed since dvc.lock");
@@ -85,7 +130,11 @@ void add_repro(CLI::App& app, Invocation& inv) {
   cmd->add_flag("--dry", options->dry, "Print what would run without running it");
   cmd->add_option("-j,--jobs", options->jobs, "Independent stages to run at once (default 1)")
       ->check(CLI::PositiveNumber);
-  cmd->callback([&inv, options] {
+  auto experiment = std::make_shared<std::string>();
+  cmd->add_option("-e,--experiment", *experiment,
+                  "Record this execution as a tracked run of EXPERIMENT: params, metrics, the git "
+                  "commit and every dependency's md5 (also on when PLINTH_TRACKING_URI is set)");
+  cmd->callback([&inv, options, experiment] {
     inv.run = [=] {
       repo::Workspace ws = open_workspace();
       options->print = [](const std::string& line) { std::cout << line << std::endl; };
@@ -100,6 +149,13 @@ void add_repro(CLI::App& app, Invocation& inv) {
           std::cerr << "error: not run because a stage before them failed: " << names << "\n";
         }
         return 1;
+      }
+      if (!r.ran.empty() || !r.restored.empty()) {
+        const char* env_uri = std::getenv("PLINTH_TRACKING_URI");
+        std::string exp = *experiment;
+        if (exp.empty() && env_uri && *env_uri) exp = ws.root().filename().string();
+        if (!exp.empty() && !options->dry)
+          std::cout << "Tracked as run " << log_pipeline_run(pipeline_record(ws, r, exp)) << "\n";
       }
       if (r.ran.empty() && r.restored.empty())
         std::cout << "Data and pipelines are up to date.\n";

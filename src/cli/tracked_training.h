@@ -28,4 +28,16 @@ std::string finish_training_run(const TrainingRecord& record);
 // Marks a training run FAILED (the fit or the package write threw).
 void fail_training_run(const std::string& run_id);
 
+// One pipeline execution as a finished run: params and metrics (flat names), tags (the git
+// commit, the stages that ran), and each dependency as a dataset input whose digest is its md5.
+struct PipelineRecord {
+  std::string experiment;
+  std::map<std::string, std::string> params;
+  std::map<std::string, double> metrics;
+  std::map<std::string, std::string> tags;
+  std::map<std::string, std::string> deps;  // path -> md5
+};
+// Returns the run id.
+std::string log_pipeline_run(const PipelineRecord& record);
+
 }  // namespace plinth::cli

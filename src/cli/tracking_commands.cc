@@ -727,6 +727,29 @@ void fail_training_run(const std::string& run_id) {
   s.store->update_run(run_id, "FAILED", tracking::now_ms(), std::nullopt);
 }
 
+std::string log_pipeline_run(const PipelineRecord& r) {
+  std::string run_id = start_training_run(r.experiment, "repro");
+  Session s(TrackingFlags{});
+  std::vector<tracking::Tag> params, tags;
+  for (const auto& [k, v] : r.params) params.push_back({k, v});
+  for (const auto& [k, v] : r.tags) tags.push_back({k, v});
+  std::vector<tracking::Metric> metrics;
+  for (const auto& [k, v] : r.metrics) {
+    tracking::Metric m;
+    m.key = k;
+    m.value = v;
+    m.timestamp = tracking::now_ms();
+    metrics.push_back(m);
+  }
+  s.store->log_batch(run_id, metrics, params, tags);
+  std::vector<tracking::DatasetInput> inputs;
+  for (const auto& [path, md5] : r.deps)
+    inputs.push_back({{{"mlflow.data.context", "pipeline"}}, {path, md5, "local", path, "", ""}});
+  if (!inputs.empty()) s.store->log_inputs(run_id, inputs, {});
+  s.store->update_run(run_id, "FINISHED", tracking::now_ms(), std::nullopt);
+  return run_id;
+}
+
 bool is_model_uri(const std::string& text) {
   return text.rfind("models:/", 0) == 0 || text.rfind("runs:/", 0) == 0;
 }
