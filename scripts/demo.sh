@@ -11,7 +11,7 @@ SOURCE=$(cd "$(dirname "$0")/.." && pwd)
 PLINTH=${PLINTH:-$SOURCE/build/plinth}
 DEMO=$(mktemp -d "${TMPDIR:-/tmp}/plinth-demo.XXXXXX")
 server_pid=""
-trap '[ -z "$server_pid" ] || kill "$server_pid"; chmod -R u+w "$DEMO"*; rm -rf "$DEMO" "$DEMO-nas" "$DEMO-teammate" "$DEMO-pipeline"' EXIT
+trap '[ -z "$server_pid" ] || { kill "$server_pid"; wait "$server_pid" 2>/dev/null; }; chmod -R u+w "$DEMO"* 2>/dev/null || true; rm -rf "$DEMO" "$DEMO-nas" "$DEMO-teammate" "$DEMO-pipeline"' EXIT
 export GIT_AUTHOR_NAME=demo GIT_AUTHOR_EMAIL=demo@example.invalid
 export GIT_COMMITTER_NAME=demo GIT_COMMITTER_EMAIL=demo@example.invalid
 
@@ -166,11 +166,19 @@ step "Models: the baseline ladder (a rule, a linear model, boosted trees) on Jan
 export OMP_WAIT_POLICY=PASSIVE
 run "$PLINTH" baseline --data data/transactions-2026-01.csv --target is_fraud --threads 2
 
-step "Train a model package, score the drifted transactions, evaluate on February"
-run "$PLINTH" train --data data/transactions-2026-01.csv --target is_fraud --out fraud-model --threads 2
+step "Train a model package as a tracked run, register it, score the drifted transactions"
+run "$PLINTH" train --data data/transactions-2026-01.csv --target is_fraud --out fraud-model --threads 2 \
+  --experiment fraud-detection --register fraud-detector
 run ls fraud-model
 run "$PLINTH" score --model fraud-model --input drifted.parquet --output scored.parquet
 run "$PLINTH" table head scored.parquet -n 3
 run "$PLINTH" evaluate --model fraud-model --data data/transactions-2026-02.csv --out evaluation
+
+step "Promote the trained model; its registry entry leads back to the run, the data's md5, the params"
+run "$PLINTH" models transition fraud-detector 2 Production
+run "$PLINTH" models alias fraud-detector champion 2
+run "$PLINTH" runs list -e fraud-detection
+run "$PLINTH" drift --reference models:/fraud-detector/Production --current drifted.parquet \
+  --drift-share 0.3 || true
 
 printf '\nDemo finished: the repositories were in %s* (removed now).\n' "$DEMO"
