@@ -109,12 +109,13 @@ git add -A && git commit -qm "Run the pipeline"
 step "Nothing changed: nothing runs"
 run "$PLINTH" repro
 
-step "More trees: only train and evaluate rerun"
+step "More trees: only train and evaluate rerun, recorded as a tracked run"
 run sed -i 's/n_estimators: 100/n_estimators: 200/' params.yaml
 run "$PLINTH" status
-run "$PLINTH" repro
+run "$PLINTH" repro -e handbook
 run "$PLINTH" params diff
 run "$PLINTH" metrics diff
+run "$PLINTH" runs list -e handbook
 run "$PLINTH" plots diff -o "$DEMO-pipeline/plots"
 
 step "Back to 100 trees: the earlier run comes back from the run-cache, nothing runs"
