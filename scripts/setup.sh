@@ -32,8 +32,9 @@ packages=(
   python3-scipy python3-numpy
   # classification-quality oracle (scikit-learn's metrics, used by tests only)
   python3-sklearn
-  # prediction oracle for the model tests, and the Python peer in bench/models.sh
-  python3-xgboost
+  # prediction oracle for the model tests, and the Python peer in bench/models.sh; the model
+  # oracle reads MLmodel with PyYAML
+  python3-xgboost python3-yaml
   # oracle for CSV parsing and column statistics, and the peer in bench/tables.sh
   python3-pandas
   # browser tests: generated HTML reports are rendered in headless Chromium
@@ -55,6 +56,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   $sudo apt-get update -qq
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# playwright-core (the plots test's browser driver) needs Node 20; Debian 12's own is 18.
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt 20 ]; then
+  echo "setup: warning: Node.js $node_major found; the browser test of 'plots' needs Node 20 or" \
+    "newer (e.g. from NodeSource); everything else works with Node 18" >&2
 fi
 
 # npm test tools, exactly as package-lock.json pins them. Skipped when the lockfile has not
