@@ -169,6 +169,17 @@ std::string experiment_id_for(tracking::Store& store, const std::string& name) {
   }
 }
 
+// A run started from this machine's command line, in `experiment` (created if missing).
+std::string create_local_run(tracking::Store& store, const std::string& experiment,
+                             const std::string& run_name) {
+  tracking::NewRun spec;
+  spec.experiment_id = experiment_id_for(store, experiment);
+  spec.run_name = run_name;
+  spec.user_id = env("USER");
+  spec.tags = {{"mlflow.source.type", "LOCAL"}, {"mlflow.user", env("USER")}};
+  return store.create_run(spec).info.run_id;
+}
+
 void add_server_command(CLI::App& app, Invocation& inv) {
   auto* cmd = app.add_subcommand("server", "Serve the MLflow-compatible tracking and registry API");
   auto opts = std::make_shared<server::ServeOptions>();
@@ -200,15 +211,10 @@ void add_runs_group(CLI::App& app, Invocation& inv) {
   start->callback([&inv, flags, experiment, name] {
     inv.run = [=] {
       Session s(*flags);
-      tracking::NewRun spec;
-      spec.experiment_id = experiment_id_for(*s.store, *experiment);
-      spec.run_name = *name;
-      spec.user_id = env("USER");
-      spec.tags = {{"mlflow.source.type", "LOCAL"}, {"mlflow.user", env("USER")}};
-      auto run = s.store->create_run(spec);
+      std::string run_id = create_local_run(*s.store, *experiment, *name);
       fs::create_directories(active_run_file().parent_path());
-      core::write_file_atomic(active_run_file(), run.info.run_id + "\n");
-      std::cout << run.info.run_id << "\n";
+      core::write_file_atomic(active_run_file(), run_id + "\n");
+      std::cout << run_id << "\n";
       return 0;
     };
   });
@@ -674,12 +680,7 @@ void add_models_group(CLI::App& app, Invocation& inv) {
 
 std::string start_training_run(const std::string& experiment, const std::string& run_name) {
   Session s(TrackingFlags{});
-  tracking::NewRun spec;
-  spec.experiment_id = experiment_id_for(*s.store, experiment);
-  spec.run_name = run_name;
-  spec.user_id = env("USER");
-  spec.tags = {{"mlflow.source.type", "LOCAL"}, {"mlflow.user", env("USER")}};
-  return s.store->create_run(spec).info.run_id;
+  return create_local_run(*s.store, experiment, run_name);
 }
 
 std::string finish_training_run(const TrainingRecord& r) {
@@ -728,8 +729,8 @@ void fail_training_run(const std::string& run_id) {
 }
 
 std::string log_pipeline_run(const PipelineRecord& r) {
-  std::string run_id = start_training_run(r.experiment, "repro");
   Session s(TrackingFlags{});
+  std::string run_id = create_local_run(*s.store, r.experiment, "repro");
   std::vector<tracking::Tag> params, tags;
   for (const auto& [k, v] : r.params) params.push_back({k, v});
   for (const auto& [k, v] : r.tags) tags.push_back({k, v});
