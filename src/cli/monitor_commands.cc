@@ -81,6 +81,22 @@ struct DriftFlags {
   bool fail_on_drift = false;
 };
 
+// A --stattest or --threshold for a column that was not tested is a typo, not a no-op.
+void check_overrides(const monitor::DriftOptions& options, const monitor::DriftReport& report) {
+  auto tested = [&](const std::string& column) {
+    return std::any_of(report.columns.begin(), report.columns.end(),
+                       [&](const auto& c) { return c.column == column; });
+  };
+  for (const auto& [column, _] : options.stattest)
+    if (!tested(column))
+      throw plinth::Error(ErrorCode::kInvalidInput,
+                          "--stattest names column '" + column + "', which is not tested");
+  for (const auto& [column, _] : options.threshold)
+    if (!tested(column))
+      throw plinth::Error(ErrorCode::kInvalidInput,
+                          "--threshold names column '" + column + "', which is not tested");
+}
+
 // Writes the report where the flags say; returns the exit code.
 int emit(const DriftFlags& f, const monitor::DriftReport& report,
          const std::vector<std::string>& skipped) {
@@ -139,6 +155,7 @@ int drift_against_package(const DriftFlags& f, const std::vector<std::string>& w
   if (profile.contains("prediction") && profile["prediction"].contains("name"))
     take(profile["prediction"]["name"].get<std::string>(), profile["prediction"], "prediction");
   monitor::DriftReport report = monitor::drift_against_profile(reference, samples, options);
+  check_overrides(options, report);
   for (size_t i = 0; i < roles.size(); ++i) report.columns[i].role = roles[i];
   return emit(f, report, {});
 }
@@ -204,13 +221,9 @@ void add_drift(CLI::App& app, Invocation& inv) {
       table::Table current = table::read_table(f->current, read);
       auto selection =
           monitor::select_columns(reference, current, columns, f->reference, f->current);
-      for (const auto& [column, _] : options.stattest)
-        if (std::none_of(selection.reference.begin(), selection.reference.end(),
-                         [&](const auto& c) { return c.name == column; }))
-          throw plinth::Error(ErrorCode::kInvalidInput,
-                              "--stattest names column '" + column + "', which is not tested");
       monitor::DriftReport report =
           monitor::dataset_drift(selection.reference, selection.current, options);
+      check_overrides(options, report);
       for (auto& c : report.columns)
         c.role = c.column == f->target ? "target" : c.column == f->prediction ? "prediction" : "";
       if (!f->target.empty() && !f->prediction.empty())

@@ -176,5 +176,9 @@ expect_error 2 "expected COLUMN=VALUE" "$PLINTH" drift --reference ref.csv --cur
 expect_error 2 "unknown stattest 'kss'" "$PLINTH" drift --reference ref.csv --current same.csv --columns amount --stattest amount=kss
 expect_error 2 "does not apply" "$PLINTH" drift --reference ref.csv --current same.csv --columns merchant_category --stattest merchant_category=ks
 expect_error 2 "is not a number" "$PLINTH" drift --reference ref.csv --current same.csv --threshold amount=high
+expect_error 2 "--threshold names column 'amuont'" "$PLINTH" drift --reference ref.csv --current same.csv \
+  --columns amount --threshold amuont=0.2
+expect_error 2 "--stattest names column 'amuont'" "$PLINTH" drift --reference pkg --current same.csv \
+  --stattest amuont=psi
 expect_error 2 "timestamps" "$PLINTH" drift --reference ref.csv --current same.csv --columns event_timestamp
 finish
