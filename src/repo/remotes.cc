@@ -29,20 +29,8 @@ bool is_secret(const std::string& key) {
 
 std::string remote_section(const std::string& name) { return "remote \"" + name + "\""; }
 
-fs::path RemoteConfig::file(bool local) const {
-  return dvc_dir_ / (local ? "config.local" : "config");
-}
-
-void RemoteConfig::add(const std::string& name, const std::string& url, bool make_default,
-                       bool local, bool force) const {
-  check_name(name);
+std::string RemoteConfig::stored_url(const std::string& name, const std::string& url) const {
   if (url.empty()) throw Error(ErrorCode::kInvalidInput, "remote '" + name + "': URL is empty");
-  Config merged = Config::load(dvc_dir_);
-  if (merged.get(remote_section(name), "url") && !force)
-    throw Error(ErrorCode::kConflict, "remote '" + name +
-                                          "' already exists; use 'plinth remote modify' to change "
-                                          "it, or add --force to replace it");
-  std::string stored = url;
   auto scheme = url.find("://");
   if (scheme != std::string::npos) {
     std::string s = url.substr(0, scheme);
@@ -50,13 +38,27 @@ void RemoteConfig::add(const std::string& name, const std::string& url, bool mak
       throw Error(ErrorCode::kInvalidInput,
                   "remote '" + name + "': URL scheme '" + s +
                       "' is not supported; use s3://bucket/prefix or a folder path");
-  } else if (fs::path(url).is_relative()) {
-    stored =
-        core::absolute_normal(url).lexically_relative(core::absolute_normal(dvc_dir_)).string();
+    return url;
   }
+  if (fs::path(url).is_absolute()) return url;
+  return core::absolute_normal(url).lexically_relative(core::absolute_normal(dvc_dir_)).string();
+}
+
+fs::path RemoteConfig::file(bool local) const {
+  return dvc_dir_ / (local ? "config.local" : "config");
+}
+
+void RemoteConfig::add(const std::string& name, const std::string& url, bool make_default,
+                       bool local, bool force) const {
+  check_name(name);
+  Config merged = Config::load(dvc_dir_);
+  if (merged.get(remote_section(name), "url") && !force)
+    throw Error(ErrorCode::kConflict, "remote '" + name +
+                                          "' already exists; use 'plinth remote modify' to change "
+                                          "it, or add --force to replace it");
   ConfigFile config = ConfigFile::load(file(local));
   config.remove_section(remote_section(name));
-  config.set(remote_section(name), "url", stored);
+  config.set(remote_section(name), "url", stored_url(name, url));
   if (make_default) config.set("core", "remote", name);
   config.save();
 }
@@ -83,7 +85,12 @@ void RemoteConfig::modify(const std::string& name, const std::string& key, const
       throw Error(ErrorCode::kNotFound,
                   "remote '" + name + "' has no '" + k + "' set in " + config.path().string());
   } else {
-    config.set(remote_section(name), k, value);
+    if (k == "jobs" &&
+        (value.empty() || value.find_first_not_of("0123456789") != std::string::npos ||
+         std::stoull(value) == 0))
+      throw Error(ErrorCode::kInvalidInput, "remote '" + name + "': jobs = '" + value +
+                                                "' is not a positive number of transfers");
+    config.set(remote_section(name), k, k == "url" ? stored_url(name, value) : value);
     if (is_secret(k) && !local)
       std::cerr << "warning: " << k << " is now in " << config.path().string()
                 << ", which git tracks; use --local to keep it in .dvc/config.local\n";

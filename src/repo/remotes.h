@@ -43,6 +43,9 @@ class RemoteConfig {
 
  private:
   std::filesystem::path file(bool local) const;
+  // `url` as the config stores it: schemes checked, a folder relative to the current directory
+  // made relative to `.dvc/` (as DVC does).
+  std::string stored_url(const std::string& name, const std::string& url) const;
   std::filesystem::path dvc_dir_;
 };
 

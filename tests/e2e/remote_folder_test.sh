@@ -37,6 +37,8 @@ expect_error 3 "remote 'nope' does not exist" "$PLINTH" remote modify nope jobs 
 expect_error 3 "remote 'nope' does not exist" "$PLINTH" remote default nope
 expect_error 2 "not supported" "$PLINTH" remote add web ftp://host/x
 expect_error 2 "not valid" "$PLINTH" remote add 'bad name' /x
+expect_error 2 "not a positive number" "$PLINTH" remote modify store jobs many
+expect_error 2 "not supported" "$PLINTH" remote modify store url ftp://host/x
 "$PLINTH" remote modify --local backup jobs 3
 expect_contains "$(cat .dvc/config.local)" "jobs = 3" "--local writes config.local"
 "$PLINTH" remote remove backup
