@@ -39,6 +39,9 @@ packages=(
   python3-pandas
   # browser tests: generated HTML reports are rendered in headless Chromium
   chromium
+  # serving benchmark (bench/serving.sh): wrk drives the servers; nginx with a fixed body is
+  # the HTTP ceiling; FastAPI + uvicorn is the handbook's reference server
+  wrk nginx python3-fastapi python3-uvicorn
 )
 # Node.js and npm run the S3 test server and the Parquet cross-check reader. The machines ship
 # Node 20 with npm; a bare Debian 12 gets Debian's.
