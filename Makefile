@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 export OMP_WAIT_POLICY = PASSIVE
 
-.PHONY: setup build test demo bench bench-remotes bench-tables bench-drift bench-pipeline bench-tracking bench-models fuzz format clean
+.PHONY: setup build test demo bench bench-remotes bench-tables bench-drift bench-pipeline bench-tracking bench-models bench-serving fuzz format clean
 
 setup:
 	scripts/setup.sh
@@ -51,6 +51,9 @@ bench-pipeline: setup build
 
 bench-tracking: setup build
 	PLINTH=$(abspath $(BUILD))/plinth bench/tracking.sh
+
+bench-serving: setup build
+	PLINTH=$(abspath $(BUILD))/plinth bench/serving.sh
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')
