@@ -3,7 +3,8 @@
 FastAPI + uvicorn with a pydantic `Transaction`, one row scored per request, as the handbook
 serves its fraud model; the only change is that the model is the package's XGBoost booster
 (model.json) instead of a pickled scikit-learn forest, so both servers answer with the same
-probabilities. Features are built exactly as the package's MLmodel says
+probabilities, and features go to XGBoost as one numpy row, not a one-row pandas DataFrame
+(which would cost more per request than the 300 trees do). Features are built exactly as the package's MLmodel says
 (flavors.plinth.preprocessing): columns in that order, `one_hot` as one 0/1 feature per
 category in the order of `categories` (an unknown category: all zeros), `numeric` as is.
 
@@ -88,8 +89,11 @@ model = FraudModel(MODEL_DIR) if MODEL_DIR else None
 app = FastAPI(title="Fraud detection (handbook reference)")
 
 
+# `async def`: scored on the event loop. A plain `def` (run in Starlette's thread pool) was
+# 15-20% slower here (1,070-1,240 against 1,290-1,470 req/s at 16 connections, alternating
+# runs, 300 trees), so the faster form is the peer: the ratio plinth/FastAPI errs low.
 @app.post("/predict")
-def predict(transaction: Transaction):
+async def predict(transaction: Transaction):
     p = model.predict_proba(model.features(transaction.dict()))
     return {
         model.label: p >= model.threshold,
