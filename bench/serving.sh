@@ -14,15 +14,18 @@
 #      plinth/nginx req/s >= 40%.
 #
 # FastAPI runs as the handbook runs it, uvicorn with 1 worker (and, as a second row, with 2);
-# the ratio is taken against 1 worker. Until `plinth serve` exists its rows are skipped with
-# a message and the ratios are reported as pending.
+# the ratio is taken against 1 worker. A third row builds the features from a one-row pandas
+# DataFrame per request, as handbook-style servers do (FEATURES=pandas in fastapi_server.py).
+# Until `plinth serve` exists its rows are skipped with a message and the ratios are reported
+# as pending.
 #
 # Usage:  bench/serving.sh [--json FILE]     (or: make bench-serving)
 # Environment: PLINTH [build/plinth], DURATION [10] and WARMUP [2] seconds per measurement,
-#   CONNECTIONS ["16 64"], FASTAPI_WORKERS ["1 2"], TRAIN_ROWS [100000], TREES [300],
+#   CONNECTIONS ["16 64"], FASTAPI_WORKERS ["1 2"], FASTAPI_PANDAS [1] (0: no pandas row),
+#   TRAIN_ROWS [100000], TREES [300],
 #   THREADS [2] (training), PLINTH_SERVE_ARGS [""] (extra `plinth serve` options, e.g.
 #   "--threads 2 --max-batch 16 --batch-wait-us 100"), BENCH_DIR [/tmp].
-# Quick smoke run: DURATION=2 WARMUP=1 TRAIN_ROWS=5000 TREES=20 FASTAPI_WORKERS=1.
+# Quick smoke run: DURATION=2 WARMUP=1 TRAIN_ROWS=5000 TREES=20 FASTAPI_WORKERS=1 FASTAPI_PANDAS=0.
 set -euo pipefail
 
 die() { echo "bench: error: $*" >&2; exit 1; }
@@ -48,6 +51,7 @@ DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-2}
 CONNECTIONS=${CONNECTIONS:-16 64}
 FASTAPI_WORKERS=${FASTAPI_WORKERS:-1 2}
+FASTAPI_PANDAS=${FASTAPI_PANDAS:-1}
 TRAIN_ROWS=${TRAIN_ROWS:-100000}
 TREES=${TREES:-300}
 THREADS=${THREADS:-2}
@@ -60,6 +64,7 @@ for c in $CONNECTIONS; do
   [[ $c =~ ^[1-9][0-9]*$ ]] || die "CONNECTIONS must be positive integers (got '$CONNECTIONS')"
   [ "$c" -ge 2 ] || die "CONNECTIONS must be at least 2 (wrk runs 2 threads)"
 done
+[[ $FASTAPI_PANDAS =~ ^[01]$ ]] || die "FASTAPI_PANDAS must be 0 or 1 (got '$FASTAPI_PANDAS')"
 for w in $FASTAPI_WORKERS; do
   [[ $w =~ ^[1-9][0-9]*$ ]] || die "FASTAPI_WORKERS must be positive integers (got '$FASTAPI_WORKERS')"
 done
@@ -73,10 +78,10 @@ NGINX=$(command -v nginx || true)
 # Debian's own python3: a pyenv python3 first on PATH cannot see Debian's packages.
 PYTHON=""
 for p in $(which -a python3) /usr/bin/python3; do
-  if "$p" -c 'import fastapi, uvicorn, xgboost, yaml' 2>/dev/null; then PYTHON=$p; break; fi
+  if "$p" -c 'import fastapi, uvicorn, xgboost, yaml, pandas' 2>/dev/null; then PYTHON=$p; break; fi
 done
-[ -n "$PYTHON" ] || die "no python3 with fastapi, uvicorn, xgboost and yaml" \
-  "(apt-get install python3-fastapi python3-uvicorn python3-xgboost python3-yaml)"
+[ -n "$PYTHON" ] || die "no python3 with fastapi, uvicorn, xgboost, yaml and pandas (apt-get install" \
+  "python3-fastapi python3-uvicorn python3-xgboost python3-yaml python3-pandas)"
 export OMP_WAIT_POLICY=PASSIVE
 
 SCRATCH=$(mktemp -d "$BENCH_DIR/plinth-bench-serving.XXXXXX")
@@ -187,13 +192,18 @@ cut -d' ' -f1-3 /proc/loadavg >load_start
 SKIPPED=""
 
 # --- 3. servers, one at a time ------------------------------------------------------------
-for w in $FASTAPI_WORKERS; do
+fastapi_runs=()
+for w in $FASTAPI_WORKERS; do fastapi_runs+=("$w numpy"); done
+[ "$FASTAPI_PANDAS" = 0 ] || fastapi_runs+=("1 pandas")
+for run in "${fastapi_runs[@]}"; do
+  read -r w features <<<"$run"
   name="fastapi+uvicorn ${w}w"
+  [ "$features" = numpy ] || name="$name $features"
   port=$(free_port)
   url=http://127.0.0.1:$port/predict
-  say "$name on port $port (uvicorn --workers $w, no access log)"
-  start_server "$name" "fastapi-$w.log" "$url" env PLINTH_MODEL="$SCRATCH/pkg" \
-    MODEL_VERSION=fraud-detector/bench "$PYTHON" -m uvicorn fastapi_server:app \
+  say "$name on port $port (uvicorn --workers $w, features via $features, no access log)"
+  start_server "$name" "fastapi-$w-$features.log" "$url" env PLINTH_MODEL="$SCRATCH/pkg" \
+    FEATURES="$features" MODEL_VERSION=fraud-detector/bench "$PYTHON" -m uvicorn fastapi_server:app \
     --app-dir "$SERVING" --host 127.0.0.1 --port "$port" --workers "$w" \
     --log-level warning --no-access-log
   "$PYTHON" "$SERVING/check.py" http "$url" rows.json scored.csv pkg >&2

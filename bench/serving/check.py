@@ -5,8 +5,8 @@
         input_example.json rows (the six request fields), and the example with an unknown
         merchant_category. Written as a JSON list and as a CSV for `plinth score`.
     check.py model PACKAGE ROWS_JSON SCORED_CSV
-        The FastAPI server's own code (Transaction, FraudModel) scores each row without
-        rounding; it must agree with `plinth score` to 1e-5.
+        The FastAPI server's own code (Transaction, FraudModel, both feature paths) scores
+        each row without rounding; it must agree with `plinth score` to 1e-5.
     check.py http URL ROWS_JSON SCORED_CSV PACKAGE
         POSTs each row to URL (…/predict); each answer must be 200 with the handbook's
         shape, the probability within rounding to 4 decimals (+1e-5) of `plinth score`'s
@@ -68,6 +68,7 @@ def make_rows(package, example_json, out_json, out_csv):
 
 def check_model(package, rows_json, scored_csv):
     os.environ["PLINTH_MODEL"] = package
+    os.environ["FEATURES"] = "pandas"  # imports pandas, so both feature paths can be checked
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import fastapi_server as srv
     with open(rows_json) as f:
@@ -78,12 +79,14 @@ def check_model(package, rows_json, scored_csv):
     worst = 0.0
     for i, (row, p) in enumerate(zip(rows, want)):
         t = srv.Transaction(**row)
-        q = srv.model.predict_proba(srv.model.features(t.dict()))
-        worst = max(worst, abs(p - q))
-        if abs(p - q) > 1e-5:
-            fail("row %d: FastAPI's model gives %.7f, plinth score %.7f" % (i, q, p))
-    print("check: FastAPI's model agrees with plinth score on %d rows (max diff %.1e)"
-          % (len(rows), worst))
+        for how in ("features", "features_frame"):
+            q = srv.model.predict_proba(getattr(srv.model, how)(t.dict()))
+            worst = max(worst, abs(p - q))
+            if abs(p - q) > 1e-5:
+                fail("row %d: FastAPI's model (%s) gives %.7f, plinth score %.7f"
+                     % (i, how, q, p))
+    print("check: FastAPI's model (numpy and pandas features) agrees with plinth score on"
+          " %d rows (max diff %.1e)" % (len(rows), worst))
 
 
 def check_http(url, rows_json, scored_csv, package):
