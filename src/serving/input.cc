@@ -198,7 +198,10 @@ std::vector<table::Column> empty_columns(const std::vector<InputField>& fields, 
 void append_record(std::vector<table::Column>& columns, const std::vector<InputField>& fields,
                    const json& record, const json& loc, std::vector<FieldError>& errors) {
   if (!record.is_object()) {
-    errors.push_back({loc, "value is not a valid dict", "type_error.dict", nullptr});
+    if (record.is_null())  // FastAPI: a null body is a missing body
+      errors.push_back({loc, "field required", "value_error.missing", nullptr});
+    else
+      errors.push_back({loc, "value is not a valid dict", "type_error.dict", nullptr});
     for (auto& c : columns) c.push_null();
     return;
   }
