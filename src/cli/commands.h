@@ -33,5 +33,7 @@ void register_pipeline_commands(CLI::App& app, Invocation& invocation);
 void register_tracking_commands(CLI::App& app, Invocation& invocation);
 // train, evaluate, score, baseline.
 void register_model_commands(CLI::App& app, Invocation& invocation);
+// serve.
+void register_serve_commands(CLI::App& app, Invocation& invocation);
 
 }  // namespace plinth::cli

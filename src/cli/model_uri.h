@@ -11,6 +11,14 @@ namespace plinth::cli {
 // its artifacts are not in a local folder.
 std::filesystem::path resolve_model_folder(const std::string& uri);
 
+// A model URI resolved: its folder, and for registry URIs the registered name and version now
+// behind it (empty otherwise).
+struct ResolvedModel {
+  std::filesystem::path folder;
+  std::string name, version;
+};
+ResolvedModel resolve_model(const std::string& uri);
+
 // Whether `text` is such a URI rather than a path.
 bool is_model_uri(const std::string& text);
 

@@ -760,6 +760,19 @@ fs::path resolve_model_folder(const std::string& uri) {
   return s.local_copy(registry::resolve_artifact_uri(uri, *s.registry, *s.store));
 }
 
+ResolvedModel resolve_model(const std::string& uri) {
+  Session s(TrackingFlags{});
+  ResolvedModel r;
+  std::string exact = uri;  // one lookup: a promotion in between cannot mix two versions
+  if (auto v = registry::resolve_model_version(uri, *s.registry)) {
+    r.name = v->name;
+    r.version = std::to_string(v->version);
+    exact = "models:/" + r.name + "/" + r.version;
+  }
+  r.folder = s.local_copy(registry::resolve_artifact_uri(exact, *s.registry, *s.store));
+  return r;
+}
+
 void register_tracking_commands(CLI::App& app, Invocation& invocation) {
   add_server_command(app, invocation);
   add_runs_group(app, invocation);

@@ -1,16 +1,20 @@
 // The only translation unit that includes Boost.Beast (it is slow to compile; see TOOLCHAIN.md).
 #include "http/server.h"
 
-#include <sys/socket.h>
-
+#include <atomic>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
-#include <set>
+#include <optional>
 #include <thread>
+#include <unordered_map>
 
 #include "core/error.h"
 #include "core/log.h"
@@ -96,46 +100,10 @@ ServerResponse error_response(int status, const std::string& code, const std::st
           {}};
 }
 
-// What serve() and the connection threads share, kept alive by whoever finishes last (the
-// sockets' io_context included). On shutdown serve() stops handling new requests, shuts every
-// open connection down so blocked reads return, and waits for the threads to finish.
-struct Shared {
-  asio::io_context ioc;
-  ServerOptions options;
-  Handler handler;
-  std::mutex mutex;
-  std::condition_variable done;
-  std::set<int> open_sockets;
-  int sessions = 0;
-  bool stopping = false;
-
-  bool open(int fd) {
-    std::lock_guard lock(mutex);
-    if (stopping) return false;
-    open_sockets.insert(fd);
-    ++sessions;
-    return true;
-  }
-  void close(int fd) {
-    std::lock_guard lock(mutex);
-    open_sockets.erase(fd);
-    if (--sessions == 0) done.notify_all();
-  }
-  bool handling_allowed() {
-    std::lock_guard lock(mutex);
-    return !stopping;
-  }
-  void stop() {
-    std::unique_lock lock(mutex);
-    stopping = true;
-    for (int fd : open_sockets) ::shutdown(fd, SHUT_RDWR);
-    done.wait_for(lock, std::chrono::seconds(30), [&] { return sessions == 0; });
-  }
-};
-
-ServerResponse handle(Shared& shared, const beast::http::request<beast::http::string_body>& in) {
+ServerResponse handle(const Handler& handler,
+                      const beast::http::request<beast::http::string_body>& in) {
   try {
-    return shared.handler(to_request(in));
+    return handler(to_request(in));
   } catch (const Error& e) {
     bool bad = e.code() == ErrorCode::kInvalidInput;
     return error_response(bad ? 400 : 500, bad ? "INVALID_PARAMETER_VALUE" : "INTERNAL_ERROR",
@@ -146,50 +114,166 @@ ServerResponse handle(Shared& shared, const beast::http::request<beast::http::st
   }
 }
 
-void session(tcp::socket socket, Shared& shared) {
-  int fd = socket.native_handle();
-  if (!shared.open(fd)) return;
-  beast::flat_buffer buffer;
-  beast::error_code ec;
-  for (;;) {
-    beast::http::request_parser<beast::http::string_body> parser;
-    parser.body_limit(shared.options.body_limit);
-    beast::http::read(socket, buffer, parser, ec);
-    ServerResponse out;
-    bool keep_alive = false;
-    if (ec == beast::http::error::body_limit) {
-      out = error_response(413, "RESOURCE_EXHAUSTED", "request body over the server's limit");
-    } else if (ec || !shared.handling_allowed()) {
-      break;  // closed by the client, or the server is stopping
-    } else {
-      keep_alive = parser.get().keep_alive();
-      out = handle(shared, parser.get());
-    }
-    beast::http::response<beast::http::string_body> res{
-        static_cast<beast::http::status>(out.status), 11};
-    res.set(beast::http::field::server, "plinth");
-    res.set(beast::http::field::content_type, out.content_type);
-    for (const auto& [name, value] : out.headers) res.set(name, value);
-    res.keep_alive(keep_alive);
-    res.body() = std::move(out.body);
-    res.prepare_payload();
-    beast::http::write(socket, res, ec);
-    if (ec || !keep_alive) break;
+class Session;
+
+// What serve() and the sessions share. On a signal serve() sets `stopping`, asks every session
+// to stop (idle ones close at once, busy ones after their response) and waits for the count of
+// sessions to reach zero.
+struct Shared {
+  asio::io_context ioc;
+  ServerOptions options;
+  Handler handler;
+  std::mutex mutex;
+  std::condition_variable done;
+  std::unordered_map<uint64_t, std::weak_ptr<Session>> sessions;
+  uint64_t next_id = 0;
+  std::atomic<bool> stopping{false};
+
+  explicit Shared(int threads) : ioc(threads) {}
+};
+
+constexpr size_t kHeaderLimit = 16 * 1024;
+
+// One connection: read a header (header_timeout), then the body (body_timeout), run the
+// handler, write the response, and again while the client keeps the connection alive. All of a
+// session's work runs on its strand, so stop() never races a read or a write.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, Shared& shared) : stream_(std::move(socket)), shared_(shared) {}
+
+  ~Session() {
+    std::lock_guard lock(shared_.mutex);
+    shared_.sessions.erase(id_);
+    if (shared_.sessions.empty()) shared_.done.notify_all();
   }
-  socket.shutdown(tcp::socket::shutdown_both, ec);
-  shared.close(fd);
-}
+
+  // Registers the session and starts reading; a session over the cap answers 503 and closes.
+  void start(bool over_capacity) {
+    {
+      std::lock_guard lock(shared_.mutex);
+      id_ = shared_.next_id++;
+      shared_.sessions.emplace(id_, weak_from_this());
+    }
+    beast::error_code ec;
+    stream_.socket().set_option(tcp::no_delay(true), ec);
+    if (over_capacity) {
+      reply(error_response(503, "TEMPORARILY_UNAVAILABLE",
+                           "the server has too many open connections; retry later"),
+            false);
+      return;
+    }
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_header(); });
+  }
+
+  // From any thread: close when idle, else after the response being prepared.
+  void stop() {
+    asio::post(stream_.get_executor(), [self = shared_from_this()] {
+      if (self->busy_) return;  // the response goes out with "Connection: close"
+      beast::error_code ec;
+      self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+      self->stream_.close();
+    });
+  }
+
+ private:
+  void read_header() {
+    parser_.emplace();
+    parser_->header_limit(kHeaderLimit);
+    parser_->body_limit(shared_.options.body_limit);
+    stream_.expires_after(shared_.options.header_timeout);
+    beast::http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
+  }
+
+  void on_header(beast::error_code ec) {
+    if (ec) return refuse(ec);
+    busy_ = true;
+    if (parser_->is_done()) return on_request({});
+    stream_.expires_after(shared_.options.body_timeout);
+    beast::http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->on_request(ec); });
+  }
+
+  void on_request(beast::error_code ec) {
+    if (ec) return refuse(ec);
+    stream_.expires_never();
+    reply(handle(shared_.handler, parser_->get()), parser_->get().keep_alive());
+  }
+
+  // A request that could not be read: answered when the client can use an answer, else closed.
+  void refuse(beast::error_code ec) {
+    using he = beast::http::error;
+    if (ec == he::body_limit) {
+      return reply(error_response(413, "RESOURCE_EXHAUSTED",
+                                  "request body over the server's limit of " +
+                                      std::to_string(shared_.options.body_limit) + " bytes"),
+                   false);
+    }
+    if (ec == he::header_limit) {
+      return reply(error_response(431, "INVALID_PARAMETER_VALUE", "request header over 16 KiB"),
+                   false);
+    }
+    if (ec.category() == beast::http::make_error_code(he::bad_target).category() &&
+        ec != he::end_of_stream && ec != he::partial_message) {
+      return reply(
+          error_response(400, "INVALID_PARAMETER_VALUE", "malformed HTTP request: " + ec.message()),
+          false);
+    }
+    close();  // closed by the client, timed out, or reset
+  }
+
+  void reply(ServerResponse out, bool keep_alive) {
+    busy_ = true;
+    response_ = {static_cast<beast::http::status>(out.status), 11};
+    response_.set(beast::http::field::server, "plinth");
+    response_.set(beast::http::field::content_type, out.content_type);
+    for (const auto& [name, value] : out.headers) response_.set(name, value);
+    keep_alive_ = keep_alive && !shared_.stopping;
+    response_.keep_alive(keep_alive_);
+    response_.body() = std::move(out.body);
+    response_.prepare_payload();
+    stream_.expires_after(shared_.options.body_timeout);
+    beast::http::async_write(
+        stream_, response_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->on_written(ec); });
+  }
+
+  void on_written(beast::error_code ec) {
+    busy_ = false;
+    if (ec || !keep_alive_ || shared_.stopping) return close();
+    read_header();
+  }
+
+  void close() {
+    busy_ = false;
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream_.close();
+  }
+
+  beast::tcp_stream stream_;
+  Shared& shared_;
+  uint64_t id_ = 0;
+  beast::flat_buffer buffer_;
+  std::optional<beast::http::request_parser<beast::http::string_body>> parser_;
+  beast::http::response<beast::http::string_body> response_;
+  bool busy_ = false, keep_alive_ = false;
+};
 
 }  // namespace
 
 void serve(const ServerOptions& options, const Handler& handler) {
-  auto shared = std::make_shared<Shared>();
-  shared->options = options;
-  shared->handler = handler;
+  size_t threads =
+      options.threads ? options.threads : std::max<size_t>(1, std::thread::hardware_concurrency());
+  Shared shared(static_cast<int>(threads));
+  shared.options = options;
+  shared.handler = handler;
   beast::error_code ec;
   auto address = asio::ip::make_address(options.host, ec);
   if (ec) throw Error(ErrorCode::kInvalidInput, "--host " + options.host + ": " + ec.message());
-  tcp::acceptor acceptor(shared->ioc);
+  tcp::acceptor acceptor(asio::make_strand(shared.ioc));
   tcp::endpoint endpoint(address, options.port);
   acceptor.open(endpoint.protocol(), ec);
   if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
@@ -200,20 +284,55 @@ void serve(const ServerOptions& options, const Handler& handler) {
                                     std::to_string(options.port) + ": " + ec.message());
   if (options.on_listening) options.on_listening(acceptor.local_endpoint().port());
 
-  asio::signal_set signals(shared->ioc, SIGINT, SIGTERM);
-  signals.async_wait([&](const beast::error_code&, int) { acceptor.close(); });
   std::function<void()> accept = [&] {
-    acceptor.async_accept([&](beast::error_code aec, tcp::socket socket) {
-      if (aec) return;  // closed by a signal
-      std::thread([s = std::move(socket), shared]() mutable {
-        session(std::move(s), *shared);
-      }).detach();
-      accept();
-    });
+    acceptor.async_accept(asio::make_strand(shared.ioc),
+                          [&](beast::error_code aec, tcp::socket socket) {
+                            if (aec) return;  // closed by a signal
+                            size_t open;
+                            {
+                              std::lock_guard lock(shared.mutex);
+                              open = shared.sessions.size();
+                            }
+                            std::make_shared<Session>(std::move(socket), shared)
+                                ->start(open >= shared.options.max_connections);
+                            accept();
+                          });
   };
   accept();
-  shared->ioc.run();
-  shared->stop();
+
+  // On a signal: stop accepting, ask every session to stop, and give requests in flight
+  // drain_timeout to finish; the io_context then runs out of work, or is stopped.
+  std::thread watchdog;
+  asio::signal_set signals(shared.ioc, SIGINT, SIGTERM);
+  signals.async_wait([&](const beast::error_code& sec, int) {
+    if (sec) return;
+    shared.stopping = true;
+    if (options.on_stopping) options.on_stopping();
+    asio::post(acceptor.get_executor(), [&] { acceptor.close(); });
+    std::vector<std::shared_ptr<Session>> open;
+    {
+      std::lock_guard lock(shared.mutex);
+      for (auto& [id, weak] : shared.sessions)
+        if (auto s = weak.lock()) open.push_back(std::move(s));
+    }
+    for (auto& s : open) s->stop();
+    watchdog = std::thread([&] {
+      std::unique_lock lock(shared.mutex);
+      if (!shared.done.wait_for(lock, options.drain_timeout,
+                                [&] { return shared.sessions.empty() || shared.ioc.stopped(); }))
+        shared.ioc.stop();
+    });
+  });
+
+  std::vector<std::thread> pool;
+  for (size_t i = 1; i < threads; ++i) pool.emplace_back([&] { shared.ioc.run(); });
+  shared.ioc.run();
+  for (auto& t : pool) t.join();
+  {
+    std::lock_guard lock(shared.mutex);
+    shared.done.notify_all();
+  }
+  if (watchdog.joinable()) watchdog.join();
 }
 
 }  // namespace plinth::http

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -35,16 +36,29 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 5000;            // 0 picks a free port
   size_t body_limit = 1ull << 30;  // larger bodies are answered 413
+  size_t threads = 0;              // threads running handlers; 0: one per core
+  size_t max_connections = 1024;   // connections beyond are answered 503 and closed
+  // A connection must send a whole request header within this time of the previous response
+  // (or of connecting): it is also the keep-alive idle timeout. The body then has
+  // `body_timeout`. A client slower than that is disconnected; it never holds a thread.
+  std::chrono::milliseconds header_timeout{10'000};
+  std::chrono::milliseconds body_timeout{60'000};
+  // On SIGINT/SIGTERM, how long requests in flight may take to finish.
+  std::chrono::milliseconds drain_timeout{30'000};
   // Called once the socket listens, with the port actually bound.
   std::function<void(uint16_t)> on_listening;
+  // Called when a signal arrives, before in-flight requests are drained.
+  std::function<void()> on_stopping;
 };
 
-// Serves `handler` over HTTP/1.1 with keep-alive until the process receives SIGINT or SIGTERM;
-// each connection gets its own thread, so a slow handler never blocks other clients. The
-// handler must be thread-safe; an exception escaping it is answered 500 with a JSON body. On a
-// signal it stops accepting, closes idle connections, lets running handlers finish (up to
-// 30 s) and returns; after that the handler is never called again, so what it uses may be
-// destroyed.
+// Serves `handler` over HTTP/1.1 with keep-alive until the process receives SIGINT or SIGTERM.
+// Connections are served asynchronously by `threads` threads; a handler runs on one of them,
+// so it may block that thread but no other. The handler must be thread-safe; an exception
+// escaping it is answered 500 with a JSON body. Malformed requests are answered 400, bodies over
+// the limit 413, headers over 16 KiB 431, all with "Connection: close".
+// On a signal it stops accepting, closes idle connections, lets requests in flight finish (up to
+// drain_timeout; their responses say "Connection: close") and returns; after that the handler is
+// never called again, so what it uses may be destroyed.
 // Throws Error(kIo) when the address cannot be bound.
 void serve(const ServerOptions& options, const Handler& handler);
 

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "core/error.h"
+#include "core/prometheus_text.h"
 
 namespace plinth::monitor {
 
@@ -117,29 +118,6 @@ LiveDrift::Snapshot LiveDrift::snapshot() const {
   return s;
 }
 
-namespace {
-std::string escape_label(const std::string& v) {
-  std::string out;
-  for (char c : v) {
-    if (c == '\\' || c == '"') out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out += c;
-  }
-  return out;
-}
-
-std::string number(double v) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
-}
-}  // namespace
-
 std::string LiveDrift::prometheus(const Snapshot& s, const std::string& labels) {
   std::string extra = labels.empty() ? "" : "," + labels;
   std::string out;
@@ -149,22 +127,23 @@ std::string LiveDrift::prometheus(const Snapshot& s, const std::string& labels) 
   family("model_feature_drift_score",
          "Drift score of the feature's live window against the training profile.");
   for (const auto& c : s.report.columns)
-    out += "model_feature_drift_score{feature=\"" + escape_label(c.column) + "\",stattest=\"" +
-           c.stattest + "\"" + extra + "} " + number(c.score) + "\n";
+    out += "model_feature_drift_score{feature=\"" + core::prometheus_label(c.column) +
+           "\",stattest=\"" + c.stattest + "\"" + extra + "} " + core::prometheus_number(c.score) +
+           "\n";
   family("model_feature_drift_detected", "1 while the feature's live window drifts.");
   for (const auto& c : s.report.columns)
-    out += "model_feature_drift_detected{feature=\"" + escape_label(c.column) + "\",stattest=\"" +
-           c.stattest + "\"" + extra + "} " + (c.drifted ? "1" : "0") + "\n";
+    out += "model_feature_drift_detected{feature=\"" + core::prometheus_label(c.column) +
+           "\",stattest=\"" + c.stattest + "\"" + extra + "} " + (c.drifted ? "1" : "0") + "\n";
   family("model_dataset_drift_share", "Share of the features whose live window drifts.");
   out += "model_dataset_drift_share" + (labels.empty() ? "" : "{" + labels + "}") + " " +
-         number(s.report.share_of_drifted_columns) + "\n";
+         core::prometheus_number(s.report.share_of_drifted_columns) + "\n";
   auto per_feature = [&](const char* name, const char* help, auto value) {
     family(name, help);
     for (size_t i = 0; i < s.features.size(); ++i) {
       double v = value(i);
       if (std::isnan(v)) continue;
-      out += std::string(name) + "{feature=\"" + escape_label(s.features[i]) + "\"" + extra + "} " +
-             number(v) + "\n";
+      out += std::string(name) + "{feature=\"" + core::prometheus_label(s.features[i]) + "\"" +
+             extra + "} " + core::prometheus_number(v) + "\n";
     }
   };
   per_feature("model_drift_window_rows", "Values in the feature's live window.",

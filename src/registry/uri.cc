@@ -75,6 +75,14 @@ std::string resolve_artifact_uri(const std::string& uri, Registry& registry,
   return uri;
 }
 
+std::optional<ModelVersion> resolve_model_version(const std::string& uri, Registry& registry) {
+  if (uri.rfind("models:/", 0) != 0) return std::nullopt;
+  std::string rest = uri.substr(8);
+  if (rest.find('/') == std::string::npos && rest.find('@') == std::string::npos)
+    return std::nullopt;
+  return resolve_version(uri, rest, registry);
+}
+
 std::filesystem::path local_artifact_path(const std::string& artifact_uri,
                                           const std::filesystem::path& artifacts_root) {
   if (artifact_uri.rfind("mlflow-artifacts:", 0) == 0)

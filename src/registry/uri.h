@@ -1,6 +1,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "registry/registry.h"
@@ -17,6 +18,10 @@ namespace plinth::registry {
 // stages or aliases, and kInvalidInput for malformed URIs.
 std::string resolve_artifact_uri(const std::string& uri, Registry& registry,
                                  tracking::Store& store);
+
+// The registered version a models:/NAME/VERSION|STAGE|latest or models:/NAME@ALIAS URI names
+// now; nullopt for other URIs. Throws as resolve_artifact_uri does.
+std::optional<ModelVersion> resolve_model_version(const std::string& uri, Registry& registry);
 
 // The local folder holding an artifact URI's files when artifacts live in the folder
 // `artifacts_root`: mlflow-artifacts:/P -> artifacts_root/P; file:// URIs and plain paths ->

@@ -1,6 +1,8 @@
 #include "server/tracking_server.h"
 
+#include <algorithm>
 #include <iostream>
+#include <thread>
 
 #include "http/server.h"
 #include "server/internal/routes.h"
@@ -27,6 +29,9 @@ void run_server(const ServeOptions& options) {
   http::ServerOptions http_options;
   http_options.host = options.host;
   http_options.port = options.port;
+  // Store calls block on the database (writes are serialised): more threads than cores keep
+  // reads flowing while a write waits.
+  http_options.threads = 4 * std::max(1u, std::thread::hardware_concurrency());
   http_options.on_listening = [&](uint16_t port) {
     std::cout << "plinth server listening on http://" << options.host << ":" << port << " (store "
               << options.backend_store_uri << ", artifacts " << options.artifacts_destination << ")"

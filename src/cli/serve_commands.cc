@@ -1,0 +1,117 @@
+// `plinth serve`: a model package or registry URI behind the model server.
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/model_uri.h"
+#include "core/error.h"
+#include "core/thread_pool.h"
+#include "http/server.h"
+#include "serving/service.h"
+
+namespace plinth::cli {
+namespace {
+
+struct ServeFlags {
+  std::string model, host = "127.0.0.1", name;
+  uint16_t port = 8000;
+  size_t threads = 0, max_connections = 1024, body_limit = 1 << 20;
+  double header_timeout = 10, body_timeout = 30, reload_interval = 10;
+  size_t drift_window = 1000, drift_min_rows = 100;
+  double drift_window_seconds = 0;
+};
+
+std::chrono::milliseconds millis(double seconds) {
+  return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
+}
+
+int run_serve(const ServeFlags& f) {
+  bool registry_uri = is_model_uri(f.model);
+  auto resolve = [f, registry_uri] {
+    serving::ModelRef ref;
+    if (registry_uri) {
+      ResolvedModel r = resolve_model(f.model);
+      ref = {r.folder, r.name, r.version};
+    } else {
+      if (!std::filesystem::is_directory(f.model))
+        throw Error(ErrorCode::kNotFound,
+                    "model '" + f.model +
+                        "' is neither a package folder nor a models:/ or runs:/ URI; give the "
+                        "folder plinth train wrote, or models:/NAME/STAGE");
+      ref.folder = f.model;
+    }
+    if (!f.name.empty()) ref.name = f.name;
+    return ref;
+  };
+  serving::ServiceOptions options;
+  options.drift.window_rows = f.drift_window;
+  options.drift.window_seconds = f.drift_window_seconds;
+  options.drift.min_rows = f.drift_min_rows;
+  serving::Service service(serving::load_model(resolve(), options), options);
+  // Only a stage or alias can move; a fixed version or a folder never changes.
+  bool movable = registry_uri && f.model.find('@') != std::string::npos;
+  if (registry_uri && !movable) {
+    std::string selector = f.model.substr(f.model.rfind('/') + 1);
+    movable = selector.find_first_not_of("0123456789") != std::string::npos;
+  }
+  if (movable && f.reload_interval > 0) service.watch(resolve, millis(f.reload_interval));
+
+  http::ServerOptions http;
+  http.host = f.host;
+  http.port = f.port;
+  http.threads = f.threads ? f.threads : core::default_jobs();
+  http.max_connections = f.max_connections;
+  http.body_limit = f.body_limit;
+  http.header_timeout = millis(f.header_timeout);
+  http.body_timeout = millis(f.body_timeout);
+  http.on_listening = [&](uint16_t port) {
+    auto m = service.model();
+    std::cout << "plinth serve: " << m->version_label() << " (" << m->predictor->engine_name()
+              << ") on http://" << f.host << ":" << port << std::endl;
+  };
+  http.on_stopping = [&] {
+    service.set_stopping();
+    spdlog::info("stopping: finishing requests in flight");
+  };
+  http::serve(http, [&](const http::ServerRequest& r) { return service.handle(r); });
+  return 0;
+}
+
+}  // namespace
+
+void register_serve_commands(CLI::App& app, Invocation& invocation) {
+  auto* cmd = app.add_subcommand(
+      "serve", "Serve a model over HTTP: /predict, /invocations (MLflow), /v2 (KServe), /metrics");
+  auto f = std::make_shared<ServeFlags>();
+  cmd->add_option("model", f->model,
+                  "Model package folder, or a registry URI: models:/NAME/STAGE, "
+                  "models:/NAME@ALIAS, models:/NAME/VERSION")
+      ->required();
+  cmd->add_option("--host", f->host, "Address to listen on (default 127.0.0.1)");
+  cmd->add_option("--port", f->port, "Port (default 8000; 0 picks a free one)");
+  cmd->add_option("--threads", f->threads, "Worker threads (default: one per core)");
+  cmd->add_option("--name", f->name,
+                  "Name the model is served as (default: its registered name or folder name)");
+  cmd->add_option("--reload-interval", f->reload_interval,
+                  "Seconds between registry checks when MODEL is a stage or alias (default 10; "
+                  "0 turns hot reload off)");
+  cmd->add_option("--max-connections", f->max_connections,
+                  "Open connections beyond this are answered 503 (default 1024)");
+  cmd->add_option("--body-limit", f->body_limit,
+                  "Largest request body in bytes; larger ones get 413 (default 1048576)");
+  cmd->add_option("--header-timeout", f->header_timeout,
+                  "Seconds a client has to send a request header; also the keep-alive idle "
+                  "timeout (default 10)");
+  cmd->add_option("--body-timeout", f->body_timeout,
+                  "Seconds a client has to send a request body (default 30)");
+  cmd->add_option("--drift-window", f->drift_window,
+                  "Live drift: the last N values of each feature (default 1000)");
+  cmd->add_option("--drift-window-seconds", f->drift_window_seconds,
+                  "Live drift: only values younger than this (default 0: no age limit)");
+  cmd->add_option("--drift-min-rows", f->drift_min_rows,
+                  "Live drift: values a window needs before it is tested (default 100)");
+  cmd->callback([&invocation, f] { invocation.run = [f] { return run_serve(*f); }; });
+}
+
+}  // namespace plinth::cli

@@ -1,0 +1,18 @@
+#pragma once
+
+#include <string>
+
+namespace plinth::serving {
+
+struct LoadedModel;
+
+// The OpenAPI 3 document of the server for this model: every endpoint, with the request schema
+// generated from the signature and constraints (in pydantic's JSON-schema words, as FastAPI
+// writes them) and the response schemas.
+std::string openapi_json(const LoadedModel& model);
+
+// GET /docs: one self-contained HTML page (inline script and style, nothing fetched from the
+// network) that renders the OpenAPI document and lets a user send the input example to /predict.
+std::string docs_page(const LoadedModel& model);
+
+}  // namespace plinth::serving
