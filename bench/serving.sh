@@ -135,29 +135,54 @@ start_server() {
   die "$name did not answer 200 at $url within 30 s (last HTTP code '$code')"
 }
 
+# group_cpu PGID: CPU seconds (user + system) used so far by the processes of a group, i.e.
+# a server with all its workers.
+group_cpu() {
+  "$PYTHON" - "$1" <<'PY'
+import os, sys
+g, t = int(sys.argv[1]), 0
+for p in os.listdir("/proc"):
+    if p.isdigit():
+        try:
+            s = open("/proc/%s/stat" % p).read()
+        except OSError:
+            continue
+        f = s[s.rindex(")") + 2:].split()
+        if int(f[2]) == g:
+            t += int(f[11]) + int(f[12])
+print(t / os.sysconf("SC_CLK_TCK"))
+PY
+}
+
 # measure NAME URL: warm-up, then one measured wrk run per connection count; appends a line
-# per run to results.tsv.
+# per run to results.tsv: the numbers wrk's done() printed, and the CPU time the server's
+# process group used during the measured run (so a server's cost per request shows even
+# when other work shares the cores).
 measure() {
-  local name=$1 url=$2 c out
+  local name=$1 url=$2 c out cpu0 cpu1 line
   for c in $CONNECTIONS; do
     BODY_FILE=$SERVING/example.json wrk -t2 -c"$c" -d"${WARMUP}s" -s "$SERVING/post.lua" \
       "$url" >/dev/null
     out=$SCRATCH/wrk-$(echo "$name" | tr -c 'A-Za-z0-9\n' '_')-$c.txt
+    cpu0=$(group_cpu "$SERVER_PID")
     BODY_FILE=$SERVING/example.json wrk -t2 -c"$c" -d"${DURATION}s" --latency \
       -s "$SERVING/post.lua" "$url" >"$out"
+    cpu1=$(group_cpu "$SERVER_PID")
     local -A m=()
     local k v
     while read -r _ k v; do m[$k]=$v; done < <(grep '^BENCH ' "$out")
     [ -n "${m[requests]:-}" ] || { cat "$out" >&2; die "$name: no numbers from wrk"; }
-    awk -v n="$name" -v c="$c" -v r="${m[requests]}" -v d="${m[duration_us]}" \
+    [ "${m[requests]}" -gt 0 ] || die "$name answered no requests at $c connections"
+    line=$(awk -v n="$name" -v c="$c" -v r="${m[requests]}" -v d="${m[duration_us]}" \
       -v p50="${m[p50_us]}" -v p99="${m[p99_us]}" -v bad="${m[non200]}" \
-      -v se="${m[socket_errors]}" -v to="${m[timeouts]}" 'BEGIN {
-        printf "%s\t%d\t%.1f\t%.3f\t%.3f\t%d\t%d\t%d\t%d\n", n, c, r / (d / 1e6), p50 / 1000,
-          p99 / 1000, r, bad, se, to }' >>"$SCRATCH/results.tsv"
-    printf '  %-28s %3d connections: %9.0f req/s  p50 %7.3f ms  p99 %8.3f ms  non-200 %d\n' \
-      "$name" "$c" "$(awk -v r="${m[requests]}" -v d="${m[duration_us]}" 'BEGIN { print r / (d / 1e6) }')" \
-      "$(awk -v x="${m[p50_us]}" 'BEGIN { print x / 1000 }')" \
-      "$(awk -v x="${m[p99_us]}" 'BEGIN { print x / 1000 }')" "${m[non200]}" >&2
+      -v se="${m[socket_errors]}" -v to="${m[timeouts]}" -v cpu="$(awk -v a="$cpu0" \
+      -v b="$cpu1" 'BEGIN { print b - a }')" 'BEGIN {
+        printf "%s\t%d\t%.1f\t%.3f\t%.3f\t%d\t%d\t%d\t%d\t%.1f\t%.2f\n", n, c,
+          r / (d / 1e6), p50 / 1000, p99 / 1000, r, bad, se, to, cpu * 1e6 / r, cpu / (d / 1e6) }')
+    printf '%s\n' "$line" >>"$SCRATCH/results.tsv"
+    awk -F '\t' '{ printf "  %-28s %3d connections: %9.0f req/s  p50 %7.3f ms  p99 %8.3f ms" \
+      "  server CPU %6.1f us/req (%.2f cores)  non-200 %d\n", $1, $2, $3, $4, $5, $10, $11, $7 }' \
+      <<<"$line" >&2
     if [ "${m[non200]}" -ne 0 ] || [ "${m[socket_errors]}" -ne 0 ]; then
       grep -v '^BENCH ' "$out" >&2 || true
       die "$name answered ${m[non200]} requests with a status other than 200 and had" \

@@ -3,7 +3,8 @@
     report.py RESULTS_TSV JSON_FILE|"" KEY=VALUE...
 
 RESULTS_TSV has one line per measurement: server, connections, req/s, p50 ms, p99 ms,
-requests, non-200 answers, socket errors, timeouts. The KEY=VALUE pairs describe the run and
+requests, non-200 answers, socket errors, timeouts, the server's CPU time per request in
+microseconds and the cores it kept busy (its whole process group, user + system). The KEY=VALUE pairs describe the run and
 go into the JSON's "run" object.
 """
 
@@ -26,23 +27,27 @@ def main(tsv, json_out, *meta):
     rows = []
     with open(tsv) as f:
         for line in f:
-            s, c, rps, p50, p99, n, bad, se, to = line.rstrip("\n").split("\t")
+            s, c, rps, p50, p99, n, bad, se, to, cpu_us, cores = line.rstrip("\n").split("\t")
             rows.append({"server": s, "connections": int(c), "req_per_s": round(float(rps), 1),
                          "p50_ms": float(p50), "p99_ms": float(p99), "requests": int(n),
-                         "non_200": int(bad), "socket_errors": int(se), "timeouts": int(to)})
+                         "non_200": int(bad), "socket_errors": int(se), "timeouts": int(to),
+                         "server_cpu_us_per_req": float(cpu_us),
+                         "server_cpu_cores": float(cores)})
     by = {(r["server"], r["connections"]): r for r in rows}
     conns = sorted({r["connections"] for r in rows})
 
     w = max([len("server")] + [len(r["server"]) for r in rows])
-    head = "%-*s  %11s  %10s  %8s  %8s" % (w, "server", "connections", "req/s", "p50 ms",
-                                            "p99 ms")
+    head = "%-*s  %11s  %10s  %8s  %8s  %13s" % (w, "server", "connections", "req/s",
+                                                   "p50 ms", "p99 ms", "CPU us/req")
     print(head)
     print("-" * len(head))
     for r in rows:
-        print("%-*s  %11d  %10.0f  %8.3f  %8.3f" % (w, r["server"], r["connections"],
-                                                    r["req_per_s"], r["p50_ms"], r["p99_ms"]))
+        print("%-*s  %11d  %10.0f  %8.3f  %8.3f  %13.1f" % (
+            w, r["server"], r["connections"], r["req_per_s"], r["p50_ms"], r["p99_ms"],
+            r["server_cpu_us_per_req"]))
     if run.get("skipped"):
-        print("%-*s  %11s  %10s  %8s  %8s" % (w, run["skipped"], "-", "pending", "-", "-"))
+        print("%-*s  %11s  %10s  %8s  %8s  %13s" % (w, run["skipped"], "-", "pending", "-",
+                                                     "-", "-"))
     print()
 
     ratios = []
