@@ -13,19 +13,22 @@
 #      targets: plinth/FastAPI req/s >= 50x, plinth p99 at 16 connections <= 5 ms,
 #      plinth/nginx req/s >= 40%.
 #
-# FastAPI runs as the handbook runs it, uvicorn with 1 worker (and, as a second row, with 2);
-# the ratio is taken against 1 worker. A third row builds the features from a one-row pandas
+# FastAPI runs as the handbook runs it, uvicorn with 1 worker; the ratio is taken against it.
+# FASTAPI_WORKERS="1 2" adds a 2-worker row, off by default: with Debian's uvicorn 0.17 and
+# Python 3.11 every answer of a multi-worker uvicorn waits ~40 ms (one request at a time:
+# 44 ms against 1.3 ms with 1 worker: the signature of Nagle's algorithm meeting delayed
+# ACKs), so that row measures the stall, not a second core. Another row builds the features from a one-row pandas
 # DataFrame per request, as handbook-style servers do (FEATURES=pandas in fastapi_server.py).
 # Until `plinth serve` exists its rows are skipped with a message and the ratios are reported
 # as pending.
 #
 # Usage:  bench/serving.sh [--json FILE]     (or: make bench-serving)
 # Environment: PLINTH [build/plinth], DURATION [10] and WARMUP [2] seconds per measurement,
-#   CONNECTIONS ["16 64"], FASTAPI_WORKERS ["1 2"], FASTAPI_PANDAS [1] (0: no pandas row),
-#   TRAIN_ROWS [100000], TREES [300],
-#   THREADS [2] (training), PLINTH_SERVE_ARGS [""] (extra `plinth serve` options, e.g.
-#   "--threads 2 --max-batch 16 --batch-wait-us 100"), BENCH_DIR [/tmp].
-# Quick smoke run: DURATION=2 WARMUP=1 TRAIN_ROWS=5000 TREES=20 FASTAPI_WORKERS=1 FASTAPI_PANDAS=0.
+#   CONNECTIONS ["16 64"], FASTAPI_WORKERS ["1"], FASTAPI_PANDAS [1] (0: no pandas row),
+#   TRAIN_ROWS [100000], TREES [300], THREADS [2] (training), PLINTH_SERVE_ARGS [""] (extra
+#   `plinth serve` options, e.g. "--threads 2 --max-batch 16 --batch-wait-us 100"),
+#   BENCH_DIR [/tmp].
+# Quick smoke run: DURATION=2 WARMUP=1 TRAIN_ROWS=5000 TREES=20 FASTAPI_PANDAS=0.
 set -euo pipefail
 
 die() { echo "bench: error: $*" >&2; exit 1; }
@@ -50,7 +53,7 @@ PLINTH=${PLINTH:-$HERE/../build/plinth}
 DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-2}
 CONNECTIONS=${CONNECTIONS:-16 64}
-FASTAPI_WORKERS=${FASTAPI_WORKERS:-1 2}
+FASTAPI_WORKERS=${FASTAPI_WORKERS:-1}
 FASTAPI_PANDAS=${FASTAPI_PANDAS:-1}
 TRAIN_ROWS=${TRAIN_ROWS:-100000}
 TREES=${TREES:-300}
