@@ -125,7 +125,7 @@ std::shared_ptr<const LoadedModel> load_model(const ModelRef& ref, const Service
     try {
       json e = json::parse(core::read_file(example));
       if (e.contains("columns") && e.contains("data") && !e["data"].empty()) {
-        json row = json::object();
+        nlohmann::ordered_json row = nlohmann::ordered_json::object();
         for (size_t k = 0; k < e["columns"].size(); ++k)
           row[e["columns"][k].get<std::string>()] = e["data"][0][k];
         m->input_example = row;

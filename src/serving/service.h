@@ -45,7 +45,7 @@ struct LoadedModel {
   std::unique_ptr<monitor::LiveDrift> drift;  // null when the package has no profile.json
   std::vector<size_t> drift_of_field;         // drift column of each field, or npos
   size_t drift_of_prediction = std::string::npos;
-  nlohmann::json input_example;  // first row of input_example.json as an object, or null
+  nlohmann::ordered_json input_example;  // first row of input_example.json as an object, or null
   std::string openapi, docs_html;
 
   std::string version_label() const { return ref.name + "/" + ref.version; }
