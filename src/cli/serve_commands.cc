@@ -18,7 +18,7 @@ struct ServeFlags {
   uint16_t port = 8000;
   size_t threads = 0, max_connections = 1024, body_limit = 1 << 20;
   double header_timeout = 10, body_timeout = 30, reload_interval = 10;
-  size_t drift_window = 1000, drift_min_rows = 100;
+  size_t drift_window = 1000, drift_min_rows = 100, max_batch = 1, batch_wait_us = 500;
   double drift_window_seconds = 0;
 };
 
@@ -48,6 +48,8 @@ int run_serve(const ServeFlags& f) {
   options.drift.window_rows = f.drift_window;
   options.drift.window_seconds = f.drift_window_seconds;
   options.drift.min_rows = f.drift_min_rows;
+  options.max_batch = f.max_batch;
+  options.batch_wait = std::chrono::microseconds(f.batch_wait_us);
   serving::Service service(serving::load_model(resolve(), options), options);
   // Only a stage or alias can move; a fixed version or a folder never changes.
   bool movable = registry_uri && f.model.find('@') != std::string::npos;
@@ -60,7 +62,9 @@ int run_serve(const ServeFlags& f) {
   http::ServerOptions http;
   http.host = f.host;
   http.port = f.port;
-  http.threads = f.threads ? f.threads : core::default_jobs();
+  // A request waiting for its batch holds its thread: batching needs a thread per request of
+  // a batch.
+  http.threads = f.threads ? f.threads : std::max(core::default_jobs(), f.max_batch);
   http.max_connections = f.max_connections;
   http.body_limit = f.body_limit;
   http.header_timeout = millis(f.header_timeout);
@@ -105,6 +109,11 @@ void register_serve_commands(CLI::App& app, Invocation& invocation) {
                   "timeout (default 10)");
   cmd->add_option("--body-timeout", f->body_timeout,
                   "Seconds a client has to send a request body (default 30)");
+  cmd->add_option("--max-batch", f->max_batch,
+                  "Micro-batching: score concurrent requests together, up to N rows (default 1: "
+                  "off)");
+  cmd->add_option("--batch-wait-us", f->batch_wait_us,
+                  "Micro-batching: how long a request waits for others to join (default 500)");
   cmd->add_option("--drift-window", f->drift_window,
                   "Live drift: the last N values of each feature (default 1000)");
   cmd->add_option("--drift-window-seconds", f->drift_window_seconds,
