@@ -99,23 +99,29 @@ void register_serve_commands(CLI::App& app, Invocation& invocation) {
                   "Name the model is served as (default: its registered name or folder name)");
   cmd->add_option("--reload-interval", f->reload_interval,
                   "Seconds between registry checks when MODEL is a stage or alias (default 10; "
-                  "0 turns hot reload off)");
+                  "0 turns hot reload off)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--max-connections", f->max_connections,
-                  "Open connections beyond this are answered 503 (default 1024)");
+                  "Open connections beyond this are answered 503 (default 1024)")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--body-limit", f->body_limit,
-                  "Largest request body in bytes; larger ones get 413 (default 1048576)");
+                  "Largest request body in bytes; larger ones get 413 (default 1048576)")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--header-timeout", f->header_timeout,
                   "Seconds a client has to send a request header; also the keep-alive idle "
-                  "timeout (default 10)");
+                  "timeout (default 10)")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--body-timeout", f->body_timeout,
-                  "Seconds a client has to send a request body (default 30)");
+                  "Seconds a client has to send a request body (default 30)")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--max-batch", f->max_batch,
                   "Micro-batching: score concurrent requests together, up to N rows (default 1: "
                   "off)");
   cmd->add_option("--batch-wait-us", f->batch_wait_us,
                   "Micro-batching: how long a request waits for others to join (default 500)");
   cmd->add_option("--drift-window", f->drift_window,
-                  "Live drift: the last N values of each feature (default 1000)");
+                  "Live drift: the last N values of each feature (default 1000)")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--drift-window-seconds", f->drift_window_seconds,
                   "Live drift: only values younger than this (default 0: no age limit)");
   cmd->add_option("--drift-min-rows", f->drift_min_rows,
