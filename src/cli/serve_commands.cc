@@ -1,6 +1,7 @@
 // `plinth serve`: a model package or registry URI behind the model server.
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
 #include <iostream>
 
 #include "cli/commands.h"
@@ -85,6 +86,17 @@ int run_serve(const ServeFlags& f) {
 }  // namespace
 
 void register_serve_commands(CLI::App& app, Invocation& invocation) {
+  // A number above (or at least) 0; CLI11's own range checks print the whole double range.
+  auto at_least = [](bool zero_ok) {
+    return [zero_ok](std::string& v) -> std::string {
+      char* end = nullptr;
+      double x = std::strtod(v.c_str(), &end);
+      if (v.empty() || *end) return "must be a number, got '" + v + "'";
+      if (x > 0 || (zero_ok && x == 0)) return "";
+      return std::string(zero_ok ? "must be 0 or more" : "must be greater than 0") + ", got " + v;
+    };
+  };
+  CLI::Validator positive(at_least(false), "> 0"), non_negative(at_least(true), ">= 0");
   auto* cmd = app.add_subcommand(
       "serve", "Serve a model over HTTP: /predict, /invocations (MLflow), /v2 (KServe), /metrics");
   auto f = std::make_shared<ServeFlags>();
@@ -100,20 +112,20 @@ void register_serve_commands(CLI::App& app, Invocation& invocation) {
   cmd->add_option("--reload-interval", f->reload_interval,
                   "Seconds between registry checks when MODEL is a stage or alias (default 10; "
                   "0 turns hot reload off)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative);
   cmd->add_option("--max-connections", f->max_connections,
                   "Open connections beyond this are answered 503 (default 1024)")
-      ->check(CLI::PositiveNumber);
+      ->check(positive);
   cmd->add_option("--body-limit", f->body_limit,
                   "Largest request body in bytes; larger ones get 413 (default 1048576)")
-      ->check(CLI::PositiveNumber);
+      ->check(positive);
   cmd->add_option("--header-timeout", f->header_timeout,
                   "Seconds a client has to send a request header; also the keep-alive idle "
                   "timeout (default 10)")
-      ->check(CLI::PositiveNumber);
+      ->check(positive);
   cmd->add_option("--body-timeout", f->body_timeout,
                   "Seconds a client has to send a request body (default 30)")
-      ->check(CLI::PositiveNumber);
+      ->check(positive);
   cmd->add_option("--max-batch", f->max_batch,
                   "Micro-batching: score concurrent requests together, up to N rows (default 1: "
                   "off)");
@@ -121,7 +133,7 @@ void register_serve_commands(CLI::App& app, Invocation& invocation) {
                   "Micro-batching: how long a request waits for others to join (default 500)");
   cmd->add_option("--drift-window", f->drift_window,
                   "Live drift: the last N values of each feature (default 1000)")
-      ->check(CLI::PositiveNumber);
+      ->check(positive);
   cmd->add_option("--drift-window-seconds", f->drift_window_seconds,
                   "Live drift: only values younger than this (default 0: no age limit)");
   cmd->add_option("--drift-min-rows", f->drift_min_rows,
