@@ -33,18 +33,21 @@ bench-remotes: setup build
 bench-tables: setup build
 	PLINTH=$(abspath $(BUILD))/plinth TABLE_IO_BENCH=$(abspath $(BUILD))/table_io_bench bench/tables.sh
 
-# libFuzzer targets for the Parquet and CSV readers, built with clang, ASan and UBSan in
-# build-fuzz/ and run side by side for FUZZ_SECONDS each. New inputs go to build-fuzz/corpus/;
-# the seeds in tests/fuzz/corpus/ are only read. A crash leaves crash-* files in build-fuzz/.
+# libFuzzer targets for the Parquet and CSV readers and the model server's request handling,
+# built with clang, ASan and UBSan in build-fuzz/ and run side by side for FUZZ_SECONDS each.
+# New inputs go to build-fuzz/corpus/; the seeds in tests/fuzz/corpus/ are only read. A crash
+# leaves crash-* files in build-fuzz/.
 FUZZ_SECONDS ?= 600
+FUZZ_TARGETS = parquet csv serve
 fuzz:
 	cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPLINTH_FUZZ=ON
-	cmake --build build-fuzz -j $(JOBS) --target parquet_fuzz csv_fuzz
-	mkdir -p build-fuzz/corpus/parquet build-fuzz/corpus/csv
-	cd build-fuzz && \
-	  { ./parquet_fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 corpus/parquet ../tests/fuzz/corpus/parquet & p=$$!; \
-	    ./csv_fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 corpus/csv ../tests/fuzz/corpus/csv & c=$$!; \
-	    wait $$p; a=$$?; wait $$c; b=$$?; [ $$a -eq 0 ] && [ $$b -eq 0 ]; }
+	cmake --build build-fuzz -j $(JOBS) --target $(FUZZ_TARGETS:%=%_fuzz)
+	cd build-fuzz && pids=""; \
+	  for t in $(FUZZ_TARGETS); do \
+	    mkdir -p corpus/$$t; \
+	    ./$${t}_fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 corpus/$$t ../tests/fuzz/corpus/$$t & pids="$$pids $$!"; \
+	  done; \
+	  ok=0; for p in $$pids; do wait $$p || ok=1; done; exit $$ok
 
 bench-pipeline: setup build
 	PLINTH=$(abspath $(BUILD))/plinth bench/pipeline_repro.sh

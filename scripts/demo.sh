@@ -4,14 +4,16 @@
 # sharing it through a remote (push, pull), tables (the fraud data generator, CSV, Parquet),
 # drift reports, models (the baseline ladder, a model package, batch scoring), a pipeline that
 # reruns only what a changed param affects, and tracking a run and promoting its model in the
-# registry while `plinth server` answers MLflow clients.
+# registry while `plinth server` answers MLflow clients, and serving the Production model with
+# validation, Prometheus metrics, live drift and a hot reload on promotion.
 set -euo pipefail
 
 SOURCE=$(cd "$(dirname "$0")/.." && pwd)
 PLINTH=${PLINTH:-$SOURCE/build/plinth}
 DEMO=$(mktemp -d "${TMPDIR:-/tmp}/plinth-demo.XXXXXX")
 server_pid=""
-trap '[ -z "$server_pid" ] || { kill "$server_pid"; wait "$server_pid" 2>/dev/null; }; chmod -R u+w "$DEMO"* 2>/dev/null || true; rm -rf "$DEMO" "$DEMO-nas" "$DEMO-teammate" "$DEMO-pipeline"' EXIT
+serve_pid=""
+trap 'for pid in $server_pid $serve_pid; do kill "$pid"; wait "$pid" 2>/dev/null; done; chmod -R u+w "$DEMO"* 2>/dev/null || true; rm -rf "$DEMO" "$DEMO-nas" "$DEMO-teammate" "$DEMO-pipeline"' EXIT
 export GIT_AUTHOR_NAME=demo GIT_AUTHOR_EMAIL=demo@example.invalid
 export GIT_COMMITTER_NAME=demo GIT_COMMITTER_EMAIL=demo@example.invalid
 
@@ -181,5 +183,41 @@ run "$PLINTH" models alias fraud-detector champion 2
 run "$PLINTH" runs list -e fraud-detection
 run "$PLINTH" drift --reference models:/fraud-detector/Production --current drifted.parquet \
   --drift-share 0.3 || true
+
+step "Serve the Production model: the handbook's request, then a bad one (FastAPI's 422)"
+serve_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$PLINTH" serve models:/fraud-detector/Production --port "$serve_port" --reload-interval 1 \
+  --drift-window 2000 &
+serve_pid=$!
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$serve_port/health" >/dev/null 2>&1 && break; sleep 0.1; done
+run curl -s -X POST "http://127.0.0.1:$serve_port/predict" -H 'Content-Type: application/json' \
+  -d '{"amount": 250.0, "merchant_category": "online", "hour_of_day": 3, "day_of_week": 5, "transaction_velocity": 8, "distance_from_home": 120.5}'
+echo
+run curl -s -X POST "http://127.0.0.1:$serve_port/predict" -H 'Content-Type: application/json' \
+  -d '{"amount": "lots", "merchant_category": "online", "hour_of_day": 3.5, "day_of_week": 5, "transaction_velocity": 8}'
+echo
+
+step "Drifted traffic reaches the server: its live drift gauges cross their thresholds"
+"$PLINTH" -q table convert drifted.parquet drifted.csv
+awk 'NR == 1 || NR % 5 == 0' drifted.csv | head -2001 >traffic.csv  # spread over the month
+run curl -s -o /dev/null -w '%{http_code} for 2000 rows in one /invocations request\n' \
+  -X POST "http://127.0.0.1:$serve_port/invocations" -H 'Content-Type: text/csv' --data-binary @traffic.csv
+curl -s "http://127.0.0.1:$serve_port/metrics" |
+  grep -E '^model_(feature_drift_score|dataset_drift_share|predictions_total|unknown_category_total)' || true
+
+step "Retrain with more trees and promote: the server swaps to version 3 without a restart"
+cat >params.yaml <<'YAML'
+train:
+  n_estimators: 200
+YAML
+run "$PLINTH" train --data data/transactions-2026-01.csv --target is_fraud --out fraud-model-v3 --threads 2 \
+  --params params.yaml:train --experiment fraud-detection --register fraud-detector --json >/dev/null
+run "$PLINTH" models transition fraud-detector 3 Production --archive-existing
+for _ in $(seq 1 50); do
+  curl -s "http://127.0.0.1:$serve_port/health" | grep -q 'fraud-detector/3' && break
+  sleep 0.1
+done
+run curl -s "http://127.0.0.1:$serve_port/health"
+echo
 
 printf '\nDemo finished: the repositories were in %s* (removed now).\n' "$DEMO"

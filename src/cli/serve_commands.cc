@@ -1,6 +1,7 @@
 // `plinth serve`: a model package or registry URI behind the model server.
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
 #include <iostream>
 
 #include "cli/commands.h"
@@ -18,7 +19,7 @@ struct ServeFlags {
   uint16_t port = 8000;
   size_t threads = 0, max_connections = 1024, body_limit = 1 << 20;
   double header_timeout = 10, body_timeout = 30, reload_interval = 10;
-  size_t drift_window = 1000, drift_min_rows = 100;
+  size_t drift_window = 1000, drift_min_rows = 100, max_batch = 1, batch_wait_us = 500;
   double drift_window_seconds = 0;
 };
 
@@ -48,6 +49,8 @@ int run_serve(const ServeFlags& f) {
   options.drift.window_rows = f.drift_window;
   options.drift.window_seconds = f.drift_window_seconds;
   options.drift.min_rows = f.drift_min_rows;
+  options.max_batch = f.max_batch;
+  options.batch_wait = std::chrono::microseconds(f.batch_wait_us);
   serving::Service service(serving::load_model(resolve(), options), options);
   // Only a stage or alias can move; a fixed version or a folder never changes.
   bool movable = registry_uri && f.model.find('@') != std::string::npos;
@@ -60,7 +63,9 @@ int run_serve(const ServeFlags& f) {
   http::ServerOptions http;
   http.host = f.host;
   http.port = f.port;
-  http.threads = f.threads ? f.threads : core::default_jobs();
+  // A request waiting for its batch holds its thread: batching needs a thread per request of
+  // a batch.
+  http.threads = f.threads ? f.threads : std::max(core::default_jobs(), f.max_batch);
   http.max_connections = f.max_connections;
   http.body_limit = f.body_limit;
   http.header_timeout = millis(f.header_timeout);
@@ -81,6 +86,17 @@ int run_serve(const ServeFlags& f) {
 }  // namespace
 
 void register_serve_commands(CLI::App& app, Invocation& invocation) {
+  // A number above (or at least) 0; CLI11's own range checks print the whole double range.
+  auto at_least = [](bool zero_ok) {
+    return [zero_ok](std::string& v) -> std::string {
+      char* end = nullptr;
+      double x = std::strtod(v.c_str(), &end);
+      if (v.empty() || *end) return "must be a number, got '" + v + "'";
+      if (x > 0 || (zero_ok && x == 0)) return "";
+      return std::string(zero_ok ? "must be 0 or more" : "must be greater than 0") + ", got " + v;
+    };
+  };
+  CLI::Validator positive(at_least(false), "> 0"), non_negative(at_least(true), ">= 0");
   auto* cmd = app.add_subcommand(
       "serve", "Serve a model over HTTP: /predict, /invocations (MLflow), /v2 (KServe), /metrics");
   auto f = std::make_shared<ServeFlags>();
@@ -95,18 +111,29 @@ void register_serve_commands(CLI::App& app, Invocation& invocation) {
                   "Name the model is served as (default: its registered name or folder name)");
   cmd->add_option("--reload-interval", f->reload_interval,
                   "Seconds between registry checks when MODEL is a stage or alias (default 10; "
-                  "0 turns hot reload off)");
+                  "0 turns hot reload off)")
+      ->check(non_negative);
   cmd->add_option("--max-connections", f->max_connections,
-                  "Open connections beyond this are answered 503 (default 1024)");
+                  "Open connections beyond this are answered 503 (default 1024)")
+      ->check(positive);
   cmd->add_option("--body-limit", f->body_limit,
-                  "Largest request body in bytes; larger ones get 413 (default 1048576)");
+                  "Largest request body in bytes; larger ones get 413 (default 1048576)")
+      ->check(positive);
   cmd->add_option("--header-timeout", f->header_timeout,
                   "Seconds a client has to send a request header; also the keep-alive idle "
-                  "timeout (default 10)");
+                  "timeout (default 10)")
+      ->check(positive);
   cmd->add_option("--body-timeout", f->body_timeout,
-                  "Seconds a client has to send a request body (default 30)");
+                  "Seconds a client has to send a request body (default 30)")
+      ->check(positive);
+  cmd->add_option("--max-batch", f->max_batch,
+                  "Micro-batching: score concurrent requests together, up to N rows (default 1: "
+                  "off)");
+  cmd->add_option("--batch-wait-us", f->batch_wait_us,
+                  "Micro-batching: how long a request waits for others to join (default 500)");
   cmd->add_option("--drift-window", f->drift_window,
-                  "Live drift: the last N values of each feature (default 1000)");
+                  "Live drift: the last N values of each feature (default 1000)")
+      ->check(positive);
   cmd->add_option("--drift-window-seconds", f->drift_window_seconds,
                   "Live drift: only values younger than this (default 0: no age limit)");
   cmd->add_option("--drift-min-rows", f->drift_min_rows,

@@ -264,6 +264,21 @@ class Session : public std::enable_shared_from_this<Session> {
 
 }  // namespace
 
+std::optional<ServerRequest> parse_request(std::string_view raw, size_t body_limit) {
+  beast::http::request_parser<beast::http::string_body> parser;
+  parser.header_limit(kHeaderLimit);
+  parser.body_limit(body_limit);
+  parser.eager(true);
+  beast::error_code ec;
+  size_t used = parser.put(asio::buffer(raw.data(), raw.size()), ec);
+  if (ec || used != raw.size()) return std::nullopt;
+  if (!parser.is_done()) {
+    parser.put_eof(ec);
+    if (ec || !parser.is_done()) return std::nullopt;
+  }
+  return to_request(parser.get());
+}
+
 void serve(const ServerOptions& options, const Handler& handler) {
   size_t threads =
       options.threads ? options.threads : std::max<size_t>(1, std::thread::hardware_concurrency());

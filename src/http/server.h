@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -61,6 +62,12 @@ struct ServerOptions {
 // never called again, so what it uses may be destroyed.
 // Throws Error(kIo) when the address cannot be bound.
 void serve(const ServerOptions& options, const Handler& handler);
+
+// Parses `raw` as one HTTP/1.1 request exactly as serve() reads it from a socket: nullopt when
+// the bytes are not one complete, valid request within `body_limit`. Throws
+// Error(kInvalidInput) for a malformed percent-escape in the target (answered 400 by serve()).
+// For the fuzzer and tests.
+std::optional<ServerRequest> parse_request(std::string_view raw, size_t body_limit);
 
 // Decodes %XX escapes (and '+' as space when `plus_is_space`, for query strings). Throws
 // Error(kInvalidInput) for a malformed escape.

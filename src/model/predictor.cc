@@ -193,7 +193,10 @@ std::vector<uint8_t> constraint_violations(const ModelPackage& p, const table::T
                                            std::string* first) {
   std::vector<uint8_t> invalid(t.num_rows(), 0);
   size_t first_invalid = t.num_rows();
-  for (const auto& [name, rule] : p.constraints) {
+  for (const auto& constraint : p.constraints) {
+    // Named, not structured bindings: clang 14 (the fuzz build) cannot capture those.
+    const std::string& name = constraint.first;
+    const Constraint& rule = constraint.second;
     auto index = t.find(name);
     if (!index) continue;
     const table::Column& c = t.column(*index);

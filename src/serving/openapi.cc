@@ -6,7 +6,8 @@
 #include "serving/service.h"
 
 namespace plinth::serving {
-using nlohmann::json;
+// ordered: the schema lists fields in signature order, as FastAPI does
+using json = nlohmann::ordered_json;
 
 namespace {
 

@@ -118,6 +118,8 @@ std::shared_ptr<const LoadedModel> load_model(const ModelRef& ref, const Service
   if (m->ref.version.empty()) m->ref.version = m->package.model_uuid.substr(0, 8);
   if (m->ref.name.empty()) m->ref.name = fs::absolute(ref.folder).filename().string();
   m->predictor = std::make_unique<model::Predictor>(m->package, model::Engine::kCompiled, 1);
+  if (options.max_batch > 1)
+    m->batcher = std::make_unique<Batcher>(*m->predictor, options.max_batch, options.batch_wait);
   m->fields = input_fields(m->package);
   attach_drift(*m, options);
   fs::path example = ref.folder / "input_example.json";
@@ -125,7 +127,7 @@ std::shared_ptr<const LoadedModel> load_model(const ModelRef& ref, const Service
     try {
       json e = json::parse(core::read_file(example));
       if (e.contains("columns") && e.contains("data") && !e["data"].empty()) {
-        json row = json::object();
+        nlohmann::ordered_json row = nlohmann::ordered_json::object();
         for (size_t k = 0; k < e["columns"].size(); ++k)
           row[e["columns"][k].get<std::string>()] = e["data"][0][k];
         m->input_example = row;
@@ -239,12 +241,20 @@ ServerResponse Service::dispatch(const ServerRequest& request, std::string& rout
   if (path == "/metrics")
     return only("GET", [&] {
       auto m = model();
-      std::string drift;
+      std::string extra;
+      if (m->batcher)
+        extra +=
+            "# HELP model_batches_total Predict calls made by micro-batching.\n"
+            "# TYPE model_batches_total counter\nmodel_batches_total " +
+            std::to_string(m->batcher->batches()) +
+            "\n# HELP model_batched_rows_total Rows those calls scored.\n"
+            "# TYPE model_batched_rows_total counter\nmodel_batched_rows_total " +
+            std::to_string(m->batcher->rows()) + "\n";
       if (m->drift)
-        drift =
+        extra +=
             monitor::LiveDrift::prometheus(m->drift->snapshot(), "model=\"" + m->ref.name + "\"");
       return ServerResponse{
-          200, "text/plain; version=0.0.4; charset=utf-8", metrics_.render(drift), {}};
+          200, "text/plain; version=0.0.4; charset=utf-8", metrics_.render(extra), {}};
     });
   if (path == "/monitoring/drift") return only("GET", [&] { return live_drift(); });
   if (path == "/openapi.json")
@@ -295,7 +305,7 @@ Service::Scored Service::score(const LoadedModel& m, const table::Table& t,
                                const std::string& request_id) {
   auto start = std::chrono::steady_clock::now();
   Scored s;
-  s.scores = m.predictor->predict(t, "the request");
+  s.scores = m.batcher ? m.batcher->predict(t) : m.predictor->predict(t, "the request");
   s.outputs = m.predictor->outputs(s.scores);
   ScoredBatch batch;
   batch.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

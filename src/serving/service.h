@@ -15,6 +15,7 @@
 #include "model/package.h"
 #include "model/predictor.h"
 #include "monitor/live.h"
+#include "serving/batcher.h"
 #include "serving/input.h"
 #include "serving/metrics.h"
 
@@ -41,11 +42,12 @@ struct LoadedModel {
   ModelRef ref;
   model::ModelPackage package;
   std::unique_ptr<model::Predictor> predictor;
+  std::unique_ptr<Batcher> batcher;  // null unless micro-batching is on
   std::vector<InputField> fields;
   std::unique_ptr<monitor::LiveDrift> drift;  // null when the package has no profile.json
   std::vector<size_t> drift_of_field;         // drift column of each field, or npos
   size_t drift_of_prediction = std::string::npos;
-  nlohmann::json input_example;  // first row of input_example.json as an object, or null
+  nlohmann::ordered_json input_example;  // first row of input_example.json as an object, or null
   std::string openapi, docs_html;
 
   std::string version_label() const { return ref.name + "/" + ref.version; }
@@ -53,6 +55,10 @@ struct LoadedModel {
 
 struct ServiceOptions {
   monitor::LiveDriftOptions drift;
+  // Micro-batching: above 1, concurrent requests are scored together, up to this many rows,
+  // each waiting at most batch_wait for others to join.
+  size_t max_batch = 1;
+  std::chrono::microseconds batch_wait{500};
 };
 
 // Loads and compiles the package and scores its input example once, so a model that cannot

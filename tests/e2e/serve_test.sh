@@ -218,4 +218,38 @@ assert samples['model_info{model="model",version="%s",engine="compiled"}' % re.s
     r'version="([0-9a-f]+)"', open(sys.argv[1]).read()).group(1)] == 1
 assert samples["model_inference_duration_seconds_count"] >= 10
 PY
+
+# 8. Micro-batching: 300 concurrent single-row requests are coalesced into fewer predict calls
+#    and get the same answers as without batching.
+start_server batch.log model --max-batch 16 --batch-wait-us 3000
+"$PYTHON" - "$URL" new.csv scored_predict.csv <<'PY' || fail "micro-batched answers equal unbatched ones"
+import csv, json, sys, urllib.request
+from concurrent.futures import ThreadPoolExecutor
+url, path, expected = sys.argv[1], sys.argv[2], sys.argv[3]
+rows = list(csv.DictReader(open(path)))
+want = [float(l) for l in open(expected).read().split()[1:]]
+def one(r):
+    body = {"amount": float(r["amount"]), "merchant_category": r["merchant_category"],
+            "hour_of_day": int(r["hour_of_day"]), "day_of_week": int(r["day_of_week"]),
+            "transaction_velocity": float(r["transaction_velocity"]),
+            "distance_from_home": float(r["distance_from_home"])}
+    req = urllib.request.Request(url + "/predict", data=json.dumps(body).encode(),
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req) as resp:
+        return json.load(resp)["fraud_probability"]
+with ThreadPoolExecutor(16) as pool:
+    got = list(pool.map(one, rows))
+assert got == want, [(g, w) for g, w in zip(got, want) if g != w][:3]
+metrics = urllib.request.urlopen(url + "/metrics").read().decode()
+calls = [float(l.split()[-1]) for l in metrics.splitlines()
+         if l.startswith("model_batches_total ")][0]
+batched = [float(l.split()[-1]) for l in metrics.splitlines()
+           if l.startswith("model_batched_rows_total ")][0]
+assert batched == 300, batched
+rows_scored = sum(float(l.split()[-1]) for l in metrics.splitlines()
+                  if l.startswith("model_predictions_total{"))
+assert rows_scored == 300, rows_scored
+assert calls < 300, f"{calls} predict calls: nothing was batched"
+print(f"300 requests in {calls:.0f} predict calls")
+PY
 finish
