@@ -14,21 +14,25 @@
 #      plinth/nginx req/s >= 40%.
 #
 # FastAPI runs as the handbook runs it, uvicorn with 1 worker; the ratio is taken against it.
-# FASTAPI_WORKERS="1 2" adds a 2-worker row, off by default: with Debian's uvicorn 0.17 and
-# Python 3.11 every answer of a multi-worker uvicorn waits ~40 ms (one request at a time:
-# 44 ms against 1.3 ms with 1 worker: the signature of Nagle's algorithm meeting delayed
-# ACKs), so that row measures the stall, not a second core. Another row builds the features from a one-row pandas
-# DataFrame per request, as handbook-style servers do (FEATURES=pandas in fastapi_server.py).
-# Until `plinth serve` exists its rows are skipped with a message and the ratios are reported
-# as pending.
+# A second FastAPI row builds the features from a one-row pandas DataFrame per request, as
+# handbook-style servers do (FEATURES=pandas in fastapi_server.py). FASTAPI_WORKERS="1 2"
+# adds a 2-worker row, off by default: with Debian's uvicorn 0.17 and Python 3.11 each answer
+# of a multi-worker uvicorn waits ~40 ms (one request at a time: 44 ms against 1.3 ms with 1
+# worker, the signature of Nagle's algorithm meeting delayed ACKs), so that row measures the
+# stall, not a second core.
+#
+# plinth serve runs twice: as it starts by default, and with micro-batching (the issue asks
+# whether batching pays); the target ratios use the default row. Until `plinth serve` exists
+# its rows are skipped with a message and the ratios are reported as pending.
 #
 # Usage:  bench/serving.sh [--json FILE]     (or: make bench-serving)
 # Environment: PLINTH [build/plinth], DURATION [10] and WARMUP [2] seconds per measurement,
 #   CONNECTIONS ["16 64"], FASTAPI_WORKERS ["1"], FASTAPI_PANDAS [1] (0: no pandas row),
 #   TRAIN_ROWS [100000], TREES [300], THREADS [2] (training), PLINTH_SERVE_ARGS [""] (extra
-#   `plinth serve` options, e.g. "--threads 2 --max-batch 16 --batch-wait-us 100"),
+#   `plinth serve` options for both of its rows, e.g. "--threads 4"), PLINTH_BATCH_ARGS
+#   ["--max-batch 16 --batch-wait-us 200"] (the micro-batching row; "" leaves it out),
 #   BENCH_DIR [/tmp].
-# Quick smoke run: DURATION=2 WARMUP=1 TRAIN_ROWS=5000 TREES=20 FASTAPI_PANDAS=0.
+# Quick smoke run: DURATION=2 WARMUP=1 TRAIN_ROWS=5000 TREES=20 FASTAPI_PANDAS=0 PLINTH_BATCH_ARGS=.
 set -euo pipefail
 
 die() { echo "bench: error: $*" >&2; exit 1; }
@@ -59,6 +63,7 @@ TRAIN_ROWS=${TRAIN_ROWS:-100000}
 TREES=${TREES:-300}
 THREADS=${THREADS:-2}
 PLINTH_SERVE_ARGS=${PLINTH_SERVE_ARGS:-}
+PLINTH_BATCH_ARGS=${PLINTH_BATCH_ARGS---max-batch 16 --batch-wait-us 200}
 BENCH_DIR=${BENCH_DIR:-/tmp}
 for v in DURATION WARMUP TRAIN_ROWS TREES THREADS; do
   [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer (got '${!v}')"
@@ -273,16 +278,29 @@ start_server "nginx" nginx.log "http://127.0.0.1:$port/predict" \
 measure "nginx fixed body" "http://127.0.0.1:$port/predict"
 stop_server
 
-if "$PLINTH" serve --help 2>&1 | grep -q 'Usage: plinth serve'; then
+# run_plinth NAME OPTIONS: one plinth serve row, with extra options (a list, split on spaces).
+run_plinth() {
+  local name=$1 opts port url
+  opts=$(echo "$2" | xargs)  # trimmed
   port=$(free_port)
   url=http://127.0.0.1:$port/predict
-  say "plinth serve on port $port${PLINTH_SERVE_ARGS:+ ($PLINTH_SERVE_ARGS)}"
-  # shellcheck disable=SC2086  # PLINTH_SERVE_ARGS is a list of options
-  start_server "plinth serve" plinth.log "$url" \
-    "$PLINTH" serve "$SCRATCH/pkg" --host 127.0.0.1 --port "$port" $PLINTH_SERVE_ARGS
+  say "$name on port $port${opts:+ ($opts)}"
+  # shellcheck disable=SC2086  # opts is a list of options
+  start_server "$name" "plinth-$(echo "$name" | tr -c 'A-Za-z0-9\n' '_').log" "$url" \
+    "$PLINTH" serve "$SCRATCH/pkg" --host 127.0.0.1 --port "$port" $opts
   "$PYTHON" "$SERVING/check.py" http "$url" rows.json scored.csv pkg >&2
-  measure "plinth serve" "$url"
+  measure "$name" "$url"
   stop_server
+}
+if "$PLINTH" serve --help 2>&1 | grep -q 'Usage: plinth serve'; then
+  run_plinth "plinth serve" "$PLINTH_SERVE_ARGS"
+  if [ -n "$PLINTH_BATCH_ARGS" ]; then
+    if "$PLINTH" serve --help 2>&1 | grep -q -- '--max-batch'; then
+      run_plinth "plinth serve batched" "$PLINTH_SERVE_ARGS $PLINTH_BATCH_ARGS"
+    else
+      say "skipping plinth serve batched: this plinth serve has no --max-batch"
+    fi
+  fi
 else
   SKIPPED="plinth serve"
   say "skipping plinth serve: '$PLINTH serve --help' does not show the command (not built" \

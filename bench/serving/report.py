@@ -17,6 +17,7 @@ TARGET_NGINX = 0.40     # plinth req/s / nginx req/s
 
 PLINTH, FASTAPI, NGINX = "plinth serve", "fastapi+uvicorn 1w", "nginx fixed body"
 FASTAPI_PANDAS = "fastapi+uvicorn 1w pandas"
+PLINTH_BATCHED = "plinth serve batched"
 
 
 def main(tsv, json_out, *meta):
@@ -68,6 +69,12 @@ def main(tsv, json_out, *meta):
                            "target": ">= %g%%" % (TARGET_NGINX * 100),
                            "met": (p["req_per_s"] / n["req_per_s"] >= TARGET_NGINX)
                            if p else None})
+    for c in conns:
+        p, b = by.get((PLINTH, c)), by.get((PLINTH_BATCHED, c))
+        if p and b:
+            ratios.append({"name": "batched/unbatched req/s", "connections": c,
+                           "value": round(b["req_per_s"] / p["req_per_s"], 2),
+                           "target": None, "met": None})
     if 16 in conns:
         p = by.get((PLINTH, 16))
         ratios.append({"name": "plinth p99 ms", "connections": 16,
@@ -83,10 +90,10 @@ def main(tsv, json_out, *meta):
         elif "nginx" in r["name"]:
             shown = "%.1f%%" % (100 * v)
         else:
-            shown = "%.1fx" % v
+            shown = ("%.1fx" if v >= 10 else "%.2fx") % v
         met = {None: "", True: "met", False: "NOT met"}[r["met"]]
-        print("%-22s at %2d connections: %10s  (target %s) %s" % (
-            r["name"], r["connections"], shown, r["target"], met))
+        target = "  (target %s) %s" % (r["target"], met) if r["target"] else ""
+        print("%-23s at %2d connections: %10s%s" % (r["name"], r["connections"], shown, target))
 
     if json_out:
         with open(json_out, "w") as f:
