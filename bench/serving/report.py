@@ -69,6 +69,19 @@ def main(tsv, json_out, *meta):
                            "target": ">= %g%%" % (TARGET_NGINX * 100),
                            "met": (p["req_per_s"] / n["req_per_s"] >= TARGET_NGINX)
                            if p else None})
+    # The same comparisons by CPU time per request: what each answer costs the server,
+    # whatever share of the two cores the other processes left it.
+    for c in conns:
+        p = by.get((PLINTH, c))
+        for label, peer in (("FastAPI/plinth CPU/req", FASTAPI),
+                            ("FastAPI+pandas/plinth CPU", FASTAPI_PANDAS),
+                            ("nginx/plinth CPU/req", NGINX)):
+            f = by.get((peer, c))
+            if p and f and p["server_cpu_us_per_req"] > 0:
+                ratios.append({"name": label, "connections": c,
+                               "value": round(f["server_cpu_us_per_req"]
+                                              / p["server_cpu_us_per_req"], 3),
+                               "target": None, "met": None})
     for c in conns:
         p, b = by.get((PLINTH, c)), by.get((PLINTH_BATCHED, c))
         if p and b:
@@ -87,13 +100,13 @@ def main(tsv, json_out, *meta):
             shown = "pending"
         elif r["name"].endswith("ms"):
             shown = "%.3f ms" % v
-        elif "nginx" in r["name"]:
+        elif r["name"].startswith("plinth/nginx"):
             shown = "%.1f%%" % (100 * v)
         else:
-            shown = ("%.1fx" if v >= 10 else "%.2fx") % v
+            shown = ("%.1fx" if v >= 10 else "%.2fx" if v >= 0.1 else "%.3fx") % v
         met = {None: "", True: "met", False: "NOT met"}[r["met"]]
         target = "  (target %s) %s" % (r["target"], met) if r["target"] else ""
-        print("%-23s at %2d connections: %10s%s" % (r["name"], r["connections"], shown, target))
+        print("%-25s at %2d connections: %10s%s" % (r["name"], r["connections"], shown, target))
 
     if json_out:
         with open(json_out, "w") as f:
