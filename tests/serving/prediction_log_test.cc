@@ -51,6 +51,15 @@ Request make_request(int64_t base, size_t rows) {
   return {Table({extra, hour, amount, merchant}), {is_fraud, prob}};
 }
 
+// `requests` requests of `rows` rows; request r has id prefix + r and amounts from r * stride.
+void append_requests(PredictionLog& log, int requests, size_t rows, const std::string& prefix,
+                     int64_t stride) {
+  for (int r = 0; r < requests; ++r) {
+    Request req = make_request(r * stride, rows);
+    log.append(req.inputs, req.outputs, prefix + std::to_string(r));
+  }
+}
+
 class PredictionLogTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -139,10 +148,7 @@ TEST_F(PredictionLogTest, RotatesByRowsAndTheFilesHoldEveryRowInOrder) {
   PredictionLogOptions o = options();
   o.rows_per_file = 7;
   PredictionLog log(o, kInputs, kOutputs);
-  for (int r = 0; r < 10; ++r) {
-    Request req = make_request(r * 5, 5);
-    log.append(req.inputs, req.outputs, "r" + std::to_string(r));
-  }
+  append_requests(log, 10, 5, "r", 5);
   log.flush();
 
   std::vector<Table> files = read_files();
@@ -159,10 +165,7 @@ TEST_F(PredictionLogTest, FileNamesSortByTimeAndNoTemporaryIsLeft) {
   PredictionLogOptions o = options();
   o.rows_per_file = 4;
   PredictionLog log(o, kInputs, kOutputs);
-  for (int r = 0; r < 9; ++r) {
-    Request req = make_request(r, 1);
-    log.append(req.inputs, req.outputs, "r" + std::to_string(r));
-  }
+  append_requests(log, 9, 1, "r", 1);
   log.flush();
   std::vector<std::string> files = names();
   ASSERT_EQ(files.size(), 3u);
@@ -250,10 +253,7 @@ TEST_F(PredictionLogTest, SamplingKeepsOrSkipsAWholeRequest) {
   PredictionLogOptions o = options();
   o.sample_rate = 0.5;
   PredictionLog log(o, kInputs, kOutputs);
-  for (int r = 0; r < 200; ++r) {
-    Request req = make_request(r * 10, 4);
-    log.append(req.inputs, req.outputs, "batch-" + std::to_string(r));
-  }
+  append_requests(log, 200, 4, "batch-", 10);
   log.flush();
   Table all = read_all();
   std::map<std::string, int> rows_per_id;
