@@ -319,13 +319,17 @@ def check_service(name, s, labels, container):
                  f"{PORT}")
 
 
-def check_hpa(name, h, deployment_name, container):
+def check_hpa(name, h, deployment, container):
+    deployment_name = get(deployment, "metadata", "name")
     ref = get(h, "spec", "scaleTargetRef", default={})
     if ref.get("kind") != "Deployment" or ref.get("name") != deployment_name:
         fail(f"{name}: HPA scales {ref.get('kind')}/{ref.get('name')}, "
              f"expected Deployment/{deployment_name}")
     if ref.get("apiVersion") != "apps/v1":
         fail(f"{name}: HPA scaleTargetRef.apiVersion is {ref.get('apiVersion')}")
+    if "replicas" in get(deployment, "spec", default={}):
+        fail(f"{name}: the HPA scales a Deployment that sets spec.replicas, which every "
+             "`kubectl apply` would reset")
     lo, hi = get(h, "spec", "minReplicas", default=1), get(h, "spec", "maxReplicas")
     if not isinstance(hi, int) or lo > hi:
         fail(f"{name}: HPA replicas min {lo} max {hi} are not a range")
@@ -378,7 +382,7 @@ def main():
         for sname, s in docs.get("Service", []):
             check_service(sname, s, labels, container)
         for hname, h in docs.get("HorizontalPodAutoscaler", []):
-            check_hpa(hname, h, get(d, "metadata", "name"), container)
+            check_hpa(hname, h, d, container)
     for f in failures:
         print("FAIL: " + f)
     sys.exit(1 if failures else 0)

@@ -118,6 +118,7 @@ broken $K/hpa.yaml '/scaleTargetRef:/,/name:/s/name: plinth-serve/name: plinth/'
 broken $K/hpa.yaml 's#autoscaling/v2#autoscaling/v1#' "expected autoscaling/v2"
 broken $K/hpa.yaml 's/name: cpu/name: memory/' "no CPU resource metric"
 broken $K/hpa.yaml 's/maxReplicas: 10/maxReplicas: 1/' "are not a range"
+broken $K/deployment.yaml 's/^  revisionHistoryLimit: 5/  replicas: 3\n&/' "sets spec.replicas"
 # kustomization.yaml
 broken $K/kustomization.yaml '/hpa.yaml/d' "does not list hpa.yaml"
 # YAML that does not parse at all
