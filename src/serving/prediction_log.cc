@@ -293,8 +293,9 @@ void PredictionLog::open_file() {
   o.row_group_rows = std::min<size_t>(options_.rows_per_file, 64 * 1024);
   f->writer = std::make_unique<table::ParquetWriter>(f->path, schema_, o);
   file_ = std::move(f);
-  file_deadline_ =
-      steady_nanos() + static_cast<int64_t>(std::llround(options_.seconds_per_file * 1e9));
+  // At most 30 years, so that the nanoseconds fit in int64.
+  double seconds = std::min(options_.seconds_per_file, 1e9);
+  file_deadline_ = steady_nanos() + static_cast<int64_t>(std::llround(seconds * 1e9));
 }
 
 void PredictionLog::close_file() {

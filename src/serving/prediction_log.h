@@ -46,8 +46,9 @@ struct PredictionLogOptions {
 // closed once it is seconds_per_file old; rows still buffered at a crash are lost.
 //
 // A failed write (folder gone or not writable, disk full) never throws out of this class: the
-// rows of the failed file are counted in dropped(), the first failure of a run of failures is
-// logged as a warning, and the first success after it as info. Writing resumes by itself.
+// rows of the failed file, and the rest of the batch being written, are counted in dropped(), the
+// first failure of a run of failures is logged as a warning, and the first success after it as
+// info. Writing resumes by itself.
 class PredictionLog {
  public:
   // `inputs`: the model's input columns; `outputs`: its output columns (e.g. is_fraud bool,
