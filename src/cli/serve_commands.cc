@@ -1,6 +1,8 @@
 // `plinth serve`: a model package or registry URI behind the model server.
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <iostream>
 
@@ -9,19 +11,28 @@
 #include "core/error.h"
 #include "core/thread_pool.h"
 #include "http/server.h"
+#include "serving/prediction_log.h"
 #include "serving/service.h"
 
 namespace plinth::cli {
 namespace {
 
 struct ServeFlags {
-  std::string model, host = "127.0.0.1", name;
+  std::string model, host = "127.0.0.1", name, log_dir;
+  double log_sample = 1.0;
   uint16_t port = 8000;
   size_t threads = 0, max_connections = 1024, body_limit = 1 << 20;
   double header_timeout = 10, body_timeout = 30, reload_interval = 10;
   size_t drift_window = 1000, drift_min_rows = 100, max_batch = 1, batch_wait_us = 500;
   double drift_window_seconds = 0;
 };
+
+// A host name as a file-name tag: letters, digits, '-', '_' and '.' only.
+std::string sanitized_tag(std::string s) {
+  for (auto& c : s)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') c = '_';
+  return s;
+}
 
 std::chrono::milliseconds millis(double seconds) {
   return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
@@ -51,7 +62,30 @@ int run_serve(const ServeFlags& f) {
   options.drift.min_rows = f.drift_min_rows;
   options.max_batch = f.max_batch;
   options.batch_wait = std::chrono::microseconds(f.batch_wait_us);
-  serving::Service service(serving::load_model(resolve(), options), options);
+  auto first = serving::load_model(resolve(), options);
+  // Declared before the service, so it outlives it and writes what is buffered at the end.
+  std::unique_ptr<serving::PredictionLog> log;
+  serving::ScoredSink sink;
+  if (!f.log_dir.empty()) {
+    serving::PredictionLogOptions o;
+    o.dir = f.log_dir;
+    o.sample_rate = f.log_sample;
+    char host[256] = {};
+    if (::gethostname(host, sizeof host - 1) == 0) o.file_tag = sanitized_tag(host);
+    table::Schema inputs;
+    for (const auto& field : first->fields) inputs.push_back({field.name, field.type});
+    log = std::make_unique<serving::PredictionLog>(o, inputs, first->package.output_schema());
+    sink = [&log, warned = std::make_shared<std::atomic<bool>>(false)](
+               const table::Table& in, const std::vector<table::Column>& out,
+               const std::string& id) {
+      try {
+        log->append(in, out, id);
+      } catch (const Error& e) {  // a reloaded model with other outputs: keep serving
+        if (!warned->exchange(true)) spdlog::warn("prediction log: {}", e.what());
+      }
+    };
+  }
+  serving::Service service(std::move(first), options, sink);
   // Only a stage or alias can move; a fixed version or a folder never changes.
   bool movable = registry_uri && f.model.find('@') != std::string::npos;
   if (registry_uri && !movable) {
@@ -126,6 +160,20 @@ void register_serve_commands(CLI::App& app, Invocation& invocation) {
   cmd->add_option("--body-timeout", f->body_timeout,
                   "Seconds a client has to send a request body (default 30)")
       ->check(positive);
+  cmd->add_option("--log-predictions", f->log_dir,
+                  "Keep answered requests (features, prediction, time, request id) as rotating "
+                  "Parquet files in this folder");
+  cmd->add_option("--log-sample", f->log_sample,
+                  "Share of requests logged, by a hash of the request id (default 1)")
+      ->check(CLI::Validator(
+          [](std::string& v) -> std::string {
+            char* end = nullptr;
+            double x = std::strtod(v.c_str(), &end);
+            return !v.empty() && !*end && x > 0 && x <= 1
+                       ? ""
+                       : "must be above 0 and at most 1, got '" + v + "'";
+          },
+          "(0, 1]"));
   cmd->add_option("--max-batch", f->max_batch,
                   "Micro-batching: score concurrent requests together, up to N rows (default 1: "
                   "off)");

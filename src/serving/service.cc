@@ -19,8 +19,11 @@ namespace {
 
 constexpr size_t kNone = std::string::npos;
 
+// Request bytes echoed in a message (a parser's context, a bad value) may not be UTF-8: they
+// are replaced, never allowed to throw.
 ServerResponse json_response(int status, const json& body) {
-  return {status, "application/json", body.dump(), {}};
+  return {status, "application/json", body.dump(-1, ' ', false, json::error_handler_t::replace),
+          {}};
 }
 
 // FastAPI's error body: {"detail": ...}.

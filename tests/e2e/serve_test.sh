@@ -252,4 +252,27 @@ assert rows_scored == 300, rows_scored
 assert calls < 300, f"{calls} predict calls: nothing was batched"
 print(f"300 requests in {calls:.0f} predict calls")
 PY
+
+# 9. The prediction log: every answered row, with its request id, time, features and outputs,
+#    in Parquet files that are complete once the server has stopped.
+start_server logged.log model --log-predictions "$WORK/predictions"
+curl -s -o /dev/null -X POST "$URL/invocations" -H 'Content-Type: text/csv' -H 'X-Request-ID: batch-7' \
+  --data-binary @new.csv
+post /predict '{"amount": 40, "merchant_category": "crypto", "hour_of_day": 2, "day_of_week": 0, "transaction_velocity": 3, "distance_from_home": 9}' >/dev/null
+kill -TERM "$SERVER_PID"
+wait "$SERVER_PID" || fail "plinth serve exits 0 on SIGTERM"
+ls predictions/*.parquet >/dev/null || fail "prediction log files"
+[ -z "$(ls predictions | grep -v '\.parquet$')" ] || fail "no temporary files left: $(ls predictions)"
+for f in predictions/*.parquet; do "$PLINTH" -q table convert "$f" "${f%.parquet}.csv"; done
+"$PYTHON" - scored_split.csv predictions/*.csv <<'PY' || fail "the log holds every answered row"
+import csv, sys
+want = [float(l) for l in open(sys.argv[1]).read().split()[1:]]
+rows = [r for path in sys.argv[2:] for r in csv.DictReader(open(path))]
+assert len(rows) == 301, len(rows)
+batch = [r for r in rows if r["request_id"] == "batch-7"]
+assert [float(r["fraud_probability"]) for r in batch] == want
+single = [r for r in rows if r["request_id"] != "batch-7"][0]
+assert single["merchant_category"] == "crypto" and single["timestamp"].startswith("20"), single
+assert list(rows[0])[:3] == ["request_id", "timestamp", "amount"], list(rows[0])
+PY
 finish
