@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -120,7 +121,9 @@ class Session;
 // to stop (idle ones close at once, busy ones after their response) and waits for the count of
 // sessions to reach zero.
 struct Shared {
-  asio::io_context ioc;
+  // Connections are spread over the contexts round-robin; each context is run by its share of
+  // the threads. One context per thread avoids waking other threads for every operation.
+  std::vector<std::unique_ptr<asio::io_context>> contexts;
   ServerOptions options;
   Handler handler;
   std::mutex mutex;
@@ -129,7 +132,20 @@ struct Shared {
   uint64_t next_id = 0;
   std::atomic<bool> stopping{false};
 
-  explicit Shared(int threads) : ioc(threads) {}
+  // Keeps every context's threads running while it has no connection; dropped on a signal so
+  // each context ends once its connections are done.
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> idle;
+
+  Shared(size_t count, size_t threads) {
+    for (size_t i = 0; i < count; ++i) {
+      contexts.push_back(
+          std::make_unique<asio::io_context>(static_cast<int>((threads + count - 1 - i) / count)));
+      idle.push_back(asio::make_work_guard(*contexts.back()));
+    }
+  }
+  void stop_all() {
+    for (auto& c : contexts) c->stop();
+  }
 };
 
 constexpr size_t kHeaderLimit = 16 * 1024;
@@ -282,13 +298,15 @@ std::optional<ServerRequest> parse_request(std::string_view raw, size_t body_lim
 void serve(const ServerOptions& options, const Handler& handler) {
   size_t threads =
       options.threads ? options.threads : std::max<size_t>(1, std::thread::hardware_concurrency());
-  Shared shared(static_cast<int>(threads));
+  size_t count = options.contexts ? std::min(options.contexts, threads) : threads;
+  Shared shared(count, threads);
   shared.options = options;
   shared.handler = handler;
   beast::error_code ec;
   auto address = asio::ip::make_address(options.host, ec);
   if (ec) throw Error(ErrorCode::kInvalidInput, "--host " + options.host + ": " + ec.message());
-  tcp::acceptor acceptor(asio::make_strand(shared.ioc));
+  asio::io_context& first = *shared.contexts[0];
+  tcp::acceptor acceptor(asio::make_strand(first));
   tcp::endpoint endpoint(address, options.port);
   acceptor.open(endpoint.protocol(), ec);
   if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
@@ -299,26 +317,27 @@ void serve(const ServerOptions& options, const Handler& handler) {
                                     std::to_string(options.port) + ": " + ec.message());
   if (options.on_listening) options.on_listening(acceptor.local_endpoint().port());
 
+  size_t accepted = 0;
   std::function<void()> accept = [&] {
-    acceptor.async_accept(asio::make_strand(shared.ioc),
-                          [&](beast::error_code aec, tcp::socket socket) {
-                            if (aec) return;  // closed by a signal
-                            size_t open;
-                            {
-                              std::lock_guard lock(shared.mutex);
-                              open = shared.sessions.size();
-                            }
-                            std::make_shared<Session>(std::move(socket), shared)
-                                ->start(open >= shared.options.max_connections);
-                            accept();
-                          });
+    asio::io_context& next = *shared.contexts[accepted++ % count];
+    acceptor.async_accept(asio::make_strand(next), [&](beast::error_code aec, tcp::socket socket) {
+      if (aec) return;  // closed by a signal
+      size_t open;
+      {
+        std::lock_guard lock(shared.mutex);
+        open = shared.sessions.size();
+      }
+      std::make_shared<Session>(std::move(socket), shared)
+          ->start(open >= shared.options.max_connections);
+      accept();
+    });
   };
   accept();
 
   // On a signal: stop accepting, ask every session to stop, and give requests in flight
   // drain_timeout to finish; the io_context then runs out of work, or is stopped.
   std::thread watchdog;
-  asio::signal_set signals(shared.ioc, SIGINT, SIGTERM);
+  asio::signal_set signals(first, SIGINT, SIGTERM);
   signals.async_wait([&](const beast::error_code& sec, int) {
     if (sec) return;
     shared.stopping = true;
@@ -331,17 +350,19 @@ void serve(const ServerOptions& options, const Handler& handler) {
         if (auto s = weak.lock()) open.push_back(std::move(s));
     }
     for (auto& s : open) s->stop();
+    for (auto& guard : shared.idle) guard.reset();
     watchdog = std::thread([&] {
       std::unique_lock lock(shared.mutex);
       if (!shared.done.wait_for(lock, options.drain_timeout,
-                                [&] { return shared.sessions.empty() || shared.ioc.stopped(); }))
-        shared.ioc.stop();
+                                [&] { return shared.sessions.empty(); }))
+        shared.stop_all();
     });
   });
 
   std::vector<std::thread> pool;
-  for (size_t i = 1; i < threads; ++i) pool.emplace_back([&] { shared.ioc.run(); });
-  shared.ioc.run();
+  for (size_t i = 1; i < threads; ++i)
+    pool.emplace_back([&shared, i, count] { shared.contexts[i % count]->run(); });
+  first.run();
   for (auto& t : pool) t.join();
   {
     std::lock_guard lock(shared.mutex);

@@ -38,7 +38,10 @@ struct ServerOptions {
   uint16_t port = 5000;            // 0 picks a free port
   size_t body_limit = 1ull << 30;  // larger bodies are answered 413
   size_t threads = 0;              // threads running handlers; 0: one per core
-  size_t max_connections = 1024;   // connections beyond are answered 503 and closed
+  // Event loops the threads share (0: one per thread, the fastest for handlers that do not
+  // block; 1: one loop for all, so a blocked handler never delays another connection).
+  size_t contexts = 0;
+  size_t max_connections = 1024;  // connections beyond are answered 503 and closed
   // A connection must send a whole request header within this time of the previous response
   // (or of connecting): it is also the keep-alive idle timeout. The body then has
   // `body_timeout`. A client slower than that is disconnected; it never holds a thread.

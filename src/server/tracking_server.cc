@@ -32,6 +32,7 @@ void run_server(const ServeOptions& options) {
   // Store calls block on the database (writes are serialised): more threads than cores keep
   // reads flowing while a write waits.
   http_options.threads = 4 * std::max(1u, std::thread::hardware_concurrency());
+  http_options.contexts = 1;
   http_options.on_listening = [&](uint16_t port) {
     std::cout << "plinth server listening on http://" << options.host << ":" << port << " (store "
               << options.backend_store_uri << ", artifacts " << options.artifacts_destination << ")"

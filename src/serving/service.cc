@@ -22,8 +22,8 @@ constexpr size_t kNone = std::string::npos;
 // Request bytes echoed in a message (a parser's context, a bad value) may not be UTF-8: they
 // are replaced, never allowed to throw.
 ServerResponse json_response(int status, const json& body) {
-  return {status, "application/json", body.dump(-1, ' ', false, json::error_handler_t::replace),
-          {}};
+  return {
+      status, "application/json", body.dump(-1, ' ', false, json::error_handler_t::replace), {}};
 }
 
 // FastAPI's error body: {"detail": ...}.
@@ -66,7 +66,7 @@ json row_object(const std::vector<table::Column>& outputs, size_t row) {
 std::optional<json> parse_json(const std::string& body, std::string* error) {
   try {
     return json::parse(body);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for 1E999
     *error = e.what();
     if (auto p = error->find("parse error"); p != std::string::npos) *error = error->substr(p);
     return std::nullopt;
