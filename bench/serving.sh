@@ -91,6 +91,7 @@ done
 [ -n "$PYTHON" ] || die "no python3 with fastapi, uvicorn, xgboost, yaml and pandas (apt-get install" \
   "python3-fastapi python3-uvicorn python3-xgboost python3-yaml python3-pandas)"
 export OMP_WAIT_POLICY=PASSIVE
+export PYTHONDONTWRITEBYTECODE=1  # check.py and uvicorn import bench/serving/*.py: no __pycache__
 
 SCRATCH=$(mktemp -d "$BENCH_DIR/plinth-bench-serving.XXXXXX")
 SERVER_PID=""
