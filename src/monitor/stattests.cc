@@ -1,6 +1,7 @@
 #include "monitor/stattests.h"
 
 #include <algorithm>
+#include <array>
 #include <boost/math/distributions/chi_squared.hpp>
 #include <boost/math/distributions/hypergeometric.hpp>
 #include <boost/math/distributions/normal.hpp>
@@ -11,6 +12,7 @@
 #include <map>
 #include <numeric>
 #include <random>
+#include <utility>
 
 #include "core/error.h"
 
@@ -790,39 +792,66 @@ double hellinger_categorical(const CategoryCounts& counts) {
   return std::sqrt(1 - std::clamp(bc, 0.0, 1.0));
 }
 
+namespace {
+
+// Order-preserving keys: flip every bit of negatives, only the sign bit of the rest.
+uint64_t sort_key(double v) {
+  uint64_t bits;
+  std::memcpy(&bits, &v, sizeof bits);
+  return bits & (1ULL << 63) ? ~bits : bits | (1ULL << 63);
+}
+
+double from_sort_key(uint64_t k) {
+  uint64_t bits = k & (1ULL << 63) ? k & ~(1ULL << 63) : ~k;
+  double v;
+  std::memcpy(&v, &bits, sizeof v);
+  return v;
+}
+
+}  // namespace
+
 void sort_values(std::vector<double>& values) {
   size_t n = values.size();
   if (n < 4096) {
     std::sort(values.begin(), values.end());
     return;
   }
-  // Order-preserving keys: flip every bit of negatives, only the sign bit of the rest.
+  // LSD radix sort, six passes of 11-bit digits (a pass's counters fit the L1 cache). One read
+  // counts every digit of every pass; the first pass makes the keys as it scatters and the
+  // last turns them back into doubles, so each pass is one read and one write of the data.
+  constexpr int kBits = 11, kPasses = 6;
+  constexpr uint64_t kMask = (1 << kBits) - 1;
+  std::vector<std::array<size_t, kMask + 1>> count(kPasses);
+  for (double v : values) {
+    uint64_t k = sort_key(v);
+    for (int p = 0; p < kPasses; ++p) ++count[p][(k >> (p * kBits)) & kMask];
+  }
+  // A pass where every key has the same digit moves nothing.
+  uint64_t first_key = sort_key(values[0]);
+  std::vector<int> passes;
+  for (int p = 0; p < kPasses; ++p)
+    if (count[p][(first_key >> (p * kBits)) & kMask] != n) passes.push_back(p);
+  if (passes.empty()) return;  // every value has the same bits
   std::vector<uint64_t> keys(n), tmp(n);
-  for (size_t i = 0; i < n; ++i) {
-    uint64_t bits;
-    std::memcpy(&bits, &values[i], sizeof bits);
-    keys[i] = bits & (1ULL << 63) ? ~bits : bits | (1ULL << 63);
-  }
-  // Six passes of 11-bit digits: the counters stay in the L1 cache.
-  constexpr uint64_t kMask = (1 << 11) - 1;
-  std::vector<size_t> count(kMask + 1);
-  for (int shift = 0; shift < 64; shift += 11) {
-    std::fill(count.begin(), count.end(), 0);
-    for (uint64_t k : keys) ++count[(k >> shift) & kMask];
-    if (count[(keys[0] >> shift) & kMask] == n) continue;  // every key has this digit
+  for (size_t k = 0; k < passes.size(); ++k) {
+    int shift = passes[k] * kBits;
+    auto& offset = count[passes[k]];
     size_t sum = 0;
-    for (auto& c : count) {
-      size_t here = c;
-      c = sum;
-      sum += here;
+    for (auto& c : offset) sum += std::exchange(c, sum);
+    if (k == 0) {
+      for (double v : values) {
+        uint64_t key = sort_key(v);
+        keys[offset[(key >> shift) & kMask]++] = key;
+      }
+    } else if (k + 1 < passes.size()) {
+      for (uint64_t key : keys) tmp[offset[(key >> shift) & kMask]++] = key;
+      keys.swap(tmp);
+    } else {
+      for (uint64_t key : keys) values[offset[(key >> shift) & kMask]++] = from_sort_key(key);
+      return;
     }
-    for (uint64_t k : keys) tmp[count[(k >> shift) & kMask]++] = k;
-    keys.swap(tmp);
   }
-  for (size_t i = 0; i < n; ++i) {
-    uint64_t k = keys[i] & (1ULL << 63) ? keys[i] & ~(1ULL << 63) : ~keys[i];
-    std::memcpy(&values[i], &k, sizeof k);
-  }
+  for (size_t i = 0; i < n; ++i) values[i] = from_sort_key(keys[i]);  // a single pass ran
 }
 
 // --- binning -------------------------------------------------------------------------------
