@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <unordered_set>
 
 #include "core/error.h"
+#include "core/thread_pool.h"
 
 namespace plinth::monitor {
 namespace {
@@ -64,11 +66,13 @@ ColumnSample sample_of(const table::Column& c, ColumnKind kind) {
 ColumnSelection select_columns(const table::Table& reference, const table::Table& current,
                                const std::vector<std::string>& wanted,
                                const std::string& reference_name, const std::string& current_name) {
-  ColumnSelection out;
   std::vector<std::string> names = wanted;
   if (names.empty())
     for (const auto& c : reference.columns())
       if (current.find(c.name)) names.push_back(c.name);
+  bool explicitly = !wanted.empty();
+  // Checks first, in column order, so the first bad column is the one named.
+  std::vector<std::pair<const table::Column*, const table::Column*>> pairs;
   for (const auto& name : names) {
     const auto r_index = reference.find(name), c_index = current.find(name);
     if (!r_index || !c_index)
@@ -84,13 +88,20 @@ ColumnSelection select_columns(const table::Table& reference, const table::Table
                   "column '" + name + "' is " + std::string(table::type_name(r.type)) + " in " +
                       reference_name + " but " + std::string(table::type_name(c.type)) + " in " +
                       current_name + "; both files need the same type");
-    bool explicitly = !wanted.empty();
+    if (r.type == ColumnType::kTimestamp && explicitly)
+      throw Error(ErrorCode::kInvalidInput,
+                  "column '" + name + "' holds timestamps, which drift tests do not take");
+    pairs.emplace_back(&r, &c);
+  }
+  // Counting distinct values and copying samples is a pass over every row: one column per core.
+  std::vector<std::optional<std::pair<ColumnSample, ColumnSample>>> samples(pairs.size());
+  std::vector<std::string> why_skipped(pairs.size());
+  core::ThreadPool pool(std::min(core::default_jobs(), std::max<size_t>(pairs.size(), 1)));
+  pool.parallel_for(pairs.size(), [&](size_t k) {
+    const table::Column &r = *pairs[k].first, &c = *pairs[k].second;
     if (r.type == ColumnType::kTimestamp) {
-      if (explicitly)
-        throw Error(ErrorCode::kInvalidInput,
-                    "column '" + name + "' holds timestamps, which drift tests do not take");
-      out.skipped.push_back(name + " (timestamp)");
-      continue;
+      why_skipped[k] = r.name + " (timestamp)";
+      return;
     }
     ColumnKind kind = ColumnKind::kCategorical;
     if (r.type == ColumnType::kFloat64) kind = ColumnKind::kNumerical;
@@ -100,12 +111,20 @@ ColumnSelection select_columns(const table::Table& reference, const table::Table
     if (r.type == ColumnType::kInt64 && distinct > 5) kind = ColumnKind::kNumerical;
     if (r.type == ColumnType::kString && !explicitly &&
         static_cast<double>(distinct) > 0.5 * static_cast<double>(r.size() - r.null_count())) {
-      out.skipped.push_back(name + " (identifier or text: " + std::to_string(distinct) +
-                            " distinct values)");
+      why_skipped[k] =
+          r.name + " (identifier or text: " + std::to_string(distinct) + " distinct values)";
+      return;
+    }
+    samples[k].emplace(sample_of(r, kind), sample_of(c, kind));
+  });
+  ColumnSelection out;
+  for (size_t k = 0; k < pairs.size(); ++k) {
+    if (!samples[k]) {
+      out.skipped.push_back(std::move(why_skipped[k]));
       continue;
     }
-    out.reference.push_back(sample_of(r, kind));
-    out.current.push_back(sample_of(c, kind));
+    out.reference.push_back(std::move(samples[k]->first));
+    out.current.push_back(std::move(samples[k]->second));
   }
   return out;
 }

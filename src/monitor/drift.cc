@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <string_view>
 #include <unordered_map>
 
 #include "core/error.h"
@@ -17,8 +18,8 @@ enum class Score { kPValue, kDistance };
 enum class Rule { kBelowOrEqual, kBelow, kAboveOrEqual, kAbove };
 
 struct Cleaned {
-  std::vector<double> numbers;       // numeric values, or numeric categories
-  std::vector<std::string> strings;  // string categories
+  std::vector<double> numbers;            // numeric values, or numeric categories
+  std::vector<std::string_view> strings;  // string categories, viewing the sample
   size_t size() const { return numbers.empty() ? strings.size() : numbers.size(); }
 };
 
@@ -158,10 +159,12 @@ const StatTest& find_test(const std::string& name, const std::string& column) {
 Cleaned clean(const ColumnSample& s) {
   Cleaned out;
   if (s.values_are_numbers) {
+    out.numbers.reserve(s.numbers.size());
     for (double v : s.numbers)
       if (std::isfinite(v)) out.numbers.push_back(v);
     sort_values(out.numbers);  // every test below reuses the order
   } else {
+    out.strings.reserve(s.strings.size());
     for (size_t i = 0; i < s.strings.size(); ++i)
       if (s.missing.empty() || !s.missing[i]) out.strings.push_back(s.strings[i]);
   }
