@@ -48,8 +48,38 @@ bool parse_int(std::string_view t, int64_t& v) {
   return r.ec == std::errc() && r.ptr == t.data() + t.size();
 }
 
+// A plain decimal such as "-12.3456" with at most 19 digits whose value without the point fits
+// in 53 bits: that integer and the power of ten are exact doubles, so one IEEE division gives
+// the correctly rounded value, the same double from_chars returns (Clinger's fast path), in a
+// fraction of its time. False for anything else (exponents, inf, nan, long numbers).
+bool parse_plain_decimal(std::string_view t, double& v) {
+  static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                      1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                      1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+  const char *p = t.data(), *end = p + t.size();
+  bool negative = p < end && *p == '-';
+  if (negative) ++p;
+  uint64_t m = 0;
+  const char* first = p;
+  while (p < end && static_cast<unsigned>(*p - '0') < 10) m = m * 10 + (*p++ - '0');
+  size_t int_digits = p - first, frac_digits = 0;
+  if (int_digits == 0) return false;
+  if (p < end && *p == '.') {
+    const char* f = ++p;
+    while (p < end && static_cast<unsigned>(*p - '0') < 10) m = m * 10 + (*p++ - '0');
+    frac_digits = p - f;
+    if (frac_digits == 0) return false;
+  }
+  if (p != end || int_digits + frac_digits > 19 || m > (1ULL << 53)) return false;
+  double d = static_cast<double>(m);
+  if (frac_digits) d /= kPow10[frac_digits];
+  v = negative ? -d : d;
+  return true;
+}
+
 bool parse_double(std::string_view t, double& v) {
   t = skip_plus(t);
+  if (parse_plain_decimal(t, v)) return true;
   auto r = std::from_chars(t.data(), t.data() + t.size(), v);
   return r.ec == std::errc() && r.ptr == t.data() + t.size() && !t.empty();
 }
