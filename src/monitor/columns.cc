@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <optional>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "core/error.h"
@@ -13,17 +14,44 @@ namespace {
 
 using table::ColumnType;
 
-size_t distinct_non_null(const table::Column& c) {
-  std::unordered_set<std::string_view> strings;
+size_t distinct_integers(const table::Column& c) {
   std::unordered_set<int64_t> ints;
-  for (size_t i = 0; i < c.size(); ++i) {
-    if (c.is_null(i)) continue;
-    if (c.type == ColumnType::kString)
-      strings.insert(c.string_at(i));
-    else
-      ints.insert(c.type == ColumnType::kBool ? c.b[i] : c.i64[i]);
+  for (size_t i = 0; i < c.size(); ++i)
+    if (!c.is_null(i)) ints.insert(c.i64[i]);
+  return ints.size();
+}
+
+// Distinct labels among the rows of a string sample.
+size_t distinct_labels(const ColumnSample& s) {
+  std::vector<uint8_t> used(s.categories.size());
+  for (int32_t code : s.codes)
+    if (code >= 0) used[code] = 1;
+  std::unordered_set<std::string_view> labels;
+  for (size_t k = 0; k < used.size(); ++k)
+    if (used[k]) labels.insert(s.categories[k]);
+  return labels.size();
+}
+
+// Strings as a dictionary, through the column's own when it has one (Parquet), else by hashing
+// each value once (CSV).
+void encode_strings(const table::Column& c, ColumnSample& s) {
+  size_t n = c.size();
+  s.codes.resize(n);
+  if (c.has_dictionary()) {
+    for (size_t k = 0; k < c.dict.size(); ++k) s.categories.emplace_back(c.dict[k]);
+    for (size_t i = 0; i < n; ++i) s.codes[i] = c.is_null(i) ? -1 : c.codes[i];
+    return;
   }
-  return c.type == ColumnType::kString ? strings.size() : ints.size();
+  std::unordered_map<std::string_view, int32_t> index;
+  for (size_t i = 0; i < n; ++i) {
+    if (c.is_null(i)) {
+      s.codes[i] = -1;
+      continue;
+    }
+    auto [it, added] = index.try_emplace(c.str[i], static_cast<int32_t>(index.size()));
+    if (added) s.categories.emplace_back(it->first);
+    s.codes[i] = it->second;
+  }
 }
 
 }  // namespace
@@ -35,12 +63,7 @@ ColumnSample sample_of(const table::Column& c, ColumnKind kind) {
   s.values_are_numbers = c.type != ColumnType::kString;
   size_t n = c.size();
   if (c.type == ColumnType::kString) {
-    s.strings.reserve(n);
-    s.missing.assign(n, 0);
-    for (size_t i = 0; i < n; ++i) {
-      s.missing[i] = c.is_null(i);
-      s.strings.emplace_back(c.is_null(i) ? std::string_view{} : c.string_at(i));
-    }
+    encode_strings(c, s);
     return s;
   }
   s.numbers.resize(n);
@@ -105,17 +128,17 @@ ColumnSelection select_columns(const table::Table& reference, const table::Table
     }
     ColumnKind kind = ColumnKind::kCategorical;
     if (r.type == ColumnType::kFloat64) kind = ColumnKind::kNumerical;
-    size_t distinct = 0;
-    if (r.type == ColumnType::kInt64 || r.type == ColumnType::kString)
-      distinct = distinct_non_null(r);
-    if (r.type == ColumnType::kInt64 && distinct > 5) kind = ColumnKind::kNumerical;
-    if (r.type == ColumnType::kString && !explicitly &&
-        static_cast<double>(distinct) > 0.5 * static_cast<double>(r.size() - r.null_count())) {
-      why_skipped[k] =
-          r.name + " (identifier or text: " + std::to_string(distinct) + " distinct values)";
-      return;
+    if (r.type == ColumnType::kInt64 && distinct_integers(r) > 5) kind = ColumnKind::kNumerical;
+    ColumnSample reference_sample = sample_of(r, kind);
+    if (r.type == ColumnType::kString && !explicitly) {
+      size_t distinct = distinct_labels(reference_sample);
+      if (static_cast<double>(distinct) > 0.5 * static_cast<double>(r.size() - r.null_count())) {
+        why_skipped[k] =
+            r.name + " (identifier or text: " + std::to_string(distinct) + " distinct values)";
+        return;
+      }
     }
-    samples[k].emplace(sample_of(r, kind), sample_of(c, kind));
+    samples[k].emplace(std::move(reference_sample), sample_of(c, kind));
   });
   ColumnSelection out;
   for (size_t k = 0; k < pairs.size(); ++k) {

@@ -24,7 +24,7 @@ ColumnSelection select_columns(const table::Table& reference, const table::Table
                                const std::vector<std::string>& wanted,
                                const std::string& reference_name, const std::string& current_name);
 
-// One table column as a drift sample of the given kind (NaN or `missing` for nulls).
+// One table column as a drift sample of the given kind (NaN or code -1 for nulls).
 ColumnSample sample_of(const table::Column& column, ColumnKind kind);
 
 }  // namespace plinth::monitor

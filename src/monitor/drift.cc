@@ -18,9 +18,10 @@ enum class Score { kPValue, kDistance };
 enum class Rule { kBelowOrEqual, kBelow, kAboveOrEqual, kAbove };
 
 struct Cleaned {
-  std::vector<double> numbers;            // numeric values, or numeric categories
-  std::vector<std::string_view> strings;  // string categories, viewing the sample
-  size_t size() const { return numbers.empty() ? strings.size() : numbers.size(); }
+  std::vector<double> numbers;          // numeric values, or numeric categories, sorted
+  std::vector<double> category_counts;  // string categories: rows per code of the sample
+  size_t rows = 0;                      // non-missing
+  size_t size() const { return rows; }
 };
 
 // Categories of both samples in ascending value order, with their counts: by merging the
@@ -31,9 +32,9 @@ struct Tally {
   std::vector<std::string> string_keys;
 };
 
-Tally tally(const Cleaned& r, const Cleaned& c, bool numeric) {
+Tally tally(const ColumnSample& rs, const Cleaned& r, const ColumnSample& cs, const Cleaned& c) {
   Tally t;
-  if (numeric) {
+  if (rs.values_are_numbers) {
     size_t i = 0, j = 0;
     while (i < r.numbers.size() || j < c.numbers.size()) {
       double v = j == c.numbers.size() || (i < r.numbers.size() && r.numbers[i] < c.numbers[j])
@@ -49,8 +50,10 @@ Tally tally(const Cleaned& r, const Cleaned& c, bool numeric) {
     return t;
   }
   std::unordered_map<std::string_view, std::pair<double, double>> seen;
-  for (const auto& v : r.strings) seen[v].first += 1;
-  for (const auto& v : c.strings) seen[v].second += 1;
+  for (size_t k = 0; k < rs.categories.size(); ++k)
+    if (r.category_counts[k] > 0) seen[rs.categories[k]].first += r.category_counts[k];
+  for (size_t k = 0; k < cs.categories.size(); ++k)
+    if (c.category_counts[k] > 0) seen[cs.categories[k]].second += c.category_counts[k];
   std::vector<std::pair<std::string_view, std::pair<double, double>>> sorted_seen(seen.begin(),
                                                                                   seen.end());
   std::sort(sorted_seen.begin(), sorted_seen.end(),
@@ -164,10 +167,13 @@ Cleaned clean(const ColumnSample& s) {
       if (std::isfinite(v)) out.numbers.push_back(v);
     sort_values(out.numbers);  // every test below reuses the order
   } else {
-    out.strings.reserve(s.strings.size());
-    for (size_t i = 0; i < s.strings.size(); ++i)
-      if (s.missing.empty() || !s.missing[i]) out.strings.push_back(s.strings[i]);
+    out.category_counts.assign(s.categories.size(), 0);
+    for (int32_t code : s.codes)
+      if (code >= 0) out.category_counts[code] += 1;
+    for (double n : out.category_counts) out.rows += static_cast<size_t>(n);
+    return out;
   }
+  out.rows = out.numbers.size();
   return out;
 }
 
@@ -275,7 +281,7 @@ ColumnDrift column_drift(const ColumnSample& reference, const ColumnSample& curr
                 "column '" + reference.name + "' has no values in the " +
                     (r.size() == 0 ? "reference" : "current") +
                     " data once missing values are dropped; leave it out with --columns");
-  Tally counted = tally(r, c, reference.values_are_numbers);
+  Tally counted = tally(reference, r, current, c);
   ColumnDrift out;
   out.column = reference.name;
   out.column_type = reference.kind == ColumnKind::kNumerical ? "num" : "cat";
