@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <numeric>
 #include <random>
 #include <utility>
@@ -832,7 +833,10 @@ void sort_values(std::vector<double>& values) {
   for (int p = 0; p < kPasses; ++p)
     if (count[p][(first_key >> (p * kBits)) & kMask] != n) passes.push_back(p);
   if (passes.empty()) return;  // every value has the same bits
-  std::vector<uint64_t> keys(n), tmp(n);
+  // Uninitialised: each pass writes every slot before the next reads it, and zeroing them was a
+  // sweep over the data of its own.
+  auto keys = std::make_unique_for_overwrite<uint64_t[]>(n);
+  auto tmp = std::make_unique_for_overwrite<uint64_t[]>(n);
   for (size_t k = 0; k < passes.size(); ++k) {
     int shift = passes[k] * kBits;
     auto& offset = count[passes[k]];
@@ -844,10 +848,11 @@ void sort_values(std::vector<double>& values) {
         keys[offset[(key >> shift) & kMask]++] = key;
       }
     } else if (k + 1 < passes.size()) {
-      for (uint64_t key : keys) tmp[offset[(key >> shift) & kMask]++] = key;
+      for (size_t i = 0; i < n; ++i) tmp[offset[(keys[i] >> shift) & kMask]++] = keys[i];
       keys.swap(tmp);
     } else {
-      for (uint64_t key : keys) values[offset[(key >> shift) & kMask]++] = from_sort_key(key);
+      for (size_t i = 0; i < n; ++i)
+        values[offset[(keys[i] >> shift) & kMask]++] = from_sort_key(keys[i]);
       return;
     }
   }
