@@ -162,10 +162,7 @@ const StatTest& find_test(const std::string& name, const std::string& column) {
 Cleaned clean(const ColumnSample& s) {
   Cleaned out;
   if (s.values_are_numbers) {
-    out.numbers.reserve(s.numbers.size());
-    for (double v : s.numbers)
-      if (std::isfinite(v)) out.numbers.push_back(v);
-    sort_values(out.numbers);  // every test below reuses the order
+    out.numbers = sorted_finite(s.numbers);  // every test below reuses the order
   } else {
     out.category_counts.assign(s.categories.size(), 0);
     for (int32_t code : s.codes)

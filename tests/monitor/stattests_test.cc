@@ -206,8 +206,9 @@ TEST(StatTests, EvidentlyVectors) {
   EXPECT_NEAR(fisher_exact({counts({60, 90}), counts({90, 60})}), 0.00078, 1e-5);
 }
 
-// The radix sort against std::sort: negatives, ties, infinities, values differing only in their
-// low bits, one pass's worth of distinct digits, and all-equal input.
+// The radix sort against std::sort (and with NaN and infinities dropped): negatives, ties,
+// infinities, values differing only in their low bits, one pass's worth of distinct digits, and
+// all-equal input.
 TEST(StatTests, SortValuesMatchesStdSort) {
   std::vector<std::vector<double>> inputs = {
       normal(50000, 0, 3, 21), normal(50000, -2, 1, 22, 0.01), std::vector<double>(10000, 2.5)};
@@ -224,9 +225,18 @@ TEST(StatTests, SortValuesMatchesStdSort) {
   for (auto v : inputs) {
     std::vector<double> expected = v;
     std::sort(expected.begin(), expected.end());
+    std::vector<double> finite;
+    for (double x : expected)
+      if (std::isfinite(x)) finite.push_back(x);
+    std::vector<double> with_nan = v;
+    with_nan.insert(with_nan.begin() + 7, NAN);
+    with_nan.push_back(NAN);
+    EXPECT_EQ(sorted_finite(with_nan), finite);
     sort_values(v);
     EXPECT_EQ(v, expected);
   }
+  EXPECT_EQ(sorted_finite(std::vector<double>{NAN, 2.0, -INFINITY, 1.0}),
+            (std::vector<double>{1.0, 2.0}));
 }
 
 TEST(StatTests, BadInputIsRefused) {
