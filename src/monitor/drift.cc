@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <optional>
 #include <string_view>
 #include <unordered_map>
 
@@ -32,7 +33,8 @@ struct Tally {
   std::vector<std::string> string_keys;
 };
 
-Tally tally(const ColumnSample& rs, const Cleaned& r, const ColumnSample& cs, const Cleaned& c) {
+Tally count_categories(const ColumnSample& rs, const Cleaned& r, const ColumnSample& cs,
+                       const Cleaned& c) {
   Tally t;
   if (rs.values_are_numbers) {
     size_t i = 0, j = 0;
@@ -66,13 +68,32 @@ Tally tally(const ColumnSample& rs, const Cleaned& r, const ColumnSample& cs, co
   return t;
 }
 
+// Distinct values of two sorted numeric samples, counted up to `cap`.
+size_t distinct_numbers(const Cleaned& r, const Cleaned& c, size_t cap) {
+  const std::vector<double>&a = r.numbers, &b = c.numbers;
+  size_t i = 0, j = 0, distinct = 0;
+  while ((i < a.size() || j < b.size()) && distinct < cap) {
+    double v = j == b.size() || (i < a.size() && a[i] < b[j]) ? a[i] : b[j];
+    while (i < a.size() && a[i] == v) ++i;
+    while (j < b.size() && b[j] == v) ++j;
+    ++distinct;
+  }
+  return distinct;
+}
+
 struct Inputs {
-  const ColumnSample& column;
+  const ColumnSample& column;  // the reference's
+  const ColumnSample& current;
   const Cleaned& r;
   const Cleaned& c;
   bool numeric_values;
-  const Tally& tally;
-  const CategoryCounts& counts() const { return tally.counts; }
+  // Made on first use: a numeric column with a numeric test never needs its categories.
+  mutable std::optional<Tally> counted;
+  const Tally& tally() const {
+    if (!counted) counted = count_categories(column, r, current, c);
+    return *counted;
+  }
+  const CategoryCounts& counts() const { return tally().counts; }
   void need_numeric(const std::string& test) const {
     if (!numeric_values || column.kind != ColumnKind::kNumerical)
       throw Error(ErrorCode::kInvalidInput, "column '" + column.name + "' is categorical; " + test +
@@ -240,16 +261,17 @@ Distribution distribution_of(const Inputs& in) {
     d.current = clamped_histogram(b, d.edges);
     return d;
   }
-  d.reference = in.tally.counts.ref;
-  d.current = in.tally.counts.cur;
+  const Tally& tally = in.tally();
+  d.reference = tally.counts.ref;
+  d.current = tally.counts.cur;
   if (in.numeric_values) {
-    for (double k : in.tally.number_keys) {
+    for (double k : tally.number_keys) {
       std::string label = std::to_string(k);
       if (k == std::floor(k) && std::abs(k) < 1e15) label = std::to_string(static_cast<int64_t>(k));
       d.categories.push_back(label);
     }
   } else {
-    d.categories = in.tally.string_keys;
+    d.categories = tally.string_keys;
   }
   return d;
 }
@@ -278,7 +300,10 @@ ColumnDrift column_drift(const ColumnSample& reference, const ColumnSample& curr
                 "column '" + reference.name + "' has no values in the " +
                     (r.size() == 0 ? "reference" : "current") +
                     " data once missing values are dropped; leave it out with --columns");
-  Tally counted = tally(reference, r, current, c);
+  Inputs in{reference, current, r, c, reference.values_are_numbers, std::nullopt};
+  // The automatic choice only asks whether there are more than 2 or 5 distinct values.
+  size_t distinct =
+      reference.values_are_numbers ? distinct_numbers(r, c, 6) : in.counts().ref.size();
   ColumnDrift out;
   out.column = reference.name;
   out.column_type = reference.kind == ColumnKind::kNumerical ? "num" : "cat";
@@ -288,8 +313,7 @@ ColumnDrift column_drift(const ColumnSample& reference, const ColumnSample& curr
   const StatTest& test =
       chosen != options.stattest.end()
           ? find_test(chosen->second, reference.name)
-          : find_test(default_stattest(reference.kind, r.size(), counted.counts.ref.size()),
-                      reference.name);
+          : find_test(default_stattest(reference.kind, r.size(), distinct), reference.name);
   bool numerical = reference.kind == ColumnKind::kNumerical;
   // The automatic z and chi-square tests also serve numeric columns with few values (§1.4).
   if (chosen != options.stattest.end() && !(numerical ? test.numerical : test.categorical))
@@ -300,7 +324,6 @@ ColumnDrift column_drift(const ColumnSample& reference, const ColumnSample& curr
   out.stattest_name = test.display;
   auto thr = options.threshold.find(reference.name);
   out.threshold = thr != options.threshold.end() ? thr->second : test.default_threshold;
-  Inputs in{reference, r, c, reference.values_are_numbers, counted};
   try {
     out.score = test.score(in);
   } catch (const Error& e) {
