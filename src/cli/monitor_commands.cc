@@ -97,6 +97,20 @@ void check_overrides(const monitor::DriftOptions& options, const monitor::DriftR
                           "--threshold names column '" + column + "', which is not tested");
 }
 
+// A file as the batches its reader returns (at least one), for select_columns: drift copies each
+// value into its sample once, without concatenating the batches first.
+std::vector<table::Table> read_pieces(const std::string& path, const table::ReadOptions& options) {
+  auto reader = table::open_table(path, options);
+  std::vector<table::Table> pieces;
+  while (auto batch = reader->next()) pieces.push_back(std::move(*batch));
+  if (pieces.empty()) {
+    std::vector<table::Column> columns;
+    for (const auto& field : reader->schema()) columns.emplace_back(field.name, field.type);
+    pieces.emplace_back(std::move(columns));
+  }
+  return pieces;
+}
+
 // Writes the report where the flags say; returns the exit code.
 int emit(const DriftFlags& f, const monitor::DriftReport& report,
          const std::vector<std::string>& skipped) {
@@ -217,20 +231,24 @@ void add_drift(CLI::App& app, Invocation& inv) {
       read.columns = columns;
       if (is_model_uri(f->reference) || fs::is_directory(f->reference))
         return drift_against_package(*f, columns, options);
-      table::Table reference = table::read_table(f->reference, read);
-      table::Table current = table::read_table(f->current, read);
+      std::vector<table::Table> reference = read_pieces(f->reference, read);
+      std::vector<table::Table> current = read_pieces(f->current, read);
       auto selection =
           monitor::select_columns(reference, current, columns, f->reference, f->current);
+      bool quality = !f->target.empty() && !f->prediction.empty();
+      if (!quality) reference.clear(), current.clear();  // the samples hold copies
       monitor::DriftReport report =
           monitor::dataset_drift(selection.reference, selection.current, options);
       check_overrides(options, report);
       for (auto& c : report.columns)
         c.role = c.column == f->target ? "target" : c.column == f->prediction ? "prediction" : "";
-      if (!f->target.empty() && !f->prediction.empty())
+      if (quality)
         report.quality = monitor::QualityComparison{
             f->target, f->prediction,
-            monitor::table_quality(reference, f->target, f->prediction, f->reference),
-            monitor::table_quality(current, f->target, f->prediction, f->current)};
+            monitor::table_quality(table::concat(std::move(reference)), f->target, f->prediction,
+                                   f->reference),
+            monitor::table_quality(table::concat(std::move(current)), f->target, f->prediction,
+                                   f->current)};
       return emit(*f, report, selection.skipped);
     };
   });

@@ -2,73 +2,127 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "core/error.h"
+#include "core/thread_pool.h"
 
 namespace plinth::monitor {
 namespace {
 
 using table::ColumnType;
 
-size_t distinct_non_null(const table::Column& c) {
-  std::unordered_set<std::string_view> strings;
+// One column of a table read in pieces: the same column of every piece, in order.
+using Pieces = std::vector<const table::Column*>;
+
+size_t distinct_integers(const Pieces& pieces) {
   std::unordered_set<int64_t> ints;
-  for (size_t i = 0; i < c.size(); ++i) {
-    if (c.is_null(i)) continue;
-    if (c.type == ColumnType::kString)
-      strings.insert(c.string_at(i));
-    else
-      ints.insert(c.type == ColumnType::kBool ? c.b[i] : c.i64[i]);
-  }
-  return c.type == ColumnType::kString ? strings.size() : ints.size();
+  for (const auto* c : pieces)
+    for (size_t i = 0; i < c->size(); ++i)
+      if (!c->is_null(i)) ints.insert(c->i64[i]);
+  return ints.size();
 }
 
-}  // namespace
+// Distinct labels among the rows of a string sample.
+size_t distinct_labels(const ColumnSample& s) {
+  std::vector<uint8_t> used(s.categories.size());
+  for (int32_t code : s.codes)
+    if (code >= 0) used[code] = 1;
+  std::unordered_set<std::string_view> labels;
+  for (size_t k = 0; k < used.size(); ++k)
+    if (used[k]) labels.insert(s.categories[k]);
+  return labels.size();
+}
 
-ColumnSample sample_of(const table::Column& c, ColumnKind kind) {
-  ColumnSample s;
-  s.name = c.name;
-  s.kind = kind;
-  s.values_are_numbers = c.type != ColumnType::kString;
-  size_t n = c.size();
-  if (c.type == ColumnType::kString) {
-    s.strings.reserve(n);
-    s.missing.assign(n, 0);
-    for (size_t i = 0; i < n; ++i) {
-      s.missing[i] = c.is_null(i);
-      s.strings.emplace_back(c.is_null(i) ? std::string_view{} : c.string_at(i));
-    }
-    return s;
-  }
-  s.numbers.resize(n);
-  for (size_t i = 0; i < n; ++i) {
-    if (c.is_null(i)) {
-      s.numbers[i] = NAN;
+// Strings as a dictionary of the labels used, each value hashed once (CSV), or each entry of a
+// piece's own dictionary once (Parquet: every row group may have its own).
+void encode_strings(const Pieces& pieces, ColumnSample& s) {
+  std::unordered_map<std::string_view, int32_t> index;
+  auto code_of = [&](std::string_view v) {
+    auto [it, added] = index.try_emplace(v, static_cast<int32_t>(index.size()));
+    if (added) s.categories.emplace_back(v);
+    return it->second;
+  };
+  for (const auto* c : pieces) {
+    size_t n = c->size();
+    if (c->has_dictionary()) {
+      std::vector<int32_t> remap(c->dict.size(), -1);
+      for (size_t i = 0; i < n; ++i) {
+        if (c->is_null(i)) {
+          s.codes.push_back(-1);
+          continue;
+        }
+        int32_t& code = remap[c->codes[i]];
+        if (code < 0) code = code_of(c->dict[c->codes[i]]);
+        s.codes.push_back(code);
+      }
       continue;
     }
-    switch (c.type) {
-      case ColumnType::kFloat64:
-        s.numbers[i] = c.f64[i];
-        break;
-      case ColumnType::kBool:
-        s.numbers[i] = c.b[i];
-        break;
-      default:
-        s.numbers[i] = static_cast<double>(c.i64[i]);
-    }
+    for (size_t i = 0; i < n; ++i) s.codes.push_back(c->is_null(i) ? -1 : code_of(c->str[i]));
+  }
+}
+
+// A numeric piece's values as doubles, NaN for nulls.
+void put_numbers(const table::Column& c, double* out) {
+  size_t n = c.size();
+  switch (c.type) {
+    case ColumnType::kFloat64:
+      std::copy(c.f64.begin(), c.f64.begin() + n, out);
+      break;
+    case ColumnType::kBool:
+      for (size_t i = 0; i < n; ++i) out[i] = c.b[i];
+      break;
+    default:
+      for (size_t i = 0; i < n; ++i) out[i] = static_cast<double>(c.i64[i]);
+  }
+  if (!c.valid.empty())
+    for (size_t i = 0; i < n; ++i)
+      if (!c.valid[i]) out[i] = NAN;
+}
+
+ColumnSample sample_of(const Pieces& pieces, ColumnKind kind) {
+  ColumnSample s;
+  s.name = pieces.front()->name;
+  s.kind = kind;
+  s.values_are_numbers = pieces.front()->type != ColumnType::kString;
+  size_t rows = 0;
+  for (const auto* c : pieces) rows += c->size();
+  if (!s.values_are_numbers) {
+    s.codes.reserve(rows);
+    encode_strings(pieces, s);
+    return s;
+  }
+  s.numbers.resize(rows);
+  double* out = s.numbers.data();
+  for (const auto* c : pieces) {
+    put_numbers(*c, out);
+    out += c->size();
   }
   return s;
 }
 
-ColumnSelection select_columns(const table::Table& reference, const table::Table& current,
+}  // namespace
+
+ColumnSample sample_of(const table::Column& column, ColumnKind kind) {
+  return sample_of(Pieces{&column}, kind);
+}
+
+ColumnSelection select_columns(const std::vector<table::Table>& reference_pieces,
+                               const std::vector<table::Table>& current_pieces,
                                const std::vector<std::string>& wanted,
                                const std::string& reference_name, const std::string& current_name) {
-  ColumnSelection out;
+  if (reference_pieces.empty() || current_pieces.empty())
+    throw Error(ErrorCode::kInternal, "select_columns needs at least one table of each file");
+  const table::Table &reference = reference_pieces.front(), &current = current_pieces.front();
   std::vector<std::string> names = wanted;
   if (names.empty())
     for (const auto& c : reference.columns())
       if (current.find(c.name)) names.push_back(c.name);
+  bool explicitly = !wanted.empty();
+  // Checks first, in column order, so the first bad column is the one named.
+  std::vector<std::pair<size_t, size_t>> pairs;  // column index in the reference, the current
   for (const auto& name : names) {
     const auto r_index = reference.find(name), c_index = current.find(name);
     if (!r_index || !c_index)
@@ -84,28 +138,49 @@ ColumnSelection select_columns(const table::Table& reference, const table::Table
                   "column '" + name + "' is " + std::string(table::type_name(r.type)) + " in " +
                       reference_name + " but " + std::string(table::type_name(c.type)) + " in " +
                       current_name + "; both files need the same type");
-    bool explicitly = !wanted.empty();
-    if (r.type == ColumnType::kTimestamp) {
-      if (explicitly)
-        throw Error(ErrorCode::kInvalidInput,
-                    "column '" + name + "' holds timestamps, which drift tests do not take");
-      out.skipped.push_back(name + " (timestamp)");
-      continue;
+    if (r.type == ColumnType::kTimestamp && explicitly)
+      throw Error(ErrorCode::kInvalidInput,
+                  "column '" + name + "' holds timestamps, which drift tests do not take");
+    pairs.emplace_back(*r_index, *c_index);
+  }
+  // Counting distinct values and copying samples is a pass over every row: one column per core.
+  std::vector<std::optional<std::pair<ColumnSample, ColumnSample>>> samples(pairs.size());
+  std::vector<std::string> why_skipped(pairs.size());
+  core::ThreadPool pool(std::min(core::default_jobs(), std::max<size_t>(pairs.size(), 1)));
+  pool.parallel_for(pairs.size(), [&](size_t k) {
+    Pieces r, c;
+    for (const auto& t : reference_pieces) r.push_back(&t.column(pairs[k].first));
+    for (const auto& t : current_pieces) c.push_back(&t.column(pairs[k].second));
+    ColumnType type = r.front()->type;
+    const std::string& name = r.front()->name;
+    if (type == ColumnType::kTimestamp) {
+      why_skipped[k] = name + " (timestamp)";
+      return;
     }
     ColumnKind kind = ColumnKind::kCategorical;
-    if (r.type == ColumnType::kFloat64) kind = ColumnKind::kNumerical;
-    size_t distinct = 0;
-    if (r.type == ColumnType::kInt64 || r.type == ColumnType::kString)
-      distinct = distinct_non_null(r);
-    if (r.type == ColumnType::kInt64 && distinct > 5) kind = ColumnKind::kNumerical;
-    if (r.type == ColumnType::kString && !explicitly &&
-        static_cast<double>(distinct) > 0.5 * static_cast<double>(r.size() - r.null_count())) {
-      out.skipped.push_back(name + " (identifier or text: " + std::to_string(distinct) +
-                            " distinct values)");
+    if (type == ColumnType::kFloat64) kind = ColumnKind::kNumerical;
+    if (type == ColumnType::kInt64 && distinct_integers(r) > 5) kind = ColumnKind::kNumerical;
+    ColumnSample reference_sample = sample_of(r, kind);
+    if (type == ColumnType::kString && !explicitly) {
+      size_t distinct = distinct_labels(reference_sample);
+      auto non_null = std::count_if(reference_sample.codes.begin(), reference_sample.codes.end(),
+                                    [](int32_t code) { return code >= 0; });
+      if (static_cast<double>(distinct) > 0.5 * static_cast<double>(non_null)) {
+        why_skipped[k] =
+            name + " (identifier or text: " + std::to_string(distinct) + " distinct values)";
+        return;
+      }
+    }
+    samples[k].emplace(std::move(reference_sample), sample_of(c, kind));
+  });
+  ColumnSelection out;
+  for (size_t k = 0; k < pairs.size(); ++k) {
+    if (!samples[k]) {
+      out.skipped.push_back(std::move(why_skipped[k]));
       continue;
     }
-    out.reference.push_back(sample_of(r, kind));
-    out.current.push_back(sample_of(c, kind));
+    out.reference.push_back(std::move(samples[k]->first));
+    out.current.push_back(std::move(samples[k]->second));
   }
   return out;
 }

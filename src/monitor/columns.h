@@ -18,13 +18,17 @@ struct ColumnSelection {
   std::vector<std::string> skipped;  // "name (why)"
 };
 
-// `wanted` empty: every column both tables have. Throws Error naming the column and the file
-// when a wanted column is missing or its types disagree between the two tables.
-ColumnSelection select_columns(const table::Table& reference, const table::Table& current,
+// Each table is given as the pieces a table::BatchReader returns (at least one, all with the
+// same schema; a whole table is one piece): the samples are copied from the pieces, so a large
+// file need not be concatenated first. `wanted` empty: every column both tables have. Throws
+// Error naming the column and the file when a wanted column is missing or its types disagree
+// between the two tables.
+ColumnSelection select_columns(const std::vector<table::Table>& reference,
+                               const std::vector<table::Table>& current,
                                const std::vector<std::string>& wanted,
                                const std::string& reference_name, const std::string& current_name);
 
-// One table column as a drift sample of the given kind (NaN or `missing` for nulls).
+// One table column as a drift sample of the given kind (NaN or code -1 for nulls).
 ColumnSample sample_of(const table::Column& column, ColumnKind kind);
 
 }  // namespace plinth::monitor

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <optional>
+#include <string_view>
 #include <unordered_map>
 
 #include "core/error.h"
@@ -17,9 +19,10 @@ enum class Score { kPValue, kDistance };
 enum class Rule { kBelowOrEqual, kBelow, kAboveOrEqual, kAbove };
 
 struct Cleaned {
-  std::vector<double> numbers;       // numeric values, or numeric categories
-  std::vector<std::string> strings;  // string categories
-  size_t size() const { return numbers.empty() ? strings.size() : numbers.size(); }
+  std::vector<double> numbers;          // numeric values, or numeric categories, sorted
+  std::vector<double> category_counts;  // string categories: rows per code of the sample
+  size_t rows = 0;                      // non-missing
+  size_t size() const { return rows; }
 };
 
 // Categories of both samples in ascending value order, with their counts: by merging the
@@ -30,9 +33,10 @@ struct Tally {
   std::vector<std::string> string_keys;
 };
 
-Tally tally(const Cleaned& r, const Cleaned& c, bool numeric) {
+Tally count_categories(const ColumnSample& rs, const Cleaned& r, const ColumnSample& cs,
+                       const Cleaned& c) {
   Tally t;
-  if (numeric) {
+  if (rs.values_are_numbers) {
     size_t i = 0, j = 0;
     while (i < r.numbers.size() || j < c.numbers.size()) {
       double v = j == c.numbers.size() || (i < r.numbers.size() && r.numbers[i] < c.numbers[j])
@@ -48,8 +52,10 @@ Tally tally(const Cleaned& r, const Cleaned& c, bool numeric) {
     return t;
   }
   std::unordered_map<std::string_view, std::pair<double, double>> seen;
-  for (const auto& v : r.strings) seen[v].first += 1;
-  for (const auto& v : c.strings) seen[v].second += 1;
+  for (size_t k = 0; k < rs.categories.size(); ++k)
+    if (r.category_counts[k] > 0) seen[rs.categories[k]].first += r.category_counts[k];
+  for (size_t k = 0; k < cs.categories.size(); ++k)
+    if (c.category_counts[k] > 0) seen[cs.categories[k]].second += c.category_counts[k];
   std::vector<std::pair<std::string_view, std::pair<double, double>>> sorted_seen(seen.begin(),
                                                                                   seen.end());
   std::sort(sorted_seen.begin(), sorted_seen.end(),
@@ -62,13 +68,32 @@ Tally tally(const Cleaned& r, const Cleaned& c, bool numeric) {
   return t;
 }
 
+// Distinct values of two sorted numeric samples, counted up to `cap`.
+size_t distinct_numbers(const Cleaned& r, const Cleaned& c, size_t cap) {
+  const std::vector<double>&a = r.numbers, &b = c.numbers;
+  size_t i = 0, j = 0, distinct = 0;
+  while ((i < a.size() || j < b.size()) && distinct < cap) {
+    double v = j == b.size() || (i < a.size() && a[i] < b[j]) ? a[i] : b[j];
+    while (i < a.size() && a[i] == v) ++i;
+    while (j < b.size() && b[j] == v) ++j;
+    ++distinct;
+  }
+  return distinct;
+}
+
 struct Inputs {
-  const ColumnSample& column;
+  const ColumnSample& column;  // the reference's
+  const ColumnSample& current;
   const Cleaned& r;
   const Cleaned& c;
   bool numeric_values;
-  const Tally& tally;
-  const CategoryCounts& counts() const { return tally.counts; }
+  // Made on first use: a numeric column with a numeric test never needs its categories.
+  mutable std::optional<Tally> counted;
+  const Tally& tally() const {
+    if (!counted) counted = count_categories(column, r, current, c);
+    return *counted;
+  }
+  const CategoryCounts& counts() const { return tally().counts; }
   void need_numeric(const std::string& test) const {
     if (!numeric_values || column.kind != ColumnKind::kNumerical)
       throw Error(ErrorCode::kInvalidInput, "column '" + column.name + "' is categorical; " + test +
@@ -158,13 +183,15 @@ const StatTest& find_test(const std::string& name, const std::string& column) {
 Cleaned clean(const ColumnSample& s) {
   Cleaned out;
   if (s.values_are_numbers) {
-    for (double v : s.numbers)
-      if (std::isfinite(v)) out.numbers.push_back(v);
-    sort_values(out.numbers);  // every test below reuses the order
+    out.numbers = sorted_finite(s.numbers);  // every test below reuses the order
   } else {
-    for (size_t i = 0; i < s.strings.size(); ++i)
-      if (s.missing.empty() || !s.missing[i]) out.strings.push_back(s.strings[i]);
+    out.category_counts.assign(s.categories.size(), 0);
+    for (int32_t code : s.codes)
+      if (code >= 0) out.category_counts[code] += 1;
+    for (double n : out.category_counts) out.rows += static_cast<size_t>(n);
+    return out;
   }
+  out.rows = out.numbers.size();
   return out;
 }
 
@@ -234,16 +261,17 @@ Distribution distribution_of(const Inputs& in) {
     d.current = clamped_histogram(b, d.edges);
     return d;
   }
-  d.reference = in.tally.counts.ref;
-  d.current = in.tally.counts.cur;
+  const Tally& tally = in.tally();
+  d.reference = tally.counts.ref;
+  d.current = tally.counts.cur;
   if (in.numeric_values) {
-    for (double k : in.tally.number_keys) {
+    for (double k : tally.number_keys) {
       std::string label = std::to_string(k);
       if (k == std::floor(k) && std::abs(k) < 1e15) label = std::to_string(static_cast<int64_t>(k));
       d.categories.push_back(label);
     }
   } else {
-    d.categories = in.tally.string_keys;
+    d.categories = tally.string_keys;
   }
   return d;
 }
@@ -272,7 +300,10 @@ ColumnDrift column_drift(const ColumnSample& reference, const ColumnSample& curr
                 "column '" + reference.name + "' has no values in the " +
                     (r.size() == 0 ? "reference" : "current") +
                     " data once missing values are dropped; leave it out with --columns");
-  Tally counted = tally(r, c, reference.values_are_numbers);
+  Inputs in{reference, current, r, c, reference.values_are_numbers, std::nullopt};
+  // The automatic choice only asks whether there are more than 2 or 5 distinct values.
+  size_t distinct =
+      reference.values_are_numbers ? distinct_numbers(r, c, 6) : in.counts().ref.size();
   ColumnDrift out;
   out.column = reference.name;
   out.column_type = reference.kind == ColumnKind::kNumerical ? "num" : "cat";
@@ -282,8 +313,7 @@ ColumnDrift column_drift(const ColumnSample& reference, const ColumnSample& curr
   const StatTest& test =
       chosen != options.stattest.end()
           ? find_test(chosen->second, reference.name)
-          : find_test(default_stattest(reference.kind, r.size(), counted.counts.ref.size()),
-                      reference.name);
+          : find_test(default_stattest(reference.kind, r.size(), distinct), reference.name);
   bool numerical = reference.kind == ColumnKind::kNumerical;
   // The automatic z and chi-square tests also serve numeric columns with few values (§1.4).
   if (chosen != options.stattest.end() && !(numerical ? test.numerical : test.categorical))
@@ -294,7 +324,6 @@ ColumnDrift column_drift(const ColumnSample& reference, const ColumnSample& curr
   out.stattest_name = test.display;
   auto thr = options.threshold.find(reference.name);
   out.threshold = thr != options.threshold.end() ? thr->second : test.default_threshold;
-  Inputs in{reference, r, c, reference.values_are_numbers, counted};
   try {
     out.score = test.score(in);
   } catch (const Error& e) {

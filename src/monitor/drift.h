@@ -16,14 +16,16 @@ namespace plinth::monitor {
 enum class ColumnKind { kNumerical, kCategorical };
 
 // One column of one dataset. Numeric values use NaN for missing; categorical columns hold
-// either numbers (an integer or boolean column) or strings, "" with `missing` set for nulls.
+// either numbers (an integer or boolean column) or strings, as a dictionary: per row an index
+// into `categories`, or -1 for a missing value. Labels may repeat in `categories` (a Parquet
+// dictionary need not be unique); rows with the same label are one category.
 struct ColumnSample {
   std::string name;
   ColumnKind kind = ColumnKind::kNumerical;
   bool values_are_numbers = true;  // categories ordered as numbers, else as strings
   std::vector<double> numbers;
-  std::vector<std::string> strings;
-  std::vector<uint8_t> missing;  // for strings: 1 = null; empty = none missing
+  std::vector<std::string> categories;
+  std::vector<int32_t> codes;
 };
 
 struct DriftOptions {

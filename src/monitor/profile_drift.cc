@@ -74,8 +74,11 @@ Buckets categorical_buckets(const ProfiledColumn& ref, const ColumnSample& cur) 
     for (double v : cur.numbers)
       if (std::isfinite(v)) tally[category_label(v)].second += 1;
   } else {
-    for (size_t i = 0; i < cur.strings.size(); ++i)
-      if (cur.missing.empty() || !cur.missing[i]) tally[cur.strings[i]].second += 1;
+    std::vector<double> rows(cur.categories.size());
+    for (int32_t code : cur.codes)
+      if (code >= 0) rows[code] += 1;
+    for (size_t k = 0; k < rows.size(); ++k)
+      if (rows[k] > 0) tally[cur.categories[k]].second += rows[k];
   }
   Buckets b;
   for (const auto& [k, n] : tally) {

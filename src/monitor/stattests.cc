@@ -1,6 +1,7 @@
 #include "monitor/stattests.h"
 
 #include <algorithm>
+#include <array>
 #include <boost/math/distributions/chi_squared.hpp>
 #include <boost/math/distributions/hypergeometric.hpp>
 #include <boost/math/distributions/normal.hpp>
@@ -9,8 +10,10 @@
 #include <cmath>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <numeric>
 #include <random>
+#include <utility>
 
 #include "core/error.h"
 
@@ -790,39 +793,103 @@ double hellinger_categorical(const CategoryCounts& counts) {
   return std::sqrt(1 - std::clamp(bc, 0.0, 1.0));
 }
 
-void sort_values(std::vector<double>& values) {
-  size_t n = values.size();
+namespace {
+
+// Order-preserving keys: flip every bit of negatives, only the sign bit of the rest.
+uint64_t sort_key(double v) {
+  uint64_t bits;
+  std::memcpy(&bits, &v, sizeof bits);
+  return bits & (1ULL << 63) ? ~bits : bits | (1ULL << 63);
+}
+
+double from_sort_key(uint64_t k) {
+  uint64_t bits = k & (1ULL << 63) ? k & ~(1ULL << 63) : ~k;
+  double v;
+  std::memcpy(&v, &bits, sizeof v);
+  return v;
+}
+
+}  // namespace
+
+namespace {
+
+// The values of `from` (only the finite ones when `finite_only`) in ascending order, into `out`,
+// which may be `from`'s own storage: `from` is read only before `out` is written.
+void radix_sort(std::span<const double> from, bool finite_only, std::vector<double>& out) {
+  // LSD radix sort, six passes of 11-bit digits (a pass's counters fit the L1 cache). One read
+  // counts every digit of every pass; the first pass makes the keys as it scatters and the
+  // last turns them back into doubles, so each pass is one read and one write of the data.
+  constexpr int kBits = 11, kPasses = 6;
+  constexpr uint64_t kMask = (1 << kBits) - 1;
+  auto kept = [finite_only](double v) { return !finite_only || std::isfinite(v); };
+  std::vector<std::array<size_t, kMask + 1>> count(kPasses);
+  size_t n = 0;
+  uint64_t first_key = 0;
+  for (double v : from) {
+    if (!kept(v)) continue;
+    uint64_t k = sort_key(v);
+    if (n++ == 0) first_key = k;
+    for (int p = 0; p < kPasses; ++p) ++count[p][(k >> (p * kBits)) & kMask];
+  }
   if (n < 4096) {
+    std::vector<double> small;
+    small.reserve(n);
+    for (double v : from)
+      if (kept(v)) small.push_back(v);
+    std::sort(small.begin(), small.end());
+    out = std::move(small);
+    return;
+  }
+  // A pass where every key has the same digit moves nothing.
+  std::vector<int> passes;
+  for (int p = 0; p < kPasses; ++p)
+    if (count[p][(first_key >> (p * kBits)) & kMask] != n) passes.push_back(p);
+  if (passes.empty()) {  // every value has the same bits
+    out.assign(n, from_sort_key(first_key));
+    return;
+  }
+  // Uninitialised: each pass writes every slot before the next reads it, and zeroing them was a
+  // sweep over the data of its own.
+  auto keys = std::make_unique_for_overwrite<uint64_t[]>(n);
+  auto tmp = std::make_unique_for_overwrite<uint64_t[]>(n);
+  for (size_t k = 0; k < passes.size(); ++k) {
+    int shift = passes[k] * kBits;
+    auto& offset = count[passes[k]];
+    size_t sum = 0;
+    for (auto& c : offset) sum += std::exchange(c, sum);
+    if (k == 0) {
+      for (double v : from) {
+        if (!kept(v)) continue;
+        uint64_t key = sort_key(v);
+        keys[offset[(key >> shift) & kMask]++] = key;
+      }
+      out.resize(n);  // `from` is not read again
+    } else if (k + 1 < passes.size()) {
+      for (size_t i = 0; i < n; ++i) tmp[offset[(keys[i] >> shift) & kMask]++] = keys[i];
+      keys.swap(tmp);
+    } else {
+      for (size_t i = 0; i < n; ++i)
+        out[offset[(keys[i] >> shift) & kMask]++] = from_sort_key(keys[i]);
+      return;
+    }
+  }
+  for (size_t i = 0; i < n; ++i) out[i] = from_sort_key(keys[i]);  // a single pass ran
+}
+
+}  // namespace
+
+void sort_values(std::vector<double>& values) {
+  if (values.size() < 4096) {
     std::sort(values.begin(), values.end());
     return;
   }
-  // Order-preserving keys: flip every bit of negatives, only the sign bit of the rest.
-  std::vector<uint64_t> keys(n), tmp(n);
-  for (size_t i = 0; i < n; ++i) {
-    uint64_t bits;
-    std::memcpy(&bits, &values[i], sizeof bits);
-    keys[i] = bits & (1ULL << 63) ? ~bits : bits | (1ULL << 63);
-  }
-  // Six passes of 11-bit digits: the counters stay in the L1 cache.
-  constexpr uint64_t kMask = (1 << 11) - 1;
-  std::vector<size_t> count(kMask + 1);
-  for (int shift = 0; shift < 64; shift += 11) {
-    std::fill(count.begin(), count.end(), 0);
-    for (uint64_t k : keys) ++count[(k >> shift) & kMask];
-    if (count[(keys[0] >> shift) & kMask] == n) continue;  // every key has this digit
-    size_t sum = 0;
-    for (auto& c : count) {
-      size_t here = c;
-      c = sum;
-      sum += here;
-    }
-    for (uint64_t k : keys) tmp[count[(k >> shift) & kMask]++] = k;
-    keys.swap(tmp);
-  }
-  for (size_t i = 0; i < n; ++i) {
-    uint64_t k = keys[i] & (1ULL << 63) ? keys[i] & ~(1ULL << 63) : ~keys[i];
-    std::memcpy(&values[i], &k, sizeof k);
-  }
+  radix_sort(values, false, values);
+}
+
+std::vector<double> sorted_finite(std::span<const double> values) {
+  std::vector<double> out;
+  radix_sort(values, true, out);
+  return out;
 }
 
 // --- binning -------------------------------------------------------------------------------

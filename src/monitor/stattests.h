@@ -94,6 +94,9 @@ double hellinger_numeric(std::span<const double> r, std::span<const double> c);
 // Sorts doubles (no NaN) in ascending order: a radix sort, several times faster than
 // std::sort on the large samples drift reports see.
 void sort_values(std::vector<double>& values);
+// The finite values of `values` (NaN and infinities dropped) in ascending order, by the same
+// sort, without a filtered copy first.
+std::vector<double> sorted_finite(std::span<const double> values);
 
 // numpy histogram_bin_edges(data, bins="sturges").
 std::vector<double> sturges_edges(std::span<const double> data);

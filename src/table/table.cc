@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/error.h"
+#include "core/thread_pool.h"
 
 namespace plinth::table {
 
@@ -208,17 +209,41 @@ Table concat(std::vector<Table> parts) {
   if (parts.empty()) return Table();
   if (parts.size() == 1) return std::move(parts[0]);
   Table out = std::move(parts[0]);
-  for (size_t k = 0; k < out.num_columns(); ++k) {
+  if (out.columns_.empty()) {
+    for (size_t p = 1; p < parts.size(); ++p) out.append(parts[p]);
+    return out;
+  }
+  Schema schema = out.schema();
+  size_t rows = out.num_rows();
+  for (size_t p = 1; p < parts.size(); ++p) {
+    if (parts[p].schema() != schema)
+      throw Error(ErrorCode::kInvalidInput, "cannot append a table with columns (" +
+                                                column_list(parts[p].schema()) + ") to one with (" +
+                                                column_list(schema) + ")");
+    rows += parts[p].num_rows();
+  }
+  // Each column is copied once, freeing the parts as it goes; columns are independent, so a
+  // large table (a whole CSV file read in parallel pieces) is copied one column per core.
+  auto copy_column = [&](size_t k) {
     Column& c = out.columns_[k];
-    size_t rows = c.size(), bytes = c.str.byte_size();
-    for (size_t p = 1; p < parts.size(); ++p) {
-      rows += parts[p].columns_[k].size();
-      bytes += parts[p].columns_[k].str.byte_size();
-    }
+    size_t bytes = c.str.byte_size();
+    for (size_t p = 1; p < parts.size(); ++p) bytes += parts[p].columns_[k].str.byte_size();
     c.reserve(rows, bytes);
     if (!c.valid.empty()) c.valid.reserve(rows);
+    for (size_t p = 1; p < parts.size(); ++p) {
+      Column& from = parts[p].columns_[k];
+      c.append(from, 0, from.size());
+      from = Column();
+    }
+  };
+  constexpr size_t kParallelValues = 1 << 20;
+  size_t jobs = std::min(core::default_jobs(), out.columns_.size());
+  if (rows * out.columns_.size() < kParallelValues || jobs < 2) {
+    for (size_t k = 0; k < out.columns_.size(); ++k) copy_column(k);
+  } else {
+    core::ThreadPool pool(jobs);
+    pool.parallel_for(out.columns_.size(), copy_column);
   }
-  for (size_t p = 1; p < parts.size(); ++p) out.append(parts[p]);
   return out;
 }
 

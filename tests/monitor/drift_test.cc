@@ -7,6 +7,7 @@
 #include <random>
 
 #include "core/error.h"
+#include "monitor/columns.h"
 #include "monitor/report.h"
 #include "monitor/stattests.h"
 
@@ -21,8 +22,13 @@ ColumnSample numeric(std::string name, size_t n, double shift, uint64_t seed) {
   return s;
 }
 
-ColumnSample categorical(std::string name, std::vector<std::string> values) {
-  return {std::move(name), ColumnKind::kCategorical, false, {}, std::move(values), {}};
+// Through sample_of, as plinth drift makes them; `valid` as in table::Column (0 = null).
+ColumnSample categorical(std::string name, const std::vector<std::string>& values,
+                         std::vector<uint8_t> valid = {}) {
+  table::Column column(std::move(name), table::ColumnType::kString);
+  for (const auto& v : values) column.str.push_back(v);
+  column.valid = std::move(valid);
+  return sample_of(column, ColumnKind::kCategorical);
 }
 
 std::vector<std::string> repeat(std::initializer_list<std::pair<const char*, int>> parts) {
@@ -73,11 +79,34 @@ TEST(Drift, CategoricalColumns) {
   EXPECT_FALSE(a.drifted);
   EXPECT_TRUE(column_drift(r, moved, {}).drifted);
   // Nulls are dropped before testing.
-  auto with_nulls = same;
-  with_nulls.strings.push_back("");
-  with_nulls.missing.assign(with_nulls.strings.size(), 0);
-  with_nulls.missing.back() = 1;
+  auto values = repeat({{"grocery", 48}, {"gas", 31}, {"online", 21}, {"", 1}});
+  std::vector<uint8_t> valid(values.size() - 1, 1);
+  valid.push_back(0);  // the "" is a null
+  auto with_nulls = categorical("merchant_category", values, valid);
   EXPECT_EQ(column_drift(r, with_nulls, {}).score, a.score);
+}
+
+// A dictionary-encoded column (Parquet) tests as its plain strings do, even when its dictionary
+// repeats a label or holds one no row uses.
+TEST(Drift, DictionaryColumnsTestAsPlainStrings) {
+  std::vector<std::string> labels = {"b", "a", "b", "unused"};
+  std::vector<int32_t> codes = {0, 1, 2, 1, 0, 0, 1, 2, 1, 1, 0};
+  table::Column dict("m", table::ColumnType::kString);
+  for (const auto& l : labels) dict.dict.push_back(l);
+  dict.codes = codes;
+  dict.valid.assign(codes.size(), 1);
+  dict.valid[3] = 0;
+  std::vector<std::string> plain_values;
+  for (int32_t code : codes) plain_values.push_back(labels[code]);
+  ColumnSample from_dict = sample_of(dict, ColumnKind::kCategorical);
+  ColumnSample plain = categorical("m", plain_values, dict.valid);
+  auto cur = categorical("m", repeat({{"a", 3}, {"b", 9}, {"c", 1}}));
+  ColumnDrift a = column_drift(from_dict, cur, {}), b = column_drift(plain, cur, {});
+  EXPECT_EQ(a.score, b.score);
+  EXPECT_EQ(a.reference_rows, 10u);
+  EXPECT_EQ(a.distribution.categories, (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(a.distribution.reference, b.distribution.reference);
+  EXPECT_EQ(a.distribution.reference, (std::vector<double>{4, 6, 0}));
 }
 
 TEST(Drift, OverridesAndDriftRules) {

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -203,6 +204,39 @@ TEST(StatTests, EvidentlyVectors) {
   // Fisher: r=[1,1,1,0], c=[0,1,1,0] -> [[2,2],[3,1]] -> 1.0; and the 150-row pair.
   EXPECT_NEAR(fisher_exact({counts({1, 3}), counts({2, 2})}), 1.0, 1e-12);
   EXPECT_NEAR(fisher_exact({counts({60, 90}), counts({90, 60})}), 0.00078, 1e-5);
+}
+
+// The radix sort against std::sort (and with NaN and infinities dropped): negatives, ties,
+// infinities, values differing only in their low bits, one pass's worth of distinct digits, and
+// all-equal input.
+TEST(StatTests, SortValuesMatchesStdSort) {
+  std::vector<std::vector<double>> inputs = {
+      normal(50000, 0, 3, 21), normal(50000, -2, 1, 22, 0.01), std::vector<double>(10000, 2.5)};
+  inputs[0].push_back(INFINITY);
+  inputs[0].push_back(-INFINITY);
+  inputs[0].push_back(0.0);
+  std::vector<double> low_bits(10000);
+  for (size_t i = 0; i < low_bits.size(); ++i)
+    low_bits[i] = std::nextafter(1.0, 2.0) + static_cast<double>((i * 7919) % 1000) * 1e-15;
+  inputs.push_back(low_bits);
+  std::vector<double> small_ints(9000);
+  for (size_t i = 0; i < small_ints.size(); ++i) small_ints[i] = static_cast<double>((i * 31) % 97);
+  inputs.push_back(small_ints);
+  for (auto v : inputs) {
+    std::vector<double> expected = v;
+    std::sort(expected.begin(), expected.end());
+    std::vector<double> finite;
+    for (double x : expected)
+      if (std::isfinite(x)) finite.push_back(x);
+    std::vector<double> with_nan = v;
+    with_nan.insert(with_nan.begin() + 7, NAN);
+    with_nan.push_back(NAN);
+    EXPECT_EQ(sorted_finite(with_nan), finite);
+    sort_values(v);
+    EXPECT_EQ(v, expected);
+  }
+  EXPECT_EQ(sorted_finite(std::vector<double>{NAN, 2.0, -INFINITY, 1.0}),
+            (std::vector<double>{1.0, 2.0}));
 }
 
 TEST(StatTests, BadInputIsRefused) {
