@@ -12,6 +12,9 @@ namespace plinth::model {
 namespace {
 
 constexpr size_t kBlockRows = 256;
+// Below this many rows a block walks several trees per row at once (see predict_block).
+constexpr size_t kFewRows = 4;
+constexpr size_t kTreesAtOnce = 8;
 
 // Advances `at` (positions of 8*groups rows, row r at x + r * stride) `depth` levels down the
 // tree, 8 rows per AVX2 vector, all groups one level at a time so their gathers overlap.
@@ -146,6 +149,33 @@ void CompiledModel::predict_block(const float* x, size_t rows, float* margin) co
   }
   static_assert(sizeof(Node) == 12, "walk_avx2 reads nodes as three 32-bit words");
   const Node* nodes = nodes_.data();
+  if (rows < kFewRows) {
+    // Too few rows to overlap their walks (a served request): walk one row through
+    // kTreesAtOnce trees at a time instead, so the independent loads overlap. Leaves are still
+    // added in tree order.
+    for (size_t r = 0; r < rows; ++r) {
+      const float* row = x + r * num_features_;
+      float* m = margin + r * groups_;
+      for (size_t t = 0; t < roots_.size(); t += kTreesAtOnce) {
+        size_t k = std::min(kTreesAtOnce, roots_.size() - t);
+        uint32_t at[kTreesAtOnce];
+        uint32_t depth = 0;
+        for (size_t j = 0; j < k; ++j) {
+          at[j] = roots_[t + j];
+          depth = std::max(depth, tree_depth_[t + j]);
+        }
+        for (uint32_t level = 0; level < depth; ++level)
+          for (size_t j = 0; j < k; ++j) {
+            const Node& n = nodes[at[j]];
+            float v = row[n.info & 0x7FFFFFFFu];
+            bool go_left = (v < n.value) | ((v != v) & ((n.info >> 31) != 0));
+            at[j] = n.left + static_cast<uint32_t>(!go_left & (n.left != at[j]));
+          }
+        for (size_t j = 0; j < k; ++j) m[tree_group_[t + j]] += nodes[at[j]].value;
+      }
+    }
+    return;
+  }
   uint32_t at[kBlockRows];
   for (size_t t = 0; t < roots_.size(); ++t) {
     uint32_t group = tree_group_[t];

@@ -111,6 +111,38 @@ TEST(CompiledModel, WalksLikeXgboost) {
   EXPECT_THROW(CompiledModel::compile("{}"), Error);
 }
 
+// Fewer than four rows walk eight trees at a time per row (a served request); the answers must
+// be the block walk's, bit for bit, for any number of trees (here 19: two full groups and a
+// rest) and with missing values.
+TEST(CompiledModel, FewRowsWalkLikeABlock) {
+  std::string one = R"({"left_children": [1, 3, -1, -1, -1], "right_children": [2, 4, -1, -1, -1],
+    "split_conditions": [0.5, 2, 3.25, 1.5, 2.125], "split_indices": [0, 1, 0, 0, 0],
+    "default_left": [0, 1, 0, 0, 0], "split_type": [0, 0, 0, 0, 0]})";
+  std::string trees, info;
+  for (int t = 0; t < 19; ++t) {
+    trees += (t ? "," : "") + one;
+    info += (t ? ",0" : "0");
+  }
+  CompiledModel m = CompiledModel::compile(
+      R"({"learner": {"learner_model_param": {"base_score": "5E-1", "num_class": "0",
+      "num_feature": "2"}, "objective": {"name": "binary:logistic"}, "gradient_booster":
+      {"name": "gbtree", "model": {"tree_info": [)" +
+      info + R"(], "trees": [)" + trees + "]}}}}");
+  std::vector<float> x;
+  for (int i = 0; i < 40; ++i) {
+    x.push_back(i % 7 == 0 ? NAN : static_cast<float>(i % 3) * 0.4f);
+    x.push_back(i % 5 == 0 ? NAN : static_cast<float>(i % 4));
+  }
+  std::vector<double> block(40);
+  m.predict(x.data(), 40, block.data());
+  for (size_t rows = 1; rows <= 3; ++rows)
+    for (size_t start = 0; start + rows <= 40; start += rows) {
+      std::vector<double> few(rows);
+      m.predict(x.data() + 2 * start, rows, few.data());
+      for (size_t r = 0; r < rows; ++r) EXPECT_EQ(few[r], block[start + r]) << start + r;
+    }
+}
+
 TEST(Package, RoundTripsThroughMLmodel) {
   ModelPackage p;
   p.flavor = "rules";
