@@ -207,6 +207,7 @@ void add_drift(CLI::App& app, Invocation& inv) {
     inv.run = [=] {
       monitor::DriftOptions options;
       options.drift_share = f->drift_share;
+      options.distributions = !f->html_path.empty();
       for (const auto& s : f->stattests) {
         auto [column, test] = split_assignment(s, "--stattest");
         options.stattest[column] = test;

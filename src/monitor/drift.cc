@@ -329,7 +329,7 @@ ColumnDrift column_drift(const ColumnSample& reference, const ColumnSample& curr
   } catch (const Error& e) {
     throw Error(e.code(), "column '" + reference.name + "': " + e.what());
   }
-  out.distribution = distribution_of(in);
+  if (options.distributions) out.distribution = distribution_of(in);
   switch (test.rule) {
     case Rule::kBelowOrEqual:
       out.drifted = out.score <= out.threshold;

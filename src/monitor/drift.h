@@ -32,6 +32,9 @@ struct DriftOptions {
   double drift_share = 0.5;
   std::map<std::string, std::string> stattest;  // column -> test name
   std::map<std::string, double> threshold;      // column -> threshold
+  // Bin both datasets for the charts (ColumnDrift::distribution); only the HTML report draws
+  // them, so a report without one skips the work.
+  bool distributions = true;
 };
 
 // What the report draws for a column: counts per bin (numeric, shared Doane edges over both
