@@ -849,9 +849,21 @@ void radix_sort(std::span<const double> from, bool finite_only, std::vector<doub
     return;
   }
   // Uninitialised: each pass writes every slot before the next reads it, and zeroing them was a
-  // sweep over the data of its own.
-  auto keys = std::make_unique_for_overwrite<uint64_t[]>(n);
-  auto tmp = std::make_unique_for_overwrite<uint64_t[]>(n);
+  // sweep over the data of its own. Kept per thread for the next sort: fresh buffers are fresh
+  // pages, and faulting them in cost about as much as a pass.
+  struct Scratch {
+    std::unique_ptr<uint64_t[]> a, b;
+    size_t capacity = 0;
+  };
+  thread_local Scratch scratch;
+  if (scratch.capacity < n) {
+    scratch = {};
+    scratch.a = std::make_unique_for_overwrite<uint64_t[]>(n);
+    scratch.b = std::make_unique_for_overwrite<uint64_t[]>(n);
+    scratch.capacity = n;
+  }
+  uint64_t* keys = scratch.a.get();
+  uint64_t* tmp = scratch.b.get();
   for (size_t k = 0; k < passes.size(); ++k) {
     int shift = passes[k] * kBits;
     auto& offset = count[passes[k]];
@@ -866,7 +878,7 @@ void radix_sort(std::span<const double> from, bool finite_only, std::vector<doub
       out.resize(n);  // `from` is not read again
     } else if (k + 1 < passes.size()) {
       for (size_t i = 0; i < n; ++i) tmp[offset[(keys[i] >> shift) & kMask]++] = keys[i];
-      keys.swap(tmp);
+      std::swap(keys, tmp);
     } else {
       for (size_t i = 0; i < n; ++i)
         out[offset[(keys[i] >> shift) & kMask]++] = from_sort_key(keys[i]);
