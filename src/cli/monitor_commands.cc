@@ -10,6 +10,7 @@
 #include "cli/output.h"
 #include "core/error.h"
 #include "core/file_io.h"
+#include "core/utc_time.h"
 #include "monitor/columns.h"
 #include "monitor/drift.h"
 #include "monitor/profile_drift.h"
@@ -28,15 +29,6 @@ std::pair<std::string, std::string> split_assignment(const std::string& text,
     throw plinth::Error(ErrorCode::kInvalidInput,
                         option + " '" + text + "': expected COLUMN=VALUE, e.g. amount=0.1");
   return {text.substr(0, eq), text.substr(eq + 1)};
-}
-
-std::string now_utc() {
-  std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
-  return buf;
 }
 
 void print_table(const monitor::DriftReport& r, const std::vector<std::string>& skipped) {
@@ -115,8 +107,9 @@ std::vector<table::Table> read_pieces(const std::string& path, const table::Read
 int emit(const DriftFlags& f, const monitor::DriftReport& report,
          const std::vector<std::string>& skipped) {
   if (!f.html_path.empty())
-    core::write_file_atomic(f.html_path,
-                            monitor::report_html(report, {f.reference, f.current, now_utc()}));
+    core::write_file_atomic(
+        f.html_path, monitor::report_html(report, {f.reference, f.current,
+                                                   core::format_utc_now("%Y-%m-%d %H:%M:%S UTC")}));
   if (f.json_path == "-") {
     print_json(monitor::report_json(report));
   } else {

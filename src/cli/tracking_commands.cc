@@ -14,6 +14,7 @@
 #include "core/error.h"
 #include "core/file_io.h"
 #include "core/hash.h"
+#include "core/utc_time.h"
 #include "registry/json_format.h"
 #include "registry/uri.h"
 #include "server/tracking_server.h"
@@ -129,12 +130,7 @@ std::string current_run(const TrackingFlags& flags) {
 }
 
 std::string format_time(int64_t ms) {
-  std::time_t t = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  std::ostringstream out;
-  out << std::put_time(&tm, "%Y-%m-%d %H:%M:%S");
-  return out.str();
+  return core::format_utc(static_cast<std::time_t>(ms / 1000), "%Y-%m-%d %H:%M:%S");
 }
 
 std::string metric_text(double v) {

@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "core/file_io.h"
+#include "core/utc_time.h"
 
 namespace plinth::model {
 namespace fs = std::filesystem;
@@ -140,12 +141,9 @@ std::string now_text() {
   auto micros =
       std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() %
       1000000;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
   char out[80];
-  std::snprintf(out, sizeof out, "%s.%06lld", buf, static_cast<long long>(micros));
+  std::snprintf(out, sizeof out, "%s.%06lld", core::format_utc(t, "%Y-%m-%d %H:%M:%S").c_str(),
+                static_cast<long long>(micros));
   return out;
 }
 

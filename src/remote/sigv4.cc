@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "core/hash.h"
+#include "core/utc_time.h"
 #include "http/client.h"
 
 namespace plinth::remote {
@@ -104,13 +105,6 @@ std::string authorization(const SignedRequest& r, const Credentials& credentials
          ",Signature=" + signature;
 }
 
-std::string amz_date_now() {
-  std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
-  return buf;
-}
+std::string amz_date_now() { return core::format_utc_now("%Y%m%dT%H%M%SZ"); }
 
 }  // namespace plinth::remote

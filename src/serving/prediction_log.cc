@@ -10,6 +10,7 @@
 #include <set>
 
 #include "core/error.h"
+#include "core/utc_time.h"
 #include "table/parquet.h"
 
 namespace plinth::serving {
@@ -34,16 +35,6 @@ int64_t unix_nanos() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-// "20261127T120000Z"
-std::string utc_stamp() {
-  std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
-  return buf;
 }
 
 // FNV-1a, then splitmix64's finalizer so that ids differing in one character spread evenly.
@@ -273,7 +264,7 @@ void PredictionLog::write_pending(bool close) {
 }
 
 fs::path PredictionLog::next_file_path() {
-  std::string stamp = utc_stamp();
+  std::string stamp = core::format_utc_now("%Y%m%dT%H%M%SZ");
   std::string tag = options_.file_tag.empty() ? "" : options_.file_tag + "-";
   for (;;) {
     char seq[32];
