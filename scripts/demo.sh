@@ -216,7 +216,7 @@ run "$PLINTH" train --data data/transactions-2026-01.csv --target is_fraud --out
   --params params.yaml:train --experiment fraud-detection --register fraud-detector --json >/dev/null
 run "$PLINTH" models transition fraud-detector 3 Production --archive-existing
 for _ in $(seq 1 50); do
-  curl -s "http://127.0.0.1:$serve_port/health" | grep -q 'fraud-detector/3' && break
+  case "$(curl -s "http://127.0.0.1:$serve_port/health")" in *fraud-detector/3*) break ;; esac
   sleep 0.1
 done
 run curl -s "http://127.0.0.1:$serve_port/health"

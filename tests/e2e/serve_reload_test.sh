@@ -97,7 +97,7 @@ mkdir broken && cp m1/MLmodel broken/
 "$PLINTH" models register fraud-detector broken >/dev/null
 "$PLINTH" models transition fraud-detector 3 Production --archive-existing >/dev/null
 for _ in $(seq 1 50); do
-  curl -s "$stage_url/metrics" | grep -q 'model_reloads_total{result="failure"}' && break
+  case "$(curl -s "$stage_url/metrics")" in *'model_reloads_total{result="failure"}'*) break ;; esac
   sleep 0.1
 done
 expect_contains "$(curl -s "$stage_url/metrics")" 'model_reloads_total{result="failure"}' "a failed reload is counted"
