@@ -74,7 +74,7 @@ void add_add(CLI::App& app, Invocation& inv) {
 // `status --cloud`: DVC's lines, `\tnew:                path`, or the in-sync message.
 int print_cloud_status(repo::Workspace& ws, const std::vector<std::string>& targets,
                        const repo::TransferOptions& options, bool as_json) {
-  repo::CloudStatus status = ws.cloud_status(targets, options);
+  repo::CloudStatus status = ws.cloud_status(targets, options, pipeline::lock_pointers(ws.root()));
   if (as_json) {
     json out = json::object();
     for (const auto& [path, state] : status.entries) out[path] = state;

@@ -5,6 +5,7 @@
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "core/error.h"
+#include "pipeline/repro.h"
 #include "repo/remotes.h"
 #include "repo/workspace.h"
 
@@ -156,8 +157,9 @@ void print_transfer(const repo::TransferResult& r, const char* verb, bool as_jso
 }
 
 // push and fetch: the same flags and report around one Workspace method.
-using TransferMethod = repo::TransferResult (repo::Workspace::*)(const std::vector<std::string>&,
-                                                                 const repo::TransferOptions&);
+using TransferMethod = repo::TransferResult (repo::Workspace::*)(
+    const std::vector<std::string>&, const repo::TransferOptions&,
+    const std::vector<repo::TrackedPointer>&);
 void add_transfer(CLI::App& app, Invocation& inv, const char* name, const char* help,
                   TransferMethod method, const char* verb) {
   auto* cmd = app.add_subcommand(name, help);
@@ -167,7 +169,9 @@ void add_transfer(CLI::App& app, Invocation& inv, const char* name, const char* 
   cmd->callback([&inv, flags, as_json, method, verb] {
     inv.run = [=] {
       auto ws = repo::Workspace::open(fs::current_path());
-      print_transfer((ws.*method)(flags->targets, flags->options), verb, *as_json);
+      print_transfer(
+          (ws.*method)(flags->targets, flags->options, pipeline::lock_pointers(ws.root())), verb,
+          *as_json);
       return 0;
     };
   });
@@ -181,10 +185,12 @@ void add_pull(CLI::App& app, Invocation& inv) {
   cmd->callback([&inv, flags, force] {
     inv.run = [=] {
       auto ws = repo::Workspace::open(fs::current_path());
-      repo::TransferResult fetched = ws.fetch(flags->targets, flags->options);
+      repo::TransferResult fetched =
+          ws.fetch(flags->targets, flags->options, pipeline::lock_pointers(ws.root()));
       repo::CheckoutOptions options;
       options.force = *force;
       repo::CheckoutSummary s = ws.checkout(flags->targets, options);
+      if (flags->targets.empty()) pipeline::checkout_outputs(ws, *force, s, true);
       std::cout << plural(fetched.transferred, "object") << " fetched; " << plural(s.added, "file")
                 << " added, " << plural(s.modified, "file") << " modified, "
                 << plural(s.deleted, "file") << " deleted\n";

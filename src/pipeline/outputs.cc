@@ -1,4 +1,6 @@
 // What dvc.lock records about outputs, for gc and checkout.
+#include <spdlog/spdlog.h>
+
 #include <string>
 
 #include "core/error.h"
@@ -33,7 +35,35 @@ std::vector<repo::Output> locked_outputs(const fs::path& root) {
   return outs;
 }
 
-void checkout_outputs(repo::Workspace& ws, bool force, repo::CheckoutSummary& summary) {
+std::vector<repo::TrackedPointer> lock_pointers(const fs::path& root) {
+  // One pointer at the root whose output paths are repo-relative, so that every dvc.lock
+  // (sub/dvc.lock too) lands in it with the right paths. Only cached outputs that may be
+  // pushed: DVC pushes no `cache: false` or `push: false` output, so a remote it filled lacks
+  // them.
+  repo::TrackedPointer p;
+  p.rel = "dvc.lock";
+  p.path = root / "dvc.lock";
+  Pipeline pipeline = Pipeline::load(root);
+  LockFiles locks(root);
+  for (const Stage* stage : pipeline.stages()) {
+    const StageLock* locked = locks.of(*stage).find(stage->name);
+    if (!locked) continue;
+    for (const auto& o : stage->outs) {
+      if (!o.cache || !o.push) continue;
+      for (const auto& l : locked->outs) {
+        if (l.path != o.path || l.md5.empty()) continue;
+        repo::Output out = locked_output(l);
+        out.path = o.rel;
+        p.file.outs.push_back(std::move(out));
+      }
+    }
+  }
+  if (p.file.outs.empty()) return {};
+  return {std::move(p)};
+}
+
+void checkout_outputs(repo::Workspace& ws, bool force, repo::CheckoutSummary& summary,
+                      bool after_pull) {
   Pipeline pipeline = Pipeline::load(ws.root());
   LockFiles locks(ws.root());
   std::vector<std::pair<std::string, repo::Output>> todo;  // rel, output
@@ -49,6 +79,11 @@ void checkout_outputs(repo::Workspace& ws, bool force, repo::CheckoutSummary& su
         repo::Output out = locked_output(l);
         std::string state = ws.output_state(o.rel, out);
         if (state.empty()) continue;
+        if (state == "not in cache" && after_pull && !o.push) {
+          spdlog::warn("{} is not pulled: it is marked push: false; run 'plinth repro' to build it",
+                       o.rel);
+          continue;
+        }
         if (state == "not in cache") {
           missing += "\n  " + o.rel + " (" + l.md5 + ")";
           continue;

@@ -60,10 +60,18 @@ std::vector<std::string> commit_stages(repo::Workspace& ws,
 // The outputs dvc.lock records, whose cache objects `gc` must keep.
 std::vector<repo::Output> locked_outputs(const std::filesystem::path& root);
 
+// The cached outputs every dvc.lock records, as one pointer file ("dvc.lock") with
+// repo-relative output paths, for push, fetch, pull and status --cloud. Empty when there are
+// none (no dvc.yaml, or nothing run yet).
+std::vector<repo::TrackedPointer> lock_pointers(const std::filesystem::path& root);
+
 // `plinth checkout` for pipelines: makes the cached outputs of the stages in dvc.yaml match
 // their dvc.lock entries, from the cache. Throws before changing anything when an object is
 // missing from the cache, or (without `force`) when an output holds changes the cache does
-// not have. Adds to `summary` one per output checked out.
-void checkout_outputs(repo::Workspace& ws, bool force, repo::CheckoutSummary& summary);
+// not have. Adds to `summary` one per output checked out. After a pull (`after_pull`), an
+// output marked `push: false` that is not in the cache is skipped with a warning instead: no
+// remote has it by design.
+void checkout_outputs(repo::Workspace& ws, bool force, repo::CheckoutSummary& summary,
+                      bool after_pull = false);
 
 }  // namespace plinth::pipeline

@@ -161,11 +161,19 @@ std::vector<ObjectRef> Workspace::used_objects(const std::vector<TrackedPointer>
   return objects;
 }
 
+std::vector<TrackedPointer> Workspace::transfer_pointers(const std::vector<std::string>& targets,
+                                                         const std::vector<TrackedPointer>& also) {
+  std::vector<TrackedPointer> chosen = select_pointers(targets);
+  if (targets.empty()) chosen.insert(chosen.end(), also.begin(), also.end());
+  return chosen;
+}
+
 TransferResult Workspace::push(const std::vector<std::string>& targets,
-                               const TransferOptions& options) {
+                               const TransferOptions& options,
+                               const std::vector<TrackedPointer>& also) {
   RepoLock lock(dvc_dir());
   std::vector<ObjectRef> missing;
-  std::vector<ObjectRef> objects = used_objects(select_pointers(targets), &missing);
+  std::vector<ObjectRef> objects = used_objects(transfer_pointers(targets, also), &missing);
   std::erase_if(objects, [&](const ObjectRef& o) {
     return std::any_of(missing.begin(), missing.end(),
                        [&](const ObjectRef& m) { return m.oid == o.oid; });
@@ -218,9 +226,10 @@ TransferResult Workspace::push(const std::vector<std::string>& targets,
 }
 
 TransferResult Workspace::fetch(const std::vector<std::string>& targets,
-                                const TransferOptions& options) {
+                                const TransferOptions& options,
+                                const std::vector<TrackedPointer>& also) {
   RepoLock lock(dvc_dir());
-  std::vector<TrackedPointer> chosen = select_pointers(targets);
+  std::vector<TrackedPointer> chosen = transfer_pointers(targets, also);
   TransferResult result;
   std::vector<std::string> used_remotes;
   std::vector<ObjectRef> not_on_remote;
@@ -294,11 +303,12 @@ TransferResult Workspace::fetch(const std::vector<std::string>& targets,
 }
 
 CloudStatus Workspace::cloud_status(const std::vector<std::string>& targets,
-                                    const TransferOptions& options) {
+                                    const TransferOptions& options,
+                                    const std::vector<TrackedPointer>& also) {
   // A directory whose manifest is not here is reported by its manifest alone: which files
   // it needs is unknown until the manifest is fetched.
   std::vector<Route> routes =
-      route(dvc_dir(), used_objects(select_pointers(targets), nullptr), options);
+      route(dvc_dir(), used_objects(transfer_pointers(targets, also), nullptr), options);
   CloudStatus status;
   if (routes.empty()) status.remote = RemoteConfig(dvc_dir()).spec(options.remote).name;
   for (auto& r : routes) {

@@ -142,11 +142,15 @@ class Workspace {
 
   // Uploads the objects of `targets` (all pointer files when empty) that the remote lacks.
   // Objects missing from the cache are reported in an Error(kNotFound) after the rest went.
-  TransferResult push(const std::vector<std::string>& targets, const TransferOptions& options);
+  // `also`: outputs recorded outside pointer files (dvc.lock), included when `targets` is empty.
+  TransferResult push(const std::vector<std::string>& targets, const TransferOptions& options,
+                      const std::vector<TrackedPointer>& also = {});
   // Downloads the objects of `targets` the cache lacks, each verified against its hash before
   // it enters the cache. Objects the remote lacks are reported in an Error after the rest.
-  TransferResult fetch(const std::vector<std::string>& targets, const TransferOptions& options);
-  CloudStatus cloud_status(const std::vector<std::string>& targets, const TransferOptions& options);
+  TransferResult fetch(const std::vector<std::string>& targets, const TransferOptions& options,
+                       const std::vector<TrackedPointer>& also = {});
+  CloudStatus cloud_status(const std::vector<std::string>& targets, const TransferOptions& options,
+                           const std::vector<TrackedPointer>& also = {});
 
   // Hashes a workspace path (file or directory); with `store`, also copies its content into
   // the cache (call cache().sync() before writing anything that names the objects). A
@@ -176,6 +180,9 @@ class Workspace {
   explicit Workspace(std::filesystem::path root);
 
   std::vector<TrackedPointer> select_pointers(const std::vector<std::string>& targets);
+  // select_pointers(targets), plus `also` when no targets are named.
+  std::vector<TrackedPointer> transfer_pointers(const std::vector<std::string>& targets,
+                                                const std::vector<TrackedPointer>& also);
   // Every object the outputs of `pointers` need, directories' files included, each once.
   // Directories whose manifest is not in the cache go to `unreadable_dirs` (when given).
   std::vector<ObjectRef> used_objects(const std::vector<TrackedPointer>& pointers,
