@@ -39,9 +39,10 @@ packages=(
   python3-pandas
   # browser tests: generated HTML reports are rendered in headless Chromium
   chromium
-  # serving benchmark (bench/serving.sh): wrk drives the servers; nginx with a fixed body is
-  # the HTTP ceiling; FastAPI + uvicorn is the handbook's reference server
-  wrk nginx python3-fastapi python3-uvicorn
+  # FastAPI + uvicorn: the oracle for plinth serve's 422 bodies (tests/e2e/serve_test.sh; their
+  # Depends suffice, no Recommends) and the handbook's reference server in bench/serving.sh,
+  # where wrk drives the servers and nginx with a fixed body is the HTTP ceiling
+  python3-fastapi python3-uvicorn wrk nginx
 )
 # Node.js and npm run the S3 test server and the Parquet cross-check reader. The machines ship
 # Node 20 with npm; a bare Debian 12 gets Debian's.
@@ -61,11 +62,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# playwright-core (the plots test's browser driver) needs Node 20; Debian 12's own is 18.
+# playwright-core (the browser tests' driver) needs Node 20; Debian 12's own is 18.
 node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
 if [ "$node_major" -lt 20 ]; then
-  echo "setup: warning: Node.js $node_major found; the browser test of 'plots' needs Node 20 or" \
-    "newer (e.g. from NodeSource); everything else works with Node 18" >&2
+  echo "setup: warning: Node.js $node_major found; the browser tests (the plots page and" \
+    "plinth serve's /docs) need Node 20 or newer (e.g. from NodeSource); everything else" \
+    "works with Node 18" >&2
 fi
 
 # npm test tools, exactly as package-lock.json pins them. Skipped when the lockfile has not
