@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <random>
 
@@ -40,7 +41,14 @@ bool Constraint::allows(double v) const {
   if (ge && !(v >= *ge)) return false;
   if (lt && !(v < *lt)) return false;
   if (le && !(v <= *le)) return false;
-  return true;
+  if (in.empty()) return true;
+  // `in` is kept as text (MLmodel's YAML); a number matches an entry of the same value.
+  for (const auto& s : in) {
+    char* end = nullptr;
+    double x = std::strtod(s.c_str(), &end);
+    if (end != s.c_str() && *end == '\0' && x == v) return true;
+  }
+  return false;
 }
 
 bool Constraint::allows(std::string_view v) const {

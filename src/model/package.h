@@ -33,7 +33,7 @@ struct FeatureSpec {
 struct Constraint {
   std::optional<double> gt, ge, lt, le;
   std::vector<std::string> in;
-  // Whether a number satisfies the bounds.
+  // Whether a number satisfies the bounds and, when there is one, the `in` list.
   bool allows(double value) const;
   bool allows(std::string_view value) const;
   // "gt 0", "ge 0 and le 23": for error messages.

@@ -143,6 +143,22 @@ TEST(CompiledModel, FewRowsWalkLikeABlock) {
     }
 }
 
+// `in` lists are text in MLmodel; numbers match them by value, text by equality.
+TEST(Constraint, InListAppliesToNumbersAndText) {
+  Constraint c;
+  c.in = {"1", "2.5"};
+  EXPECT_TRUE(c.allows(1.0));
+  EXPECT_TRUE(c.allows(2.5));
+  EXPECT_FALSE(c.allows(5.0));
+  EXPECT_TRUE(c.allows(std::string_view("2.5")));
+  EXPECT_FALSE(c.allows(std::string_view("2.50")));
+  c.ge = 2;
+  EXPECT_FALSE(c.allows(1.0));  // in the list, but below the bound
+  Constraint words;
+  words.in = {"gas", "online"};
+  EXPECT_FALSE(words.allows(0.0));
+}
+
 TEST(Package, RoundTripsThroughMLmodel) {
   ModelPackage p;
   p.flavor = "rules";
