@@ -135,8 +135,11 @@ std::shared_ptr<const LoadedModel> load_model(const ModelRef& ref, const Service
           row[e["columns"][k].get<std::string>()] = e["data"][0][k];
         m->input_example = row;
         // Warm up: the first request must not pay for lazy initialisation, and a model that
-        // cannot score its own example must not be served.
-        table::Table t = parse_invocations_json(m->fields, {{"dataframe_split", e}});
+        // cannot score its own example must not be served. The example is training data, which
+        // the declared constraints need not allow, so they are not applied here.
+        std::vector<InputField> typed = m->fields;
+        for (auto& f : typed) f.constraint.reset();
+        table::Table t = parse_invocations_json(typed, {{"dataframe_split", e}});
         m->predictor->predict(t, example.string());
       }
     } catch (const json::exception& e) {
@@ -144,7 +147,7 @@ std::shared_ptr<const LoadedModel> load_model(const ModelRef& ref, const Service
     }
   }
   m->openapi = openapi_json(*m);
-  m->docs_html = docs_page(*m);
+  m->docs_html = docs_page(m->openapi);
   return m;
 }
 
