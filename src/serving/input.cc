@@ -75,6 +75,21 @@ std::optional<double> number_from_text(const std::string& s, bool integer) {
   return v;
 }
 
+// A value outside an `in` list, as pydantic words a Literal. The list is text in MLmodel; for a
+// number field its entries are numbers.
+Problem not_permitted(const model::Constraint& c, const json& given, bool numbers) {
+  json permitted = json::array();
+  std::string list;
+  for (const auto& p : c.in) {
+    json number = numbers ? json::parse(p, nullptr, false) : json();
+    permitted.push_back(number.is_number() ? number : json(p));
+    list += (list.empty() ? "" : ", ") + permitted.back().dump();
+  }
+  return {"value_error.const",
+          "unexpected value; permitted: " + list,
+          {{"given", given}, {"permitted", permitted}}};
+}
+
 std::optional<Problem> outside(const InputField& f, double v, const json& given) {
   if (!f.constraint) return std::nullopt;
   const model::Constraint& c = *f.constraint;
@@ -87,13 +102,7 @@ std::optional<Problem> outside(const InputField& f, double v, const json& given)
   if (c.ge && !(v >= *c.ge)) return bound("not_ge", "greater than or equal to", *c.ge);
   if (c.lt && !(v < *c.lt)) return bound("not_lt", "less than", *c.lt);
   if (c.le && !(v <= *c.le)) return bound("not_le", "less than or equal to", *c.le);
-  if (!c.in.empty() && !c.allows(v)) {
-    std::string list;
-    for (const auto& p : c.in) list += (list.empty() ? "" : ", ") + json(p).dump();
-    return Problem{"value_error.const",
-                   "unexpected value; permitted: " + list,
-                   {{"given", given}, {"permitted", c.in}}};
-  }
+  if (!c.in.empty() && !c.allows(v)) return not_permitted(c, given, true);
   return std::nullopt;
 }
 
@@ -130,13 +139,8 @@ std::optional<Problem> append_value(table::Column& c, const InputField& f, const
         s = v.dump();
       else
         return fail({"type_error.str", "str type expected", nullptr});
-      if (f.constraint && !f.constraint->in.empty() && !f.constraint->allows(s)) {
-        std::string list;
-        for (const auto& p : f.constraint->in) list += (list.empty() ? "" : ", ") + json(p).dump();
-        return fail({"value_error.const",
-                     "unexpected value; permitted: " + list,
-                     {{"given", s}, {"permitted", f.constraint->in}}});
-      }
+      if (f.constraint && !f.constraint->in.empty() && !f.constraint->allows(s))
+        return fail(not_permitted(*f.constraint, s, false));
       c.str.push_back(s);
       if (!c.valid.empty()) c.valid.push_back(1);
       return std::nullopt;

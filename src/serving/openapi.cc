@@ -51,7 +51,16 @@ json input_schema(const LoadedModel& m) {
       if (c.ge) p["minimum"] = *c.ge;
       if (c.lt) p["exclusiveMaximum"] = *c.lt;
       if (c.le) p["maximum"] = *c.le;
-      if (!c.in.empty()) p["enum"] = c.in;
+      if (!c.in.empty()) {
+        // Kept as text in MLmodel; a number field lists numbers.
+        json values = json::array();
+        for (const auto& v : c.in) {
+          json number =
+              f.type == table::ColumnType::kString ? json() : json::parse(v, nullptr, false);
+          values.push_back(number.is_number() ? number : json(v));
+        }
+        p["enum"] = values;
+      }
     }
     for (const auto& spec : m.package.preprocessing)
       if (spec.column == f.name && !spec.categories.empty()) {
@@ -199,8 +208,7 @@ std::string openapi_json(const LoadedModel& m) {
   return doc.dump();
 }
 
-std::string docs_page(const LoadedModel& m) {
-  std::string spec = openapi_json(m);
+std::string docs_page(const std::string& spec) {
   // Inside <script>, "</" would end the element early.
   std::string safe;
   for (size_t i = 0; i < spec.size(); ++i) {

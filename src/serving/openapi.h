@@ -12,7 +12,8 @@ struct LoadedModel;
 std::string openapi_json(const LoadedModel& model);
 
 // GET /docs: one self-contained HTML page (inline script and style, nothing fetched from the
-// network) that renders the OpenAPI document and lets a user send the input example to /predict.
-std::string docs_page(const LoadedModel& model);
+// network) that renders `openapi` (openapi_json's document) and lets a user send its input
+// example to /predict.
+std::string docs_page(const std::string& openapi);
 
 }  // namespace plinth::serving

@@ -123,6 +123,24 @@ rc=0
 wait "$SERVER_PID" || rc=$?
 expect_eq "$rc" "0" "plinth serve exits 0 after SIGTERM"
 
+# `in` constraints: a model whose own training rows break them still starts (its example is
+# training data), and refuses such values online, numbers and text alike.
+cat >in.yaml <<'YAML'
+train:
+  n_estimators: 5
+  constraints:
+    merchant_category: {in: [gas, online]}
+    day_of_week: {in: [1, 2]}
+YAML
+"$PLINTH" -q train --data train.csv --target is_fraud --threads 1 --params in.yaml:train --out listed >/dev/null
+start_server listed.log listed
+out=$(post /predict '{"amount": 5, "merchant_category": "travel", "hour_of_day": 1, "day_of_week": 5, "transaction_velocity": 1, "distance_from_home": 1}')
+expect_eq "$out" '422
+{"detail":[{"ctx":{"given":"travel","permitted":["gas","online"]},"loc":["body","merchant_category"],"msg":"unexpected value; permitted: \"gas\", \"online\"","type":"value_error.const"},{"ctx":{"given":5,"permitted":[1,2]},"loc":["body","day_of_week"],"msg":"unexpected value; permitted: 1, 2","type":"value_error.const"}]}' \
+  "values outside an in list are refused"
+expect_contains "$(post /predict '{"amount": 5, "merchant_category": "gas", "hour_of_day": 1, "day_of_week": 2, "transaction_velocity": 1, "distance_from_home": 1}')" "200" \
+  "values in the lists are scored"
+
 # A model that cannot load stops the start with a clear error.
 mkdir broken && cp model/MLmodel broken/
 expect_error 3 "model.json" "$PLINTH" serve broken --port 0
