@@ -45,51 +45,83 @@ void LiveDrift::expire(Window& w, Clock::time_point now) const {
   }
 }
 
-void LiveDrift::push(Window& w, uint32_t bucket, double value) {
-  auto now = Clock::now();
+void LiveDrift::push(Window& w, uint32_t bucket, double value, Clock::time_point now) {
   w.entries.push_back({bucket, value, now});
   w.counts[bucket] += 1;
   w.sum += value;
   expire(w, now);
 }
 
-void LiveDrift::observe_number(size_t column, double value) {
-  if (!std::isfinite(value)) return;
-  std::lock_guard lock(mutex_);
-  Window& w = windows_.at(column);
-  if (!w.numeric) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.17g", value);
-    std::string label = value == std::floor(value) && std::abs(value) < 1e15
-                            ? std::to_string(static_cast<int64_t>(value))
-                            : buf;
-    auto it = w.categories.find(label);
-    if (it == w.categories.end()) {
-      it = w.categories.emplace(label, static_cast<uint32_t>(w.labels.size())).first;
-      w.labels.push_back(label);
-      w.reference_counts.push_back(0);
-      w.counts.push_back(0);
-    }
-    push(w, it->second, 0);
-    return;
-  }
-  push(w, static_cast<uint32_t>(bucket_of(w.edges, value)), value);
-}
+namespace {
+// The bucket unseen values beyond the cap share.
+constexpr std::string_view kOtherUnseen = "(other unseen)";
+}  // namespace
 
-void LiveDrift::observe_category(size_t column, std::string_view value) {
-  std::lock_guard lock(mutex_);
+void LiveDrift::record_category(size_t column, std::string_view value, Clock::time_point now) {
   Window& w = windows_.at(column);
   if (w.numeric)
     throw Error(ErrorCode::kInvalidInput, "live drift: column '" + reference_.at(column).name +
                                               "' is numeric in the model's profile");
   auto it = w.categories.find(value);
-  if (it == w.categories.end()) {  // unseen in training: a category of its own
+  if (it == w.categories.end()) {  // unseen in training: a category of its own, up to the cap
+    if (w.unseen >= kMaxUnseenCategories) value = kOtherUnseen;
+    it = w.categories.find(value);
+  }
+  if (it == w.categories.end()) {
     it = w.categories.emplace(std::string(value), static_cast<uint32_t>(w.labels.size())).first;
     w.labels.emplace_back(value);
     w.reference_counts.push_back(0);
     w.counts.push_back(0);
+    ++w.unseen;
   }
-  push(w, it->second, 0);
+  push(w, it->second, 0, now);
+}
+
+void LiveDrift::record_number(size_t column, double value, Clock::time_point now) {
+  if (!std::isfinite(value)) return;
+  Window& w = windows_.at(column);
+  if (!w.numeric) {  // a number-coded categorical column: its label is the number's text
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.17g", value);
+    std::string label = value == std::floor(value) && std::abs(value) < 1e15
+                            ? std::to_string(static_cast<int64_t>(value))
+                            : buf;
+    record_category(column, label, now);
+    return;
+  }
+  push(w, static_cast<uint32_t>(bucket_of(w.edges, value)), value, now);
+}
+
+void LiveDrift::observe_number(size_t column, double value) {
+  std::lock_guard lock(mutex_);
+  record_number(column, value, Clock::now());
+}
+
+void LiveDrift::observe_category(size_t column, std::string_view value) {
+  std::lock_guard lock(mutex_);
+  record_category(column, value, Clock::now());
+}
+
+void LiveDrift::observe(size_t column, const table::Column& c) {
+  auto now = Clock::now();
+  std::lock_guard lock(mutex_);
+  for (size_t i = 0; i < c.size(); ++i) {
+    if (c.is_null(i)) continue;
+    switch (c.type) {
+      case table::ColumnType::kString:
+        record_category(column, c.string_at(i), now);
+        break;
+      case table::ColumnType::kInt64:
+      case table::ColumnType::kTimestamp:
+        record_number(column, static_cast<double>(c.i64[i]), now);
+        break;
+      case table::ColumnType::kBool:
+        record_number(column, c.b[i], now);
+        break;
+      default:
+        record_number(column, c.f64[i], now);
+    }
+  }
 }
 
 LiveDrift::Snapshot LiveDrift::snapshot() const {

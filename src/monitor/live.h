@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "monitor/profile_drift.h"
+#include "table/table.h"
 
 namespace plinth::monitor {
 
@@ -29,6 +30,13 @@ class LiveDrift {
   const std::vector<ProfiledColumn>& columns() const { return reference_; }
   void observe_number(size_t column, double value);  // NaN and infinities are skipped
   void observe_category(size_t column, std::string_view value);
+  // Every non-null row of `values` (text for a categorical column, numbers otherwise), under
+  // one lock: what a scored request adds.
+  void observe(size_t column, const table::Column& values);
+
+  // Categories unseen in training get buckets of their own, up to this many per column; the
+  // rest share one more, so clients sending arbitrary text cannot grow the server's memory.
+  static constexpr size_t kMaxUnseenCategories = 64;
 
   struct Snapshot {
     DriftReport report;                  // features with at least min_rows values in their window
@@ -59,10 +67,13 @@ class LiveDrift {
     std::vector<double> reference_counts, counts;
     std::map<std::string, uint32_t, std::less<>> categories;  // categorical: label -> bucket
     std::vector<std::string> labels;
+    size_t unseen = 0;  // categories added after training's
     std::deque<Entry> entries;
     double sum = 0;
   };
-  void push(Window& w, uint32_t bucket, double value);
+  void push(Window& w, uint32_t bucket, double value, Clock::time_point now);
+  void record_number(size_t column, double value, Clock::time_point now);
+  void record_category(size_t column, std::string_view value, Clock::time_point now);
   void expire(Window& w, Clock::time_point now) const;
 
   std::vector<ProfiledColumn> reference_;

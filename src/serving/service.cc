@@ -328,30 +328,11 @@ Service::Scored Service::score(const LoadedModel& m, const table::Table& t,
   }
   metrics_.record_batch(batch);
   if (m.drift) {
-    for (size_t k = 0; k < m.fields.size(); ++k) {
-      size_t d = m.drift_of_field[k];
-      if (d == kNone) continue;
-      const table::Column& c = t.column(k);
-      for (size_t i = 0; i < rows; ++i) {
-        if (c.is_null(i)) continue;
-        switch (c.type) {
-          case table::ColumnType::kString:
-            m.drift->observe_category(d, c.string_at(i));
-            break;
-          case table::ColumnType::kInt64:
-            m.drift->observe_number(d, static_cast<double>(c.i64[i]));
-            break;
-          case table::ColumnType::kBool:
-            m.drift->observe_number(d, c.b[i]);
-            break;
-          default:
-            m.drift->observe_number(d, c.f64[i]);
-        }
-      }
-    }
+    for (size_t k = 0; k < m.fields.size(); ++k)
+      if (m.drift_of_field[k] != kNone) m.drift->observe(m.drift_of_field[k], t.column(k));
+    // The last output is the probability (binary) or the predicted value (regression).
     if (m.drift_of_prediction != kNone && s.scores.width == 1)
-      for (size_t i = 0; i < rows; ++i)
-        m.drift->observe_number(m.drift_of_prediction, s.scores.values[i]);
+      m.drift->observe(m.drift_of_prediction, s.outputs.back());
   }
   if (sink_) sink_(t, s.outputs, request_id);
   return s;

@@ -80,6 +80,33 @@ TEST(LiveDrift, WindowsFollowTheTraffic) {
   EXPECT_EQ(unseen.report.columns[1].distribution.categories.back(), "z");
 }
 
+// A whole request's column at once; text nobody trained on cannot grow the buckets without
+// bound: past the cap, unseen categories share one bucket.
+TEST(LiveDrift, ColumnsAtOnceAndUnseenCategoriesCapped) {
+  LiveDriftOptions options;
+  options.window_rows = 10000;
+  options.min_rows = 1;
+  LiveDrift live(reference(), options);
+  table::Column amounts("amount", table::ColumnType::kFloat64),
+      categories("merchant_category", table::ColumnType::kString);
+  for (int i = 0; i < 1000; ++i) {
+    amounts.f64.push_back(i % 100);
+    categories.str.push_back(i < 500 ? "a" : "unseen-" + std::to_string(i));
+  }
+  amounts.push_null();  // skipped, as a missing value
+  live.observe(0, amounts);
+  live.observe(1, categories);
+  auto s = live.snapshot();
+  EXPECT_EQ(s.window_rows[0], 1000u);
+  EXPECT_NEAR(s.window_mean[0], 49.5, 1e-9);
+  EXPECT_EQ(s.window_rows[1], 1000u);
+  const auto& labels = s.report.columns[1].distribution.categories;
+  EXPECT_EQ(labels.size(), 3 + LiveDrift::kMaxUnseenCategories + 1);
+  EXPECT_EQ(labels.back(), "(other unseen)");
+  EXPECT_EQ(s.report.columns[1].distribution.current.back(),
+            500.0 - LiveDrift::kMaxUnseenCategories);
+}
+
 TEST(LiveDrift, TimeWindow) {
   LiveDriftOptions options;
   options.window_rows = 1000;
