@@ -120,17 +120,21 @@ int run_serve(const ServeFlags& f) {
 }  // namespace
 
 void register_serve_commands(CLI::App& app, Invocation& invocation) {
-  // A number above (or at least) 0; CLI11's own range checks print the whole double range.
-  auto at_least = [](bool zero_ok) {
-    return [zero_ok](std::string& v) -> std::string {
-      char* end = nullptr;
-      double x = std::strtod(v.c_str(), &end);
-      if (v.empty() || *end) return "must be a number, got '" + v + "'";
-      if (x > 0 || (zero_ok && x == 0)) return "";
-      return std::string(zero_ok ? "must be 0 or more" : "must be greater than 0") + ", got " + v;
-    };
+  // A number in a range, said in words (CLI11's own range checks print the whole double range).
+  auto number = [](bool (*ok)(double), std::string words, std::string shown) {
+    return CLI::Validator(
+        [ok, words](std::string& v) -> std::string {
+          char* end = nullptr;
+          double x = std::strtod(v.c_str(), &end);
+          if (v.empty() || *end) return "must be a number, got '" + v + "'";
+          return ok(x) ? "" : "must be " + words + ", got " + v;
+        },
+        shown);
   };
-  CLI::Validator positive(at_least(false), "> 0"), non_negative(at_least(true), ">= 0");
+  CLI::Validator positive = number([](double x) { return x > 0; }, "greater than 0", "> 0");
+  CLI::Validator non_negative = number([](double x) { return x >= 0; }, "0 or more", ">= 0");
+  CLI::Validator share =
+      number([](double x) { return x > 0 && x <= 1; }, "above 0 and at most 1", "(0, 1]");
   auto* cmd = app.add_subcommand(
       "serve", "Serve a model over HTTP: /predict, /invocations (MLflow), /v2 (KServe), /metrics");
   auto f = std::make_shared<ServeFlags>();
@@ -165,15 +169,7 @@ void register_serve_commands(CLI::App& app, Invocation& invocation) {
                   "Parquet files in this folder");
   cmd->add_option("--log-sample", f->log_sample,
                   "Share of requests logged, by a hash of the request id (default 1)")
-      ->check(CLI::Validator(
-          [](std::string& v) -> std::string {
-            char* end = nullptr;
-            double x = std::strtod(v.c_str(), &end);
-            return !v.empty() && !*end && x > 0 && x <= 1
-                       ? ""
-                       : "must be above 0 and at most 1, got '" + v + "'";
-          },
-          "(0, 1]"));
+      ->check(share);
   cmd->add_option("--max-batch", f->max_batch,
                   "Micro-batching: score concurrent requests together, up to N rows (default 1: "
                   "off)");
