@@ -165,11 +165,16 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Registers the session and starts reading; a session over the cap answers 503 and closes.
   void start(bool over_capacity) {
+    bool stopping;
     {
       std::lock_guard lock(shared_.mutex);
       id_ = shared_.next_id++;
       shared_.sessions.emplace(id_, weak_from_this());
+      // Read under the lock the signal handler takes after setting it: a connection accepted
+      // while the server stops is either in its list of sessions to stop, or sees this.
+      stopping = shared_.stopping;
     }
+    if (stopping) return close();
     beast::error_code ec;
     stream_.socket().set_option(tcp::no_delay(true), ec);
     if (over_capacity) {
