@@ -6,10 +6,10 @@
 #include <cmath>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
-#include <random>
 
 #include "core/error.h"
 #include "core/file_io.h"
+#include "core/random_id.h"
 #include "core/utc_time.h"
 
 namespace plinth::model {
@@ -155,14 +155,6 @@ std::string now_text() {
   return out;
 }
 
-std::string random_hex32() {
-  std::random_device rd;
-  std::string s;
-  const char* hex = "0123456789abcdef";
-  for (int i = 0; i < 32; ++i) s += hex[rd() % 16];
-  return s;
-}
-
 std::string mlmodel_yaml(const ModelPackage& p) {
   YAML::Emitter y;
   y << YAML::BeginMap;
@@ -170,7 +162,7 @@ std::string mlmodel_yaml(const ModelPackage& p) {
   y << YAML::Key << "utc_time_created" << YAML::Value << YAML::SingleQuoted
     << (p.created.empty() ? now_text() : p.created);
   y << YAML::Key << "model_uuid" << YAML::Value
-    << (p.model_uuid.empty() ? random_hex32() : p.model_uuid);
+    << (p.model_uuid.empty() ? core::random_hex(32) : p.model_uuid);
   if (!p.run_id.empty()) y << YAML::Key << "run_id" << YAML::Value << p.run_id;
   y << YAML::Key << "flavors" << YAML::Value << YAML::BeginMap;
   if (p.flavor == "xgboost") {
@@ -269,7 +261,7 @@ void write_package(const ModelPackage& p, const PackageFiles& files, const fs::p
                                           "another --out or remove it first");
   fs::path parent = dir.parent_path().empty() ? fs::path(".") : dir.parent_path();
   fs::create_directories(parent);
-  fs::path temp = parent / ("." + dir.filename().string() + ".tmp-" + random_hex32().substr(0, 8));
+  fs::path temp = parent / ("." + dir.filename().string() + ".tmp-" + core::random_hex(8));
   fs::create_directory(temp);
   try {
     core::write_file_atomic(temp / "MLmodel", mlmodel_yaml(p));

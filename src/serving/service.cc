@@ -1,11 +1,11 @@
 #include "serving/service.h"
 
 #include <algorithm>
-#include <random>
 
 #include "core/error.h"
 #include "core/file_io.h"
 #include "core/log.h"
+#include "core/random_id.h"
 #include "monitor/report.h"
 #include "serving/openapi.h"
 
@@ -103,15 +103,6 @@ void attach_drift(LoadedModel& m, const ServiceOptions& options) {
   m.drift = std::make_unique<monitor::LiveDrift>(std::move(columns), options.drift);
 }
 
-std::string random_hex(size_t n) {
-  std::random_device rd;
-  std::mt19937_64 gen(rd());
-  static const char* kHex = "0123456789abcdef";
-  std::string s;
-  for (size_t i = 0; i < n; ++i) s += kHex[gen() % 16];
-  return s;
-}
-
 }  // namespace
 
 std::shared_ptr<const LoadedModel> load_model(const ModelRef& ref, const ServiceOptions& options) {
@@ -155,7 +146,7 @@ Service::Service(std::shared_ptr<const LoadedModel> model, ServiceOptions option
     : options_(std::move(options)),
       sink_(std::move(sink)),
       started_(std::chrono::steady_clock::now()),
-      request_prefix_(random_hex(8)) {
+      request_prefix_(core::random_hex(8)) {
   swap(std::move(model));
 }
 

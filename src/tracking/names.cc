@@ -5,6 +5,7 @@
 #include <random>
 
 #include "core/error.h"
+#include "core/random_id.h"
 
 namespace plinth::tracking {
 namespace {
@@ -49,12 +50,7 @@ void validate_key(const std::string& name) {
     invalid("Names cannot be a path that normalizes to another name, such as one with '..'.");
 }
 
-std::string random_hex_id() {
-  char buf[33];
-  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(random_u64()),
-                static_cast<unsigned long long>(random_u64()));
-  return buf;
-}
+std::string random_hex_id() { return core::random_hex(32); }
 
 std::string random_run_name() {
   static const char* kAdjectives[] = {"able",   "bold",   "brave",  "calm",  "clever", "crisp",
