@@ -43,6 +43,8 @@ packages=(
   # Depends suffice, no Recommends) and the handbook's reference server in bench/serving.sh,
   # where wrk drives the servers and nginx with a fixed body is the HTTP ceiling
   python3-fastapi python3-uvicorn wrk nginx
+  # the virtual environment for the real tools (requirements-test.txt), when python3 is Debian's
+  python3-venv
 )
 # Node.js and npm run the S3 test server and the Parquet cross-check reader. The machines ship
 # Node 20 with npm; a bare Debian 12 gets Debian's.
@@ -77,4 +79,30 @@ if ! cmp -s package-lock.json node_modules/.plinth-installed-lock 2>/dev/null; t
   echo "setup: installing npm test tools (s3rver, hyparquet, playwright-core)"
   npm ci --no-audit --no-fund --loglevel=error >/dev/null
   cp package-lock.json node_modules/.plinth-installed-lock
+fi
+
+# The real tools (MLflow, DVC, Evidently, Feast, pyarrow, polars, onnxruntime, ...) that tests
+# and benchmarks run beside Plinth, exactly as requirements-test.txt pins them (with hashes),
+# in .venv-test/. Tests find its interpreter as PLINTH_TOOLS_PYTHON. Skipped when the pins have
+# not changed since the last install. Debian's own python3-* oracles stay apart (TOOLCHAIN.md).
+venv=.venv-test
+pip_version=26.3
+if ! cmp -s requirements-test.txt "$venv/.plinth-installed-requirements" 2>/dev/null; then
+  echo "setup: installing the pinned Python test tools into $venv (a few minutes the first time)"
+  start=$(date +%s)
+  [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+  log="$venv/pip-install.log"
+  # pip 23 (Python 3.11's) refuses a hashed requirement that another one names with extras.
+  if ! "$venv/bin/python" -m pip install --disable-pip-version-check -q "pip==$pip_version" >"$log" 2>&1 ||
+    ! "$venv/bin/python" -m pip install --disable-pip-version-check --no-input \
+      --require-hashes -r requirements-test.txt >"$log" 2>&1; then
+    # pip names the package it stopped at on its ERROR lines (and on "Failed building wheel").
+    echo "setup: error: pip could not install requirements-test.txt into $venv:" >&2
+    grep -A2 -E "^ERROR|Failed building wheel for" "$log" | head -n 6 | sed 's/^/setup:   /' >&2 || true
+    echo "setup: the full log is $log; fix the pin in requirements-test.in, regenerate" \
+      "requirements-test.txt (see its header) and run scripts/setup.sh again" >&2
+    exit 1
+  fi
+  cp requirements-test.txt "$venv/.plinth-installed-requirements"
+  echo "setup: Python test tools installed in $(( $(date +%s) - start )) s"
 fi

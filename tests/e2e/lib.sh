@@ -8,6 +8,17 @@ export GIT_COMMITTER_NAME=test GIT_COMMITTER_EMAIL=test@example.invalid
 failures=0
 # A Python interpreter for independent oracles (stdlib only: hashlib, json).
 PYTHON=$(command -v /usr/bin/python3 || command -v python3)
+# The real tools pinned in requirements-test.txt (mlflow, dvc, evidently, pyarrow, polars, ...):
+# scripts/setup.sh installs them in a virtual environment; PLINTH_TOOLS_PYTHON is its python,
+# and the tools' own commands (dvc, mlflow) sit next to it in TOOLS_BIN.
+TOOLS_PYTHON=${PLINTH_TOOLS_PYTHON:-${PLINTH_SOURCE:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}/.venv-test/bin/python}
+TOOLS_BIN=$(dirname "$TOOLS_PYTHON")
+# need_tools: stops the test (a failure, not a skip) when the pinned environment is missing.
+need_tools() {
+  [ -x "$TOOLS_PYTHON" ] && return 0
+  echo "FAIL: $TOOLS_PYTHON not found: run scripts/setup.sh to install requirements-test.txt" >&2
+  exit 1
+}
 
 # Creates and enters a temporary repository (git + plinth init), removed on exit.
 new_repo() {
