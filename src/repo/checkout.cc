@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <map>
 #include <set>
@@ -44,12 +45,19 @@ std::string first_lines(const std::vector<std::string>& items) {
 
 std::string Workspace::output_state(const std::string& rel, const Output& out) {
   if (out.cache && !out.md5.empty()) {
-    ObjectState state = cache_->check(out.md5, out.legacy);
-    if (state == ObjectState::kOk && out.is_dir()) {
-      for (const auto& e : load_manifest(out.md5, out.legacy))
-        if ((state = cache_->check(e.md5, out.legacy)) != ObjectState::kOk) break;
+    bool in_cache = cache_->check(out.md5, out.legacy) == ObjectState::kOk;
+    if (in_cache && out.is_dir()) {
+      // One stat per file of the directory: spread over the cores, as hashing is.
+      std::vector<ManifestEntry> entries = load_manifest(out.md5, out.legacy);
+      std::atomic<bool> all_ok{true};
+      core::ThreadPool pool;
+      pool.parallel_for(entries.size(), [&](size_t i) {
+        if (all_ok && cache_->check(entries[i].md5, out.legacy) != ObjectState::kOk)
+          all_ok = false;
+      });
+      in_cache = all_ok;
     }
-    if (state != ObjectState::kOk) return "not in cache";
+    if (!in_cache) return "not in cache";
   }
   struct stat st;
   if (::lstat((root_ / rel).c_str(), &st) != 0) return "deleted";
