@@ -85,8 +85,16 @@ const char* link_type_name(LinkType type) {
 ObjectCache::ObjectCache(fs::path root) : root_(std::move(root)) {}
 
 fs::path ObjectCache::object_path(const std::string& oid, bool legacy) const {
-  fs::path base = legacy ? root_ : root_ / "files" / "md5";
-  return base / oid.substr(0, 2) / oid.substr(2);
+  // Built as one string: this runs once per file on every status, add and checkout, and
+  // composing fs::path pieces costs more than the stat that follows.
+  std::string path = root_.native();
+  path.reserve(path.size() + 12 + oid.size());
+  if (!path.empty() && path.back() != '/') path += '/';
+  if (!legacy) path += "files/md5/";
+  path.append(oid, 0, 2);
+  path += '/';
+  path.append(oid, 2);
+  return fs::path(std::move(path));
 }
 
 bool ObjectCache::contains(const std::string& oid, bool legacy) const {
