@@ -341,27 +341,55 @@ fs::path Pipeline::lock_path(const fs::path& root, const Stage& stage) {
 Pipeline Pipeline::load(const fs::path& root) {
   Pipeline p;
   p.files.push_back(PipelineFile::load(root));
+  // Like DVC (collect_files), the search does not descend into outputs of stages or pointer
+  // files: a tracked directory can hold many thousands of files and no dvc.yaml.
+  std::set<std::string> outs;
+  auto note_outs = [&](const PipelineFile& f) {
+    for (const auto& s : f.stages)
+      for (const auto& o : s.outs) outs.insert(o.rel);
+  };
+  note_outs(p.files.front());
   repo::IgnoreRules ignore(root);
-  std::vector<std::string> found;
+  FileReader read = files_under(root);
+  std::vector<PipelineFile> found;
   std::vector<std::string> stack = {""};
   while (!stack.empty()) {
     std::string dir = stack.back();
     stack.pop_back();
+    if (outs.count(dir)) continue;
+    std::vector<std::string> subdirs;
     std::error_code ec;
     for (const auto& e : fs::directory_iterator(dir.empty() ? root : root / dir, ec)) {
       std::string name = e.path().filename().string();
       std::string rel = dir.empty() ? name : dir + "/" + name;
-      if (!e.is_directory(ec) || e.is_symlink(ec) || name == ".git" || name == ".dvc" ||
-          ignore.is_ignored(rel, true))
-        continue;
-      stack.push_back(rel);
-      if (fs::exists(e.path() / "dvc.yaml")) found.push_back(rel);
+      if (e.is_directory(ec) && !e.is_symlink(ec)) {
+        if (name != ".git" && name != ".dvc" && !ignore.is_ignored(rel, true))
+          subdirs.push_back(rel);
+      } else if (name.size() > 4 && name.ends_with(".dvc") && e.is_regular_file(ec)) {
+        std::optional<repo::PointerFile> pointer;
+        try {
+          pointer = repo::PointerFile::load(e.path());
+        } catch (const Error&) {
+          // Only a hint for the search; the commands that read pointer files report it.
+        }
+        for (const auto& o : pointer ? pointer->outs : std::vector<repo::Output>{}) {
+          std::string out = fs::path(o.path).lexically_normal().generic_string();
+          outs.insert(dir.empty() ? out : dir + "/" + out);
+        }
+      }
+    }
+    for (auto& sub : subdirs) {
+      if (outs.count(sub)) continue;
+      if (fs::exists(root / sub / "dvc.yaml")) {
+        found.push_back(PipelineFile::parse(*read(sub + "/dvc.yaml"), read, sub));
+        note_outs(found.back());
+      }
+      stack.push_back(std::move(sub));
     }
   }
-  std::sort(found.begin(), found.end());
-  FileReader read = files_under(root);
-  for (const auto& dir : found)
-    p.files.push_back(PipelineFile::parse(*read(dir + "/dvc.yaml"), read, dir));
+  std::sort(found.begin(), found.end(),
+            [](const PipelineFile& a, const PipelineFile& b) { return a.dir < b.dir; });
+  for (auto& f : found) p.files.push_back(std::move(f));
   return p;
 }
 

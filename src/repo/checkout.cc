@@ -52,8 +52,7 @@ std::string Workspace::output_state(const std::string& rel, const Output& out) {
       std::atomic<bool> all_ok{true};
       core::ThreadPool pool;
       pool.parallel_for(entries.size(), [&](size_t i) {
-        if (all_ok && cache_->check(entries[i].md5, out.legacy) != ObjectState::kOk)
-          all_ok = false;
+        if (all_ok && cache_->check(entries[i].md5, out.legacy) != ObjectState::kOk) all_ok = false;
       });
       in_cache = all_ok;
     }
