@@ -53,8 +53,24 @@ TEST(Manifest, ParsesWhatItWritesAndAcceptsExtraKeys) {
   EXPECT_EQ(extra[0].relpath, "a");
 }
 
+TEST(Manifest, ParsesOtherSpellingsOfTheSameList) {
+  // Escapes, non-ASCII, other spacing and key order: what any JSON writer may produce.
+  std::vector<ManifestEntry> want = {{"a\"b", "1"}, {"\xc3\xa9", "2"}, {"c", "3"}};
+  EXPECT_EQ(
+      parse_manifest(R"([{"md5": "1", "relpath": "a\"b"}, {"md5": "2", "relpath": "\u00e9"}, )"
+                     R"({"relpath":"c","md5":"3"}])",
+                     "x.dir"),
+      want);
+  EXPECT_EQ(parse_manifest("[]", "x.dir"), std::vector<ManifestEntry>{});
+  EXPECT_EQ(parse_manifest(" [ ] ", "x.dir"), std::vector<ManifestEntry>{});
+}
+
 TEST(Manifest, CorruptedManifestIsReportedWithItsName) {
-  for (const char* bad : {"not json", "{}", R"([{"md5": "1"}])"}) {
+  for (const char* bad :
+       {"not json", "{}", R"([{"md5": "1"}])", R"([{"md5": "1", "relpath": "a"}, ])",
+        R"([{"md5": "1", "relpath": "a"}{"md5": "2", "relpath": "b"}])",
+        R"([{"md5": "1", "relpath": "a"})", R"([{"md5": "1", "relpath": "a\xff"}])",
+        "[{\"md5\": \"1\", \"relpath\": \"a\xff\"}]"}) {
     try {
       parse_manifest(bad, "cache/ab/cd.dir");
       FAIL() << bad;
