@@ -100,12 +100,26 @@ std::vector<std::string> hash_files(const std::vector<ScannedFile>& files, StatC
         options.store ? cache.insert_file(f.path, on_bytes) : core::md5_file(f.path, on_bytes);
     stat_cache.record(f.st, md5s[i]);
   };
-  spdlog::debug("hashing {} files ({} bytes)", files.size(), total_bytes);
-  if (files.size() == 1) {
-    hash_one(0);
-  } else {
+  // Files the stat cache knows need no I/O unless they are to be stored: answer those here,
+  // and start threads only for the rest. A no-op repro asks about a small directory per stage,
+  // and two new threads per stage cost more than the lookups.
+  std::vector<size_t> todo;
+  for (size_t i = 0; i < files.size(); ++i) {
+    if (!options.legacy && !options.store) {
+      if (std::optional<std::string> known = stat_cache.lookup(files[i].st)) {
+        md5s[i] = std::move(*known);
+        on_bytes(static_cast<size_t>(files[i].st.st_size));
+        continue;
+      }
+    }
+    todo.push_back(i);
+  }
+  spdlog::debug("hashing {} of {} files ({} bytes in all)", todo.size(), files.size(), total_bytes);
+  if (todo.size() == 1) {
+    hash_one(todo[0]);
+  } else if (!todo.empty()) {
     core::ThreadPool pool(options.jobs == 0 ? core::default_jobs() : options.jobs);
-    pool.parallel_for(files.size(), hash_one);
+    pool.parallel_for(todo.size(), [&](size_t k) { hash_one(todo[k]); });
   }
   return md5s;
 }
