@@ -158,10 +158,13 @@ std::vector<TrackedPointer> Workspace::pointers() {
       std::string name = entry.path().filename().string();
       std::string rel = dir_rel.empty() ? name : dir_rel + "/" + name;
       bool is_dir = entry.is_directory(ec) && !entry.is_symlink(ec);
-      if (ignore_->is_ignored(rel, is_dir)) continue;
+      // Only directories and .dvc files matter here; the ignore rules are asked about those
+      // alone, not about every data file on the way.
+      bool is_pointer = !is_dir && name.size() > 4 && name.ends_with(".dvc");
+      if ((!is_dir && !is_pointer) || ignore_->is_ignored(rel, is_dir)) continue;
       if (is_dir) {
         subdirs.push_back(rel);
-      } else if (name.size() > 4 && name.ends_with(".dvc") && entry.is_regular_file(ec)) {
+      } else if (entry.is_regular_file(ec)) {
         TrackedPointer p{rel, entry.path(), PointerFile::load(entry.path())};
         for (size_t i = 0; i < p.file.outs.size(); ++i) outputs_here.insert(p.out_rel(i));
         found.push_back(std::move(p));
