@@ -34,7 +34,10 @@
 # of 200 stages are most of it), plus the clean-up of about 800,000 files.
 #
 # Every timed command starts with a warm page cache (its input read once, then sync), for both
-# tools. Every first-time add runs in a brand-new repository (git init && TOOL init) with an
+# tools. Nothing is deleted until the end: old caches, clones and remotes are moved into a
+# trash folder instead. On a filesystem like this VM's ext4 without a journal, creating a file
+# scans past every inode freed in the last 30-60 s, so a deletion would slow down whichever
+# tool happens to run next (see docs/benchmarks.md). Every first-time add runs in a brand-new repository (git init && TOOL init) with an
 # empty cache, and DVC gets an empty site cache (DVC_SITE_CACHE_DIR, where it keeps its hash
 # cache) too. DVC's analytics are off (DVC_NO_ANALYTICS=1) and its global and system config
 # point into the scratch directory, so nothing outside it is read or written. Each result is
@@ -71,12 +74,12 @@ done
 [ -d "$BENCH_DIR" ] || die "BENCH_DIR '$BENCH_DIR' is not a directory"
 
 # --- disk space ---------------------------------------------------------------
-# Peak: (d) holds two copies of the big file and two caches (4x); (a)-(c) hold the generated
-# files, two workspace copies and two caches (5x, rounded up to 4 KiB blocks, plus inodes).
+# Peak: (d) holds two copies of the big file and a cache per tool and add run; (a)-(c) hold two
+# workspace copies and a cache per tool and add run (rounded up to 4 KiB blocks, plus inodes).
 # (d) is deleted before (a) starts. Add 10% + 256 MiB for the pipeline and push sets.
 blocks_kib=$(((SMALL_FILE_KIB + 3) / 4 * 4))
-need_big_kib=$((4 * BIG_FILE_MIB * 1024))
-need_small_kib=$((5 * SMALL_FILES * blocks_kib + SMALL_FILES))
+need_big_kib=$(((2 + 2 * ADD_RUNS) * BIG_FILE_MIB * 1024))
+need_small_kib=$(((2 + 2 * ADD_RUNS) * SMALL_FILES * (blocks_kib + 1)))
 need_kib=$((need_big_kib > need_small_kib ? need_big_kib : need_small_kib))
 need_kib=$((need_kib + need_kib / 10 + 262144))
 avail_kib=$(df -Pk "$BENCH_DIR" | awk 'NR==2 {print $4}')
@@ -85,6 +88,14 @@ avail_kib=$(df -Pk "$BENCH_DIR" | awk 'NR==2 {print $4}')
 
 SCRATCH=$(mktemp -d "$BENCH_DIR/plinth-bench-dvc.XXXXXX")
 cleanup() { echo "cleaning up $SCRATCH..."; rm -rf "$SCRATCH"; }
+TRASH=$SCRATCH/trash
+mkdir -p "$TRASH"
+discard() {  # discard PATH...: moves what exists into the trash (deleted at exit)
+  local p
+  for p in "$@"; do
+    if [ -e "$p" ] || [ -L "$p" ]; then mv "$p" "$(mktemp -d "$TRASH/XXXXXX")/"; fi
+  done
+}
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
@@ -140,11 +151,11 @@ report() {
 # keeping the data in it; for dvc, also an empty site cache.
 new_repo() {
   (
-    cd "$1"
-    rm -rf .git .dvc .dvcignore .gitignore ./*.dvc dvc.lock
+    cd "$1" || exit 1
+    discard .git .dvc .dvcignore .gitignore ./*.dvc dvc.lock
     git init -q .
     if [ "$2" = dvc ]; then
-      rm -rf "$SCRATCH/dvc-site/$(basename "$1")"
+      discard "$SCRATCH/dvc-site/$(basename "$1")"
       DVC_SITE_CACHE_DIR=$SCRATCH/dvc-site/$(basename "$1") "$DVC" init -q
     else
       "$PLINTH" -q init
@@ -240,7 +251,7 @@ versus "$RUNS" warm_p_small add_p_small warm_d_small add_d_small
 [ "$(md5sum <"$P_SMALL/data.dvc")" = "$p_before" ] || die "(c) plinth's re-add changed data.dvc"
 [ "$(md5sum <"$D_SMALL/data.dvc")" = "$d_before" ] || die "(c) dvc's re-add changed data.dvc"
 report "(c) add again, unchanged" "$PLINTH_NS" "$DVC_NS" 10
-rm -rf "$P_SMALL" "$D_SMALL"
+discard "$P_SMALL" "$D_SMALL"
 
 # --- (e) no-op repro ----------------------------------------------------------
 # Stage i reads its own directory of STAGE_FILES files and the previous stage's output: one
@@ -281,7 +292,7 @@ for t in p d; do
 done
 report "(e) no-op repro, ${STAGES} stages" "$PLINTH_NS" "$DVC_NS" 40
 echo "    first repro (runs every stage; context): plinth $(secs "$p_first")s, dvc $(secs "$d_first")s"
-rm -rf "$P_PIPE" "$D_PIPE"
+discard "$P_PIPE" "$D_PIPE"
 
 # --- (f), (g) push and pull with a folder remote ----------------------------------------
 P_PUSH=$SCRATCH/plinth-push D_PUSH=$SCRATCH/dvc-push
@@ -296,8 +307,8 @@ run_in "$D_PUSH" "$DVC" remote add -q -d folder "$SCRATCH/dvc-remote"
 objects=$((PUSH_FILES + 1))  # the files and the directory manifest
 count_objects() { find "$1" -type f | wc -l; }
 
-empty_p_remote() { rm -rf "$SCRATCH/plinth-remote"; sync; }
-empty_d_remote() { rm -rf "$SCRATCH/dvc-remote"; sync; }
+empty_p_remote() { discard "$SCRATCH/plinth-remote"; sync; }
+empty_d_remote() { discard "$SCRATCH/dvc-remote"; sync; }
 push_p() { run_in "$P_PUSH" "$PLINTH" -q push -r folder; }
 push_d() { run_in "$D_PUSH" "$DVC" push -q -r folder; }
 versus "$RUNS" empty_p_remote push_p empty_d_remote push_d
@@ -307,11 +318,12 @@ report "(f) push ${PUSH_FILES} files to a folder" "$PLINTH_NS" "$DVC_NS" 8
 
 # A clone: the repository's metadata without the cache or the data.
 clone() {  # clone FROM TO TOOL
-  rm -rf "$2" "$SCRATCH/dvc-site/$(basename "$2")"
+  discard "$2" "$SCRATCH/dvc-site/$(basename "$2")"
   mkdir -p "$2"
   (cd "$2" && git init -q .)
-  cp -r "$1/.dvc" "$1/.dvcignore" "$1/.gitignore" "$1/data.dvc" "$2/"
-  rm -rf "$2/.dvc/cache" "$2/.dvc/tmp"
+  mkdir "$2/.dvc"
+  cp "$1/.dvc/config" "$1/.dvc/.gitignore" "$2/.dvc/"
+  cp "$1/.dvcignore" "$1/.gitignore" "$1/data.dvc" "$2/"
   warm "$SCRATCH/$3-remote"
 }
 clone_p() { clone "$P_PUSH" "$SCRATCH/plinth-pull" plinth; }
