@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 export OMP_WAIT_POLICY = PASSIVE
 
-.PHONY: setup build test demo bench bench-remotes bench-tables bench-drift bench-pipeline bench-tracking bench-models bench-serving fuzz format clean
+.PHONY: setup build test demo bench bench-dvc bench-remotes bench-tables bench-drift bench-pipeline bench-tracking bench-models bench-serving fuzz format clean
 
 setup:
 	scripts/setup.sh
@@ -20,6 +20,10 @@ demo: setup build
 
 bench: setup build
 	PLINTH=$(abspath $(BUILD))/plinth bench/data_versioning.sh
+
+# Plinth against the real DVC from .venv-test (setup installs it); see docs/benchmarks.md.
+bench-dvc: setup build
+	PLINTH=$(abspath $(BUILD))/plinth bench/dvc.sh
 
 bench-drift: setup build
 	PLINTH=$(abspath $(BUILD))/plinth bench/drift.sh

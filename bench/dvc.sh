@@ -28,6 +28,8 @@
 #   PUSH_FILES      files in (f), (g)                          [10000]
 #   RUNS            runs of (b), (c), (e)-(g) and md5sum; best of each   [3]
 #   ADD_RUNS        runs of the first-time adds (a), (d)       [1]
+#   SECTIONS        which to run: big (d), small (a)-(c), repro (e), remote (f)-(g)
+#                                                              [big small repro remote]
 # Smoke run (seconds):
 #   SMALL_FILES=1000 BIG_FILE_MIB=16 STAGES=10 STAGE_FILES=5 PUSH_FILES=200 RUNS=1 bench/dvc.sh
 # A full run takes 10-15 minutes on 2 cores (DVC's first add of 100,000 files and first repro
@@ -60,6 +62,7 @@ STAGE_FILES=${STAGE_FILES:-50}
 PUSH_FILES=${PUSH_FILES:-10000}
 RUNS=${RUNS:-3}
 ADD_RUNS=${ADD_RUNS:-1}
+SECTIONS=${SECTIONS:-big small repro remote}
 
 for v in SMALL_FILES SMALL_FILE_KIB BIG_FILE_MIB STAGES STAGE_FILES PUSH_FILES RUNS ADD_RUNS; do
   [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer (got '${!v}')"
@@ -72,6 +75,10 @@ for tool in git python3 md5sum find xargs df cp sync awk; do
   command -v "$tool" >/dev/null || die "'$tool' is required (scripts/setup.sh installs it)"
 done
 [ -d "$BENCH_DIR" ] || die "BENCH_DIR '$BENCH_DIR' is not a directory"
+for section in $SECTIONS; do
+  [[ $section =~ ^(big|small|repro|remote)$ ]] ||
+    die "SECTIONS: unknown section '$section' (choose from: big small repro remote)"
+done
 
 # --- disk space ---------------------------------------------------------------
 # Peak: (d) holds two copies of the big file and a cache per tool and add run; (a)-(c) hold two
@@ -135,7 +142,7 @@ secs() { awk -v ns="$1" 'BEGIN { printf "%.3f", ns / 1e9 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 >= b + 0) }'; }
 
-TABLE=()
+TABLE=() BIG_ROW=''
 # report NAME PLINTH_NS DVC_NS TARGET: prints a line and keeps a table row. TARGET is the
 # least dvc/plinth ratio wanted, or "-" for none.
 report() {
@@ -186,79 +193,86 @@ d, n, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 os.makedirs(d, exist_ok=True)
 width = len(str(n - 1))
 for i in range(n):
-    with open(os.path.join(d, f"f{i:0{width}d}.bin"), "wb") as f:
-        f.write(os.urandom(size))
+  with open(os.path.join(d, f"f{i:0{width}d}.bin"), "wb") as f:
+      f.write(os.urandom(size))
 EOF
 }
 
 # --- (d) one big file ---------------------------------------------------------
-P_BIG=$SCRATCH/plinth-big D_BIG=$SCRATCH/dvc-big
-mkdir -p "$P_BIG" "$D_BIG"
-echo "generating a ${BIG_FILE_MIB} MiB file and its copy (untimed)..."
-head -c "$((BIG_FILE_MIB * 1024 * 1024))" /dev/urandom >"$P_BIG/big.bin"
-cp --reflink=never "$P_BIG/big.bin" "$D_BIG/big.bin"
-prep_p_big() { new_repo "$P_BIG" plinth; warm "$P_BIG/big.bin"; }
-prep_d_big() { new_repo "$D_BIG" dvc; warm "$D_BIG/big.bin"; }
-add_p_big() { run_in "$P_BIG" "$PLINTH" -q add big.bin; }
-add_d_big() { run_in "$D_BIG" "$DVC" add -q big.bin; }
-md5_best=''
-for ((i = 0; i < RUNS; i++)); do
-  warm "$P_BIG/big.bin"
-  time_ns md5sum "$P_BIG/big.bin"
-  if [ -z "$md5_best" ] || [ "$ELAPSED_NS" -lt "$md5_best" ]; then md5_best=$ELAPSED_NS; fi
-done
-versus "$ADD_RUNS" prep_p_big add_p_big prep_d_big add_d_big
-want=$(md5sum "$P_BIG/big.bin" | cut -c1-32)
-[ "$(dvc_md5 "$P_BIG/big.bin.dvc")" = "$want" ] || die "(d) plinth's big.bin.dvc does not record md5 $want"
-[ "$(dvc_md5 "$D_BIG/big.bin.dvc")" = "$want" ] || die "(d) dvc's big.bin.dvc does not record md5 $want"
-mibps() { awk -v mib="$BIG_FILE_MIB" -v ns="$1" 'BEGIN { printf "%.0f", mib / (ns / 1e9) }'; }
-speed=$(ratio "$md5_best" "$PLINTH_NS")
-if ge "$speed" 0.9; then met=yes; else met='**no**'; fi
-printf '%-40s plinth %9ss   md5sum %6ss   speed %7sx   target >= 0.9x   met: %s\n' \
-  "(d) add one ${BIG_FILE_MIB} MiB file" "$(secs "$PLINTH_NS")" "$(secs "$md5_best")" "$speed" "$met"
-echo "    plinth $(mibps "$PLINTH_NS") MiB/s, md5sum $(mibps "$md5_best") MiB/s, dvc $(mibps "$DVC_NS") MiB/s"
-BIG_ROW="| (d) \`add\` one ${BIG_FILE_MIB} MiB file, vs md5sum $(secs "$md5_best") s | $(secs "$PLINTH_NS") s ($(mibps "$PLINTH_NS") MiB/s) | md5sum $(secs "$md5_best") s | $speed× md5sum's speed | ≥ 0.9× | $met |"
-report "(d) add one ${BIG_FILE_MIB} MiB file" "$PLINTH_NS" "$DVC_NS" -
-rm -rf "$P_BIG" "$D_BIG"
+bench_big() {
+  P_BIG=$SCRATCH/plinth-big D_BIG=$SCRATCH/dvc-big
+  mkdir -p "$P_BIG" "$D_BIG"
+  echo "generating a ${BIG_FILE_MIB} MiB file and its copy (untimed)..."
+  head -c "$((BIG_FILE_MIB * 1024 * 1024))" /dev/urandom >"$P_BIG/big.bin"
+  cp --reflink=never "$P_BIG/big.bin" "$D_BIG/big.bin"
+  prep_p_big() { new_repo "$P_BIG" plinth; warm "$P_BIG/big.bin"; }
+  prep_d_big() { new_repo "$D_BIG" dvc; warm "$D_BIG/big.bin"; }
+  add_p_big() { run_in "$P_BIG" "$PLINTH" -q add big.bin; }
+  add_d_big() { run_in "$D_BIG" "$DVC" add -q big.bin; }
+  md5_best=''
+  for ((i = 0; i < RUNS; i++)); do
+    warm "$P_BIG/big.bin"
+    time_ns md5sum "$P_BIG/big.bin"
+    if [ -z "$md5_best" ] || [ "$ELAPSED_NS" -lt "$md5_best" ]; then md5_best=$ELAPSED_NS; fi
+  done
+  versus "$ADD_RUNS" prep_p_big add_p_big prep_d_big add_d_big
+  want=$(md5sum "$P_BIG/big.bin" | cut -c1-32)
+  [ "$(dvc_md5 "$P_BIG/big.bin.dvc")" = "$want" ] || die "(d) plinth's big.bin.dvc does not record md5 $want"
+  [ "$(dvc_md5 "$D_BIG/big.bin.dvc")" = "$want" ] || die "(d) dvc's big.bin.dvc does not record md5 $want"
+  mibps() { awk -v mib="$BIG_FILE_MIB" -v ns="$1" 'BEGIN { printf "%.0f", mib / (ns / 1e9) }'; }
+  speed=$(ratio "$md5_best" "$PLINTH_NS")
+  if ge "$speed" 0.9; then met=yes; else met='**no**'; fi
+  printf '%-40s plinth %9ss   md5sum %6ss   speed %7sx   target >= 0.9x   met: %s\n' \
+    "(d) add one ${BIG_FILE_MIB} MiB file" "$(secs "$PLINTH_NS")" "$(secs "$md5_best")" "$speed" "$met"
+  echo "    plinth $(mibps "$PLINTH_NS") MiB/s, md5sum $(mibps "$md5_best") MiB/s, dvc $(mibps "$DVC_NS") MiB/s"
+  BIG_ROW="| (d) \`add\` one ${BIG_FILE_MIB} MiB file, vs md5sum $(secs "$md5_best") s | $(secs "$PLINTH_NS") s ($(mibps "$PLINTH_NS") MiB/s) | md5sum $(secs "$md5_best") s | $speed× md5sum's speed | ≥ 0.9× | $met |"
+  report "(d) add one ${BIG_FILE_MIB} MiB file" "$PLINTH_NS" "$DVC_NS" -
+  rm -rf "$P_BIG" "$D_BIG"
+
+}
 
 # --- (a)-(c) many small files -------------------------------------------------
-P_SMALL=$SCRATCH/plinth-small D_SMALL=$SCRATCH/dvc-small
-echo "generating ${SMALL_FILES} files of ${SMALL_FILE_KIB} KiB and their copy (untimed)..."
-gen_files "$P_SMALL/data" "$SMALL_FILES"
-cp -r --reflink=never "$P_SMALL" "$D_SMALL"
-prep_p_small() { new_repo "$P_SMALL" plinth; warm "$P_SMALL/data"; }
-prep_d_small() { new_repo "$D_SMALL" dvc; warm "$D_SMALL/data"; }
-add_p_small() { run_in "$P_SMALL" "$PLINTH" -q add data; }
-add_d_small() { run_in "$D_SMALL" "$DVC" add -q data; }
-versus "$ADD_RUNS" prep_p_small add_p_small prep_d_small add_d_small
-p_md5=$(dvc_md5 "$P_SMALL/data.dvc") d_md5=$(dvc_md5 "$D_SMALL/data.dvc")
-[ -n "$p_md5" ] && [ "$p_md5" = "$d_md5" ] || die "(a) plinth recorded '$p_md5', dvc '$d_md5' for the same data"
-grep -q "nfiles: $SMALL_FILES\$" "$P_SMALL/data.dvc" || die "(a) plinth's data.dvc lacks nfiles: $SMALL_FILES"
-cmp -s "$P_SMALL/data.dvc" "$D_SMALL/data.dvc" || echo "    note: data.dvc files differ in bytes (same md5 $p_md5)"
-report "(a) add ${SMALL_FILES} x ${SMALL_FILE_KIB} KiB files" "$PLINTH_NS" "$DVC_NS" 10
+bench_small() {
+  P_SMALL=$SCRATCH/plinth-small D_SMALL=$SCRATCH/dvc-small
+  echo "generating ${SMALL_FILES} files of ${SMALL_FILE_KIB} KiB and their copy (untimed)..."
+  gen_files "$P_SMALL/data" "$SMALL_FILES"
+  cp -r --reflink=never "$P_SMALL" "$D_SMALL"
+  prep_p_small() { new_repo "$P_SMALL" plinth; warm "$P_SMALL/data"; }
+  prep_d_small() { new_repo "$D_SMALL" dvc; warm "$D_SMALL/data"; }
+  add_p_small() { run_in "$P_SMALL" "$PLINTH" -q add data; }
+  add_d_small() { run_in "$D_SMALL" "$DVC" add -q data; }
+  versus "$ADD_RUNS" prep_p_small add_p_small prep_d_small add_d_small
+  p_md5=$(dvc_md5 "$P_SMALL/data.dvc") d_md5=$(dvc_md5 "$D_SMALL/data.dvc")
+  [ -n "$p_md5" ] && [ "$p_md5" = "$d_md5" ] || die "(a) plinth recorded '$p_md5', dvc '$d_md5' for the same data"
+  grep -q "nfiles: $SMALL_FILES\$" "$P_SMALL/data.dvc" || die "(a) plinth's data.dvc lacks nfiles: $SMALL_FILES"
+  cmp -s "$P_SMALL/data.dvc" "$D_SMALL/data.dvc" || echo "    note: data.dvc files differ in bytes (same md5 $p_md5)"
+  report "(a) add ${SMALL_FILES} x ${SMALL_FILE_KIB} KiB files" "$PLINTH_NS" "$DVC_NS" 10
 
-warm_p_small() { warm "$P_SMALL/data"; }
-warm_d_small() { warm "$D_SMALL/data"; }
-[ "$(run_in "$P_SMALL" "$PLINTH" status --json)" = "{}" ] || die "(b) plinth status is not clean after add"
-run_in "$D_SMALL" "$DVC" status -q || die "(b) dvc status is not clean after add"
-status_p() { run_in "$P_SMALL" "$PLINTH" status; }
-status_d() { run_in "$D_SMALL" "$DVC" status; }
-versus "$RUNS" warm_p_small status_p warm_d_small status_d
-report "(b) status, unchanged" "$PLINTH_NS" "$DVC_NS" 10
+  warm_p_small() { warm "$P_SMALL/data"; }
+  warm_d_small() { warm "$D_SMALL/data"; }
+  [ "$(run_in "$P_SMALL" "$PLINTH" status --json)" = "{}" ] || die "(b) plinth status is not clean after add"
+  run_in "$D_SMALL" "$DVC" status -q || die "(b) dvc status is not clean after add"
+  status_p() { run_in "$P_SMALL" "$PLINTH" status; }
+  status_d() { run_in "$D_SMALL" "$DVC" status; }
+  versus "$RUNS" warm_p_small status_p warm_d_small status_d
+  report "(b) status, unchanged" "$PLINTH_NS" "$DVC_NS" 10
 
-p_before=$(md5sum <"$P_SMALL/data.dvc") d_before=$(md5sum <"$D_SMALL/data.dvc")
-versus "$RUNS" warm_p_small add_p_small warm_d_small add_d_small
-[ "$(md5sum <"$P_SMALL/data.dvc")" = "$p_before" ] || die "(c) plinth's re-add changed data.dvc"
-[ "$(md5sum <"$D_SMALL/data.dvc")" = "$d_before" ] || die "(c) dvc's re-add changed data.dvc"
-report "(c) add again, unchanged" "$PLINTH_NS" "$DVC_NS" 10
-discard "$P_SMALL" "$D_SMALL"
+  p_before=$(md5sum <"$P_SMALL/data.dvc") d_before=$(md5sum <"$D_SMALL/data.dvc")
+  versus "$RUNS" warm_p_small add_p_small warm_d_small add_d_small
+  [ "$(md5sum <"$P_SMALL/data.dvc")" = "$p_before" ] || die "(c) plinth's re-add changed data.dvc"
+  [ "$(md5sum <"$D_SMALL/data.dvc")" = "$d_before" ] || die "(c) dvc's re-add changed data.dvc"
+  report "(c) add again, unchanged" "$PLINTH_NS" "$DVC_NS" 10
+  discard "$P_SMALL" "$D_SMALL"
+
+}
 
 # --- (e) no-op repro ----------------------------------------------------------
-# Stage i reads its own directory of STAGE_FILES files and the previous stage's output: one
-# long chain plus fan-in, as in bench/pipeline_repro.sh.
-P_PIPE=$SCRATCH/plinth-pipe D_PIPE=$SCRATCH/dvc-pipe
-mkdir -p "$P_PIPE"
-python3 - "$P_PIPE" "$STAGES" "$STAGE_FILES" <<'PY'
+bench_repro() {
+  # Stage i reads its own directory of STAGE_FILES files and the previous stage's output: one
+  # long chain plus fan-in, as in bench/pipeline_repro.sh.
+  P_PIPE=$SCRATCH/plinth-pipe D_PIPE=$SCRATCH/dvc-pipe
+  mkdir -p "$P_PIPE"
+  python3 - "$P_PIPE" "$STAGES" "$STAGE_FILES" <<'PY'
 import os, sys
 root, stages, per = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 lines = ["stages:"]
@@ -273,68 +287,76 @@ for s in range(stages):
               "    deps:"] + [f"    - {x}" for x in deps] + ["    outs:", f"    - out/s{s:03d}.txt"]
 open(os.path.join(root, "dvc.yaml"), "w").write("\n".join(lines) + "\n")
 PY
-cp -r "$P_PIPE" "$D_PIPE"
-new_repo "$P_PIPE" plinth
-new_repo "$D_PIPE" dvc
-time_ns run_in "$P_PIPE" "$PLINTH" -q repro
-p_first=$ELAPSED_NS
-time_ns run_in "$D_PIPE" "$DVC" repro -q
-d_first=$ELAPSED_NS
-cmp -s "$P_PIPE/dvc.lock" "$D_PIPE/dvc.lock" || echo "    note: the two dvc.lock files differ in bytes"
-warm_p_pipe() { warm "$P_PIPE/data" "$P_PIPE/out"; }
-warm_d_pipe() { warm "$D_PIPE/data" "$D_PIPE/out"; }
-repro_p() { run_in "$P_PIPE" "$PLINTH" repro >"$SCRATCH/p-noop.txt"; }
-repro_d() { run_in "$D_PIPE" "$DVC" repro >"$SCRATCH/d-noop.txt"; }
-versus "$RUNS" warm_p_pipe repro_p warm_d_pipe repro_d
-for t in p d; do
-  n=$(grep -c "didn't change, skipping" "$SCRATCH/$t-noop.txt" || true)
-  [ "$n" = "$STAGES" ] || die "(e) $t: the no-op repro skipped $n of $STAGES stages"
-done
-report "(e) no-op repro, ${STAGES} stages" "$PLINTH_NS" "$DVC_NS" 40
-echo "    first repro (runs every stage; context): plinth $(secs "$p_first")s, dvc $(secs "$d_first")s"
-discard "$P_PIPE" "$D_PIPE"
+  cp -r "$P_PIPE" "$D_PIPE"
+  new_repo "$P_PIPE" plinth
+  new_repo "$D_PIPE" dvc
+  time_ns run_in "$P_PIPE" "$PLINTH" -q repro
+  p_first=$ELAPSED_NS
+  time_ns run_in "$D_PIPE" "$DVC" repro -q
+  d_first=$ELAPSED_NS
+  cmp -s "$P_PIPE/dvc.lock" "$D_PIPE/dvc.lock" || echo "    note: the two dvc.lock files differ in bytes"
+  warm_p_pipe() { warm "$P_PIPE/data" "$P_PIPE/out"; }
+  warm_d_pipe() { warm "$D_PIPE/data" "$D_PIPE/out"; }
+  repro_p() { run_in "$P_PIPE" "$PLINTH" repro >"$SCRATCH/p-noop.txt"; }
+  repro_d() { run_in "$D_PIPE" "$DVC" repro >"$SCRATCH/d-noop.txt"; }
+  versus "$RUNS" warm_p_pipe repro_p warm_d_pipe repro_d
+  for t in p d; do
+    n=$(grep -c "didn't change, skipping" "$SCRATCH/$t-noop.txt" || true)
+    [ "$n" = "$STAGES" ] || die "(e) $t: the no-op repro skipped $n of $STAGES stages"
+  done
+  report "(e) no-op repro, ${STAGES} stages" "$PLINTH_NS" "$DVC_NS" 40
+  echo "    first repro (runs every stage; context): plinth $(secs "$p_first")s, dvc $(secs "$d_first")s"
+  discard "$P_PIPE" "$D_PIPE"
+
+}
 
 # --- (f), (g) push and pull with a folder remote ----------------------------------------
-P_PUSH=$SCRATCH/plinth-push D_PUSH=$SCRATCH/dvc-push
-gen_files "$P_PUSH/data" "$PUSH_FILES"
-cp -r --reflink=never "$P_PUSH" "$D_PUSH"
-new_repo "$P_PUSH" plinth
-new_repo "$D_PUSH" dvc
-run_in "$P_PUSH" "$PLINTH" -q add data
-run_in "$D_PUSH" "$DVC" add -q data
-run_in "$P_PUSH" "$PLINTH" -q remote add -d folder "$SCRATCH/plinth-remote"
-run_in "$D_PUSH" "$DVC" remote add -q -d folder "$SCRATCH/dvc-remote"
-objects=$((PUSH_FILES + 1))  # the files and the directory manifest
-count_objects() { find "$1" -type f | wc -l; }
+bench_remote() {
+  P_PUSH=$SCRATCH/plinth-push D_PUSH=$SCRATCH/dvc-push
+  gen_files "$P_PUSH/data" "$PUSH_FILES"
+  cp -r --reflink=never "$P_PUSH" "$D_PUSH"
+  new_repo "$P_PUSH" plinth
+  new_repo "$D_PUSH" dvc
+  run_in "$P_PUSH" "$PLINTH" -q add data
+  run_in "$D_PUSH" "$DVC" add -q data
+  run_in "$P_PUSH" "$PLINTH" -q remote add -d folder "$SCRATCH/plinth-remote"
+  run_in "$D_PUSH" "$DVC" remote add -q -d folder "$SCRATCH/dvc-remote"
+  objects=$((PUSH_FILES + 1))  # the files and the directory manifest
+  count_objects() { find "$1" -type f | wc -l; }
 
-empty_p_remote() { discard "$SCRATCH/plinth-remote"; sync; }
-empty_d_remote() { discard "$SCRATCH/dvc-remote"; sync; }
-push_p() { run_in "$P_PUSH" "$PLINTH" -q push -r folder; }
-push_d() { run_in "$D_PUSH" "$DVC" push -q -r folder; }
-versus "$RUNS" empty_p_remote push_p empty_d_remote push_d
-[ "$(count_objects "$SCRATCH/plinth-remote")" = "$objects" ] || die "(f) plinth's remote lacks objects"
-[ "$(count_objects "$SCRATCH/dvc-remote")" = "$objects" ] || die "(f) dvc's remote lacks objects"
-report "(f) push ${PUSH_FILES} files to a folder" "$PLINTH_NS" "$DVC_NS" 8
+  empty_p_remote() { discard "$SCRATCH/plinth-remote"; sync; }
+  empty_d_remote() { discard "$SCRATCH/dvc-remote"; sync; }
+  push_p() { run_in "$P_PUSH" "$PLINTH" -q push -r folder; }
+  push_d() { run_in "$D_PUSH" "$DVC" push -q -r folder; }
+  versus "$RUNS" empty_p_remote push_p empty_d_remote push_d
+  [ "$(count_objects "$SCRATCH/plinth-remote")" = "$objects" ] || die "(f) plinth's remote lacks objects"
+  [ "$(count_objects "$SCRATCH/dvc-remote")" = "$objects" ] || die "(f) dvc's remote lacks objects"
+  report "(f) push ${PUSH_FILES} files to a folder" "$PLINTH_NS" "$DVC_NS" 8
 
-# A clone: the repository's metadata without the cache or the data.
-clone() {  # clone FROM TO TOOL
-  discard "$2" "$SCRATCH/dvc-site/$(basename "$2")"
-  mkdir -p "$2"
-  (cd "$2" && git init -q .)
-  mkdir "$2/.dvc"
-  cp "$1/.dvc/config" "$1/.dvc/.gitignore" "$2/.dvc/"
-  cp "$1/.dvcignore" "$1/.gitignore" "$1/data.dvc" "$2/"
-  warm "$SCRATCH/$3-remote"
+  # A clone: the repository's metadata without the cache or the data.
+  clone() {  # clone FROM TO TOOL
+    discard "$2" "$SCRATCH/dvc-site/$(basename "$2")"
+    mkdir -p "$2"
+    (cd "$2" && git init -q .)
+    mkdir "$2/.dvc"
+    cp "$1/.dvc/config" "$1/.dvc/.gitignore" "$2/.dvc/"
+    cp "$1/.dvcignore" "$1/.gitignore" "$1/data.dvc" "$2/"
+    warm "$SCRATCH/$3-remote"
+  }
+  clone_p() { clone "$P_PUSH" "$SCRATCH/plinth-pull" plinth; }
+  clone_d() { clone "$D_PUSH" "$SCRATCH/dvc-pull" dvc; }
+  pull_p() { run_in "$SCRATCH/plinth-pull" "$PLINTH" -q pull -r folder; }
+  pull_d() { run_in "$SCRATCH/dvc-pull" "$DVC" pull -q -r folder; }
+  versus "$RUNS" clone_p pull_p clone_d pull_d
+  for t in plinth dvc; do
+    diff -rq "$P_PUSH/data" "$SCRATCH/$t-pull/data" >/dev/null || die "(g) $t's pull did not restore data/"
+  done
+  report "(g) pull ${PUSH_FILES} files from a folder" "$PLINTH_NS" "$DVC_NS" 8
 }
-clone_p() { clone "$P_PUSH" "$SCRATCH/plinth-pull" plinth; }
-clone_d() { clone "$D_PUSH" "$SCRATCH/dvc-pull" dvc; }
-pull_p() { run_in "$SCRATCH/plinth-pull" "$PLINTH" -q pull -r folder; }
-pull_d() { run_in "$SCRATCH/dvc-pull" "$DVC" pull -q -r folder; }
-versus "$RUNS" clone_p pull_p clone_d pull_d
-for t in plinth dvc; do
-  diff -rq "$P_PUSH/data" "$SCRATCH/$t-pull/data" >/dev/null || die "(g) $t's pull did not restore data/"
+
+for section in $SECTIONS; do
+  "bench_$section"
 done
-report "(g) pull ${PUSH_FILES} files from a folder" "$PLINTH_NS" "$DVC_NS" 8
 
 echo
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -342,4 +364,4 @@ echo
 echo "| benchmark | plinth | dvc $("$DVC" --version) | ratio dvc / plinth | target | met? |"
 echo "|---|---|---|---|---|---|"
 printf '%s\n' "${TABLE[@]}"
-echo "$BIG_ROW"
+[ -z "$BIG_ROW" ] || echo "$BIG_ROW"
