@@ -27,13 +27,20 @@ void scan_into(const fs::path& dir, const std::string& rel_in_dir, const std::st
     std::string name = e->d_name;
     if (name != "." && name != "..") names.push_back(std::move(name));
   }
-  ::closedir(d);
+  // Entries are stat-ed relative to the open directory: the kernel then looks up one name per
+  // file instead of walking the whole path again (a third of a status's CPU time went there).
+  struct DirCloser {
+    DIR* d;
+    ~DirCloser() { ::closedir(d); }
+  } closer{d};
+  int dir_fd = ::dirfd(d);
   for (auto& name : names) {
     fs::path path = dir / name;
     std::string rel = rel_in_dir.empty() ? name : rel_in_dir + "/" + name;
     std::string repo_rel = dir_rel.empty() ? rel : dir_rel + "/" + rel;
     struct stat st;
-    if (::lstat(path.c_str(), &st) != 0) throw system_error("stat", path.string(), errno);
+    if (::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+      throw system_error("stat", path.string(), errno);
     if (S_ISDIR(st.st_mode)) {
       if (ignore.is_ignored(repo_rel, true)) continue;
       scan_into(path, rel, dir_rel, ignore, out);
