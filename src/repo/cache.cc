@@ -84,6 +84,33 @@ const char* link_type_name(LinkType type) {
 
 ObjectCache::ObjectCache(fs::path root) : root_(std::move(root)) {}
 
+ObjectCache::~ObjectCache() {
+  if (int fd = objects_fd_.load(); fd >= 0) ::close(fd);
+}
+
+int ObjectCache::objects_fd() const {
+  int fd = objects_fd_.load(std::memory_order_acquire);
+  if (fd >= 0) return fd;
+  int opened = ::open((root_ / "files" / "md5").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (opened < 0) return -1;
+  if (!objects_fd_.compare_exchange_strong(fd, opened)) {  // another thread was first
+    ::close(opened);
+    return fd;
+  }
+  return opened;
+}
+
+bool ObjectCache::stat_object(const std::string& oid, bool legacy, struct stat* st) const {
+  int fd = legacy || oid.size() < 3 ? -1 : objects_fd();
+  if (fd < 0) return ::stat(object_path(oid, legacy).c_str(), st) == 0;
+  std::string rel;
+  rel.reserve(oid.size() + 1);
+  rel.append(oid, 0, 2);
+  rel += '/';
+  rel.append(oid, 2);
+  return ::fstatat(fd, rel.c_str(), st, 0) == 0;
+}
+
 fs::path ObjectCache::object_path(const std::string& oid, bool legacy) const {
   // Built as one string: this runs once per file on every status, add and checkout, and
   // composing fs::path pieces costs more than the stat that follows.
@@ -99,14 +126,14 @@ fs::path ObjectCache::object_path(const std::string& oid, bool legacy) const {
 
 bool ObjectCache::contains(const std::string& oid, bool legacy) const {
   struct stat st;
-  return ::stat(object_path(oid, legacy).c_str(), &st) == 0;
+  return stat_object(oid, legacy, &st);
 }
 
 ObjectState ObjectCache::check(const std::string& oid, bool legacy) const {
-  fs::path path = object_path(oid, legacy);
   struct stat st;
-  if (::stat(path.c_str(), &st) != 0) return ObjectState::kMissing;
+  if (!stat_object(oid, legacy, &st)) return ObjectState::kMissing;
   if ((st.st_mode & 07777) == 0444) return ObjectState::kOk;
+  fs::path path = object_path(oid, legacy);
   std::string hex = oid.substr(0, 32);
   std::string actual =
       legacy && !oid.ends_with(".dir") ? core::md5_dos2unix_file(path) : core::md5_file(path);

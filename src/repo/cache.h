@@ -29,6 +29,7 @@ enum class ObjectState { kOk, kMissing, kCorrupted };
 class ObjectCache {
  public:
   explicit ObjectCache(std::filesystem::path root);
+  ~ObjectCache();
 
   const std::filesystem::path& root() const { return root_; }
   std::filesystem::path object_path(const std::string& oid, bool legacy = false) const;
@@ -63,10 +64,15 @@ class ObjectCache {
   friend class IncomingObject;
   std::filesystem::path objects_dir();
   void store(core::NewFile& file, const std::string& oid, bool legacy = false);
+  // stat() of an object; DVC 3 objects relative to an open `files/md5`, so the kernel looks up
+  // two names instead of the cache's whole path (status stats every object of a directory).
+  bool stat_object(const std::string& oid, bool legacy, struct stat* st) const;
+  int objects_fd() const;  // -1 while `files/md5` does not exist
 
   std::filesystem::path root_;
   std::once_flag objects_dir_created_;
   std::atomic<bool> reflink_works_{true};
+  mutable std::atomic<int> objects_fd_{-1};
 };
 
 // An object arriving from elsewhere (a remote). Its bytes go to an unnamed file in the cache
