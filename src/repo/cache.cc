@@ -145,9 +145,11 @@ ObjectState ObjectCache::check(const std::string& oid, bool legacy) const {
 }
 
 std::string ObjectCache::insert_file(const fs::path& src,
-                                     const std::function<void(size_t)>& bytes_read) {
+                                     const std::function<void(size_t)>& bytes_read,
+                                     std::optional<off_t> size) {
   struct stat st;
-  if (::stat(src.c_str(), &st) == 0 && st.st_size < kSmallFile) {
+  if (!size && ::stat(src.c_str(), &st) == 0) size = st.st_size;
+  if (size && *size < kSmallFile) {
     // Small files are read once into memory, hashed, and written only if the object is new:
     // far fewer filesystem operations than a temporary file per object.
     std::string data = core::read_file(src);
@@ -171,7 +173,14 @@ std::string ObjectCache::insert_file(const fs::path& src,
 void ObjectCache::insert_bytes(const std::string& oid, const std::string& data) {
   if (check(oid) == ObjectState::kOk) return;
   fs::path dest = object_path(oid);
-  fs::create_directories(dest.parent_path());
+  // Each of the 256 prefix folders is made once per process, not checked once per object.
+  int prefix = oid.size() >= 2 && is_hex(std::string_view(oid).substr(0, 2))
+                   ? std::stoi(oid.substr(0, 2), nullptr, 16)
+                   : -1;
+  if (prefix < 0 || !prefix_made_[prefix].load(std::memory_order_relaxed)) {
+    fs::create_directories(dest.parent_path());
+    if (prefix >= 0) prefix_made_[prefix] = true;
+  }
   // Renaming over a corrupted object replaces it; over a sound one (a concurrent insert of the
   // same content) changes nothing.
   core::AtomicFile file(dest);

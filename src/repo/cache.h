@@ -2,10 +2,12 @@
 
 #include <sys/stat.h>
 
+#include <array>
 #include <atomic>
 #include <filesystem>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,8 +44,10 @@ class ObjectCache {
   // Stores a copy of `src` (by reflink where the filesystem can, else by copying while
   // hashing) and returns its md5. Objects are not fsynced one by one; call sync() before
   // writing anything that refers to them. Thread-safe.
+  // `size`, when known (from a scan), spares a stat of `src`.
   std::string insert_file(const std::filesystem::path& src,
-                          const std::function<void(size_t)>& bytes_read = {});
+                          const std::function<void(size_t)>& bytes_read = {},
+                          std::optional<off_t> size = std::nullopt);
   // Stores `data` under `oid` (used for `.dir` manifests), unless present.
   void insert_bytes(const std::string& oid, const std::string& data);
   // Flushes every object written so far to disk (syncfs on the cache's filesystem).
@@ -73,6 +77,7 @@ class ObjectCache {
   std::once_flag objects_dir_created_;
   std::atomic<bool> reflink_works_{true};
   mutable std::atomic<int> objects_fd_{-1};
+  std::array<std::atomic<bool>, 256> prefix_made_{};  // files/md5/<xx>/ exists
 };
 
 // An object arriving from elsewhere (a remote). Its bytes go to an unnamed file in the cache

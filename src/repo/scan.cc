@@ -103,8 +103,8 @@ std::vector<std::string> hash_files(const std::vector<ScannedFile>& files, StatC
       on_bytes(static_cast<size_t>(f.st.st_size));
       return;
     }
-    md5s[i] =
-        options.store ? cache.insert_file(f.path, on_bytes) : core::md5_file(f.path, on_bytes);
+    md5s[i] = options.store ? cache.insert_file(f.path, on_bytes, f.st.st_size)
+                            : core::md5_file(f.path, on_bytes);
     stat_cache.record(f.st, md5s[i]);
   };
   // Files the stat cache knows need no I/O unless they are to be stored: answer those here,
