@@ -48,11 +48,10 @@ check_model() {
   to_csv "xgboost_$name.parquet"
   "$PLINTH" -q evaluate --model "pkg_$name" --data score.csv --out "eval_$name" ||
     fail "evaluate $name"
-  local diff
-  diff=$("$PYTHON" "$ORACLE" predictions "pkg_$name" score.csv "compiled_$name.csv" \
-    "xgboost_$name.csv") || fail "$name: predictions differ from python3-xgboost by $diff"
-  diff=$("$PYTHON" "$ORACLE" metrics "pkg_$name" score.csv "compiled_$name.csv" \
-    "eval_$name/metrics.json") || fail "$name: metrics differ from scikit-learn by $diff"
+  "$PYTHON" "$ORACLE" predictions "pkg_$name" score.csv "compiled_$name.csv" \
+    "xgboost_$name.csv" >/dev/null || fail "$name: predictions differ from python3-xgboost"
+  "$PYTHON" "$ORACLE" metrics "pkg_$name" score.csv "compiled_$name.csv" \
+    "eval_$name/metrics.json" >/dev/null || fail "$name: metrics differ from scikit-learn"
 }
 check_model gbt is_fraud
 check_model rf is_fraud
@@ -176,4 +175,4 @@ expect_contains "$(cat err.txt)" "100 unknown categories in column 'merchant_cat
 [ ! -e x.csv ] || fail "a failed score left its output behind"
 [ ! -e bad ] || fail "a failed train left a package behind"
 
-exit $failures
+finish
