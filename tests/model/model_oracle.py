@@ -9,6 +9,14 @@ stderr when the comparison fails; a blank, NaN or missing value or a missing row
   model_oracle.py metrics PACKAGE INPUT SCORED METRICS_JSON
       Recomputes METRICS_JSON (from `plinth evaluate`) with scikit-learn on INPUT's labels and
       SCORED's predictions; checks to 1e-9. Prints the largest difference.
+  model_oracle.py training DATA PARAMS_YAML PACKAGE:PROBE:SECTION...
+      For each PACKAGE that `plinth train` wrote from DATA with PARAMS_YAML's SECTION, trains
+      with python3-xgboost on the same rows, with the parameters as docs/models.md says Plinth
+      applies them, and checks that both boosters are the same: tree count, depth, learner
+      configuration, every tree, predictions. PROBE is a package trained on DATA with the same
+      target and seed whose only feature is `transaction_id`, taken as ordinal: its categories
+      name the rows of the training split. The fitted preprocessing (categories, means,
+      scales) is checked against those rows too.
 """
 import json
 import math
@@ -170,8 +178,165 @@ def metrics(pkg, inp, scored, metrics_json):
     return f"{worst:.3g}"
 
 
+# --- training ----------------------------------------------------------------------------------
+
+# docs/models.md: the defaults per algorithm, and the keys of a params section that are Plinth's
+# own rather than XGBoost parameters.
+DEFAULTS = {
+    "gbt": {"n_estimators": 100, "max_depth": 6, "eta": 0.1},
+    "rf": {"n_estimators": 100, "max_depth": 8, "subsample": 0.8, "colsample_bynode": 0.8},
+    "linear": {"n_estimators": 100, "eta": 0.5, "lambda": 0},
+}
+PLINTH_KEYS = {"algo", "algorithm", "task", "features", "rule", "categorical", "standardize",
+               "missing", "threshold", "outputs", "constraints"}
+SKLEARN_NAMES = {"learning_rate": "eta", "reg_lambda": "lambda", "reg_alpha": "alpha"}
+
+
+def training_rows(probe, data):
+    """The rows of DATA (in file order) that PROBE's training split held."""
+    spec = [f for f in package(probe)["preprocessing"] if f["column"] == "transaction_id"]
+    require(len(spec) == 1 and spec[0]["kind"] == "ordinal",
+            f"{probe} is not a probe: its one feature must be transaction_id, ordinal")
+    ids = set(str(c) for c in spec[0]["categories"])
+    df = read(data)
+    inside = df.transaction_id.astype(str).isin(ids)
+    require(inside.sum() == len(ids), f"{probe} names {len(ids)} rows, {inside.sum()} in {data}")
+    return df, inside.values
+
+
+def expected_task(y):
+    if pd.api.types.is_float_dtype(y):
+        return "regression"
+    return "binary_classification" if y.nunique() == 2 else "multiclass_classification"
+
+
+def xgb_params(section, task, num_class):
+    """The booster parameters and rounds docs/models.md promises for a params section."""
+    algo = section.get("algo", section.get("algorithm", "gbt"))
+    user = {SKLEARN_NAMES.get(k, k): v for k, v in section.items() if k not in PLINTH_KEYS}
+    p = {**DEFAULTS[algo], **user}
+    rounds = int(p.pop("n_estimators"))
+    p.update({"nthread": 1, "seed": 42, "verbosity": 0})
+    p["objective"] = {"binary_classification": "binary:logistic",
+                      "multiclass_classification": "multi:softprob",
+                      "regression": "reg:squarederror"}[task]
+    if task == "multiclass_classification":
+        p["num_class"] = num_class
+    if algo == "rf":
+        p.update({"num_parallel_tree": rounds, "eta": 1})
+        rounds = 1
+    if algo == "linear":
+        p.update({"booster": "gblinear", "updater": "coord_descent"})
+    return algo, p, rounds
+
+
+def tree_depth(tree):
+    left, right = tree["left_children"], tree["right_children"]
+    depth, stack = 0, [(0, 0)]
+    while stack:
+        node, d = stack.pop()
+        depth = max(depth, d)
+        if left[node] != -1:
+            stack += [(left[node], d + 1), (right[node], d + 1)]
+    return depth
+
+
+def first_difference(a, b, where=""):
+    if type(a) is not type(b):
+        return f"{where}: {a!r} vs {b!r}"
+    if isinstance(a, dict):
+        for k in sorted(set(a) | set(b)):
+            if k not in a or k not in b:
+                return f"{where}/{k}: only in {'plinth' if k in a else 'python3-xgboost'}"
+            d = first_difference(a[k], b[k], f"{where}/{k}")
+            if d:
+                return d
+        return None
+    if isinstance(a, list):
+        if len(a) != len(b):
+            return f"{where}: {len(a)} entries vs {len(b)}"
+        for i, (x, y) in enumerate(zip(a, b)):
+            d = first_difference(x, y, f"{where}[{i}]")
+            if d:
+                return d
+        return None
+    return None if a == b else f"{where}: {a!r} vs {b!r}"
+
+
+def check_fit(pl, train):
+    for f in pl["preprocessing"]:
+        x = train[f["column"]]
+        if f["kind"] in ("one_hot", "ordinal"):
+            want = sorted(set(x.dropna().astype(str)))
+            require([str(c) for c in f["categories"]] == want,
+                    f"categories of {f['column']} are not the training split's")
+        elif f["kind"] == "standardized":
+            v = x.astype(np.float64).dropna().values
+            for name, want in (("mean", v.mean()), ("scale", v.std())):
+                require(abs(f[name] - want) <= 1e-12 * abs(want),
+                        f"{name} of {f['column']}: {f[name]!r}, numpy {want!r}")
+
+
+def training(data, params_yaml, *models):
+    with open(params_yaml) as f:
+        sections = yaml.safe_load(f)
+    out, failed = [], []
+    for model in models:
+        pkg, probe, section = model.split(":")
+        try:
+            out.append(f"{pkg}: {train_like_plinth(pkg, probe, data, sections[section])}")
+        except Mismatch as e:
+            failed.append(f"{pkg}: {e}")
+    require(not failed, lambda: "\n  ".join([""] + failed))
+    return "\n".join(out)
+
+
+def train_like_plinth(pkg, probe, data, section):
+    import xgboost as xgb
+    pl = package(pkg)
+    df, inside = training_rows(probe, data)
+    train = df[inside]
+    y = train[pl["target"]]
+    task = expected_task(df[pl["target"]])
+    require(pl["task"] == task, f"task {pl['task']}, expected {task}")
+    check_fit(pl, train)
+    classes = sorted(df[pl["target"]].dropna().unique())
+    labels = y.values.astype(np.float64) if task == "regression" else np.array(
+        [classes.index(v) for v in y], dtype=np.float64)
+    algo, params, rounds = xgb_params(section, task, len(classes))
+    dtrain = xgb.DMatrix(features(pl, train), label=labels, missing=np.nan)
+    ours = xgb.train(params, dtrain, num_boost_round=rounds)
+    theirs = load_booster(pkg)
+
+    got = json.loads(bytes(theirs.save_raw("json")))["learner"]
+    want = json.loads(bytes(ours.save_raw("json")))["learner"]
+    summary = []
+    if algo != "linear":
+        trees = got["gradient_booster"]["model"]["trees"]
+        per_round = (len(classes) if task == "multiclass_classification" else 1) * (
+            params.get("num_parallel_tree", 1))
+        require(len(trees) == rounds * per_round,
+                f"{len(trees)} trees, expected {rounds} rounds x {per_round}")
+        depth = max(tree_depth(t) for t in trees)
+        require(depth == params["max_depth"], f"deepest tree {depth}, max_depth {params['max_depth']}")
+        summary.append(f"{len(trees)} trees, depth {depth}")
+    # The booster's configuration as the library reports it for each model file.
+    for part in ("learner_model_param", "objective"):
+        d = first_difference(json.loads(theirs.save_config())["learner"][part],
+                             json.loads(ours.save_config())["learner"][part], part)
+        require(d is None, f"configuration differs: {d}")
+    for model in (got, want):
+        model.pop("attributes", None)
+    d = first_difference(got, want, "learner")
+    require(d is None, f"model.json differs from python3-xgboost's model at {d}")
+    x = xgb.DMatrix(features(pl, df), missing=np.nan)
+    diff = float(np.abs(theirs.predict(x) - ours.predict(x)).max())
+    require(diff == 0, f"predictions differ by up to {diff}")
+    return ", ".join(summary + [f"{inside.sum()} training rows, identical model"])
+
+
 if __name__ == "__main__":
-    modes = {"predictions": predictions, "metrics": metrics}
+    modes = {"predictions": predictions, "metrics": metrics, "training": training}
     try:
         print(modes[sys.argv[1]](*sys.argv[2:]))
     except Mismatch as e:
