@@ -2,7 +2,7 @@
 # Models: train every flavor and task, score with the compiled engine and with XGBoost, and
 # check predictions against python3-xgboost (1e-6 over 10,000 rows), metrics against
 # scikit-learn (1e-9) and the trained boosters against python3-xgboost's training; streaming
-# and sharded scoring; the baseline ladder; bad input.
+# and sharded scoring; the baseline ladder against scikit-learn; bad input.
 source "$(dirname "$0")/lib.sh"
 SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/plinth-e2e.XXXXXX")
 trap 'rm -rf "$SCRATCH"' EXIT
@@ -150,11 +150,19 @@ print(len(p0), len(p1), a.equals(s))
 out=$("$PLINTH" score --model pkg_gbt --input groups.parquet --output groups.csv --json 2>/dev/null)
 expect_contains "$out" '"batches": 10' "one batch per row group"
 
-# The ladder.
-out=$("$PLINTH" baseline --data train.parquet --target is_fraud --threads 1)
-expect_contains "$out" "rules" "baseline: rules level"
-expect_contains "$out" "linear" "baseline: linear level"
-expect_contains "$out" "gbt" "baseline: gbt level"
+# The ladder: each rung is the model `plinth train --algo` trains on the same split, and its
+# held-out roc_auc and f1 are scikit-learn's on that model's held-out predictions.
+"$PLINTH" baseline --data train.parquet --target is_fraud --threads 1 >ladder.txt
+"$PLINTH" baseline --data train.parquet --target is_fraud --threads 1 --json >ladder.json
+"$PYTHON" "$ORACLE" heldout probe_is_fraud train.csv heldout.csv >/dev/null
+mkdir ladder
+for algo in rules linear gbt; do
+  "$PLINTH" -q train --data train.parquet --target is_fraud --algo $algo --threads 1 \
+    --out "ladder/$algo"
+  "$PLINTH" -q score --model "ladder/$algo" --input heldout.csv --output "ladder/$algo.csv" 2>/dev/null
+done
+"$PYTHON" "$ORACLE" ladder ladder.json ladder.txt heldout.csv is_fraud ladder/rules.csv \
+  ladder/linear.csv ladder/gbt.csv >/dev/null || fail "the baseline ladder's numbers"
 
 # Bad input, each with a clear message.
 "$PYTHON" -c '

@@ -17,9 +17,18 @@ stderr when the comparison fails; a blank, NaN or missing value or a missing row
       target and seed whose only feature is `transaction_id`, taken as ordinal: its categories
       name the rows of the training split. The fitted preprocessing (categories, means,
       scales) is checked against those rows too.
+  model_oracle.py heldout PROBE DATA OUT
+      Writes the rows of DATA outside PROBE's training split (the held-out rows) to OUT.
+  model_oracle.py ladder LADDER_JSON LADDER_TEXT HELDOUT TARGET SCORED...
+      Checks `plinth baseline --json` and the table `plinth baseline` prints for the same data:
+      one rung per SCORED file, in order. SCORED is DIR/ALGO.csv, HELDOUT scored by the package
+      DIR/ALGO that `plinth train --algo ALGO` wrote with the baseline's options. Each rung's
+      model size is that package's, its roc_auc and f1 are scikit-learn's on those predictions
+      (1e-9), and the table shows the same rungs (levels 0, 1, ...) with the same numbers.
 """
 import json
 import math
+import os
 import sys
 
 import numpy as np
@@ -335,8 +344,56 @@ def train_like_plinth(pkg, probe, data, section):
     return ", ".join(summary + [f"{inside.sum()} training rows, identical model"])
 
 
+# --- the baseline ladder -----------------------------------------------------------------------
+
+def heldout(probe, data, out):
+    df, inside = training_rows(probe, data)
+    df[~inside].to_csv(out, index=False)
+    return f"{(~inside).sum()} held-out rows"
+
+
+def ladder(ladder_json, ladder_text, heldout_csv, target, *scored):
+    from sklearn import metrics as m
+    with open(ladder_json) as f:
+        rungs = json.load(f)
+    y = read(heldout_csv)[target]
+    classes = sorted(y.unique())
+    require(len(classes) == 2, "the ladder oracle covers binary targets")
+    yi = np.array([classes.index(v) for v in y])
+    names = [os.path.basename(p).rsplit(".", 1)[0] for p in scored]
+    require([r.get("algorithm") for r in rungs] == names,
+            f"rungs {[r.get('algorithm') for r in rungs]}, expected {names}")
+    worst = 0.0
+    for rung, path in zip(rungs, scored):
+        pkg = os.path.splitext(path)[0]
+        pl = package(pkg)
+        # The same model as `plinth train --algo` trains: the same size.
+        size = len(pl["params"]["rule"]) if pl["flavor"] == "rules" else os.path.getsize(
+            pkg + "/model.json")
+        require(rung.get("model_bytes") == size,
+                f"{rung['algorithm']}: model_bytes {rung.get('model_bytes')!r}, {pkg} has {size}")
+        out = read(path)
+        require(len(out) == len(y), f"{path} has {len(out)} rows, {heldout_csv} {len(y)}")
+        p = numbers(path, out, [pl["outputs"]["probability"]])[:, 0]
+        name = rung["algorithm"]
+        require(rung.get("metric") == "roc_auc", f"{name}: metric {rung.get('metric')!r}")
+        worst = max(worst, close(rung.get("value"), m.roc_auc_score(yi, p), 1e-9, f"{name} roc_auc"),
+                    close(rung.get("f1"), m.f1_score(yi, (p >= 0.5).astype(int)), 1e-9, f"{name} f1"))
+    # The table: a header, then level, algorithm, metric, value and f1 of each rung in order.
+    with open(ladder_text) as f:
+        lines = f.read().splitlines()
+    require(lines[0].split()[:5] == ["level", "algorithm", "metric", "value", "f1"],
+            f"{ladder_text} header: {lines[0]!r}")
+    want = [[str(i), r["algorithm"], r["metric"], f"{r['value']:.4f}", f"{r['f1']:.4f}",
+             str(r["model_bytes"])] for i, r in enumerate(rungs)]
+    got = [line.split()[:5] + line.split()[6:7] for line in lines[1:]]
+    require(got == want, f"{ladder_text} rows {got}, expected {want}")
+    return f"{worst:.3g}"
+
+
 if __name__ == "__main__":
-    modes = {"predictions": predictions, "metrics": metrics, "training": training}
+    modes = {"predictions": predictions, "metrics": metrics, "training": training,
+             "heldout": heldout, "ladder": ladder}
     try:
         print(modes[sys.argv[1]](*sys.argv[2:]))
     except Mismatch as e:
