@@ -98,7 +98,8 @@ cache_consistent() {
 }
 
 # kill_after DELAY CMD...: runs CMD in the background and kills it with SIGKILL after DELAY
-# seconds (if it is still running), to simulate a crash at that point.
+# seconds (if it is still running), to simulate a crash at that point. KILLED_STATUS is CMD's
+# exit status: 137 when the kill interrupted it.
 kill_after() {
   local delay=$1
   shift
@@ -106,7 +107,8 @@ kill_after() {
   local pid=$!
   sleep "$delay"
   kill -9 "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
+  KILLED_STATUS=0
+  wait "$pid" 2>/dev/null || KILLED_STATUS=$?
 }
 
 # JSON on stdin printed compactly (no spaces), for comparing with expected text.
