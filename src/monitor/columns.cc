@@ -17,14 +17,6 @@ using table::ColumnType;
 // One column of a table read in pieces: the same column of every piece, in order.
 using Pieces = std::vector<const table::Column*>;
 
-size_t distinct_integers(const Pieces& pieces) {
-  std::unordered_set<int64_t> ints;
-  for (const auto* c : pieces)
-    for (size_t i = 0; i < c->size(); ++i)
-      if (!c->is_null(i)) ints.insert(c->i64[i]);
-  return ints.size();
-}
-
 // Distinct labels among the rows of a string sample.
 size_t distinct_labels(const ColumnSample& s) {
   std::vector<uint8_t> used(s.categories.size());
@@ -157,9 +149,10 @@ ColumnSelection select_columns(const std::vector<table::Table>& reference_pieces
       why_skipped[k] = name + " (timestamp)";
       return;
     }
-    ColumnKind kind = ColumnKind::kCategorical;
-    if (type == ColumnType::kFloat64) kind = ColumnKind::kNumerical;
-    if (type == ColumnType::kInt64 && distinct_integers(r) > 5) kind = ColumnKind::kNumerical;
+    // Evidently's DataDriftPreset without a column mapping: every number column numerical.
+    ColumnKind kind = type == ColumnType::kFloat64 || type == ColumnType::kInt64
+                          ? ColumnKind::kNumerical
+                          : ColumnKind::kCategorical;
     ColumnSample reference_sample = sample_of(r, kind);
     if (type == ColumnType::kString && !explicitly) {
       size_t distinct = distinct_labels(reference_sample);

@@ -9,8 +9,8 @@
 namespace plinth::monitor {
 
 // The columns of two tables to test for drift, typed as Evidently types them without a column
-// mapping (spec drift.md §1.2): floats numerical; integers categorical with at most 5 distinct
-// reference values, else numerical; booleans and strings categorical. Timestamps are never
+// mapping (legacy DataDriftPreset: pandas' number dtypes numerical, whatever their count of
+// distinct values; booleans and strings categorical). Timestamps are never
 // tested, and neither are string columns that look like identifiers or free text (more distinct
 // values than half their rows, Evidently's "text" rule), unless named in `wanted`.
 struct ColumnSelection {
