@@ -4,7 +4,6 @@
 #include <cmath>
 #include <optional>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "core/error.h"
 #include "core/thread_pool.h"
@@ -16,17 +15,6 @@ using table::ColumnType;
 
 // One column of a table read in pieces: the same column of every piece, in order.
 using Pieces = std::vector<const table::Column*>;
-
-// Distinct labels among the rows of a string sample.
-size_t distinct_labels(const ColumnSample& s) {
-  std::vector<uint8_t> used(s.categories.size());
-  for (int32_t code : s.codes)
-    if (code >= 0) used[code] = 1;
-  std::unordered_set<std::string_view> labels;
-  for (size_t k = 0; k < used.size(); ++k)
-    if (used[k]) labels.insert(s.categories[k]);
-  return labels.size();
-}
 
 // Strings as a dictionary of the labels used, each value hashed once (CSV), or each entry of a
 // piece's own dictionary once (Parquet: every row group may have its own).
@@ -153,18 +141,7 @@ ColumnSelection select_columns(const std::vector<table::Table>& reference_pieces
     ColumnKind kind = type == ColumnType::kFloat64 || type == ColumnType::kInt64
                           ? ColumnKind::kNumerical
                           : ColumnKind::kCategorical;
-    ColumnSample reference_sample = sample_of(r, kind);
-    if (type == ColumnType::kString && !explicitly) {
-      size_t distinct = distinct_labels(reference_sample);
-      auto non_null = std::count_if(reference_sample.codes.begin(), reference_sample.codes.end(),
-                                    [](int32_t code) { return code >= 0; });
-      if (static_cast<double>(distinct) > 0.5 * static_cast<double>(non_null)) {
-        why_skipped[k] =
-            name + " (identifier or text: " + std::to_string(distinct) + " distinct values)";
-        return;
-      }
-    }
-    samples[k].emplace(std::move(reference_sample), sample_of(c, kind));
+    samples[k].emplace(sample_of(r, kind), sample_of(c, kind));
   });
   ColumnSelection out;
   for (size_t k = 0; k < pairs.size(); ++k) {

@@ -8,11 +8,9 @@
 
 namespace plinth::monitor {
 
-// The columns of two tables to test for drift, typed as Evidently types them without a column
-// mapping (legacy DataDriftPreset: pandas' number dtypes numerical, whatever their count of
-// distinct values; booleans and strings categorical). Timestamps are never
-// tested, and neither are string columns that look like identifiers or free text (more distinct
-// values than half their rows, Evidently's "text" rule), unless named in `wanted`.
+// The columns of two tables to test for drift, typed as Evidently's legacy DataDriftPreset types
+// them without a column mapping: number columns numerical, whatever their count of distinct
+// values; booleans and strings categorical, identifiers included. Timestamps are never tested.
 struct ColumnSelection {
   std::vector<ColumnSample> reference, current;
   std::vector<std::string> skipped;  // "name (why)"
