@@ -83,6 +83,17 @@ ColumnSample sample_of(const Pieces& pieces, ColumnKind kind) {
   return s;
 }
 
+// "a, b, c" (the first 20 names, then how many more).
+std::string column_list(const table::Table& t) {
+  std::string out;
+  size_t shown = 0;
+  for (const auto& c : t.columns()) {
+    if (shown == 20) return out + ", and " + std::to_string(t.columns().size() - 20) + " more";
+    out += (shown++ ? ", " : "") + c.name;
+  }
+  return out.empty() ? "no columns" : out;
+}
+
 }  // namespace
 
 ColumnSample sample_of(const table::Column& column, ColumnKind kind) {
@@ -101,6 +112,11 @@ ColumnSelection select_columns(const std::vector<table::Table>& reference_pieces
     for (const auto& c : reference.columns())
       if (current.find(c.name)) names.push_back(c.name);
   bool explicitly = !wanted.empty();
+  if (names.empty())
+    throw Error(ErrorCode::kInvalidInput,
+                "no column is in both files: " + reference_name + " has " + column_list(reference) +
+                    "; " + current_name + " has " + column_list(current) +
+                    ". Compare files of the same data, or rename the columns so they match");
   // Checks first, in column order, so the first bad column is the one named.
   std::vector<std::pair<size_t, size_t>> pairs;  // column index in the reference, the current
   for (const auto& name : names) {
@@ -152,6 +168,12 @@ ColumnSelection select_columns(const std::vector<table::Table>& reference_pieces
     out.reference.push_back(std::move(samples[k]->first));
     out.current.push_back(std::move(samples[k]->second));
   }
+  if (out.reference.empty())
+    throw Error(ErrorCode::kInvalidInput, "no column of " + reference_name + " and " +
+                                              current_name + " can be tested: skipped " +
+                                              out.skipped.front() +
+                                              (out.skipped.size() > 1 ? " and others" : "") +
+                                              "; drift tests take numbers, strings and booleans");
   return out;
 }
 

@@ -181,4 +181,12 @@ expect_error 2 "--threshold names column 'amuont'" "$PLINTH" drift --reference r
 expect_error 2 "--stattest names column 'amuont'" "$PLINTH" drift --reference pkg --current same.csv \
   --stattest amuont=psi
 expect_error 2 "timestamps" "$PLINTH" drift --reference ref.csv --current same.csv --columns event_timestamp
+# Two files without a column in common: an error naming both files' columns, not "0 of 0".
+printf 'a,b\n1,x\n2,y\n' >ab.csv
+printf 'c,d\n1,x\n2,y\n' >cd.csv
+expect_error 2 "no column is in both files: ab.csv has a, b; cd.csv has c, d" \
+  "$PLINTH" drift --reference ab.csv --current cd.csv
+printf 'when\n2026-01-01T00:00:00\n' >when.csv
+expect_error 2 "no column of when.csv and when.csv can be tested: skipped when (timestamp)" \
+  "$PLINTH" drift --reference when.csv --current when.csv
 finish
