@@ -150,9 +150,11 @@ const std::vector<StatTest>& registry() {
   static const std::vector<StatTest> tests = {
       {"ks", "K-S p_value", 0.05, Rule::kBelowOrEqual, true, false,
        [](const Inputs& in) { return ks_2samp(in.r.numbers, in.c.numbers).pvalue; }},
-      {"chisquare", "chi-square p_value", 0.05, Rule::kBelow, true, true,
+      // chisquare and z: categorical when named (Evidently's registry), yet the automatic choice
+      // for numerical columns with at most 5 values.
+      {"chisquare", "chi-square p_value", 0.05, Rule::kBelow, false, true,
        [](const Inputs& in) { return chisquare(in.counts()).pvalue; }},
-      {"z", "Z-test p_value", 0.05, Rule::kBelow, true, true,
+      {"z", "Z-test p_value", 0.05, Rule::kBelow, false, true,
        [](const Inputs& in) { return z_test_pvalue(in.counts()); }},
       {"wasserstein", "Wasserstein distance (normed)", 0.1, Rule::kAboveOrEqual, true, false,
        [](const Inputs& in) { return wasserstein_normed(in.r.numbers, in.c.numbers); }},
@@ -352,7 +354,7 @@ ColumnDrift column_drift(const ColumnSample& reference, const ColumnSample& curr
           ? find_test(chosen->second, reference.name)
           : find_test(default_stattest(reference.kind, r.size(), distinct), reference.name);
   bool numerical = reference.kind == ColumnKind::kNumerical;
-  // The automatic z and chi-square tests also serve numeric columns with few values (§1.4).
+  // The automatic z and chi-square tests also serve numeric columns with few values.
   if (chosen != options.stattest.end() && !(numerical ? test.numerical : test.categorical))
     throw Error(ErrorCode::kInvalidInput, "column '" + reference.name + "' is " +
                                               (numerical ? "numerical" : "categorical") + "; " +
