@@ -4,6 +4,7 @@
 #include <cmath>
 #include <optional>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "core/error.h"
 #include "core/thread_pool.h"
@@ -83,6 +84,51 @@ ColumnSample sample_of(const Pieces& pieces, ColumnKind kind) {
   return s;
 }
 
+// How pandas sees a column Evidently types by its dtype: an integer or boolean column with a
+// missing value becomes float64 or object.
+struct PandasView {
+  bool numeric = false, integer = false;
+  size_t distinct = 0;  // non-missing
+  double min = INFINITY, max = -INFINITY;
+};
+
+PandasView pandas_view(ColumnType type, std::initializer_list<const ColumnSample*> samples) {
+  PandasView v;
+  if (type == ColumnType::kString) return v;
+  bool nulls = false;
+  std::unordered_set<double> seen;
+  for (const ColumnSample* s : samples)
+    for (double x : s->numbers) {
+      if (std::isnan(x)) {
+        nulls = true;
+        continue;
+      }
+      seen.insert(x);
+      v.min = std::min(v.min, x);
+      v.max = std::max(v.max, x);
+    }
+  v.numeric = type != ColumnType::kBool || !nulls;
+  v.integer = type == ColumnType::kInt64 && !nulls;
+  v.distinct = seen.size();
+  return v;
+}
+
+// Evidently's typing of a column mapping's target and prediction (recognize_task and
+// recognize_column_type_): the task is regression when the target is a number column with at
+// least 5 distinct reference values, else classification; the target is numerical for
+// regression; the prediction too, or without a target when it has more than 5 distinct values,
+// or when it is a non-integer number column within [0, 1] (a probability).
+ColumnKind role_kind(bool is_target, ColumnType type, const ColumnSample& r, const ColumnSample& c,
+                     std::optional<bool> regression) {
+  if (is_target)
+    return regression.value_or(false) ? ColumnKind::kNumerical : ColumnKind::kCategorical;
+  PandasView both = pandas_view(type, {&r, &c});
+  bool numerical = (regression && *regression) ||
+                   (!regression && both.numeric && both.distinct > 5) ||
+                   (both.numeric && !both.integer && both.min >= 0 && both.max <= 1);
+  return numerical ? ColumnKind::kNumerical : ColumnKind::kCategorical;
+}
+
 // "a, b, c" (the first 20 names, then how many more).
 std::string column_list(const table::Table& t) {
   std::string out;
@@ -103,7 +149,8 @@ ColumnSample sample_of(const table::Column& column, ColumnKind kind) {
 ColumnSelection select_columns(const std::vector<table::Table>& reference_pieces,
                                const std::vector<table::Table>& current_pieces,
                                const std::vector<std::string>& wanted,
-                               const std::string& reference_name, const std::string& current_name) {
+                               const std::string& reference_name, const std::string& current_name,
+                               const Roles& roles) {
   if (reference_pieces.empty() || current_pieces.empty())
     throw Error(ErrorCode::kInternal, "select_columns needs at least one table of each file");
   const table::Table &reference = reference_pieces.front(), &current = current_pieces.front();
@@ -139,6 +186,14 @@ ColumnSelection select_columns(const std::vector<table::Table>& reference_pieces
                   "column '" + name + "' holds timestamps, which drift tests do not take");
     pairs.emplace_back(*r_index, *c_index);
   }
+  std::optional<bool> regression;  // Evidently's task, known when a target is named
+  if (auto t = roles.target.empty() ? std::nullopt : reference.find(roles.target)) {
+    Pieces r;
+    for (const auto& piece : reference_pieces) r.push_back(&piece.column(*t));
+    ColumnSample target = sample_of(r, ColumnKind::kNumerical);
+    PandasView v = pandas_view(r.front()->type, {&target});
+    regression = v.numeric && v.distinct >= 5;
+  }
   // Counting distinct values and copying samples is a pass over every row: one column per core.
   std::vector<std::optional<std::pair<ColumnSample, ColumnSample>>> samples(pairs.size());
   std::vector<std::string> why_skipped(pairs.size());
@@ -158,6 +213,10 @@ ColumnSelection select_columns(const std::vector<table::Table>& reference_pieces
                           ? ColumnKind::kNumerical
                           : ColumnKind::kCategorical;
     samples[k].emplace(sample_of(r, kind), sample_of(c, kind));
+    if (name == roles.target || name == roles.prediction) {
+      auto& [rs, cs] = *samples[k];
+      rs.kind = cs.kind = role_kind(name == roles.target, type, rs, cs, regression);
+    }
   });
   ColumnSelection out;
   for (size_t k = 0; k < pairs.size(); ++k) {

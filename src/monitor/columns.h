@@ -16,6 +16,12 @@ struct ColumnSelection {
   std::vector<std::string> skipped;  // "name (why)"
 };
 
+// The label and prediction columns, if any: typed by Evidently's rules for a column mapping's
+// target and prediction instead of as features.
+struct Roles {
+  std::string target, prediction;
+};
+
 // Each table is given as the pieces a table::BatchReader returns (at least one, all with the
 // same schema; a whole table is one piece): the samples are copied from the pieces, so a large
 // file need not be concatenated first. `wanted` empty: every column both tables have. Throws
@@ -24,7 +30,8 @@ struct ColumnSelection {
 ColumnSelection select_columns(const std::vector<table::Table>& reference,
                                const std::vector<table::Table>& current,
                                const std::vector<std::string>& wanted,
-                               const std::string& reference_name, const std::string& current_name);
+                               const std::string& reference_name, const std::string& current_name,
+                               const Roles& roles = {});
 
 // One table column as a drift sample of the given kind (NaN or code -1 for nulls).
 ColumnSample sample_of(const table::Column& column, ColumnKind kind);
