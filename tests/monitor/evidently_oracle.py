@@ -1,7 +1,8 @@
 """`plinth drift` against Evidently's legacy Report with DataDriftPreset, the handbook's API.
 
 Generates reference/current pairs (numerical and categorical columns, small and large samples,
-NaNs, unseen categories, constant columns, every stattest both tools offer chosen per column),
+NaNs, unseen categories, constant and identifier columns, every stattest both tools offer chosen
+per column, target and prediction columns),
 writes them as CSV or Parquet, runs `plinth drift --json -` on the files and Evidently on the
 same files read by pandas, and compares per column the test, score (relative 1e-9), threshold,
 type and verdict, and the dataset's verdict, count and share. Exits 1 on any difference.
