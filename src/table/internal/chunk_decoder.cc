@@ -194,7 +194,9 @@ class ChunkDecoder {
       levels = page.substr(rep_len, def_len);
       std::string_view body = page.substr(rep_len + def_len);
       size_t body_size = h.uncompressed_page_size - rep_len - def_len;
-      if (v2.is_compressed && meta_.codec != kUncompressed) {
+      // A page whose values are all null may have an empty values section and still be
+      // flagged compressed: there is nothing to decompress then.
+      if (v2.is_compressed && meta_.codec != kUncompressed && !(body.empty() && body_size == 0)) {
         values = decompress(meta_.codec, body, body_size, scratch());
       } else {
         values = body;

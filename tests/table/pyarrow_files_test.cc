@@ -1,0 +1,35 @@
+// Files pyarrow writes that once tripped Plinth's Parquet reader. The files are in fixtures/,
+// written by fixtures/make_fixtures.py (which says how each is made); the end-to-end oracle
+// tests/e2e/tables_arrow_test.sh covers pyarrow's writer options at large.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "table/parquet.h"
+
+namespace plinth::table {
+namespace {
+namespace fs = std::filesystem;
+
+const fs::path kFixtures = fs::path(PLINTH_TABLE_TEST_DIR) / "fixtures";
+
+TEST(PyarrowFiles, EmptyCompressedV2ValuesReadAsNulls) {
+  // Every value null, the page flagged compressed, zero bytes of values: one column per codec.
+  Table t = read_parquet(kFixtures / "v2_empty_values.parquet");
+  ASSERT_EQ(t.num_rows(), 40u);
+  for (const char* name : {"n_snappy", "n_zstd", "n_gzip", "n_lz4"}) {
+    const Column& c = t.column(name);
+    EXPECT_EQ(c.null_count(), 40u) << name;
+  }
+  const Column& s = t.column("s");
+  for (size_t i = 0; i < 40; ++i) {
+    if (i % 3 == 0) {
+      EXPECT_TRUE(s.is_null(i)) << i;
+    } else {
+      EXPECT_EQ(s.string_at(i), "v" + std::to_string(i));
+    }
+  }
+}
+
+}  // namespace
+}  // namespace plinth::table
