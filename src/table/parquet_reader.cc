@@ -205,7 +205,8 @@ struct ParquetReader::Impl {
     const RowGroup& g = meta.row_groups[group];
     const Leaf& leaf = leaves[leaf_index];
     const ColumnChunk& chunk = g.columns[leaf.chunk_index];
-    std::string context = name + ": column '" + leaf.path + "', row group " + std::to_string(group);
+    std::string where = "column '" + leaf.path + "', row group " + std::to_string(group);
+    std::string context = name + ": " + where;
     if (!chunk.meta)
       corrupt("column '" + leaf.path + "' has no metadata in row group " + std::to_string(group));
     if (!chunk.file_path.empty())
@@ -214,14 +215,17 @@ struct ParquetReader::Impl {
                                                 "'), which Plinth does not follow");
     const ColumnMetaData& m = *chunk.meta;
     if (m.type != *leaf.element->type)
-      corrupt(context + ": the chunk's type differs from the schema's");
+      corrupt(where + ": the chunk's type differs from the schema's");
+    // An empty row group has nothing to read; pyarrow writes its chunks with a
+    // data_page_offset of 0.
+    if (g.num_rows == 0) return;
     int64_t start = m.data_page_offset;
     if (m.dictionary_page_offset && *m.dictionary_page_offset > 0 &&
         *m.dictionary_page_offset < start)
       start = *m.dictionary_page_offset;
     uint64_t data_end = file->view().size() - 8;
     if (start < 4 || static_cast<uint64_t>(start) >= data_end || m.total_compressed_size < 0)
-      corrupt(context + ": the column chunk's offset is outside the file");
+      corrupt(where + ": the column chunk's offset is outside the file");
     uint64_t len = std::min<uint64_t>(m.total_compressed_size, data_end - start);
     decode_column_chunk(leaf, m, file->view().substr(start, len), context, g.num_rows, out);
   }

@@ -31,5 +31,17 @@ TEST(PyarrowFiles, EmptyCompressedV2ValuesReadAsNulls) {
   }
 }
 
+TEST(PyarrowFiles, EmptyRowGroupReadsAsNoRows) {
+  // pyarrow writes a table without rows as one row group whose chunks have data_page_offset 0.
+  ParquetReader reader(kFixtures / "empty_row_group.parquet");
+  ASSERT_EQ(reader.schema().size(), 2u);
+  EXPECT_EQ(reader.schema()[1].type, ColumnType::kString);
+  auto batch = reader.next();
+  ASSERT_TRUE(batch);
+  EXPECT_EQ(batch->num_rows(), 0u);
+  EXPECT_EQ(batch->num_columns(), 2u);
+  EXPECT_FALSE(reader.next());
+}
+
 }  // namespace
 }  // namespace plinth::table
