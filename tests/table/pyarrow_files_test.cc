@@ -43,5 +43,25 @@ TEST(PyarrowFiles, EmptyRowGroupReadsAsNoRows) {
   EXPECT_FALSE(reader.next());
 }
 
+TEST(PyarrowFiles, DecimalsReadAsTheNearestDouble) {
+  // Next to each DECIMAL column, Python's float(Decimal) of the same values.
+  for (const char* file : {"decimals_fixed.parquet", "decimals_int.parquet"}) {
+    Table t = read_parquet(kFixtures / file);
+    size_t checked = 0;
+    for (const Column& c : t.columns()) {
+      if (c.name.ends_with("_float")) continue;
+      const Column& want = t.column(c.name + "_float");
+      ASSERT_EQ(c.type, ColumnType::kFloat64) << file << " " << c.name;
+      for (size_t i = 0; i < t.num_rows(); ++i) {
+        ASSERT_EQ(c.is_null(i), want.is_null(i)) << file << " " << c.name << " row " << i;
+        if (c.is_null(i)) continue;
+        EXPECT_EQ(c.f64[i], want.f64[i]) << file << " " << c.name << " row " << i;
+      }
+      ++checked;
+    }
+    EXPECT_EQ(checked, std::string(file) == "decimals_int.parquet" ? 2u : 4u) << file;
+  }
+}
+
 }  // namespace
 }  // namespace plinth::table
