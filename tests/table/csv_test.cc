@@ -182,6 +182,13 @@ TEST(Timestamps, ParseAndFormat) {
   EXPECT_EQ(*parse_timestamp("1970-01-01T00:00:00Z"), 0);
   EXPECT_EQ(*parse_timestamp("1970-01-01 00:00:01.5"), 1'500'000'000);
   EXPECT_EQ(*parse_timestamp("1970-01-01T01:00:00+01:00"), 0);
+  // ISO 8601's basic offsets; polars writes "+0000".
+  EXPECT_EQ(*parse_timestamp("1970-01-01T00:00:00.000000001+0000"), 1);
+  EXPECT_EQ(*parse_timestamp("1970-01-01T01:30:00+0130"), 0);
+  EXPECT_EQ(*parse_timestamp("1969-12-31T22:00:00-02"), 0);
+  EXPECT_FALSE(parse_timestamp("1970-01-01T00:00:00+01:"));
+  EXPECT_FALSE(parse_timestamp("1970-01-01T00:00:00+013"));
+  EXPECT_FALSE(parse_timestamp("1970-01-01T00:00:00+2400"));
   EXPECT_EQ(format_timestamp(-1), "1969-12-31T23:59:59.999999999Z");
   EXPECT_EQ(format_timestamp(*parse_timestamp("2262-04-11T23:47:16.854775807Z")),
             "2262-04-11T23:47:16.854775807Z");
