@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "core/error.h"
 #include "table/parquet.h"
 
 namespace plinth::table {
@@ -60,6 +61,20 @@ TEST(PyarrowFiles, DecimalsReadAsTheNearestDouble) {
       ++checked;
     }
     EXPECT_EQ(checked, std::string(file) == "decimals_int.parquet" ? 2u : 4u) << file;
+  }
+}
+
+TEST(PyarrowFiles, Uint64BeyondInt64IsAnErrorNamingTheValue) {
+  Table fits = read_parquet(kFixtures / "uint64.parquet", {{"fits"}});
+  EXPECT_EQ(fits.column(0).i64[1], INT64_MAX);
+  EXPECT_TRUE(fits.column(0).is_null(2));
+  try {
+    read_parquet(kFixtures / "uint64.parquet", {{"big"}});
+    FAIL() << "a UINT64 value above INT64_MAX read";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidInput);
+    EXPECT_NE(std::string(e.what()).find("column 'big'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("18446744073709551615"), std::string::npos) << e.what();
   }
 }
 

@@ -507,6 +507,13 @@ class ChunkDecoder {
         c.i64 = std::move(pv.ints);
         if (*e_.type == Type::kInt32 && is_unsigned(e_))
           for (auto& v : c.i64) v = static_cast<uint32_t>(v);
+        if (*e_.type == Type::kInt64 && is_unsigned(e_))
+          for (int64_t v : c.i64)
+            if (v < 0)
+              throw Error(ErrorCode::kInvalidInput,
+                          context_ + ": UINT64 value " + std::to_string(static_cast<uint64_t>(v)) +
+                              " does not fit Plinth's int64 (at most 9223372036854775807); "
+                              "leave the column out with --columns");
         break;
       case ColumnType::kTimestamp:
         convert_timestamps(pv, c);
