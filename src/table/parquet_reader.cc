@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "core/thread_pool.h"
 #include "table/internal/chunk_decoder.h"
+#include "table/internal/codecs.h"
 #include "table/internal/mapped_file.h"
 #include "table/internal/parquet_format.h"
 #include "table/parquet.h"
@@ -214,6 +215,10 @@ struct ParquetReader::Impl {
                                                 chunk.file_path +
                                                 "'), which Plinth does not follow");
     const ColumnMetaData& m = *chunk.meta;
+    if (!codec_supported(m.codec))
+      throw Error(ErrorCode::kInvalidInput,
+                  context + ": compression codec " + std::string(codec_name(m.codec)) +
+                      " is not supported; rewrite the file with SNAPPY, ZSTD, GZIP or LZ4_RAW");
     if (m.type != *leaf.element->type)
       corrupt(where + ": the chunk's type differs from the schema's");
     // An empty row group has nothing to read; pyarrow writes its chunks with a

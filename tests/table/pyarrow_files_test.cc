@@ -78,5 +78,19 @@ TEST(PyarrowFiles, Uint64BeyondInt64IsAnErrorNamingTheValue) {
   }
 }
 
+TEST(PyarrowFiles, UnsupportedCodecIsInvalidInputNamingIt) {
+  // Not a damaged file: one Plinth cannot read yet (exit code 2, not 4).
+  try {
+    read_parquet(kFixtures / "brotli.parquet");
+    FAIL() << "read a BROTLI file";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidInput);
+    EXPECT_NE(std::string(e.what()).find("brotli.parquet: column 'x', row group 0: compression "
+                                         "codec BROTLI is not supported"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace plinth::table
