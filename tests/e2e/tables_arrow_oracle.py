@@ -300,6 +300,13 @@ def check_plinth_writes():
                           and same_stat(st.max, hi, "max")):
                     fail(where, f"min/max {st.min if st.has_min_max else '-'}/"
                                 f"{st.max if st.has_min_max else '-'}, expected {lo}/{hi}")
+        # polars skips row groups by these statistics: filtering must find the same rows
+        for name, bound in [("i64", 0), ("f64", 0.5), ("str", "s5"), ("ts_low", 86400 * 10**9)]:
+            got = pl.scan_parquet(out).filter(pl.col(name) > bound).select(name).collect()
+            want_rows = pl.from_arrow(src.select([name])).filter(pl.col(name) > bound)
+            if not got.equals(want_rows):
+                fail(f"{what}, polars filters {name} > {bound!r}",
+                     f"{got.height} rows, expected {want_rows.height}")
         if codec == "lz4":
             raw = column_codec_ids(out)
             if set(raw) != {7}:
@@ -503,6 +510,11 @@ def check_pyarrow_writes():
                                    f"{p.returncode}: {p.stderr.strip()}")
                     continue
                 check_plinth_reads(what, path, src)
+                # and back: Plinth rewrites the file, pyarrow reads Plinth's types
+                out = path.with_suffix(".plinth.parquet")
+                plinth("table", "convert", path, out, "--compression", "zstd")
+                compare(f"{what}, rewritten by plinth, pyarrow reads",
+                        expected_table(pq.read_table(out)), expected_table(src))
 
     # every encoding pyarrow offers for flat columns, on every column it applies to
     encodings = ["PLAIN", "RLE", "DELTA_BINARY_PACKED", "DELTA_LENGTH_BYTE_ARRAY",
@@ -686,6 +698,17 @@ def check_csv():
         path = WORK / f"polars_{style}.csv"
         df.write_csv(path, quote_style=style)
         check_plinth_reads(f"polars writes CSV quote_style={style}", path, src)
+
+    # Dates and timestamps without a time zone, as pyarrow and polars write them, read as UTC.
+    days = [0, -1, 20454, None, 1]
+    local = pa.table({"date": pa.array(days, pa.date32()),
+                      "naive": pa.array([0, -1, 1_767_259_800_250_000_000, None, 1],
+                                        pa.timestamp("ns"))})
+    for writer, write in [("pyarrow.csv", lambda p: pacsv.write_csv(local, p)),
+                          ("polars", lambda p: pl.from_arrow(local).write_csv(p))]:
+        path = WORK / f"{writer}_local.csv"
+        write(path)
+        check_plinth_reads(f"{writer} writes dates and local timestamps", path, local)
 
     # Strings that are null markers for Plinth (and pandas): pyarrow quotes them, polars
     # does not unless asked to.
