@@ -231,6 +231,11 @@ def plinth_source(n, seed):
 # 1. Plinth writes Parquet; pyarrow and polars read
 
 
+def read_verified(path):
+    """pyarrow's reading, checking the CRC of every page (Plinth writes one per page)."""
+    return pq.read_table(path, page_checksum_verification=True)
+
+
 def parquet_stats_want(column):
     """(min, max, null_count) the Parquet spec asks for: NaN left out of min/max."""
     vals = [v for v in column.to_pylist()
@@ -259,7 +264,7 @@ def check_plinth_writes():
         out = WORK / f"plinth_{codec}.parquet"
         plinth("table", "convert", src_path, out, "--compression", codec, "--row-group-rows", 1000)
         what = f"plinth writes --compression {codec}"
-        compare(f"{what}, pyarrow reads", expected_table(pq.read_table(out)), want)
+        compare(f"{what}, pyarrow reads", expected_table(read_verified(out)), want)
         compare(f"{what}, polars reads", expected_table(pl.read_parquet(out).to_arrow()),
                 expected_table(pl.from_arrow(src).to_arrow()))
         compare(f"{what}, plinth reads", plinth_read(out), want)
@@ -323,7 +328,7 @@ def check_plinth_writes():
         plinth("table", "convert", big_src, out, "--compression", codec,
                "--row-group-rows", 200_000)
         what = f"plinth writes 140,000 rows in one row group ({codec})"
-        compare(f"{what}, pyarrow reads", expected_table(pq.read_table(out)), expected_table(big))
+        compare(f"{what}, pyarrow reads", expected_table(read_verified(out)), expected_table(big))
         compare(f"{what}, polars reads",
                 expected_table(pl.read_parquet(out).to_arrow().cast(big.schema)),
                 expected_table(big))
@@ -333,7 +338,7 @@ def check_plinth_writes():
     pq.write_table(empty, WORK / "plinth_empty_src.parquet")
     out = WORK / "plinth_empty.parquet"
     plinth("table", "convert", WORK / "plinth_empty_src.parquet", out)
-    compare("plinth writes an empty table, pyarrow reads", expected_table(pq.read_table(out)),
+    compare("plinth writes an empty table, pyarrow reads", expected_table(read_verified(out)),
             expected_table(empty))
     compare("plinth writes an empty table, polars reads",
             expected_table(pl.read_parquet(out).to_arrow().cast(empty.schema)),
@@ -514,7 +519,7 @@ def check_pyarrow_writes():
                 out = path.with_suffix(".plinth.parquet")
                 plinth("table", "convert", path, out, "--compression", "zstd")
                 compare(f"{what}, rewritten by plinth, pyarrow reads",
-                        expected_table(pq.read_table(out)), expected_table(src))
+                        expected_table(read_verified(out)), expected_table(src))
 
     # every encoding pyarrow offers for flat columns, on every column it applies to
     encodings = ["PLAIN", "RLE", "DELTA_BINARY_PACKED", "DELTA_LENGTH_BYTE_ARRAY",
