@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <charconv>
+#include <cmath>
 #include <cstring>
 #include <deque>
 #include <functional>
@@ -487,7 +488,11 @@ void format_value(const Column& c, size_t row, char delim, std::string& out) {
   char buf[32];
   switch (c.type) {
     case ColumnType::kFloat64:
-      out.append(buf, std::to_chars(buf, buf + sizeof buf, c.f64[row]).ptr);
+      // "NaN", whatever its sign: polars infers a float column from it, not from "nan".
+      if (std::isnan(c.f64[row]))
+        out.append("NaN");
+      else
+        out.append(buf, std::to_chars(buf, buf + sizeof buf, c.f64[row]).ptr);
       break;
     case ColumnType::kInt64:
       out.append(buf, std::to_chars(buf, buf + sizeof buf, c.i64[row]).ptr);

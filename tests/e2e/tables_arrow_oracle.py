@@ -690,7 +690,7 @@ def check_csv():
     # Plinth writes CSV; pyarrow.csv and polars read it with the source's types.
     out = WORK / "plinth.csv"
     plinth("table", "convert", src_path, out)
-    # pyarrow.csv's default null_values include "nan" (pandas' habit): Plinth's NaN would
+    # pyarrow.csv's default null_values include "NaN" (pandas' habit): Plinth's NaN would
     # read as null, so only the empty field is null here, as Plinth writes nulls.
     nulls = dict(null_values=[""], strings_can_be_null=True, quoted_strings_can_be_null=False)
     options = pacsv.ConvertOptions(column_types=src.schema, **nulls)
@@ -701,6 +701,11 @@ def check_csv():
     got = pl.read_csv(out, schema=pl.from_arrow(src.slice(0, 0)).schema)
     compare("plinth writes CSV, polars reads", expected_table(got.to_arrow().cast(src.schema)),
             want)
+    # polars infers the types too (NaN included), except that it takes timestamps for
+    # microseconds
+    got = pl.read_csv(out, try_parse_dates=True).drop(["ts", "ts_low"])
+    compare("plinth writes CSV, polars reads with inferred types", expected_table(got.to_arrow()),
+            {k: v for k, v in want.items() if k not in ("ts", "ts_low")})
 
     # pyarrow and polars write CSV; Plinth reads it (types inferred).
     for style in ["needed", "all_valid"]:

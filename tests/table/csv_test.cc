@@ -137,6 +137,13 @@ TEST(Csv, FloatsRoundTripExactly) {
   }
 }
 
+TEST(Csv, NanIsWrittenAsNaNWhateverItsSign) {
+  // polars infers a float column from "NaN" but not from "nan" or "-nan".
+  Column f("f", ColumnType::kFloat64);
+  f.f64 = {NAN, -NAN, INFINITY, -INFINITY, 1.5};
+  EXPECT_EQ(format_csv(Table({f})), "f\nNaN\nNaN\ninf\n-inf\n1.5\n");
+}
+
 TEST(Csv, WriterQuotesWhatNeedsIt) {
   Column s("text, quoted", ColumnType::kString);
   for (const char* v : {"", "NA", "null", "a,b", "x\"y", "two\nlines", "cr\r", "plain"})
