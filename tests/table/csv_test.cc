@@ -144,6 +144,16 @@ TEST(Csv, NanIsWrittenAsNaNWhateverItsSign) {
   EXPECT_EQ(format_csv(Table({f})), "f\nNaN\nNaN\ninf\n-inf\n1.5\n");
 }
 
+TEST(Csv, WholeFloatsKeepTheirPointSoTheColumnStaysFloat64) {
+  Column f("f", ColumnType::kFloat64);
+  f.f64 = {3.0, -0.0, 1e300, -42.0, 1e15};
+  std::string csv = format_csv(Table({f}));
+  EXPECT_EQ(csv, "f\n3.0\n-0.0\n1e+300\n-42.0\n1e+15\n");
+  Table back = parse_csv(csv);
+  ASSERT_EQ(back.column(0).type, ColumnType::kFloat64);
+  EXPECT_EQ(back.column(0).f64, f.f64);
+}
+
 TEST(Csv, WriterQuotesWhatNeedsIt) {
   Column s("text, quoted", ColumnType::kString);
   for (const char* v : {"", "NA", "null", "a,b", "x\"y", "two\nlines", "cr\r", "plain"})
