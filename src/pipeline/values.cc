@@ -6,7 +6,7 @@
 
 #include "core/error.h"
 #include "core/json_text.h"
-#include "repo/pointer_file.h"
+#include "repo/yaml_scalar.h"
 
 namespace plinth::pipeline {
 namespace {
@@ -84,10 +84,11 @@ void dump_sorted(const Value& v, std::string& out) {
   }
 }
 
-std::string yaml_scalar_text(const Value& v) {
+// A scalar starting at `column`, continued at `indent` if it is a string long enough to fold.
+std::string yaml_scalar_text(const Value& v, int column, int indent) {
   switch (v.type()) {
     case Value::value_t::string:
-      return repo::yaml_scalar(v.get<std::string>());
+      return repo::yaml_scalar(v.get<std::string>(), column, indent);
     case Value::value_t::boolean:
       return v.get<bool>() ? "true" : "false";
     case Value::value_t::number_float: {
@@ -103,7 +104,7 @@ std::string yaml_scalar_text(const Value& v) {
   }
 }
 
-std::string map_key(const std::string& key) { return repo::yaml_scalar(key); }
+std::string map_key(const std::string& key) { return repo::yaml_key(key); }
 
 }  // namespace
 
@@ -246,12 +247,15 @@ std::string python_json_sorted(const Value& v) {
   return out;
 }
 
-std::string yaml_block_value(const Value& v, int indent) {
+std::string yaml_block_value(const Value& v, int indent, int column) {
   std::string pad(indent, ' ');
   if (v.is_object() && !v.empty()) {
     std::string out = "\n";
-    for (auto it = v.begin(); it != v.end(); ++it)
-      out += pad + "  " + map_key(it.key()) + ":" + yaml_block_value(*it, indent + 2);
+    for (auto it = v.begin(); it != v.end(); ++it) {
+      std::string key = map_key(it.key());
+      out += pad + "  " + key + ":" +
+             yaml_block_value(*it, indent + 2, indent + 2 + repo::yaml_width(key) + 1);
+    }
     return out;
   }
   if (v.is_array() && !v.empty()) {
@@ -261,17 +265,18 @@ std::string yaml_block_value(const Value& v, int indent) {
       if (item.is_object() && !item.empty()) {
         bool first = true;
         for (auto it = item.begin(); it != item.end(); ++it) {
-          out += pad + (first ? "- " : "  ") + map_key(it.key()) + ":" +
-                 yaml_block_value(*it, indent + 2);
+          std::string key = map_key(it.key());
+          out += pad + (first ? "- " : "  ") + key + ":" +
+                 yaml_block_value(*it, indent + 2, indent + 2 + repo::yaml_width(key) + 1);
           first = false;
         }
       } else if (item.is_array() && !item.empty()) {
-        std::string nested = yaml_block_value(item, indent + 2);  // "\n" + lines
+        std::string nested = yaml_block_value(item, indent + 2, indent + 1);  // "\n" + lines
         out += pad + "- " + nested.substr(2 + indent + 1);
       } else {
         std::string text = item.is_object()  ? "{}"
                            : item.is_array() ? "[]"
-                                             : yaml_scalar_text(item);
+                                             : yaml_scalar_text(item, indent + 2, indent + 2);
         out += pad + "-" + (text.empty() ? "" : " " + text) + "\n";
       }
     }
@@ -279,7 +284,7 @@ std::string yaml_block_value(const Value& v, int indent) {
   }
   if (v.is_object()) return " {}\n";
   if (v.is_array()) return " []\n";
-  std::string text = yaml_scalar_text(v);
+  std::string text = yaml_scalar_text(v, column + 1, indent + 2);
   return text.empty() ? "\n" : " " + text + "\n";
 }
 

@@ -58,24 +58,6 @@ TEST(PointerFile, RoundTripsAnnotationsLegacyOutputsAndImportStages) {
   EXPECT_EQ(old.serialize(), legacy);
 }
 
-TEST(PointerFile, QuotesScalarsThatYamlWouldReadAsSomethingElse) {
-  EXPECT_EQ(yaml_scalar("data"), "data");
-  EXPECT_EQ(yaml_scalar("dir/file.csv"), "dir/file.csv");
-  EXPECT_EQ(yaml_scalar("1"), "'1'");
-  EXPECT_EQ(yaml_scalar("1.5"), "'1.5'");
-  EXPECT_EQ(yaml_scalar("true"), "'true'");
-  EXPECT_EQ(yaml_scalar("null"), "'null'");
-  EXPECT_EQ(yaml_scalar("a: b"), "'a: b'");
-  EXPECT_EQ(yaml_scalar("it's"), "it's");
-  EXPECT_EQ(yaml_scalar("#x"), "'#x'");
-  EXPECT_EQ(yaml_scalar("-x"), "-x");
-  EXPECT_EQ(yaml_scalar("- x"), "'- x'");
-  EXPECT_EQ(yaml_scalar("'q'"), "'''q'''");
-  EXPECT_EQ(yaml_scalar(" lead"), "' lead'");
-  EXPECT_EQ(yaml_scalar("2024-01-01"), "'2024-01-01'");
-  EXPECT_EQ(yaml_scalar("123e4"), "'123e4'");
-}
-
 void expect_error(const std::string& text, const std::string& needle) {
   try {
     PointerFile::parse(text, "broken.dvc");
