@@ -60,6 +60,8 @@ printf 'changed\n' >"$LONG"
 expect_eq "$("$PLINTH" status --json | "$PYTHON" -c 'import json,sys; print(json.dumps(json.load(sys.stdin), sort_keys=True))')" \
   "$(dvc status --json | "$PYTHON" -c 'import json,sys; print(json.dumps(json.load(sys.stdin), sort_keys=True))')" \
   "plinth status --json equals dvc status --json on modified and deleted data"
+# Like dvc checkout, plinth checkout refuses to discard changes the cache does not hold.
+expect_error 5 "checkout would overwrite or delete changes" "$PLINTH" checkout
 "$PLINTH" checkout -q --force
 expect_eq "$(tree_files "$A")" "$ORIGINAL" "plinth checkout restores what dvc add tracked"
 expect_eq "$(dvc status)" "Data and pipelines are up to date." "dvc status after plinth checkout"
