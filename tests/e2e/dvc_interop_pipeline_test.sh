@@ -69,18 +69,32 @@ stages:
     metrics:
     - metrics.json:
         cache: false
+  report:
+    foreach: [train, test]
+    do:
+      cmd: echo report >>"$RUNLOG" && mkdir -p reports && cp metrics.json reports/${item}.json
+      deps:
+      - metrics.json
+      outs:
+      - reports/${item}.json
 EOF
 git add -A && git commit -qm pipeline
+# A fresh dvc.lock from each tool (plinth in a copy made before any run).
+cp -a "$P" "$SCRATCH/fresh"
+(cd "$SCRATCH/fresh" && "$PLINTH" repro -q)
 
 # --- dvc repro, then plinth repro runs nothing
 : >"$RUNLOG"
 dvc repro -q
-expect_eq "$(ran)" "prepare train evaluate" "dvc repro runs the three stages"
+expect_eq "$(ran)" "prepare train evaluate report report" "dvc repro runs every stage"
+same_file dvc.lock "$SCRATCH/fresh/dvc.lock" "a fresh dvc.lock: dvc repro and plinth repro"
 git add -A && git commit -qm "dvc repro"
 cp dvc.lock "$SCRATCH/lock.dvc"
 expect_eq "$("$PLINTH" repro)" "Stage 'prepare' didn't change, skipping
 Stage 'train' didn't change, skipping
 Stage 'evaluate' didn't change, skipping
+Stage 'report@train' didn't change, skipping
+Stage 'report@test' didn't change, skipping
 Data and pipelines are up to date." "plinth repro after dvc repro skips every stage"
 expect_eq "$(ran)" "" "plinth repro ran nothing"
 same_file dvc.lock "$SCRATCH/lock.dvc" "plinth repro leaves dvc's dvc.lock alone"
@@ -91,7 +105,7 @@ Q=$SCRATCH/q
 cp -a "$P" "$Q"
 set_param() { sed -i "s/^  $1: .*/  $1: $2/" params.yaml; }
 cd "$P" && set_param lr 0.2 && "$PLINTH" repro -q
-expect_eq "$(ran)" "train evaluate" "plinth repro reruns train and what reads its model"
+expect_eq "$(ran)" "train evaluate" "plinth repro reruns train and evaluate (same metrics: reports skip)"
 cd "$Q" && set_param lr 0.2 && dvc repro -q
 expect_eq "$(ran)" "train evaluate" "dvc repro reruns the same stages"
 same_file "$P/dvc.lock" "$Q/dvc.lock" "dvc.lock after the same change (plinth in P, dvc in Q)"
@@ -106,9 +120,9 @@ expect_eq "$("$PLINTH" status)" "Data and pipelines are up to date." "plinth sta
 
 # --- the reverse: a param only evaluate reads; dvc in P, plinth in Q
 cd "$P" && set_param threshold 0.7 && dvc repro -q
-expect_eq "$(ran)" "evaluate" "dvc repro reruns only evaluate"
+expect_eq "$(ran)" "evaluate report report" "dvc repro reruns evaluate and what reads its metrics"
 cd "$Q" && set_param threshold 0.7 && "$PLINTH" repro -q
-expect_eq "$(ran)" "evaluate" "plinth repro reruns only evaluate"
+expect_eq "$(ran)" "evaluate report report" "plinth repro reruns the same stages"
 same_file "$P/dvc.lock" "$Q/dvc.lock" "dvc.lock after the same change (dvc in P, plinth in Q)"
 same_file "$P/metrics.json" "$Q/metrics.json" "the same metrics"
 expect_eq "$(run_cache "$P")" "$(run_cache "$Q")" "the same run-cache entries after the reverse"
@@ -126,15 +140,19 @@ expect_contains "$(dvc repro)" "Stage 'evaluate' is cached - skipping run, check
   "dvc repro restores evaluate from the entry plinth saved"
 expect_eq "$(ran)" "" "evaluate did not run"
 
-# --- stage add: the same dvc.yaml from both tools
+# --- stage add: the same dvc.yaml and .gitignore entries (for the cached outputs) from both tools
 for tool in dvc plinth; do
-  mkdir "$SCRATCH/stage-$tool" && cd "$SCRATCH/stage-$tool" && git init -q
+  mkdir -p "$SCRATCH/stage-$tool/data" && cd "$SCRATCH/stage-$tool" && git init -q
   if [ $tool = dvc ]; then x=$DVC; else x=$PLINTH; fi
   "$x" init -q
   "$x" stage add -q -n featurize -d src/featurize.py -d data/raw -p featurize.max_features,featurize.ngrams \
-    -p other.yaml:seed -o data/features -M scores.json \
+    -p other.yaml:seed -o data/features -m scores.json -M summary.json --plots loss.csv \
     "python src/featurize.py data/raw data/features --max-features 200 --ngrams 2 --seed 7"
 done
-same_file "$SCRATCH/stage-dvc/dvc.yaml" "$SCRATCH/stage-plinth/dvc.yaml" "stage add writes the same dvc.yaml"
+for f in dvc.yaml data/.gitignore .gitignore; do
+  expect_eq "$(cat "$SCRATCH/stage-plinth/$f" 2>/dev/null || echo absent)" \
+    "$(cat "$SCRATCH/stage-dvc/$f" 2>/dev/null || echo absent)" \
+    "stage add writes the same $f"
+done
 
 finish
