@@ -117,7 +117,7 @@ void Reproducer::validate(const std::vector<size_t>& plan) {
 }
 
 bool Reproducer::restore(const Stage& stage, const StageLock& now) {
-  if (stage.always_changed || stage.deps.empty()) return false;  // these run every time
+  if (!restorable(stage)) return false;
   // The lock entry itself is a candidate when only outputs changed; then run-cache entries.
   std::vector<StageLock> candidates;
   if (const StageLock* locked = locks_.of(stage).find(stage.name);

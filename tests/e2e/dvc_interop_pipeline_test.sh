@@ -34,10 +34,15 @@ cat >src/evaluate.sh <<'EOF'
 n=$(wc -l <data/prepared.csv)
 printf '{"acc": 0.75, "rows": %s, "threshold": %s}\n' "$n" "$1" >metrics.json
 EOF
-# Commands longer than YAML's 80 columns: one line, a list, several lines (double-quoted in
-# dvc.lock); params of YAML 1.2 types and a string that needs quotes and folds.
+# A stage with outs but no deps (not "always changed" in DVC); commands longer than YAML's 80
+# columns: one line, a list, several lines (double-quoted in dvc.lock); params of YAML 1.2
+# types and a string that needs quotes and folds; a foreach stage.
 cat >dvc.yaml <<'EOF'
 stages:
+  fetch:
+    cmd: echo fetch >>"$RUNLOG" && printf 'fetched\n' >fetched.txt
+    outs:
+    - fetched.txt
   prepare:
     cmd: echo prepare >>"$RUNLOG" && awk -F, -v f=${prep.factor} 'NR>1{print $1","$2*f}' data/raw.csv > data/prepared.csv
     deps:
@@ -86,11 +91,12 @@ cp -a "$P" "$SCRATCH/fresh"
 # --- dvc repro, then plinth repro runs nothing
 : >"$RUNLOG"
 dvc repro -q
-expect_eq "$(ran)" "prepare train evaluate report report" "dvc repro runs every stage"
+expect_eq "$(ran)" "fetch prepare train evaluate report report" "dvc repro runs every stage"
 same_file dvc.lock "$SCRATCH/fresh/dvc.lock" "a fresh dvc.lock: dvc repro and plinth repro"
 git add -A && git commit -qm "dvc repro"
 cp dvc.lock "$SCRATCH/lock.dvc"
-expect_eq "$("$PLINTH" repro)" "Stage 'prepare' didn't change, skipping
+expect_eq "$("$PLINTH" repro)" "Stage 'fetch' didn't change, skipping
+Stage 'prepare' didn't change, skipping
 Stage 'train' didn't change, skipping
 Stage 'evaluate' didn't change, skipping
 Stage 'report@train' didn't change, skipping
