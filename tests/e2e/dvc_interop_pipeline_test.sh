@@ -161,4 +161,20 @@ for f in dvc.yaml data/.gitignore .gitignore; do
     "stage add writes the same $f"
 done
 
+# --- commit of a stage run by hand: the same dvc.lock, cache objects and run-cache entry
+for tool in dvc plinth; do
+  cd "$SCRATCH/stage-$tool"
+  mkdir -p src data/raw data/features
+  printf 'print(1)\n' >src/featurize.py && printf 'a b\n' >data/raw/a.txt
+  printf 'featurize:\n  max_features: 200\n  ngrams: 2\n' >params.yaml && printf 'seed: 7\n' >other.yaml
+  printf '1 0\n' >data/features/f.txt && printf '{"auc": 0.9}\n' >scores.json
+  printf '{"n": 1}\n' >summary.json && printf 'step,loss\n1,0.5\n' >loss.csv
+done
+(cd "$SCRATCH/stage-dvc" && dvc commit -q -f)
+(cd "$SCRATCH/stage-plinth" && "$PLINTH" commit -q)
+same_file "$SCRATCH/stage-dvc/dvc.lock" "$SCRATCH/stage-plinth/dvc.lock" "commit writes the same dvc.lock"
+cache_listing() { (cd "$1/.dvc/cache" && find . -type f | sort | xargs -d '\n' md5sum); }
+expect_eq "$(cache_listing "$SCRATCH/stage-plinth")" "$(cache_listing "$SCRATCH/stage-dvc")" \
+  "commit stores the same objects and run-cache entry"
+
 finish
