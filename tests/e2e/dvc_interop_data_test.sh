@@ -78,6 +78,8 @@ for remote in s3 folder; do
   expect_eq "$(tree_files "$SCRATCH/clone-$remote")" "$ORIGINAL" \
     "dvc pull -r $remote gets the bytes plinth pushed"
 done
+expect_eq "$(cd "$SCRATCH/clone-s3" && dvc status -c)" "Cache and remote 's3' are in sync." \
+  "dvc status -c in the fresh clone"
 
 # --- plinth add, push → dvc pull, status; the same change by dvc add in B writes the same bytes
 changes() {
