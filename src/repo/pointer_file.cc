@@ -133,10 +133,20 @@ PointerFile PointerFile::load(const std::filesystem::path& file) {
 
 namespace {
 
+// A kept annotation (desc, ...) starting at `column`: a plain string is folded as ruamel
+// re-emits it when DVC rewrites the file; quoted text, numbers, booleans and flow collections
+// stay as written.
+std::string refold(const std::string& value, int column, int indent) {
+  if (value.empty() || value.find('\n') != std::string::npos || yaml_key(value) != value)
+    return value;
+  return yaml_scalar(value, column, indent);
+}
+
 void append_value(std::string& out, const std::string& key, const std::string& value,
                   const std::string& indent) {
   if (value.find('\n') == std::string::npos) {
-    out += indent + key + ": " + value + "\n";
+    int column = static_cast<int>(indent.size()) + yaml_width(key) + 2;
+    out += indent + key + ": " + refold(value, column, static_cast<int>(indent.size()) + 2) + "\n";
     return;
   }
   // Block value emitted by yaml-cpp: re-indent it under the key.
@@ -164,11 +174,14 @@ void append_output(std::string& out, const Output& o) {
   if (o.isexec) line("isexec", "true");
   if (!o.legacy) line("hash", "md5");
   line("path", yaml_scalar(o.path, 8, 4));  // "  path: ", continued at column 4
+  auto kept = [&](const std::string& key, const std::string& value) {
+    line(key, refold(value, 2 + yaml_width(key) + 2, 4));
+  };
   for (const auto& key : kOutTailOrder)
     for (const auto& [k, v] : o.other)
-      if (k == key) line(k, v);
+      if (k == key) kept(k, v);
   for (const auto& [k, v] : o.other)
-    if (std::find(kOutTailOrder.begin(), kOutTailOrder.end(), k) == kOutTailOrder.end()) line(k, v);
+    if (std::find(kOutTailOrder.begin(), kOutTailOrder.end(), k) == kOutTailOrder.end()) kept(k, v);
 }
 
 }  // namespace

@@ -83,6 +83,9 @@ expect_eq "$(cd "$SCRATCH/clone-s3" && dvc status -c)" "Cache and remote 's3' ar
 
 # --- plinth add, push → dvc pull, status; the same change by dvc add in B writes the same bytes
 changes() {
+  # A user's annotation, long enough that DVC folds it when it rewrites the file.
+  printf '  desc: transactions of the last quarter, deduplicated, with the amounts in cents\n' \
+    >>data.dvc
   printf '3,30\n' >>data/train.csv
   rm data/empty.txt
   mkdir -p more/deeper && printf 'more\n' >more/a.txt && printf 'deeper\n' >more/deeper/b.txt

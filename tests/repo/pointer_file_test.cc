@@ -58,6 +58,19 @@ TEST(PointerFile, RoundTripsAnnotationsLegacyOutputsAndImportStages) {
   EXPECT_EQ(old.serialize(), legacy);
 }
 
+// DVC 3.67.1 re-adding f.txt whose .dvc file has a long one-line desc folds it at 80 columns.
+TEST(PointerFile, FoldsLongAnnotationsAsDvcRewritesThem) {
+  PointerFile pf = PointerFile::parse(
+      "outs:\n- md5: 60b725f10c9c85c70d97880dfe8191b3\n  size: 2\n  hash: md5\n  path: f.txt\n"
+      "  desc: a long description of this file that goes on and on past the eighty column "
+      "limit of ruamel\n  meta: 12\n",
+      "f.txt.dvc");
+  EXPECT_EQ(pf.serialize(),
+            "outs:\n- md5: 60b725f10c9c85c70d97880dfe8191b3\n  size: 2\n  hash: md5\n  path: "
+            "f.txt\n  desc: a long description of this file that goes on and on past the eighty "
+            "\n    column limit of ruamel\n  meta: 12\n");
+}
+
 void expect_error(const std::string& text, const std::string& needle) {
   try {
     PointerFile::parse(text, "broken.dvc");
