@@ -57,8 +57,8 @@ expect_eq "$("$PLINTH" status)" "Data and pipelines are up to date." "plinth sta
 printf '3,30\n' >>data/train.csv
 rm 'my file ü [v1].csv' data/sub/deep/blob.bin
 printf 'changed\n' >"$LONG"
-expect_eq "$("$PLINTH" status --json | "$PYTHON" -c 'import json,sys; print(json.dumps(json.load(sys.stdin), sort_keys=True))')" \
-  "$(dvc status --json | "$PYTHON" -c 'import json,sys; print(json.dumps(json.load(sys.stdin), sort_keys=True))')" \
+sorted_json() { "$PYTHON" -c 'import json,sys; print(json.dumps(json.load(sys.stdin), sort_keys=True))'; }
+expect_eq "$("$PLINTH" status --json | sorted_json)" "$(dvc status --json | sorted_json)" \
   "plinth status --json equals dvc status --json on modified and deleted data"
 # Like dvc checkout, plinth checkout refuses to discard changes the cache does not hold.
 expect_error 5 "checkout would overwrite or delete changes" "$PLINTH" checkout

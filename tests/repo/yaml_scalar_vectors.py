@@ -26,6 +26,10 @@ RANDOM = ["".join(rng.choice(ALPHABET) for _ in range(rng.randint(1, 140))) for 
 WORDS = [" ".join("w" * rng.randint(1, 12) for _ in range(rng.randint(5, 25))) for _ in range(30)]
 
 
+def c_string(s):
+    return json.dumps(s, ensure_ascii=False)  # a valid C++ literal for these characters
+
+
 def value_in(doc, prefix):
     text = dumps_yaml(doc)
     assert text.startswith(prefix), (doc, text)
@@ -41,7 +45,7 @@ for s in FIXED + RANDOM + WORDS:
     ]
     key = dumps_yaml({s: 1})
     for column, indent, expected in cases:
-        print("{%s, %d, %d, %s}," % (json.dumps(s, ensure_ascii=False), column, indent, json.dumps(expected, ensure_ascii=False)))
+        print("{%s, %d, %d, %s}," % (c_string(s), column, indent, c_string(expected)))
     # Keys DVC writes (stage names, params) are short and on one line; Plinth writes no "? " keys.
     if len(s) < 70 and "\n" not in s:
-        print("{%s, -1, -1, %s}," % (json.dumps(s, ensure_ascii=False), json.dumps(key[: -len(": 1\n")], ensure_ascii=False)))
+        print("{%s, -1, -1, %s}," % (c_string(s), c_string(key[: -len(": 1\n")])))
