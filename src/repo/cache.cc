@@ -234,8 +234,10 @@ LinkType ObjectCache::link_out(const std::string& oid, const fs::path& dest,
         break;
       case LinkType::kReflink:
       case LinkType::kCopy: {
+        if (type == LinkType::kReflink && !reflink_works_) continue;
         core::AtomicFile file(dest);
-        bool done = core::try_reflink(src, file.fd());
+        bool done = reflink_works_ && core::try_reflink(src, file.fd());
+        if (!done) reflink_works_ = false;  // not on this filesystem: don't ask for every file
         if (!done && type == LinkType::kReflink) continue;
         if (!done) core::md5_copy(src, file.fd());
         file.commit(mode, core::Durability::kDeferred);

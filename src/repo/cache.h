@@ -75,7 +75,7 @@ class ObjectCache {
 
   std::filesystem::path root_;
   std::once_flag objects_dir_created_;
-  std::atomic<bool> reflink_works_{true};
+  mutable std::atomic<bool> reflink_works_{true};  // false once a reflink was refused
   mutable std::atomic<int> objects_fd_{-1};
   std::array<std::atomic<bool>, 256> prefix_made_{};  // files/md5/<xx>/ exists
 };
