@@ -261,7 +261,7 @@ def check_plinth_writes():
     want = expected_table(src)
     dict_cols = {"i64_low", "str_low", "ts_low"}
     for codec, pa_codec in [("snappy", "SNAPPY"), ("zstd", "ZSTD"), ("gzip", "GZIP"),
-                            ("lz4", "LZ4_RAW"), ("none", "UNCOMPRESSED")]:
+                            ("lz4", "LZ4_RAW"), ("brotli", "BROTLI"), ("none", "UNCOMPRESSED")]:
         out = WORK / f"plinth_{codec}.parquet"
         plinth("table", "convert", src_path, out, "--compression", codec, "--row-group-rows", 1000)
         what = f"plinth writes --compression {codec}"
@@ -509,12 +509,6 @@ def check_pyarrow_writes():
                 path = WORK / f"pa_{codec}_v{page_version}_{dictionary}.parquet"
                 pq.write_table(src, path, **opts)
                 what = f"pyarrow writes {opts}"
-                if codec == "brotli":
-                    p = plinth("table", "head", path, "--json", check=False)
-                    if p.returncode != 2 or "BROTLI" not in p.stderr or path.name not in p.stderr:
-                        fail(what, "expected exit 2 naming BROTLI and the file, got "
-                                   f"{p.returncode}: {p.stderr.strip()}")
-                    continue
                 check_plinth_reads(what, path, src)
                 # a few columns, in another order: only those are decoded
                 picked = ["ts_ns", "str", "dec30", "i8"]
@@ -592,7 +586,7 @@ def check_pyarrow_writes():
                          ("every value null", pa.table({c: pa.nulls(50, src.schema.field(c).type)
                                                         for c in src.column_names}))]:
         for page_version in ["1.0", "2.0"]:
-            for codec in ["snappy", "zstd", "gzip", "lz4", "none"]:
+            for codec in ["snappy", "zstd", "gzip", "lz4", "brotli", "none"]:
                 path = WORK / f"pa_edge_{label[:3]}_{page_version}_{codec}.parquet"
                 pq.write_table(table, path, data_page_version=page_version, compression=codec)
                 check_plinth_reads(f"pyarrow writes {label} (v{page_version}, {codec})", path,
@@ -660,12 +654,6 @@ def check_polars_writes():
                               row_group_size=300 if statistics else None,
                               data_page_size=512 if statistics else None)
             what = f"polars writes compression={codec} statistics={statistics}"
-            if codec == "brotli":
-                p = plinth("table", "head", path, "--json", check=False)
-                if p.returncode != 2 or "BROTLI" not in p.stderr or path.name not in p.stderr:
-                    fail(what, "expected exit 2 naming BROTLI and the file, got "
-                               f"{p.returncode}: {p.stderr.strip()}")
-                continue
             check_plinth_reads(what, path, src.to_arrow())
 
 
