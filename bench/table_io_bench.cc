@@ -51,7 +51,19 @@ size_t table_bytes(const Table& t) {
   return n;
 }
 
+const char kUsage[] =
+    "usage: table_io_bench MODE FILE [OUT]\n"
+    "Times one of plinth's table reads or writes and prints \"seconds=S rows=R ...\":\n"
+    "  csv-read FILE.csv\n"
+    "  parquet-write FILE.csv OUT.parquet   (times the write of the table only)\n"
+    "  parquet-read FILE.parquet\n"
+    "  parquet-stream FILE.parquet          (row group by row group; peak memory)\n";
+
 int run(int argc, char** argv) {
+  if (argc == 2 && (!std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h"))) {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
   std::string mode = argc > 2 ? argv[1] : "";
   if (mode == "csv-read") {
     double t0 = now();
@@ -78,9 +90,7 @@ int run(int argc, char** argv) {
     std::printf("seconds=%.4f rows=%zu row_group_bytes=%zu peak_extra_bytes=%zu\n", now() - t0,
                 rows, largest, peak_rss_bytes() - base);
   } else {
-    std::fprintf(
-        stderr,
-        "usage: table_io_bench csv-read|parquet-write|parquet-read|parquet-stream FILE [OUT]\n");
+    std::fputs(kUsage, stderr);
     return 2;
   }
   return 0;
@@ -91,7 +101,7 @@ int run(int argc, char** argv) {
 int main(int argc, char** argv) {
   try {
     return run(argc, argv);
-  } catch (const plinth::Error& e) {
+  } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return 1;
   }
