@@ -37,6 +37,14 @@ size_t rss_bytes() {
   return static_cast<size_t>(resident) * 4096;
 }
 
+// CPU time (user + system) of every thread of this process so far.
+double cpu_seconds() {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 size_t peak_rss_bytes() {
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
@@ -56,7 +64,8 @@ size_t table_bytes(const Table& t) {
 const char kUsage[] =
     "usage: table_io_bench MODE FILE [OUT]\n"
     "Times one of plinth's table reads or writes and prints \"seconds=S rows=R ...\" (reads\n"
-    "and writes: the second of two in the process; first=S is the first):\n"
+    "and writes: the second of two in the process; first=S is the first, cpu=S the second's\n"
+    "CPU time, all threads):\n"
     "  csv-read FILE.csv\n"
     "  parquet-write FILE OUT.parquet       (FILE .csv or .parquet; times the write only)\n"
     "  parquet-read FILE.parquet\n"
@@ -74,10 +83,11 @@ int run(int argc, char** argv) {
   auto twice = [](auto op) {
     double t0 = now();
     op();
-    double first = now() - t0;
+    double first = now() - t0, c0 = cpu_seconds();
     t0 = now();
     size_t rows = op();
-    std::printf("seconds=%.4f rows=%zu first=%.4f\n", now() - t0, rows, first);
+    std::printf("seconds=%.4f rows=%zu first=%.4f cpu=%.4f\n", now() - t0, rows, first,
+                cpu_seconds() - c0);
   };
   if (mode == "csv-read") {
     twice([&] { return read_csv(argv[2]).num_rows(); });

@@ -24,9 +24,10 @@ def timed(fn):
     start = time.perf_counter()
     fn()
     first = time.perf_counter() - start
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     rows = fn()
-    print(f"seconds={time.perf_counter() - start:.4f} rows={rows} first={first:.4f}")
+    print(f"seconds={time.perf_counter() - start:.4f} rows={rows} first={first:.4f} "
+          f"cpu={time.process_time() - cpu:.4f}")
 
 
 def main(argv):
