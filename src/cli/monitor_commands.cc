@@ -227,8 +227,8 @@ void add_drift(CLI::App& app, Invocation& inv) {
         return drift_against_package(*f, columns, options);
       std::vector<table::Table> reference = read_pieces(f->reference, read);
       std::vector<table::Table> current = read_pieces(f->current, read);
-      auto selection =
-          monitor::select_columns(reference, current, columns, f->reference, f->current);
+      auto selection = monitor::select_columns(reference, current, columns, f->reference,
+                                               f->current, {f->target, f->prediction});
       bool quality = !f->target.empty() && !f->prediction.empty();
       if (!quality) reference.clear(), current.clear();  // the samples hold copies
       monitor::DriftReport report =

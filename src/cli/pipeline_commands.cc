@@ -47,6 +47,12 @@ void add_stage_add(CLI::App& app, Invocation& inv) {
       repo::Workspace ws = open_workspace();
       for (const auto& part : *command) s->cmd += (s->cmd.empty() ? "" : " ") + part;
       pipeline::add_stage(ws.root(), *s);
+      // Like `dvc stage add`, git-ignore the cached outputs now, in DVC's order (metrics,
+      // plots, outs), relative to the stage's wdir.
+      for (const auto* paths : {&s->metrics, &s->plots, &s->outs})
+        for (const auto& path : *paths)
+          ws.ignore_output(
+              (std::filesystem::path(s->wdir) / path).lexically_normal().generic_string());
       std::cout << "Added stage '" << s->name << "' in 'dvc.yaml'\n";
       if (ws.scm_enabled())
         std::cout << "\nTo track the changes with git, run:\n\n\tgit add dvc.yaml\n";

@@ -170,6 +170,16 @@ void add_schema(CLI::App& group, Invocation& inv) {
             continue;
           cols.push_back(col);
         }
+        // With --columns, in the order asked for (the loop above follows the file's).
+        if (!in->columns.empty()) {
+          auto rank = [&](const json& c) {
+            return std::find_if(schema.begin(), schema.end(),
+                                [&](auto& f) { return f.name == c["name"]; }) -
+                   schema.begin();
+          };
+          std::stable_sort(cols.begin(), cols.end(),
+                           [&](const json& a, const json& b) { return rank(a) < rank(b); });
+        }
       } else {
         auto reader = in->open();
         out["format"] = "csv";

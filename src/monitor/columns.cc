@@ -17,25 +17,6 @@ using table::ColumnType;
 // One column of a table read in pieces: the same column of every piece, in order.
 using Pieces = std::vector<const table::Column*>;
 
-size_t distinct_integers(const Pieces& pieces) {
-  std::unordered_set<int64_t> ints;
-  for (const auto* c : pieces)
-    for (size_t i = 0; i < c->size(); ++i)
-      if (!c->is_null(i)) ints.insert(c->i64[i]);
-  return ints.size();
-}
-
-// Distinct labels among the rows of a string sample.
-size_t distinct_labels(const ColumnSample& s) {
-  std::vector<uint8_t> used(s.categories.size());
-  for (int32_t code : s.codes)
-    if (code >= 0) used[code] = 1;
-  std::unordered_set<std::string_view> labels;
-  for (size_t k = 0; k < used.size(); ++k)
-    if (used[k]) labels.insert(s.categories[k]);
-  return labels.size();
-}
-
 // Strings as a dictionary of the labels used, each value hashed once (CSV), or each entry of a
 // piece's own dictionary once (Parquet: every row group may have its own).
 void encode_strings(const Pieces& pieces, ColumnSample& s) {
@@ -103,6 +84,62 @@ ColumnSample sample_of(const Pieces& pieces, ColumnKind kind) {
   return s;
 }
 
+// How pandas sees a column Evidently types by its dtype: an integer or boolean column with a
+// missing value becomes float64 or object.
+struct PandasView {
+  bool numeric = false, integer = false;
+  size_t distinct = 0;  // non-missing
+  double min = INFINITY, max = -INFINITY;
+};
+
+PandasView pandas_view(ColumnType type, std::initializer_list<const ColumnSample*> samples) {
+  PandasView v;
+  if (type == ColumnType::kString) return v;
+  bool nulls = false;
+  std::unordered_set<double> seen;
+  for (const ColumnSample* s : samples)
+    for (double x : s->numbers) {
+      if (std::isnan(x)) {
+        nulls = true;
+        continue;
+      }
+      seen.insert(x);
+      v.min = std::min(v.min, x);
+      v.max = std::max(v.max, x);
+    }
+  v.numeric = type != ColumnType::kBool || !nulls;
+  v.integer = type == ColumnType::kInt64 && !nulls;
+  v.distinct = seen.size();
+  return v;
+}
+
+// Evidently's typing of a column mapping's target and prediction (recognize_task and
+// recognize_column_type_): the task is regression when the target is a number column with at
+// least 5 distinct reference values, else classification; the target is numerical for
+// regression; the prediction too, or without a target when it has more than 5 distinct values,
+// or when it is a non-integer number column within [0, 1] (a probability).
+ColumnKind role_kind(bool is_target, ColumnType type, const ColumnSample& r, const ColumnSample& c,
+                     std::optional<bool> regression) {
+  if (is_target)
+    return regression.value_or(false) ? ColumnKind::kNumerical : ColumnKind::kCategorical;
+  PandasView both = pandas_view(type, {&r, &c});
+  bool numerical = (regression && *regression) ||
+                   (!regression && both.numeric && both.distinct > 5) ||
+                   (both.numeric && !both.integer && both.min >= 0 && both.max <= 1);
+  return numerical ? ColumnKind::kNumerical : ColumnKind::kCategorical;
+}
+
+// "a, b, c" (the first 20 names, then how many more).
+std::string column_list(const table::Table& t) {
+  std::string out;
+  size_t shown = 0;
+  for (const auto& c : t.columns()) {
+    if (shown == 20) return out + ", and " + std::to_string(t.columns().size() - 20) + " more";
+    out += (shown++ ? ", " : "") + c.name;
+  }
+  return out.empty() ? "no columns" : out;
+}
+
 }  // namespace
 
 ColumnSample sample_of(const table::Column& column, ColumnKind kind) {
@@ -112,7 +149,8 @@ ColumnSample sample_of(const table::Column& column, ColumnKind kind) {
 ColumnSelection select_columns(const std::vector<table::Table>& reference_pieces,
                                const std::vector<table::Table>& current_pieces,
                                const std::vector<std::string>& wanted,
-                               const std::string& reference_name, const std::string& current_name) {
+                               const std::string& reference_name, const std::string& current_name,
+                               const Roles& roles) {
   if (reference_pieces.empty() || current_pieces.empty())
     throw Error(ErrorCode::kInternal, "select_columns needs at least one table of each file");
   const table::Table &reference = reference_pieces.front(), &current = current_pieces.front();
@@ -121,6 +159,11 @@ ColumnSelection select_columns(const std::vector<table::Table>& reference_pieces
     for (const auto& c : reference.columns())
       if (current.find(c.name)) names.push_back(c.name);
   bool explicitly = !wanted.empty();
+  if (names.empty())
+    throw Error(ErrorCode::kInvalidInput,
+                "no column is in both files: " + reference_name + " has " + column_list(reference) +
+                    "; " + current_name + " has " + column_list(current) +
+                    ". Compare files of the same data, or rename the columns so they match");
   // Checks first, in column order, so the first bad column is the one named.
   std::vector<std::pair<size_t, size_t>> pairs;  // column index in the reference, the current
   for (const auto& name : names) {
@@ -143,6 +186,14 @@ ColumnSelection select_columns(const std::vector<table::Table>& reference_pieces
                   "column '" + name + "' holds timestamps, which drift tests do not take");
     pairs.emplace_back(*r_index, *c_index);
   }
+  std::optional<bool> regression;  // Evidently's task, known when a target is named
+  if (auto t = roles.target.empty() ? std::nullopt : reference.find(roles.target)) {
+    Pieces r;
+    for (const auto& piece : reference_pieces) r.push_back(&piece.column(*t));
+    ColumnSample target = sample_of(r, ColumnKind::kNumerical);
+    PandasView v = pandas_view(r.front()->type, {&target});
+    regression = v.numeric && v.distinct >= 5;
+  }
   // Counting distinct values and copying samples is a pass over every row: one column per core.
   std::vector<std::optional<std::pair<ColumnSample, ColumnSample>>> samples(pairs.size());
   std::vector<std::string> why_skipped(pairs.size());
@@ -157,21 +208,15 @@ ColumnSelection select_columns(const std::vector<table::Table>& reference_pieces
       why_skipped[k] = name + " (timestamp)";
       return;
     }
-    ColumnKind kind = ColumnKind::kCategorical;
-    if (type == ColumnType::kFloat64) kind = ColumnKind::kNumerical;
-    if (type == ColumnType::kInt64 && distinct_integers(r) > 5) kind = ColumnKind::kNumerical;
-    ColumnSample reference_sample = sample_of(r, kind);
-    if (type == ColumnType::kString && !explicitly) {
-      size_t distinct = distinct_labels(reference_sample);
-      auto non_null = std::count_if(reference_sample.codes.begin(), reference_sample.codes.end(),
-                                    [](int32_t code) { return code >= 0; });
-      if (static_cast<double>(distinct) > 0.5 * static_cast<double>(non_null)) {
-        why_skipped[k] =
-            name + " (identifier or text: " + std::to_string(distinct) + " distinct values)";
-        return;
-      }
+    // Evidently's DataDriftPreset without a column mapping: every number column numerical.
+    ColumnKind kind = type == ColumnType::kFloat64 || type == ColumnType::kInt64
+                          ? ColumnKind::kNumerical
+                          : ColumnKind::kCategorical;
+    samples[k].emplace(sample_of(r, kind), sample_of(c, kind));
+    if (name == roles.target || name == roles.prediction) {
+      auto& [rs, cs] = *samples[k];
+      rs.kind = cs.kind = role_kind(name == roles.target, type, rs, cs, regression);
     }
-    samples[k].emplace(std::move(reference_sample), sample_of(c, kind));
   });
   ColumnSelection out;
   for (size_t k = 0; k < pairs.size(); ++k) {
@@ -182,6 +227,12 @@ ColumnSelection select_columns(const std::vector<table::Table>& reference_pieces
     out.reference.push_back(std::move(samples[k]->first));
     out.current.push_back(std::move(samples[k]->second));
   }
+  if (out.reference.empty())
+    throw Error(ErrorCode::kInvalidInput, "no column of " + reference_name + " and " +
+                                              current_name + " can be tested: skipped " +
+                                              out.skipped.front() +
+                                              (out.skipped.size() > 1 ? " and others" : "") +
+                                              "; drift tests take numbers, strings and booleans");
   return out;
 }
 

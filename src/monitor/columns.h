@@ -8,14 +8,18 @@
 
 namespace plinth::monitor {
 
-// The columns of two tables to test for drift, typed as Evidently types them without a column
-// mapping (spec drift.md §1.2): floats numerical; integers categorical with at most 5 distinct
-// reference values, else numerical; booleans and strings categorical. Timestamps are never
-// tested, and neither are string columns that look like identifiers or free text (more distinct
-// values than half their rows, Evidently's "text" rule), unless named in `wanted`.
+// The columns of two tables to test for drift, typed as Evidently's legacy DataDriftPreset types
+// them without a column mapping: number columns numerical, whatever their count of distinct
+// values; booleans and strings categorical, identifiers included. Timestamps are never tested.
 struct ColumnSelection {
   std::vector<ColumnSample> reference, current;
   std::vector<std::string> skipped;  // "name (why)"
+};
+
+// The label and prediction columns, if any: typed by Evidently's rules for a column mapping's
+// target and prediction instead of as features.
+struct Roles {
+  std::string target, prediction;
 };
 
 // Each table is given as the pieces a table::BatchReader returns (at least one, all with the
@@ -26,7 +30,8 @@ struct ColumnSelection {
 ColumnSelection select_columns(const std::vector<table::Table>& reference,
                                const std::vector<table::Table>& current,
                                const std::vector<std::string>& wanted,
-                               const std::string& reference_name, const std::string& current_name);
+                               const std::string& reference_name, const std::string& current_name,
+                               const Roles& roles = {});
 
 // One table column as a drift sample of the given kind (NaN or code -1 for nulls).
 ColumnSample sample_of(const table::Column& column, ColumnKind kind);

@@ -103,6 +103,41 @@ struct Inputs {
 
 Shares shares_of(const Inputs& in);
 
+// The finite values of a numeric sample in row order (Evidently's MMD permutes rows).
+std::vector<double> finite_rows(const ColumnSample& s) {
+  std::vector<double> out;
+  out.reserve(s.numbers.size());
+  for (double v : s.numbers)
+    if (std::isfinite(v)) out.push_back(v);
+  return out;
+}
+
+// Each non-missing value of the reference, then of the current sample, in row order, as the
+// index of its category in the tally (Evidently's TVD permutes rows).
+std::vector<uint32_t> category_rows(const Inputs& in) {
+  const Tally& t = in.tally();
+  std::vector<uint32_t> out;
+  out.reserve(in.r.size() + in.c.size());
+  for (const ColumnSample* s : {&in.column, &in.current}) {
+    if (s->values_are_numbers) {
+      for (double v : s->numbers)
+        if (std::isfinite(v))
+          out.push_back(static_cast<uint32_t>(
+              std::lower_bound(t.number_keys.begin(), t.number_keys.end(), v) -
+              t.number_keys.begin()));
+      continue;
+    }
+    std::vector<uint32_t> key_of(s->categories.size());
+    for (size_t k = 0; k < key_of.size(); ++k)
+      key_of[k] = static_cast<uint32_t>(
+          std::lower_bound(t.string_keys.begin(), t.string_keys.end(), s->categories[k]) -
+          t.string_keys.begin());
+    for (int32_t code : s->codes)
+      if (code >= 0) out.push_back(key_of[code]);
+  }
+  return out;
+}
+
 struct StatTest {
   std::string id, display;
   double default_threshold;
@@ -115,9 +150,11 @@ const std::vector<StatTest>& registry() {
   static const std::vector<StatTest> tests = {
       {"ks", "K-S p_value", 0.05, Rule::kBelowOrEqual, true, false,
        [](const Inputs& in) { return ks_2samp(in.r.numbers, in.c.numbers).pvalue; }},
-      {"chisquare", "chi-square p_value", 0.05, Rule::kBelow, true, true,
+      // chisquare and z: categorical when named (Evidently's registry), yet the automatic choice
+      // for numerical columns with at most 5 values.
+      {"chisquare", "chi-square p_value", 0.05, Rule::kBelow, false, true,
        [](const Inputs& in) { return chisquare(in.counts()).pvalue; }},
-      {"z", "Z-test p_value", 0.05, Rule::kBelow, true, true,
+      {"z", "Z-test p_value", 0.05, Rule::kBelow, false, true,
        [](const Inputs& in) { return z_test_pvalue(in.counts()); }},
       {"wasserstein", "Wasserstein distance (normed)", 0.1, Rule::kAboveOrEqual, true, false,
        [](const Inputs& in) { return wasserstein_normed(in.r.numbers, in.c.numbers); }},
@@ -152,13 +189,15 @@ const std::vector<StatTest>& registry() {
       {"t_test", "t_test", 0.05, Rule::kBelow, true, false,
        [](const Inputs& in) { return t_test(in.r.numbers, in.c.numbers).pvalue; }},
       {"empirical_mmd", "empirical_mmd", 0.1, Rule::kBelow, true, false,
-       [](const Inputs& in) { return empirical_mmd(in.r.numbers, in.c.numbers).pvalue; }},
+       [](const Inputs& in) {
+         return empirical_mmd(finite_rows(in.column), finite_rows(in.current)).pvalue;
+       }},
       {"fisher_exact", "Fisher's Exact test", 0.1, Rule::kBelow, false, true,
        [](const Inputs& in) { return fisher_exact(in.counts()); }},
       {"g_test", "g_test", 0.1, Rule::kBelow, false, true,
        [](const Inputs& in) { return g_test(in.counts()).pvalue; }},
       {"TVD", "Total-Variation-Distance", 0.1, Rule::kBelow, false, true,
-       [](const Inputs& in) { return total_variation(in.counts()).pvalue; }},
+       [](const Inputs& in) { return total_variation(in.counts(), category_rows(in)).pvalue; }},
   };
   return tests;
 }
@@ -315,7 +354,7 @@ ColumnDrift column_drift(const ColumnSample& reference, const ColumnSample& curr
           ? find_test(chosen->second, reference.name)
           : find_test(default_stattest(reference.kind, r.size(), distinct), reference.name);
   bool numerical = reference.kind == ColumnKind::kNumerical;
-  // The automatic z and chi-square tests also serve numeric columns with few values (§1.4).
+  // The automatic z and chi-square tests also serve numeric columns with few values.
   if (chosen != options.stattest.end() && !(numerical ? test.numerical : test.categorical))
     throw Error(ErrorCode::kInvalidInput, "column '" + reference.name + "' is " +
                                               (numerical ? "numerical" : "categorical") + "; " +

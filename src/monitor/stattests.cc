@@ -616,27 +616,58 @@ TestResult cramer_von_mises(Span r, Span c) {
   return {t, p};
 }
 
-TestResult empirical_mmd(Span r, Span c, uint64_t seed) {
+namespace {
+// numpy's legacy random_interval: a uniform integer in [0, max] by masked rejection.
+uint64_t random_interval(std::mt19937& rng, uint64_t max) {
+  if (max == 0) return 0;
+  uint64_t mask = max;
+  for (int shift : {1, 2, 4, 8, 16, 32}) mask |= mask >> shift;
+  uint64_t value;
+  if (max <= 0xffffffffULL) {
+    while ((value = (rng() & mask)) > max) {
+    }
+  } else {
+    while ((value = (((static_cast<uint64_t>(rng()) << 32) | rng()) & mask)) > max) {
+    }
+  }
+  return value;
+}
+
+// np.random.permutation(index.size()) with the legacy generator: arange, then Fisher-Yates from
+// the end. `rng` seeded 0 is np.random.seed(0) (MT19937's init_genrand(0)).
+void legacy_permutation(std::mt19937& rng, std::vector<size_t>& index) {
+  std::iota(index.begin(), index.end(), 0);
+  for (size_t i = index.size() - 1; i >= 1; --i)
+    std::swap(index[i], index[random_interval(rng, i)]);
+}
+}  // namespace
+
+TestResult empirical_mmd(Span r, Span c) {
   size_t nr = r.size(), nc = c.size(), n = nr + nc;
   if (nr < 2 || nc < 2)
     throw Error(ErrorCode::kInvalidInput, "empirical_mmd: each sample needs at least two values");
+  std::vector<double> pooled(r.begin(), r.end());
+  pooled.insert(pooled.end(), c.begin(), c.end());
+  // Evidently's squared distance between a row value x and a column value y: (y² - 2xy) + x²,
+  // rounded as numpy rounds it. Its cross block is computed reference-by-current and mirrored.
+  auto dist = [&](size_t a, size_t b) {
+    if (a >= nr && b < nr) std::swap(a, b);
+    double x = pooled[a], y = pooled[b];
+    return (y * y - 2 * (x * y)) + x * x;
+  };
   std::vector<double> d2;
   d2.reserve(nr * nr);
-  for (double x : r)
-    for (double y : r) d2.push_back((x - y) * (x - y));
+  for (size_t a = 0; a < nr; ++a)
+    for (size_t b = 0; b < nr; ++b) d2.push_back(dist(a, b));
   // numpy percentile 50, method "nearest": index round(0.5 (N-1)), halves to even.
   size_t mid = static_cast<size_t>(std::nearbyint(0.5 * static_cast<double>(d2.size() - 1)));
   std::nth_element(d2.begin(), d2.begin() + static_cast<std::ptrdiff_t>(mid), d2.end());
   double sigma = std::sqrt(0.5 * d2[mid]);
   if (sigma == 0) sigma = std::sqrt(0.5);
-  double gamma = 1.0 / (2 * sigma * sigma);
-  std::vector<double> pooled(r.begin(), r.end());
-  pooled.insert(pooled.end(), c.begin(), c.end());
+  double gamma = 1.0 / (2 * (sigma * sigma));
   std::vector<double> k(n * n);
-  for (size_t i = 0; i < n; ++i)
-    for (size_t j = 0; j < n; ++j)
-      k[i * n + j] =
-          i == j ? 0.0 : std::exp(-gamma * (pooled[i] - pooled[j]) * (pooled[i] - pooled[j]));
+  for (size_t a = 0; a < n; ++a)
+    for (size_t b = 0; b < n; ++b) k[a * n + b] = a == b ? 0.0 : std::exp(-gamma * dist(a, b));
   auto mmd2 = [&](const std::vector<size_t>& idx) {
     double xx = 0, yy = 0, xy = 0;
     for (size_t a = 0; a < n; ++a)
@@ -646,7 +677,7 @@ TestResult empirical_mmd(Span r, Span c, uint64_t seed) {
           xx += v;
         else if (a >= nr && b >= nr)
           yy += v;
-        else if (a < nr)
+        else if (a >= nr)
           xy += v;
       }
     return xx / (static_cast<double>(nr) * static_cast<double>(nr - 1)) +
@@ -656,10 +687,10 @@ TestResult empirical_mmd(Span r, Span c, uint64_t seed) {
   std::vector<size_t> idx(n);
   std::iota(idx.begin(), idx.end(), 0);
   double observed = mmd2(idx);
-  std::mt19937_64 rng(seed);
+  std::mt19937 rng(0);  // np.random.seed(0)
   int extreme = 0;
   for (int it = 0; it < 100; ++it) {
-    std::shuffle(idx.begin(), idx.end(), rng);
+    legacy_permutation(rng, idx);
     extreme += mmd2(idx) >= observed;
   }
   return {observed, extreme / 100.0};
@@ -746,41 +777,28 @@ double tvd_statistic(const std::vector<double>& ref, const std::vector<double>& 
   return 0.5 * sum;
 }
 
-// numpy's legacy random_interval: a uniform integer in [0, max] by masked rejection.
-uint64_t random_interval(std::mt19937& rng, uint64_t max) {
-  if (max == 0) return 0;
-  uint64_t mask = max;
-  for (int shift : {1, 2, 4, 8, 16, 32}) mask |= mask >> shift;
-  uint64_t value;
-  if (max <= 0xffffffffULL) {
-    while ((value = (rng() & mask)) > max) {
-    }
-  } else {
-    while ((value = (((static_cast<uint64_t>(rng()) << 32) | rng()) & mask)) > max) {
-    }
-  }
-  return value;
-}
 }  // namespace
 
-TestResult total_variation(const CategoryCounts& counts, int iterations) {
+TestResult total_variation(const CategoryCounts& counts, std::span<const uint32_t> rows,
+                           int iterations) {
   double observed = tvd_statistic(counts.ref, counts.cur);
   // The pooled sample as Evidently builds it: the reference values, then the current ones.
-  std::vector<uint32_t> pooled;
-  for (const auto* side : {&counts.ref, &counts.cur})
-    for (size_t k = 0; k < side->size(); ++k)
-      pooled.insert(pooled.end(), static_cast<size_t>((*side)[k]), static_cast<uint32_t>(k));
+  std::vector<uint32_t> grouped;
+  if (rows.empty()) {
+    for (const auto* side : {&counts.ref, &counts.cur})
+      for (size_t k = 0; k < side->size(); ++k)
+        grouped.insert(grouped.end(), static_cast<size_t>((*side)[k]), static_cast<uint32_t>(k));
+    rows = grouped;
+  }
   size_t n_ref = static_cast<size_t>(total(counts.ref));
-  std::mt19937 rng(0);  // np.random.seed(0): MT19937's init_genrand(0)
-  std::vector<uint64_t> index(pooled.size());
+  std::mt19937 rng(0);  // np.random.seed(0)
+  std::vector<size_t> index(rows.size());
   int extreme = 0;
   for (int it = 0; it < iterations; ++it) {
     // np.random.choice(pooled, n_ref, replace=False) = permutation(len)[:n_ref].
-    std::iota(index.begin(), index.end(), 0);
-    for (size_t i = index.size() - 1; i >= 1; --i)
-      std::swap(index[i], index[random_interval(rng, i)]);
+    legacy_permutation(rng, index);
     std::vector<double> ref(counts.ref.size(), 0.0), cur(counts.ref.size(), 0.0);
-    for (size_t i = 0; i < index.size(); ++i) (i < n_ref ? ref : cur)[pooled[index[i]]] += 1;
+    for (size_t i = 0; i < index.size(); ++i) (i < n_ref ? ref : cur)[rows[index[i]]] += 1;
     if (observed <= std::abs(tvd_statistic(ref, cur))) ++extreme;
   }
   return {observed, static_cast<double>(extreme) / iterations};

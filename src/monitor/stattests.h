@@ -42,9 +42,10 @@ TestResult cramer_von_mises(std::span<const double> r, std::span<const double> c
 
 // Maximum mean discrepancy with a Gaussian kernel whose width comes from the reference's median
 // squared distance; statistic = MMD², p = share of 100 permutations of the pooled sample with an
-// MMD² at least as large. Evidently leaves that RNG unseeded; Plinth seeds it with `seed` so a
-// report can be reproduced. O(n²) time and memory.
-TestResult empirical_mmd(std::span<const double> r, std::span<const double> c, uint64_t seed = 0);
+// MMD² at least as large. The samples in row order: the permutations are numpy's legacy
+// np.random.permutation after np.random.seed(0), so the p-value is Evidently's when numpy's
+// global generator is seeded 0 before its test (Evidently leaves it unseeded). O(n²).
+TestResult empirical_mmd(std::span<const double> r, std::span<const double> c);
 
 // --- categorical counts ------------------------------------------------------------------
 
@@ -66,8 +67,11 @@ TestResult g_test(const CategoryCounts& counts);
 // sizes, table [[ones_c, zeros_c], [ones_r, zeros_r]] with "one" the second category.
 double fisher_exact(const CategoryCounts& counts);
 // Total variation distance, and its p-value by Evidently's permutation test (1000 draws with
-// numpy's legacy MT19937 seeded 0, as np.random.seed(0) + np.random.choice).
-TestResult total_variation(const CategoryCounts& counts, int iterations = 1000);
+// numpy's legacy MT19937 seeded 0, as np.random.seed(0) + np.random.choice). `rows` is the pooled
+// sample whose positions are drawn: each reference value's category index in row order, then
+// each current value's; empty means the values grouped by category.
+TestResult total_variation(const CategoryCounts& counts, std::span<const uint32_t> rows = {},
+                           int iterations = 1000);
 // Hellinger distance between the category shares.
 double hellinger_categorical(const CategoryCounts& counts);
 

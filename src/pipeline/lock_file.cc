@@ -5,7 +5,7 @@
 #include "core/error.h"
 #include "core/file_io.h"
 #include "core/hash.h"
-#include "repo/pointer_file.h"
+#include "repo/yaml_scalar.h"
 
 namespace plinth::pipeline {
 namespace {
@@ -68,7 +68,8 @@ void append_paths(std::string& out, const std::string& key, const std::vector<Lo
   if (paths.empty()) return;
   Value list = Value::array();
   for (const auto& p : paths) list.push_back(locked_path_value(p));
-  out += std::string(indent, ' ') + key + ":" + yaml_block_value(list, indent);
+  out += std::string(indent, ' ') + key + ":" +
+         yaml_block_value(list, indent, indent + static_cast<int>(key.size()) + 1);
 }
 
 std::string hash_body(Value body) {
@@ -108,12 +109,15 @@ Value StageLock::to_value() const {
 
 std::string StageLock::serialize(int indent) const {
   std::string pad(indent, ' ');
-  std::string out = pad + "cmd:" + yaml_block_value(cmd, indent);
+  std::string out = pad + "cmd:" + yaml_block_value(cmd, indent, indent + 4);
   append_paths(out, "deps", deps, indent);
   if (!params.empty()) {
     out += pad + "params:\n";
-    for (const auto& [file, values] : params)
-      out += pad + "  " + repo::yaml_scalar(file) + ":" + yaml_block_value(values, indent + 2);
+    for (const auto& [file, values] : params) {
+      std::string key = repo::yaml_key(file);
+      out += pad + "  " + key + ":" +
+             yaml_block_value(values, indent + 2, indent + 2 + repo::yaml_width(key) + 1);
+    }
   }
   append_paths(out, "outs", outs, indent);
   return out;
@@ -200,7 +204,7 @@ void LockFile::set(const std::string& stage, StageLock lock) {
 std::string LockFile::serialize() const {
   std::string out = "schema: '2.0'\nstages:\n";
   for (const auto& [name, lock] : stages_)
-    out += "  " + repo::yaml_scalar(name) + ":\n" + lock.serialize(4);
+    out += "  " + repo::yaml_key(name) + ":\n" + lock.serialize(4);
   return out;
 }
 

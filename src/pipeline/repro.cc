@@ -117,7 +117,7 @@ void Reproducer::validate(const std::vector<size_t>& plan) {
 }
 
 bool Reproducer::restore(const Stage& stage, const StageLock& now) {
-  if (stage.always_changed || stage.deps.empty()) return false;  // these run every time
+  if (!restorable(stage)) return false;
   // The lock entry itself is a candidate when only outputs changed; then run-cache entries.
   std::vector<StageLock> candidates;
   if (const StageLock* locked = locks_.of(stage).find(stage.name);
@@ -304,6 +304,7 @@ std::vector<std::string> commit_stages(repo::Workspace& ws,
   Dag dag(pipeline);
   LockFiles locks(ws.root());
   std::vector<const Stage*> changed;
+  std::vector<StageLock> runs;  // run-cache entries to save, as dvc commit saves them
   for (size_t i : dag.plan(targets, true, false)) {
     const Stage& stage = dag.stage(i);
     LockFile& lock = locks.of(stage);
@@ -312,15 +313,18 @@ std::vector<std::string> commit_stages(repo::Workspace& ws,
       if (d.md5.empty())
         throw Error(ErrorCode::kNotFound, "stage '" + stage.address + "': dependency '" + d.path +
                                               "' does not exist, so there is nothing to record");
-    record_outputs(ws, stage, now, false,
+    record_outputs(ws, stage, now, run_cache_allowed(stage),
                    "output '%s' does not exist; run 'plinth repro' to create it");
+    if (run_cache_allowed(stage)) runs.push_back(now);
     const StageLock* before = lock.find(stage.name);
     if (before && before->serialize(0) == now.serialize(0)) continue;
     lock.set(stage.name, now);
     changed.push_back(&stage);
   }
-  // Every stage was checked before any dvc.lock is written.
-  if (!changed.empty()) ws.cache().sync();
+  // Every stage was checked before any dvc.lock is written; objects before what names them.
+  if (!changed.empty() || !runs.empty()) ws.cache().sync();
+  RunCache run_cache(ws.cache().root());
+  for (const auto& run : runs) run_cache.save(run);
   std::vector<std::string> names;
   for (const Stage* stage : changed) {
     locks.write(*stage);

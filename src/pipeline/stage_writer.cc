@@ -6,7 +6,7 @@
 #include "core/error.h"
 #include "core/file_io.h"
 #include "pipeline/dvc_yaml.h"
-#include "repo/pointer_file.h"
+#include "repo/yaml_scalar.h"
 
 namespace plinth::pipeline {
 namespace fs = std::filesystem;
@@ -17,7 +17,7 @@ void append_list(std::string& out, const std::string& key, std::vector<std::stri
   if (items.empty()) return;
   std::sort(items.begin(), items.end());
   out += "    " + key + ":\n";
-  for (const auto& i : items) out += "    - " + repo::yaml_scalar(i) + "\n";
+  for (const auto& i : items) out += "    - " + repo::yaml_scalar(i, 6, 6) + "\n";
 }
 
 // outs/metrics/plots: plain paths, and `path: {cache: false}` entries, sorted by path.
@@ -30,7 +30,8 @@ void append_outs(std::string& out, const std::string& key, const std::vector<std
   std::sort(all.begin(), all.end());
   out += "    " + key + ":\n";
   for (const auto& [path, cache] : all) {
-    out += "    - " + repo::yaml_scalar(path) + (cache ? "\n" : ":\n        cache: false\n");
+    out += "    - " + (cache ? repo::yaml_scalar(path, 6, 6) + "\n"
+                             : repo::yaml_key(path) + ":\n        cache: false\n");
   }
 }
 
@@ -57,22 +58,25 @@ void append_params(std::string& out, const std::vector<std::string>& specs) {
   if (defaults.empty() && files.empty()) return;
   std::sort(defaults.begin(), defaults.end());
   out += "    params:\n";
-  for (const auto& k : defaults) out += "    - " + repo::yaml_scalar(k) + "\n";
+  for (const auto& k : defaults) out += "    - " + repo::yaml_scalar(k, 6, 6) + "\n";
   for (auto& [file, keys] : files) {
     std::sort(keys.begin(), keys.end());
-    out += "    - " + repo::yaml_scalar(file) + ":";
+    out += "    - " + repo::yaml_key(file) + ":";
     if (keys.empty()) {
       out += "\n";
       continue;
     }
     out += "\n";
-    for (const auto& k : keys) out += "      - " + repo::yaml_scalar(k) + "\n";
+    for (const auto& k : keys) out += "      - " + repo::yaml_scalar(k, 8, 8) + "\n";
   }
 }
 
 std::string stage_text(const NewStage& s) {
-  std::string out = "  " + s.name + ":\n    cmd: " + repo::yaml_scalar(s.cmd) + "\n";
-  if (!s.wdir.empty() && s.wdir != ".") out += "    wdir: " + repo::yaml_scalar(s.wdir) + "\n";
+  // Values continue at column 6, under the stage's keys + 2.
+  std::string out =
+      "  " + repo::yaml_key(s.name) + ":\n    cmd: " + repo::yaml_scalar(s.cmd, 9, 6) + "\n";
+  if (!s.wdir.empty() && s.wdir != ".")
+    out += "    wdir: " + repo::yaml_scalar(s.wdir, 10, 6) + "\n";
   append_list(out, "deps", s.deps);
   append_params(out, s.params);
   append_outs(out, "outs", s.outs, s.outs_no_cache);

@@ -6,35 +6,53 @@
 
 #include "core/error.h"
 #include "core/json_text.h"
-#include "repo/pointer_file.h"
+#include "repo/yaml_scalar.h"
 
 namespace plinth::pipeline {
 namespace {
 
+// A plain scalar as DVC reads params and lock files: ruamel.yaml's safe loader, YAML 1.2
+// (underscores in numbers, 0o/0x/0b prefixes, a leading 0 is decimal, yes/no are strings).
 Value resolve_plain_scalar(const std::string& s) {
   static const std::regex kNull(R"(^(?:~|null|Null|NULL|)$)");
   static const std::regex kBool(R"(^(?:true|True|TRUE|false|False|FALSE)$)");
-  static const std::regex kInt(R"(^[-+]?[0-9]+$)");
-  static const std::regex kHex(R"(^0x[0-9a-fA-F]+$)");
-  static const std::regex kOct(R"(^0o[0-7]+$)");
-  static const std::regex kFloat(R"(^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$)");
+  static const std::regex kInt(
+      "^(?:[-+]?0b[0-1_]+|[-+]?0o?[0-7_]+|[-+]?[0-9_]+|[-+]?0x[0-9a-fA-F_]+)$");
+  static const std::regex kFloat(
+      R"(^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?)"
+      R"(|[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)|[-+]?\.[0-9_]+(?:[eE][-+][0-9]+)?)$)");
   static const std::regex kInf(R"(^[-+]?\.(?:inf|Inf|INF)$)");
   static const std::regex kNan(R"(^\.(?:nan|NaN|NAN)$)");
   if (std::regex_match(s, kNull)) return nullptr;
   if (std::regex_match(s, kBool)) return s[0] == 't' || s[0] == 'T';
-  try {
-    if (std::regex_match(s, kInt)) return std::stoll(s);
-    if (std::regex_match(s, kHex)) return std::stoll(s.substr(2), nullptr, 16);
-    if (std::regex_match(s, kOct)) return std::stoll(s.substr(2), nullptr, 8);
-  } catch (const std::out_of_range&) {
-    return std::stod(s);
-  }
-  if (std::regex_match(s, kFloat)) return std::stod(s);
+  std::string digits;
+  for (char c : s)
+    if (c != '_') digits += c;
+  if (std::regex_match(s, kFloat)) return std::stod(digits);
   if (std::regex_match(s, kInf))
     return s[0] == '-' ? -std::numeric_limits<double>::infinity()
                        : std::numeric_limits<double>::infinity();
   if (std::regex_match(s, kNan)) return std::numeric_limits<double>::quiet_NaN();
-  return s;
+  if (!std::regex_match(s, kInt)) return s;
+  bool negative = digits[0] == '-';
+  if (digits[0] == '-' || digits[0] == '+') digits.erase(0, 1);
+  int base = 10;
+  if (digits.size() > 1 && digits[0] == '0' &&
+      std::string("box").find(digits[1]) != std::string::npos) {
+    base = digits[1] == 'b' ? 2 : digits[1] == 'o' ? 8 : 16;
+    digits.erase(0, 2);
+  }
+  if (digits.empty()) return s;  // "_" or "-_": no digits, a string as far as Plinth goes
+  try {
+    if (!negative) {
+      uint64_t u = std::stoull(digits, nullptr, base);
+      if (u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return u;
+      return static_cast<int64_t>(u);
+    }
+    return -std::stoll(digits, nullptr, base);
+  } catch (const std::out_of_range&) {
+    return std::stod((negative ? "-" : "") + digits);  // beyond 64 bits (Python keeps it exact)
+  }
 }
 
 void dump_sorted(const Value& v, std::string& out) {
@@ -84,10 +102,11 @@ void dump_sorted(const Value& v, std::string& out) {
   }
 }
 
-std::string yaml_scalar_text(const Value& v) {
+// A scalar starting at `column`, continued at `indent` if it is a string long enough to fold.
+std::string yaml_scalar_text(const Value& v, int column, int indent) {
   switch (v.type()) {
     case Value::value_t::string:
-      return repo::yaml_scalar(v.get<std::string>());
+      return repo::yaml_scalar(v.get<std::string>(), column, indent);
     case Value::value_t::boolean:
       return v.get<bool>() ? "true" : "false";
     case Value::value_t::number_float: {
@@ -103,7 +122,7 @@ std::string yaml_scalar_text(const Value& v) {
   }
 }
 
-std::string map_key(const std::string& key) { return repo::yaml_scalar(key); }
+std::string map_key(const std::string& key) { return repo::yaml_key(key); }
 
 }  // namespace
 
@@ -246,12 +265,15 @@ std::string python_json_sorted(const Value& v) {
   return out;
 }
 
-std::string yaml_block_value(const Value& v, int indent) {
+std::string yaml_block_value(const Value& v, int indent, int column) {
   std::string pad(indent, ' ');
   if (v.is_object() && !v.empty()) {
     std::string out = "\n";
-    for (auto it = v.begin(); it != v.end(); ++it)
-      out += pad + "  " + map_key(it.key()) + ":" + yaml_block_value(*it, indent + 2);
+    for (auto it = v.begin(); it != v.end(); ++it) {
+      std::string key = map_key(it.key());
+      out += pad + "  " + key + ":" +
+             yaml_block_value(*it, indent + 2, indent + 2 + repo::yaml_width(key) + 1);
+    }
     return out;
   }
   if (v.is_array() && !v.empty()) {
@@ -261,17 +283,18 @@ std::string yaml_block_value(const Value& v, int indent) {
       if (item.is_object() && !item.empty()) {
         bool first = true;
         for (auto it = item.begin(); it != item.end(); ++it) {
-          out += pad + (first ? "- " : "  ") + map_key(it.key()) + ":" +
-                 yaml_block_value(*it, indent + 2);
+          std::string key = map_key(it.key());
+          out += pad + (first ? "- " : "  ") + key + ":" +
+                 yaml_block_value(*it, indent + 2, indent + 2 + repo::yaml_width(key) + 1);
           first = false;
         }
       } else if (item.is_array() && !item.empty()) {
-        std::string nested = yaml_block_value(item, indent + 2);  // "\n" + lines
+        std::string nested = yaml_block_value(item, indent + 2, indent + 1);  // "\n" + lines
         out += pad + "- " + nested.substr(2 + indent + 1);
       } else {
         std::string text = item.is_object()  ? "{}"
                            : item.is_array() ? "[]"
-                                             : yaml_scalar_text(item);
+                                             : yaml_scalar_text(item, indent + 2, indent + 2);
         out += pad + "-" + (text.empty() ? "" : " " + text) + "\n";
       }
     }
@@ -279,7 +302,7 @@ std::string yaml_block_value(const Value& v, int indent) {
   }
   if (v.is_object()) return " {}\n";
   if (v.is_array()) return " []\n";
-  std::string text = yaml_scalar_text(v);
+  std::string text = yaml_scalar_text(v, column + 1, indent + 2);
   return text.empty() ? "\n" : " " + text + "\n";
 }
 

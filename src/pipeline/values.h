@@ -34,8 +34,9 @@ std::string python_str(const Value& v);
 std::string python_json_sorted(const Value& v);
 
 // `v` as a YAML value in ruamel.yaml's block style, for a mapping entry "key: v" whose key is
-// at column `indent`: scalars and empty collections stay on the key's line (" value"), maps and
-// lists continue on the next lines. The returned text starts right after "key:".
-std::string yaml_block_value(const Value& v, int indent);
+// at column `indent` and whose ':' ends at `column`: scalars and empty collections stay on the
+// key's line (" value", long strings folded as ruamel folds them), maps and lists continue on
+// the next lines. The returned text starts right after "key:".
+std::string yaml_block_value(const Value& v, int indent, int column);
 
 }  // namespace plinth::pipeline

@@ -135,14 +135,21 @@ std::vector<std::pair<std::string, std::string>> ConfigFile::entries(
 }
 
 std::string ConfigFile::serialize() const {
+  // DVC's order (dvc/config.py _pack_named): the other sections as they come, then every
+  // `remote "x"`, then `machine "x"`, then `db "x"`, each group in file order.
+  const std::vector<std::string> kNamed = {"remote \"", "machine \"", "db \""};
+  auto group = [&](const Section& s) {
+    for (size_t i = 0; i < kNamed.size(); ++i)
+      if (s.name.starts_with(kNamed[i])) return static_cast<int>(i) + 1;
+    return 0;
+  };
   std::string out;
-  for (const auto& s : sections_) {
-    if (s.name.find('"') != std::string::npos)
-      out += "['" + s.name + "']\n";
-    else
-      out += "[" + s.name + "]\n";
-    for (const auto& [k, v] : s.entries) out += "    " + k + " = " + v + "\n";
-  }
+  for (int g = 0; g <= static_cast<int>(kNamed.size()); ++g)
+    for (const auto& s : sections_) {
+      if (group(s) != g) continue;
+      out += s.name.find('"') != std::string::npos ? "['" + s.name + "']\n" : "[" + s.name + "]\n";
+      for (const auto& [k, v] : s.entries) out += "    " + k + " = " + v + "\n";
+    }
   return out;
 }
 

@@ -3,10 +3,10 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <regex>
 
 #include "core/error.h"
 #include "core/file_io.h"
+#include "repo/yaml_scalar.h"
 
 namespace plinth::repo {
 namespace {
@@ -19,44 +19,10 @@ const std::vector<std::string> kOutTailOrder = {"fs_config", "desc",   "type",  
                                                 "meta",      "cache",  "metric", "plot",
                                                 "persist",   "remote", "push",   "files"};
 
-bool looks_resolved(const std::string& s) {
-  // YAML 1.2 core schema as ruamel resolves it, plus 1.1 booleans and timestamps, which ruamel
-  // also quotes so that older readers agree.
-  static const std::regex kSpecial(
-      R"re(^(?:[-+]?[0-9_]+|[-+]?0o[0-7_]+|[-+]?0x[0-9a-fA-F_]+|[-+]?0b[01_]+)$)re"
-      R"re(|^[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?$)re"
-      R"re(|^[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)$|^[-+]?\.[0-9_]+(?:[eE][-+]?[0-9]+)?$)re"
-      R"re(|^[-+]?\.(?:inf|Inf|INF)$|^\.(?:nan|NaN|NAN)$)re"
-      R"re(|^(?:true|True|TRUE|false|False|FALSE|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF)$)re"
-      R"re(|^(?:y|Y|n|N|~|null|Null|NULL)$|^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2})re");
-  return std::regex_search(s, kSpecial);
-}
-
-bool needs_quotes(const std::string& s) {
-  if (s.empty() || looks_resolved(s)) return true;
-  if (s.front() == ' ' || s.back() == ' ') return true;
-  const std::string indicators = "-?:,[]{}#&*!|>'\"%@`";
-  if (indicators.find(s.front()) != std::string::npos) {
-    bool spaced_indicator = s.front() == '-' || s.front() == '?' || s.front() == ':';
-    if (!spaced_indicator || s.size() == 1 || s[1] == ' ') return true;
-  }
-  if (s.find(": ") != std::string::npos || s.find(" #") != std::string::npos || s.back() == ':')
-    return true;
-  for (unsigned char c : s)
-    if (c < 0x20 || c == 0x7f) return true;
-  return false;
-}
-
-std::string double_quoted(const std::string& s) {
-  YAML::Emitter e;
-  e << YAML::DoubleQuoted << s;
-  return e.c_str();
-}
-
 std::string render_node(const YAML::Node& node) {
   if (node.IsScalar()) {
     // Re-emit user scalars as they were written (booleans and numbers stay unquoted).
-    if (node.Tag() == "!") return yaml_scalar(node.Scalar());
+    if (node.Tag() == "!") return yaml_key(node.Scalar());
     return node.Scalar();
   }
   YAML::Emitter e;
@@ -123,15 +89,6 @@ Output parse_output(const YAML::Node& node, const std::string& file) {
 
 }  // namespace
 
-std::string yaml_scalar(const std::string& s) {
-  for (unsigned char c : s)
-    if (c < 0x20 || c == 0x7f) return double_quoted(s);
-  if (!needs_quotes(s)) return s;
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, c);
-  return out + "'";
-}
-
 PointerFile PointerFile::parse(const std::string& text, const std::string& file) {
   YAML::Node root;
   try {
@@ -176,10 +133,20 @@ PointerFile PointerFile::load(const std::filesystem::path& file) {
 
 namespace {
 
+// A kept annotation (desc, ...) starting at `column`: a plain string is folded as ruamel
+// re-emits it when DVC rewrites the file; quoted text, numbers, booleans and flow collections
+// stay as written.
+std::string refold(const std::string& value, int column, int indent) {
+  if (value.empty() || value.find('\n') != std::string::npos || yaml_key(value) != value)
+    return value;
+  return yaml_scalar(value, column, indent);
+}
+
 void append_value(std::string& out, const std::string& key, const std::string& value,
                   const std::string& indent) {
   if (value.find('\n') == std::string::npos) {
-    out += indent + key + ": " + value + "\n";
+    int column = static_cast<int>(indent.size()) + yaml_width(key) + 2;
+    out += indent + key + ": " + refold(value, column, static_cast<int>(indent.size()) + 2) + "\n";
     return;
   }
   // Block value emitted by yaml-cpp: re-indent it under the key.
@@ -201,17 +168,20 @@ void append_output(std::string& out, const Output& o) {
     out += (first ? "- " : "  ") + key + ": " + value + "\n";
     first = false;
   };
-  if (!o.md5.empty()) line("md5", yaml_scalar(o.md5));
+  if (!o.md5.empty()) line("md5", yaml_scalar(o.md5, 7, 4));  // "- md5: "
   if (o.size) line("size", std::to_string(*o.size));
   if (o.nfiles) line("nfiles", std::to_string(*o.nfiles));
   if (o.isexec) line("isexec", "true");
   if (!o.legacy) line("hash", "md5");
-  line("path", yaml_scalar(o.path));
+  line("path", yaml_scalar(o.path, 8, 4));  // "  path: ", continued at column 4
+  auto kept = [&](const std::string& key, const std::string& value) {
+    line(key, refold(value, 2 + yaml_width(key) + 2, 4));
+  };
   for (const auto& key : kOutTailOrder)
     for (const auto& [k, v] : o.other)
-      if (k == key) line(k, v);
+      if (k == key) kept(k, v);
   for (const auto& [k, v] : o.other)
-    if (std::find(kOutTailOrder.begin(), kOutTailOrder.end(), k) == kOutTailOrder.end()) line(k, v);
+    if (std::find(kOutTailOrder.begin(), kOutTailOrder.end(), k) == kOutTailOrder.end()) kept(k, v);
 }
 
 }  // namespace

@@ -40,8 +40,4 @@ struct PointerFile {
   std::string serialize() const;
 };
 
-// A YAML plain scalar, or single-quoted where a plain one would read back as something other
-// than this string (a number, bool, null, or text with YAML syntax), as ruamel.yaml writes it.
-std::string yaml_scalar(const std::string& s);
-
 }  // namespace plinth::repo

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <set>
+#include <string_view>
 
 #include "core/error.h"
 #include "core/file_io.h"
@@ -34,11 +35,22 @@ std::string parent_rel(const std::string& rel) {
 
 std::string base_name(const std::string& rel) { return rel.substr(rel.rfind('/') + 1); }
 
-// Adds "/name" to the .gitignore in `dir` unless a line already ignores it.
+// The .gitignore line for `name`: "/name" with the characters git reads as patterns escaped
+// (pathspec's GitWildMatchPattern.escape, which DVC uses), so "/a[1].csv" matches only itself.
+std::string gitignore_entry(const std::string& name) {
+  std::string entry = "/";
+  for (char c : name) {
+    if (std::string_view("\\[]!*#?").find(c) != std::string_view::npos) entry += '\\';
+    entry += c;
+  }
+  return entry;
+}
+
+// Adds the entry for `name` to the .gitignore in `dir` unless the line is already there.
 void gitignore_add(const fs::path& dir, const std::string& name) {
   fs::path file = dir / ".gitignore";
   std::string text = fs::exists(file) ? core::read_file(file) : "";
-  std::string entry = "/" + name;
+  std::string entry = gitignore_entry(name);
   size_t pos = 0;
   while (pos < text.size()) {
     size_t end = text.find('\n', pos);
@@ -59,7 +71,7 @@ void gitignore_remove(const fs::path& dir, const std::string& name) {
     size_t end = text.find('\n', pos);
     if (end == std::string::npos) end = text.size();
     std::string line = text.substr(pos, end - pos);
-    if (line != "/" + name) kept += line + "\n";
+    if (line != gitignore_entry(name)) kept += line + "\n";
     pos = end + 1;
   }
   if (kept.empty())

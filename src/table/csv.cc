@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <charconv>
+#include <cmath>
 #include <cstring>
 #include <deque>
 #include <functional>
@@ -486,9 +487,20 @@ void format_value(const Column& c, size_t row, char delim, std::string& out) {
   if (c.is_null(row)) return;
   char buf[32];
   switch (c.type) {
-    case ColumnType::kFloat64:
-      out.append(buf, std::to_chars(buf, buf + sizeof buf, c.f64[row]).ptr);
+    case ColumnType::kFloat64: {
+      // "NaN", whatever its sign: polars infers a float column from it, not from "nan".
+      if (std::isnan(c.f64[row])) {
+        out.append("NaN");
+        break;
+      }
+      char* end = std::to_chars(buf, buf + sizeof buf, c.f64[row]).ptr;
+      out.append(buf, end);
+      // 3.0 as "3.0", not "3": a column of whole numbers must read back as float64, here
+      // and in pyarrow, polars and pandas.
+      if (std::all_of(buf, end, [](char ch) { return ch == '-' || (ch >= '0' && ch <= '9'); }))
+        out.append(".0");
       break;
+    }
     case ColumnType::kInt64:
       out.append(buf, std::to_chars(buf, buf + sizeof buf, c.i64[row]).ptr);
       break;

@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "core/thread_pool.h"
 #include "table/internal/chunk_decoder.h"
+#include "table/internal/codecs.h"
 #include "table/internal/mapped_file.h"
 #include "table/internal/parquet_format.h"
 #include "table/parquet.h"
@@ -205,7 +206,8 @@ struct ParquetReader::Impl {
     const RowGroup& g = meta.row_groups[group];
     const Leaf& leaf = leaves[leaf_index];
     const ColumnChunk& chunk = g.columns[leaf.chunk_index];
-    std::string context = name + ": column '" + leaf.path + "', row group " + std::to_string(group);
+    std::string where = "column '" + leaf.path + "', row group " + std::to_string(group);
+    std::string context = name + ": " + where;
     if (!chunk.meta)
       corrupt("column '" + leaf.path + "' has no metadata in row group " + std::to_string(group));
     if (!chunk.file_path.empty())
@@ -213,15 +215,22 @@ struct ParquetReader::Impl {
                                                 chunk.file_path +
                                                 "'), which Plinth does not follow");
     const ColumnMetaData& m = *chunk.meta;
+    if (!codec_supported(m.codec))
+      throw Error(ErrorCode::kInvalidInput,
+                  context + ": compression codec " + std::string(codec_name(m.codec)) +
+                      " is not supported; rewrite the file with SNAPPY, ZSTD, GZIP or LZ4_RAW");
     if (m.type != *leaf.element->type)
-      corrupt(context + ": the chunk's type differs from the schema's");
+      corrupt(where + ": the chunk's type differs from the schema's");
+    // An empty row group has nothing to read; pyarrow writes its chunks with a
+    // data_page_offset of 0.
+    if (g.num_rows == 0) return;
     int64_t start = m.data_page_offset;
     if (m.dictionary_page_offset && *m.dictionary_page_offset > 0 &&
         *m.dictionary_page_offset < start)
       start = *m.dictionary_page_offset;
     uint64_t data_end = file->view().size() - 8;
     if (start < 4 || static_cast<uint64_t>(start) >= data_end || m.total_compressed_size < 0)
-      corrupt(context + ": the column chunk's offset is outside the file");
+      corrupt(where + ": the column chunk's offset is outside the file");
     uint64_t len = std::min<uint64_t>(m.total_compressed_size, data_end - start);
     decode_column_chunk(leaf, m, file->view().substr(start, len), context, g.num_rows, out);
   }

@@ -164,6 +164,11 @@ Statistics statistics(const Column& c, const std::vector<uint32_t>& present) {
     s.max_value.emplace();
     plain_value(c, *lo, false, *s.min_value);
     plain_value(c, *hi, false, *s.max_value);
+    // The spec asks for -0.0 as a zero min and +0.0 as a zero max, whichever zeros are there.
+    if (c.type == ColumnType::kFloat64) {
+      if (c.f64[*lo] == 0) s.min_value->clear(), put_le(*s.min_value, -0.0);
+      if (c.f64[*hi] == 0) s.max_value->clear(), put_le(*s.max_value, 0.0);
+    }
   }
   return s;
 }

@@ -93,9 +93,13 @@ std::optional<int64_t> parse_timestamp(std::string_view s) {
       ++pos;
     } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
       int sign = s[pos++] == '-' ? -1 : 1;
-      int64_t oh, om;
-      if (!digits(s, pos, 2, oh) || !expect(s, pos, ':') || !digits(s, pos, 2, om))
-        return std::nullopt;
+      // +HH:MM, +HHMM (what polars writes) or +HH
+      int64_t oh, om = 0;
+      if (!digits(s, pos, 2, oh)) return std::nullopt;
+      bool colon = pos < s.size() && s[pos] == ':';
+      pos += colon;
+      if ((colon || pos < s.size()) && !digits(s, pos, 2, om)) return std::nullopt;
+      if (oh > 23 || om > 59) return std::nullopt;
       offset_seconds = sign * (oh * 3600 + om * 60);
     }
     if (pos != s.size()) return std::nullopt;

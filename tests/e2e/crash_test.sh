@@ -12,13 +12,26 @@ for i in range(3000):
         f.write(os.urandom(96 * 1024))
 PY
 
-for delay in 0.15 0.4 0.8; do
-  kill_after "$delay" "$PLINTH" add -q big
-  cache_consistent || fail "partial object visible under its final name after kill at ${delay}s"
-  if [ -e big.dvc ]; then
-    grep -q "nfiles: 3000" big.dvc || fail "big.dvc is incomplete after kill at ${delay}s"
-    rm big.dvc  # add finished before the kill; start over for the next round
-  fi
+# Objects under their final names in the cache (3000 files and the directory listing).
+objects() { find .dvc/cache/files/md5 -type f ! -name '*.tmp' 2>/dev/null | wc -l; }
+# kill_at N: runs `add` and kills it with SIGKILL as soon as the cache holds N objects.
+kill_at() {
+  "$PLINTH" add -q big &
+  local pid=$!
+  while kill -0 "$pid" 2>/dev/null && [ "$(objects)" -lt "$1" ]; do sleep 0.02; done
+  kill -9 "$pid" 2>/dev/null || true
+  KILLED_STATUS=0
+  wait "$pid" 2>/dev/null || KILLED_STATUS=$?
+}
+
+# At the first object, a tenth of the way and half-way through.
+for at in 1 300 1500; do
+  kill_at "$at"
+  expect_eq "$KILLED_STATUS" 137 "add was killed (SIGKILL) with $at objects in the cache"
+  n=$(objects)
+  [ "$n" -ge "$at" ] && [ "$n" -lt 3001 ] || fail "not a partial cache after the kill at $at: $n objects"
+  [ ! -e big.dvc ] || fail "big.dvc written by an add that was killed half-way (at $at objects)"
+  cache_consistent || fail "partial object visible under its final name after the kill at $at"
 done
 
 "$PLINTH" add -q big

@@ -27,11 +27,13 @@ missing_runtime_packages() {
     grep -qx "$pkg" <<<"$packages" || echo "$lib ($pkg)"
   done
 }
-if command -v dpkg >/dev/null && command -v objdump >/dev/null; then
+# Needs dpkg (Debian) and objdump (binutils), which a Debian build machine has.
+can_list_libraries() { command -v dpkg >/dev/null && command -v objdump >/dev/null; }
+if can_list_libraries; then
   missing=$(missing_runtime_packages "$PLINTH_SOURCE")
   expect_eq "$missing" "" "libraries plinth needs whose packages the runtime image lacks"
 else
-  echo "skipping the runtime-library check: needs dpkg and objdump" >&2
+  skip "the runtime image's libraries: needs dpkg and objdump"
 fi
 
 # A fresh copy of the shipped files in $SCRATCH/copy.
@@ -76,11 +78,13 @@ broken Dockerfile 's#"/models/model", ##' "model path /models/model"
 broken Dockerfile 's/"--port", "8000"/"--port", "9000"/' "CMD does not use --port 8000"
 broken Dockerfile 's/--target plinth/--target all/' "--target plinth"
 broken .dockerignore '/^!src$/d' "does not let src/ in"
-if command -v dpkg >/dev/null && command -v objdump >/dev/null; then
+if can_list_libraries; then
   fresh_copy
   sed -i 's/ libxgboost0 / /' "$SCRATCH/copy/Dockerfile"
   expect_eq "$(missing_runtime_packages "$SCRATCH/copy")" "libxgboost.so.0 (libxgboost0)" \
     "a runtime image without libxgboost0 is noticed"
+else
+  skip "a runtime image without libxgboost0: needs dpkg and objdump"
 fi
 # Deployment
 broken $K/deployment.yaml 's#path: /ready#path: /health#' "readinessProbe path is /health"

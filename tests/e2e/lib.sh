@@ -6,6 +6,8 @@ PLINTH=${PLINTH:?set PLINTH to the plinth binary}
 export GIT_AUTHOR_NAME=test GIT_AUTHOR_EMAIL=test@example.invalid
 export GIT_COMMITTER_NAME=test GIT_COMMITTER_EMAIL=test@example.invalid
 failures=0
+checks=0    # checks run: expect_* calls and failures (a `cond || fail` that passes is not seen)
+skipped=0   # checks that could not run here (skip)
 # A Python interpreter for independent oracles (stdlib only: hashlib, json).
 PYTHON=$(command -v /usr/bin/python3 || command -v python3)
 # The real tools pinned in requirements-test.txt (mlflow, dvc, evidently, pyarrow, polars, ...):
@@ -34,9 +36,18 @@ new_repo() {
 fail() {
   echo "FAIL: $*" >&2
   failures=$((failures + 1))
+  checks=$((checks + 1))
+}
+
+# skip REASON: a check that cannot run on this machine says so and counts as skipped; finish
+# reports the count, and a script whose every check was skipped exits 77 (ctest: skipped).
+skip() {
+  echo "SKIPPED: $*"
+  skipped=$((skipped + 1))
 }
 
 expect_eq() {  # actual expected description
+  checks=$((checks + 1))
   if [ "$1" != "$2" ]; then
     fail "$3"
     echo "--- expected:" >&2; printf '%s\n' "$2" >&2
@@ -45,6 +56,7 @@ expect_eq() {  # actual expected description
 }
 
 expect_contains() {  # haystack needle description
+  checks=$((checks + 1))
   case "$1" in
     *"$2"*) ;;
     *) fail "$3: '$2' not in: $1" ;;
@@ -86,7 +98,8 @@ cache_consistent() {
 }
 
 # kill_after DELAY CMD...: runs CMD in the background and kills it with SIGKILL after DELAY
-# seconds (if it is still running), to simulate a crash at that point.
+# seconds (if it is still running), to simulate a crash at that point. KILLED_STATUS is CMD's
+# exit status: 137 when the kill interrupted it.
 kill_after() {
   local delay=$1
   shift
@@ -94,7 +107,8 @@ kill_after() {
   local pid=$!
   sleep "$delay"
   kill -9 "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
+  KILLED_STATUS=0
+  wait "$pid" 2>/dev/null || KILLED_STATUS=$?
 }
 
 # JSON on stdin printed compactly (no spaces), for comparing with expected text.
@@ -103,10 +117,16 @@ compact_json() {
 }
 
 finish() {
+  local skips=""
+  [ "$skipped" = 0 ] || skips=", $skipped skipped (see SKIPPED above)"
   if [ "$failures" -gt 0 ]; then
-    echo "$failures check(s) failed" >&2
+    echo "$failures check(s) failed$skips" >&2
     exit 1
   fi
-  echo "all checks passed"
+  if [ "$checks" = 0 ] && [ "$skipped" -gt 0 ]; then
+    echo "every check was skipped ($skipped)"
+    exit 77
+  fi
+  echo "all checks passed$skips"
 }
 

@@ -20,6 +20,7 @@ YAML
 for delay in 0.05 0.3 0.8 1.5; do
   rm -f dvc.lock runs.log
   kill_after "$delay" "$PLINTH" repro -q
+  expect_eq "$KILLED_STATUS" 137 "repro (over 2 s) was killed (SIGKILL) after ${delay}s"
   cache_consistent || fail "partial cache object after kill at ${delay}s"
   if [ -e dvc.lock ]; then
     "$PYTHON" - <<'PY' || fail "dvc.lock is not a complete lock file after kill at ${delay}s"

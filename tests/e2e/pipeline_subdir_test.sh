@@ -33,7 +33,8 @@ sub/dvc.yaml:train" "it ran in its directory after the root stage, with its para
 expect_eq "$(cat sub/dvc.lock)" "schema: '2.0'
 stages:
   train:
-    cmd: cat ../data.txt >model.txt && echo 0.1 >>model.txt && echo \"\$DVC_STAGE\" >>model.txt
+    cmd: cat ../data.txt >model.txt && echo 0.1 >>model.txt && echo \"\$DVC_STAGE\"
+      >>model.txt
     deps:
     - path: ../data.txt
       hash: md5

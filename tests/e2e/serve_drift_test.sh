@@ -47,7 +47,8 @@ expect_contains "$metrics" 'model_dataset_drift_share{model="model"} 0' "no drif
 send shifted.csv
 curl -s "$URL/monitoring/drift" >shifted.json
 curl -s "$URL/metrics" >metrics.txt
-"$PLINTH" drift --reference model --current shifted.csv --json cli.json >/dev/null || true
+"$PLINTH" drift --reference model --current shifted.csv --json cli.json >/dev/null ||
+  fail "plinth drift on shifted.csv (exits 0 without --fail-on-drift)"
 "$PYTHON" - shifted.json metrics.txt cli.json <<'PY' || fail "shifted traffic crosses the thresholds: $(cat shifted.json)"
 import json, sys
 live = json.load(open(sys.argv[1]))

@@ -58,7 +58,7 @@ TEST(LockFile, ParamsKeepTypesAndNestedValuesInBlockStyle) {
             "          - x\n"
             "        lr: 1e-05\n"
             "        name: '007'\n"
-            "        'on': true\n"
+            "        on: true\n"
             "    outs:\n"
             "    - path: dir\n"
             "      hash: md5\n"

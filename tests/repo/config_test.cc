@@ -38,6 +38,20 @@ TEST_F(ConfigTest, WritesConfigObjFormat) {
             "s3://bucket/dvc\n    ssl_verify = False\n");
 }
 
+// `dvc remote add zz /x; dvc remote add aa /y; dvc config cache.type copy; dvc remote default
+// aa; dvc config core.autostage true` (DVC 3.67.1): named sections always come last.
+TEST_F(ConfigTest, WritesNamedSectionsAfterTheOthersAsDvcDoes) {
+  ConfigFile config = ConfigFile::load(dir_ / "config");
+  config.set("remote \"zz\"", "url", "/x");
+  config.set("remote \"aa\"", "url", "/y");
+  config.set("cache", "type", "copy");
+  config.set("core", "remote", "aa");
+  config.set("core", "autostage", "true");
+  EXPECT_EQ(config.serialize(),
+            "[cache]\n    type = copy\n[core]\n    remote = aa\n    autostage = true\n"
+            "['remote \"zz\"']\n    url = /x\n['remote \"aa\"']\n    url = /y\n");
+}
+
 TEST_F(ConfigTest, ReadsBothSectionSpellingsAndLowercasesKeys) {
   write("config",
         "[Core]\n  Remote = Origin\n[remote \"a\"]\nurl = /x\n['remote \"b\"']\n    url = "

@@ -58,22 +58,17 @@ TEST(PointerFile, RoundTripsAnnotationsLegacyOutputsAndImportStages) {
   EXPECT_EQ(old.serialize(), legacy);
 }
 
-TEST(PointerFile, QuotesScalarsThatYamlWouldReadAsSomethingElse) {
-  EXPECT_EQ(yaml_scalar("data"), "data");
-  EXPECT_EQ(yaml_scalar("dir/file.csv"), "dir/file.csv");
-  EXPECT_EQ(yaml_scalar("1"), "'1'");
-  EXPECT_EQ(yaml_scalar("1.5"), "'1.5'");
-  EXPECT_EQ(yaml_scalar("true"), "'true'");
-  EXPECT_EQ(yaml_scalar("null"), "'null'");
-  EXPECT_EQ(yaml_scalar("a: b"), "'a: b'");
-  EXPECT_EQ(yaml_scalar("it's"), "it's");
-  EXPECT_EQ(yaml_scalar("#x"), "'#x'");
-  EXPECT_EQ(yaml_scalar("-x"), "-x");
-  EXPECT_EQ(yaml_scalar("- x"), "'- x'");
-  EXPECT_EQ(yaml_scalar("'q'"), "'''q'''");
-  EXPECT_EQ(yaml_scalar(" lead"), "' lead'");
-  EXPECT_EQ(yaml_scalar("2024-01-01"), "'2024-01-01'");
-  EXPECT_EQ(yaml_scalar("123e4"), "'123e4'");
+// DVC 3.67.1 re-adding f.txt whose .dvc file has a long one-line desc folds it at 80 columns.
+TEST(PointerFile, FoldsLongAnnotationsAsDvcRewritesThem) {
+  PointerFile pf = PointerFile::parse(
+      "outs:\n- md5: 60b725f10c9c85c70d97880dfe8191b3\n  size: 2\n  hash: md5\n  path: f.txt\n"
+      "  desc: a long description of this file that goes on and on past the eighty column "
+      "limit of ruamel\n  meta: 12\n",
+      "f.txt.dvc");
+  EXPECT_EQ(pf.serialize(),
+            "outs:\n- md5: 60b725f10c9c85c70d97880dfe8191b3\n  size: 2\n  hash: md5\n  path: "
+            "f.txt\n  desc: a long description of this file that goes on and on past the eighty "
+            "\n    column limit of ruamel\n  meta: 12\n");
 }
 
 void expect_error(const std::string& text, const std::string& needle) {

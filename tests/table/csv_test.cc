@@ -137,6 +137,23 @@ TEST(Csv, FloatsRoundTripExactly) {
   }
 }
 
+TEST(Csv, NanIsWrittenAsNaNWhateverItsSign) {
+  // polars infers a float column from "NaN" but not from "nan" or "-nan".
+  Column f("f", ColumnType::kFloat64);
+  f.f64 = {NAN, -NAN, INFINITY, -INFINITY, 1.5};
+  EXPECT_EQ(format_csv(Table({f})), "f\nNaN\nNaN\ninf\n-inf\n1.5\n");
+}
+
+TEST(Csv, WholeFloatsKeepTheirPointSoTheColumnStaysFloat64) {
+  Column f("f", ColumnType::kFloat64);
+  f.f64 = {3.0, -0.0, 1e300, -42.0, 1e15};
+  std::string csv = format_csv(Table({f}));
+  EXPECT_EQ(csv, "f\n3.0\n-0.0\n1e+300\n-42.0\n1e+15\n");
+  Table back = parse_csv(csv);
+  ASSERT_EQ(back.column(0).type, ColumnType::kFloat64);
+  EXPECT_EQ(back.column(0).f64, f.f64);
+}
+
 TEST(Csv, WriterQuotesWhatNeedsIt) {
   Column s("text, quoted", ColumnType::kString);
   for (const char* v : {"", "NA", "null", "a,b", "x\"y", "two\nlines", "cr\r", "plain"})
@@ -182,6 +199,13 @@ TEST(Timestamps, ParseAndFormat) {
   EXPECT_EQ(*parse_timestamp("1970-01-01T00:00:00Z"), 0);
   EXPECT_EQ(*parse_timestamp("1970-01-01 00:00:01.5"), 1'500'000'000);
   EXPECT_EQ(*parse_timestamp("1970-01-01T01:00:00+01:00"), 0);
+  // ISO 8601's basic offsets; polars writes "+0000".
+  EXPECT_EQ(*parse_timestamp("1970-01-01T00:00:00.000000001+0000"), 1);
+  EXPECT_EQ(*parse_timestamp("1970-01-01T01:30:00+0130"), 0);
+  EXPECT_EQ(*parse_timestamp("1969-12-31T22:00:00-02"), 0);
+  EXPECT_FALSE(parse_timestamp("1970-01-01T00:00:00+01:"));
+  EXPECT_FALSE(parse_timestamp("1970-01-01T00:00:00+013"));
+  EXPECT_FALSE(parse_timestamp("1970-01-01T00:00:00+2400"));
   EXPECT_EQ(format_timestamp(-1), "1969-12-31T23:59:59.999999999Z");
   EXPECT_EQ(format_timestamp(*parse_timestamp("2262-04-11T23:47:16.854775807Z")),
             "2262-04-11T23:47:16.854775807Z");

@@ -133,6 +133,23 @@ TEST_F(ParquetTest, StatisticsHoldMinMaxAndNulls) {
   EXPECT_EQ(*s.max_value, "zero");
 }
 
+TEST_F(ParquetTest, ZeroBoundsAreSignedAsTheSpecAsks) {
+  // A zero min is written as -0.0 and a zero max as +0.0, whichever zeros the column holds.
+  Column z("z", ColumnType::kFloat64);
+  z.f64 = {0.0, -0.0, NAN, 0.0};
+  write_parquet(Table({z}), dir_ / "z.parquet");
+  std::string bytes = core::read_file(dir_ / "z.parquet");
+  uint32_t len;
+  std::memcpy(&len, bytes.data() + bytes.size() - 8, 4);
+  auto meta = parquet::parse_file_metadata(bytes.substr(bytes.size() - 8 - len, len), "z");
+  const auto& st = *meta.row_groups[0].columns[0].meta->statistics;
+  double lo, hi;
+  std::memcpy(&lo, st.min_value->data(), 8);
+  std::memcpy(&hi, st.max_value->data(), 8);
+  EXPECT_TRUE(lo == 0 && std::signbit(lo));
+  EXPECT_TRUE(hi == 0 && !std::signbit(hi));
+}
+
 TEST_F(ParquetTest, UnknownColumnIsNotFoundNamingFileAndColumns) {
   write_parquet(numbers(10), dir_ / "u.parquet");
   try {

@@ -150,16 +150,26 @@ Value stage_changes(repo::Workspace& ws, const Stage& stage, const StageLock* lo
     if (!state.empty()) outs[o.path] = state;
   }
   if (!outs.empty()) changes.push_back({{"changed outs", outs}});
-  if (stage.always_changed || stage.deps.empty()) changes.push_back("always changed");
+  if (always_changes(stage)) changes.push_back("always changed");
   if (lock && lock->cmd != stage.cmd) changes.push_back("changed command");
   return changes;
 }
 
+bool always_changes(const Stage& stage) {
+  return stage.always_changed || (stage.deps.empty() && stage.params.empty() && stage.outs.empty());
+}
+
+bool restorable(const Stage& stage) {
+  if (always_changes(stage) || (stage.deps.empty() && stage.params.empty()) || stage.outs.empty())
+    return false;
+  return std::none_of(stage.outs.begin(), stage.outs.end(),
+                      [](const StageOut& o) { return o.persist; });
+}
+
 bool run_cache_allowed(const Stage& stage) {
-  if (stage.deps.empty() || stage.outs.empty() || stage.always_changed) return false;
-  return std::none_of(stage.outs.begin(), stage.outs.end(), [](const StageOut& o) {
-    return o.persist || (!o.cache && o.kind == StageOut::Kind::kOut);
-  });
+  return restorable(stage) &&
+         std::none_of(stage.outs.begin(), stage.outs.end(),
+                      [](const StageOut& o) { return !o.cache && o.kind == StageOut::Kind::kOut; });
 }
 
 LockFile& LockFiles::of(const Stage& stage) {

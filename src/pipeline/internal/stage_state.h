@@ -45,7 +45,17 @@ class LockFiles {
   std::map<std::string, LockFile> files_;  // by dvc.yaml directory
 };
 
-// Whether a run-cache entry may be saved and used for the stage (spec dvc-format.md §3.5).
+// DVC's "always changed" stages: `always_changed: true`, and "callback" stages, which have
+// neither deps (params count as deps) nor outs (dvc/stage/__init__.py is_callback).
+bool always_changes(const Stage& stage);
+
+// Whether outputs may come back from dvc.lock or the run-cache instead of a run: the stage has
+// deps (params count) and outs, none persistent, and is not always changed
+// (dvc/stage/cache.py _can_hash).
+bool restorable(const Stage& stage);
+
+// Whether a run-cache entry may be saved for the stage: restorable, and no `cache: false`
+// output other than metrics and plots (spec dvc-format.md §3.5).
 bool run_cache_allowed(const Stage& stage);
 
 }  // namespace plinth::pipeline

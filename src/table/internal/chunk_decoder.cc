@@ -4,6 +4,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <unordered_map>
@@ -50,12 +51,59 @@ T load(const char* p) {
   return v;
 }
 
-double decimal_bytes_to_double(std::string_view b, int scale) {
-  // Big-endian two's complement of any width.
+// The double nearest to `digits` (decimal, no sign) * 10^-scale, negated if `negative`.
+double decimal_text_to_double(bool negative, std::string digits, int scale) {
+  digits = (negative ? "-" : "") + digits + "e" + std::to_string(-scale);
   double v = 0;
-  for (unsigned char c : b) v = v * 256 + c;
-  if (!b.empty() && (static_cast<unsigned char>(b[0]) & 0x80)) v -= std::ldexp(1.0, 8 * b.size());
-  return v / std::pow(10.0, scale);
+  std::from_chars(digits.data(), digits.data() + digits.size(), v);
+  return v;
+}
+
+// DECIMAL to the nearest double. Exact operands give one correctly rounded division; wider
+// values go through their decimal digits, so that no digit is lost on the way.
+double decimal_to_double(int64_t unscaled, int scale) {
+  constexpr int64_t kExact = int64_t{1} << 53;
+  if (unscaled >= -kExact && unscaled <= kExact && scale >= 0 && scale <= 22) {
+    static const double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                    1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                    1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    return static_cast<double>(unscaled) / kPow10[scale];
+  }
+  uint64_t magnitude = unscaled < 0 ? 0 - static_cast<uint64_t>(unscaled) : unscaled;
+  return decimal_text_to_double(unscaled < 0, std::to_string(magnitude), scale);
+}
+
+// DECIMAL stored as a big-endian two's complement integer of any width.
+double decimal_bytes_to_double(std::string_view b, int scale) {
+  bool negative = !b.empty() && (static_cast<unsigned char>(b[0]) & 0x80);
+  if (b.size() <= 8) {
+    uint64_t v = negative ? ~uint64_t{0} : 0;
+    for (unsigned char c : b) v = v << 8 | c;
+    return decimal_to_double(static_cast<int64_t>(v), scale);
+  }
+  // The magnitude (two's complement negated), then its decimal digits by long division.
+  std::vector<uint8_t> mag(b.begin(), b.end());
+  if (negative) {
+    for (auto& x : mag) x = static_cast<uint8_t>(~x);
+    for (size_t i = mag.size(); i-- > 0 && ++mag[i] == 0;) {
+    }
+  }
+  std::string digits;
+  size_t first = 0;
+  while (first < mag.size() && mag[first] == 0) ++first;
+  while (first < mag.size()) {
+    unsigned rem = 0;
+    for (size_t i = first; i < mag.size(); ++i) {
+      unsigned cur = rem * 256 + mag[i];
+      mag[i] = static_cast<uint8_t>(cur / 10);
+      rem = cur % 10;
+    }
+    digits.push_back(static_cast<char>('0' + rem));
+    while (first < mag.size() && mag[first] == 0) ++first;
+  }
+  if (digits.empty()) digits = "0";
+  std::reverse(digits.begin(), digits.end());
+  return decimal_text_to_double(negative, std::move(digits), scale);
 }
 
 double half_to_double(std::string_view b) {
@@ -194,7 +242,9 @@ class ChunkDecoder {
       levels = page.substr(rep_len, def_len);
       std::string_view body = page.substr(rep_len + def_len);
       size_t body_size = h.uncompressed_page_size - rep_len - def_len;
-      if (v2.is_compressed && meta_.codec != kUncompressed) {
+      // A page whose values are all null may have an empty values section and still be
+      // flagged compressed: there is nothing to decompress then.
+      if (v2.is_compressed && meta_.codec != kUncompressed && !(body.empty() && body_size == 0)) {
         values = decompress(meta_.codec, body, body_size, scratch());
       } else {
         values = body;
@@ -457,14 +507,20 @@ class ChunkDecoder {
         c.i64 = std::move(pv.ints);
         if (*e_.type == Type::kInt32 && is_unsigned(e_))
           for (auto& v : c.i64) v = static_cast<uint32_t>(v);
+        if (*e_.type == Type::kInt64 && is_unsigned(e_))
+          for (int64_t v : c.i64)
+            if (v < 0)
+              throw Error(ErrorCode::kInvalidInput,
+                          context_ + ": UINT64 value " + std::to_string(static_cast<uint64_t>(v)) +
+                              " does not fit Plinth's int64 (at most 9223372036854775807); "
+                              "leave the column out with --columns");
         break;
       case ColumnType::kTimestamp:
         convert_timestamps(pv, c);
         break;
       case ColumnType::kFloat64:
         if (is_decimal(e_)) {
-          double div = std::pow(10.0, decimal_scale(e_));
-          for (int64_t v : pv.ints) c.f64.push_back(static_cast<double>(v) / div);
+          for (int64_t v : pv.ints) c.f64.push_back(decimal_to_double(v, decimal_scale(e_)));
           for (auto b : pv.bytes) c.f64.push_back(decimal_bytes_to_double(b, decimal_scale(e_)));
         } else if (e_.logical.kind == LogicalType::kFloat16) {
           for (auto b : pv.bytes) c.f64.push_back(half_to_double(b));

@@ -89,6 +89,11 @@ std::string_view decompress(int codec, std::string_view in, size_t size, std::st
   }
 }
 
+bool codec_supported(int codec) {
+  return codec == kUncompressed || codec == kSnappy || codec == kGzip || codec == kZstd ||
+         codec == kLz4Raw;
+}
+
 std::string compress(int codec, std::string_view in, int level) {
   switch (codec) {
     case kSnappy: {

@@ -10,6 +10,8 @@ namespace plinth::table::parquet {
 // LZ4) throw DecodeError naming the codec.
 // The result is `in` itself for UNCOMPRESSED, else a view of `scratch`, which is reused.
 std::string_view decompress(int codec, std::string_view in, size_t size, std::string& scratch);
+// Whether decompress() reads `codec`.
+bool codec_supported(int codec);
 std::string compress(int codec, std::string_view in, int level);
 
 }  // namespace plinth::table::parquet

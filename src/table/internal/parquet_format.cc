@@ -1,5 +1,7 @@
 #include "table/internal/parquet_format.h"
 
+#include <algorithm>
+
 #include "table/internal/thrift_compact.h"
 
 namespace plinth::table::parquet {
@@ -466,6 +468,17 @@ std::string serialize(const FileMetaData& m) {
     w.end_struct();
   }
   if (!m.created_by.empty()) w.field_binary(6, m.created_by);
+  // Each leaf's statistics (min_value, max_value) follow its type's order; without
+  // column_orders readers such as pyarrow treat the order as undefined and ignore them.
+  size_t leaves = std::count_if(m.schema.begin(), m.schema.end(), [](auto& e) { return e.type; });
+  w.list_header(7, thrift::kStruct, leaves);
+  for (size_t i = 0; i < leaves; ++i) {
+    w.begin_struct();
+    w.field(1, thrift::kStruct);  // ColumnOrder.TYPE_ORDER: an empty TypeDefinedOrder
+    w.begin_struct();
+    w.end_struct();
+    w.end_struct();
+  }
   w.end_struct();
   return w.bytes();
 }
