@@ -12,7 +12,7 @@ RUN apt-get update \
     cmake ninja-build g++ pkg-config \
     libboost-dev libcli11-dev nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev libfmt-dev \
     libssl-dev libcurl4-openssl-dev libsqlite3-dev libpq-dev libgit2-dev libxgboost-dev \
-    libzstd-dev libsnappy-dev liblz4-dev zlib1g-dev \
+    libzstd-dev libsnappy-dev liblz4-dev zlib1g-dev libbrotli-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -30,8 +30,8 @@ FROM debian:12-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
     libc6 libgcc-s1 libstdc++6 zlib1g libzstd1 liblz4-1 \
-    libcurl4 libfmt9 libgit2-1.5 libpq5 libsnappy1v5 libspdlog1.10 libsqlite3-0 libssl3 \
-    libxgboost0 libyaml-cpp0.7 \
+    libbrotli1 libcurl4 libfmt9 libgit2-1.5 libpq5 libsnappy1v5 libspdlog1.10 libsqlite3-0 \
+    libssl3 libxgboost0 libyaml-cpp0.7 \
     ca-certificates curl \
  && rm -rf /var/lib/apt/lists/*
 # A fixed numeric uid, so that Kubernetes' runAsNonRoot can check it (deploy/k8s).

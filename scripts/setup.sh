@@ -16,8 +16,9 @@ packages=(
   # libboost1.81-dev, see TOOLCHAIN.md); the PostgreSQL store's client library, and a
   # PostgreSQL server for its tests
   libboost-dev libpq-dev postgresql
-  # tables (Parquet metadata and codecs)
-  libthrift-dev thrift-compiler libsnappy-dev libzstd-dev liblz4-dev zlib1g-dev
+  # tables (Parquet metadata and codecs; libbrotli-dev because pyarrow and polars offer
+  # BROTLI pages and users' files use it)
+  libthrift-dev thrift-compiler libsnappy-dev libzstd-dev liblz4-dev zlib1g-dev libbrotli-dev
   # models: training and reference prediction through XGBoost's C API (Debian's 1.7)
   libxgboost-dev
   # tests and benchmarks

@@ -369,7 +369,7 @@ struct OutputFlags {
 
   void add_to(CLI::App* cmd) {
     cmd->add_option("--compression", compression,
-                    "Parquet: snappy (default), zstd, gzip, lz4 or none");
+                    "Parquet: snappy (default), zstd, gzip, lz4, brotli or none");
     cmd->add_option("--row-group-rows", row_group_rows,
                     "Parquet: rows per row group (default 131072)");
   }

@@ -17,7 +17,6 @@ json to_json(const ModelVersion& v) {
               {"status", v.status},
               {"run_link", v.run_link}};
   if (!v.user_id.empty()) out["user_id"] = v.user_id;
-  if (!v.model_id.empty()) out["model_id"] = v.model_id;
   if (!v.tags.empty()) out["tags"] = tracking::tags_json(v.tags);
   if (!v.aliases.empty()) out["aliases"] = v.aliases;
   return out;

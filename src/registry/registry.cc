@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "core/error.h"
 #include "tracking/search.h"
@@ -30,6 +31,53 @@ void require(const std::string& value, const std::string& field) {
   if (value.empty())
     invalid("Missing value for required parameter '" + field +
             "'. See the API docs for more information about request parameters.");
+}
+
+// The newest version in each stage, stages in the order their oldest version has (MLflow keeps
+// them in a dict filled while walking the versions in order). `versions` is by version.
+std::vector<ModelVersion> latest_per_stage(std::vector<ModelVersion> versions) {
+  std::vector<ModelVersion> out;
+  for (auto& v : versions) {
+    auto same = std::find_if(out.begin(), out.end(), [&](const ModelVersion& o) {
+      return o.current_stage == v.current_stage;
+    });
+    if (same == out.end())
+      out.push_back(std::move(v));
+    else
+      *same = std::move(v);
+  }
+  return out;
+}
+
+// `value` as Python's json.dumps writes it (", " and ": " separators, ASCII only), which is how
+// MLflow's server writes the mlflow.modelVersions tag.
+std::string python_json(const nlohmann::ordered_json& value) {
+  std::string out;
+  if (value.is_array()) {
+    for (const auto& item : value) out += (out.empty() ? "" : ", ") + python_json(item);
+    return "[" + out + "]";
+  }
+  if (value.is_object()) {
+    for (const auto& [k, v] : value.items())
+      out += (out.empty() ? "" : ", ") + python_json(k) + ": " + python_json(v);
+    return "{" + out + "}";
+  }
+  return value.dump(-1, ' ', true);
+}
+
+// Records version `version` of `name` in the logged model's mlflow.modelVersions tag (a JSON
+// list of {"name", "version"}), as MLflow's server does when a version registers a logged model.
+void link_logged_model(tracking::Store& store, const std::string& model_id, const std::string& name,
+                       int64_t version) {
+  nlohmann::ordered_json versions = nlohmann::ordered_json::array();
+  for (const auto& t : store.get_logged_model(model_id).tags)
+    if (t.key == "mlflow.modelVersions")
+      versions = nlohmann::ordered_json::parse(t.value, nullptr, false);
+  if (!versions.is_array()) versions = nlohmann::ordered_json::array();
+  nlohmann::ordered_json entry = {{"name", name}, {"version", version}};
+  if (std::find(versions.begin(), versions.end(), entry) == versions.end())
+    versions.push_back(entry);
+  store.set_logged_model_tags(model_id, {{"mlflow.modelVersions", python_json(versions)}});
 }
 
 const std::vector<std::string> kVersionOps = {"=", "!=", "LIKE", "ILIKE", "IN"};
@@ -72,6 +120,8 @@ class SqlRegistry : public Registry {
   ModelVersion load_version(const std::string& name, int64_t version);
   std::vector<ModelVersion> load_versions(const std::string& name);
   void touch_model(const std::string& name);
+  ModelVersion insert_version(const NewModelVersion& spec, const std::string& storage,
+                              const std::string& run_id);
 
   tracking::Database& db_;
   tracking::Store& store_;
@@ -228,14 +278,10 @@ std::vector<ModelVersion> SqlRegistry::latest_versions(const std::string& name,
   if (wanted.empty()) wanted.assign(std::begin(kStages), std::end(kStages));
   Transaction tx(db_);
   load_model(name);
-  auto versions = load_versions(name);
-  std::vector<ModelVersion> out;
-  for (const auto& stage : wanted) {
-    const ModelVersion* best = nullptr;
-    for (const auto& v : versions)
-      if (v.current_stage == stage && (!best || v.version > best->version)) best = &v;
-    if (best) out.push_back(*best);
-  }
+  std::vector<ModelVersion> out = latest_per_stage(load_versions(name));
+  std::erase_if(out, [&](const ModelVersion& v) {
+    return std::find(wanted.begin(), wanted.end(), v.current_stage) == wanted.end();
+  });
   return out;
 }
 
@@ -296,12 +342,26 @@ ModelVersion SqlRegistry::create_version(const NewModelVersion& spec) {
     invalid("Invalid model version source: '" + spec.source +
             "'. Sources may not contain '..' path segments.");
   std::string storage = spec.source;
+  std::string run_id = spec.run_id;
+  std::optional<tracking::LoggedModel> logged;  // the logged model this version registers
   if (spec.source.rfind("models:/", 0) == 0) {
-    std::string id = spec.model_id.empty() ? spec.source.substr(8) : spec.model_id;
-    if (id.find('/') == std::string::npos && id.find('@') == std::string::npos)
-      storage = store_.get_logged_model(id).artifact_uri;
+    std::string id = spec.source.substr(8);
+    if (id.find('/') == std::string::npos && id.find('@') == std::string::npos) {
+      logged = store_.get_logged_model(id);
+      storage = logged->artifact_uri;
+    }
   }
-  if (!spec.run_id.empty()) store_.get_run(spec.run_id);
+  if (!logged && !spec.model_id.empty()) logged = store_.get_logged_model(spec.model_id);
+  // As MLflow's server: a version of a logged model belongs to the run that logged it.
+  if (run_id.empty() && logged) run_id = logged->source_run_id;
+  if (!run_id.empty()) store_.get_run(run_id);
+  ModelVersion v = insert_version(spec, storage, run_id);
+  if (!spec.model_id.empty()) link_logged_model(store_, spec.model_id, spec.name, v.version);
+  return v;
+}
+
+ModelVersion SqlRegistry::insert_version(const NewModelVersion& spec, const std::string& storage,
+                                         const std::string& run_id) {
   Transaction tx(db_);
   load_model(spec.name);
   int64_t version =
@@ -313,7 +373,7 @@ ModelVersion SqlRegistry::create_version(const NewModelVersion& spec) {
       "INSERT INTO model_versions (name, version, creation_time, last_updated_time, user_id, "
       "current_stage, description, source, run_id, status, run_link, storage_location, model_id, "
       "deleted) VALUES (?, ?, ?, ?, ?, 'None', ?, ?, ?, 'READY', ?, ?, ?, 0)",
-      {spec.name, version, now, now, spec.user_id, spec.description, spec.source, spec.run_id,
+      {spec.name, version, now, now, spec.user_id, spec.description, spec.source, run_id,
        spec.run_link, storage, spec.model_id});
   for (const auto& t : spec.tags)
     db_.exec("INSERT INTO model_version_tags (name, version, key, value) VALUES (?, ?, ?, ?)",
@@ -396,6 +456,7 @@ Page<ModelVersion> SqlRegistry::search_versions(const SearchSpec& search) {
     for (const auto& n : names)
       for (auto& v : load_versions(n)) versions.push_back(std::move(v));
   }
+  for (auto& v : versions) v.aliases.clear();  // MLflow's search answers versions without them
   std::erase_if(versions, [&](const ModelVersion& v) {
     for (const auto& c : clauses) {
       if (c.entity == "tag") {
@@ -497,13 +558,8 @@ RegisteredModel SqlRegistry::load_model(const std::string& name) {
             });
   db_.query("SELECT alias, version FROM registered_model_aliases WHERE name = ? ORDER BY alias",
             {name}, [&](const Row& r) { m->aliases.emplace_back(r.text(0), r.integer(1)); });
-  auto versions = load_versions(name);
-  for (const char* stage : kStages) {
-    const ModelVersion* best = nullptr;
-    for (const auto& v : versions)
-      if (v.current_stage == stage && (!best || v.version > best->version)) best = &v;
-    if (best) m->latest_versions.push_back(*best);
-  }
+  m->latest_versions = latest_per_stage(load_versions(name));
+  for (auto& v : m->latest_versions) v.aliases.clear();  // MLflow lists them on versions only
   return *m;
 }
 

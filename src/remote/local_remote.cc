@@ -29,18 +29,19 @@ class LocalRemote : public Remote {
     return ::stat((root_ / key).c_str(), &st) == 0 && S_ISREG(st.st_mode);
   }
 
-  std::vector<std::string> list(const std::string& prefix) override {
-    std::vector<std::string> keys;
+  std::vector<Object> list_objects(const std::string& prefix) override {
+    std::vector<Object> objects;
     fs::path dir = root_ / prefix.substr(0, prefix.rfind('/') + 1);
     std::error_code ec;
-    if (!fs::is_directory(dir, ec)) return keys;
+    if (!fs::is_directory(dir, ec)) return objects;
     for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
       if (!it->is_regular_file(ec)) continue;
       std::string key = core::relative_posix(root_, it->path()).value_or("");
-      if (key.starts_with(prefix) && !key.ends_with(".tmp")) keys.push_back(std::move(key));
+      if (key.starts_with(prefix) && !key.ends_with(".tmp"))
+        objects.push_back({std::move(key), it->file_size(ec)});
     }
     if (ec) throw unreachable(dir, ec.value());
-    return keys;
+    return objects;
   }
 
   void put(const std::string& key, const fs::path& src, uint64_t size, const std::string&,

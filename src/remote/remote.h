@@ -35,9 +35,20 @@ class Remote {
   // Parallel transfers that suit this kind of remote when the user gives none.
   virtual size_t default_jobs() const = 0;
 
+  struct Object {
+    std::string key;
+    uint64_t size = 0;  // bytes
+  };
+
   virtual bool exists(const std::string& key) = 0;
+  // Every object whose key starts with `prefix`.
+  virtual std::vector<Object> list_objects(const std::string& prefix) = 0;
   // Every key that starts with `prefix`.
-  virtual std::vector<std::string> list(const std::string& prefix) = 0;
+  std::vector<std::string> list(const std::string& prefix) {
+    std::vector<std::string> keys;
+    for (auto& object : list_objects(prefix)) keys.push_back(std::move(object.key));
+    return keys;
+  }
   // Stores the file `src` of `size` bytes under `key`. `md5_hex`, when given, is the md5 of the
   // bytes, so the server can refuse a copy damaged in transit.
   virtual void put(const std::string& key, const std::filesystem::path& src, uint64_t size,

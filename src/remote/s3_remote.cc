@@ -96,8 +96,8 @@ class S3Remote : public Remote {
     return true;
   }
 
-  std::vector<std::string> list(const std::string& prefix) override {
-    std::vector<std::string> keys;
+  std::vector<Object> list_objects(const std::string& prefix) override {
+    std::vector<Object> objects;
     std::string full_prefix = full_key(prefix);
     std::string token;
     do {
@@ -107,12 +107,20 @@ class S3Remote : public Remote {
       http::Response r = call("GET", base_path_ + "/", query, {});
       check(r, "list " + prefix);
       size_t strip = s_.prefix.empty() ? 0 : s_.prefix.size() + 1;
-      for (auto& key : xml_values(r.body, "Key")) keys.push_back(key.substr(strip));
+      // Each <Contents> holds one <Key> and one <Size>, in that order.
+      auto keys = xml_values(r.body, "Key");
+      auto sizes = xml_values(r.body, "Size");
+      if (sizes.size() != keys.size())
+        throw Error(ErrorCode::kIo, describe() + ": a listing of " + prefix + " has " +
+                                        std::to_string(keys.size()) + " keys but " +
+                                        std::to_string(sizes.size()) + " sizes");
+      for (size_t i = 0; i < keys.size(); ++i)
+        objects.push_back({keys[i].substr(strip), std::stoull(sizes[i])});
       token = xml_value(r.body, "IsTruncated") == "true"
                   ? xml_value(r.body, "NextContinuationToken")
                   : "";
     } while (!token.empty());
-    return keys;
+    return objects;
   }
 
   void put(const std::string& key, const fs::path& src, uint64_t size, const std::string& md5_hex,

@@ -125,6 +125,19 @@ void add_artifact_routes(http::Router& r, tracking::ArtifactStore& artifacts,
   r.add("GET", "/health", [](const auto&, const auto&) {
     return http::ServerResponse{200, "text/plain", "OK", {}};
   });
+  // What the MLflow 3 client asks before big artifact transfers (and for telemetry): no
+  // multipart or presigned transfers, so it uses plain PUT and GET through the proxy.
+  for (std::string prefix : {"/api/3.0/mlflow/", "/ajax-api/3.0/mlflow/"})
+    r.add("GET", prefix + "server-info", [](const auto&, const auto&) {
+      return json_response({{"store_type", "SqlStore"},
+                            {"workspaces_enabled", false},
+                            {"trace_archival_enabled", false},
+                            {"multipart_uploads_enabled", false},
+                            {"multipart_downloads_enabled", false},
+                            {"presigned_upload_run_id_supported", false},
+                            {"presigned_upload_model_id_supported", false},
+                            {"features_enabled", {{"gateway", false}}}});
+    });
   r.add("GET", "/version", [](const auto&, const auto&) {
     return http::ServerResponse{200, "text/plain", "3.6.1.dev0", {}};
   });

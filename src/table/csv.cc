@@ -30,8 +30,12 @@ struct CsvField {
   bool quoted;
 };
 
-bool is_null(const CsvField& f) {
-  return !f.quoted && (f.text.empty() || f.text == "NA" || f.text == "null");
+bool is_null_text(std::string_view t) { return t.empty() || t == "NA" || t == "null"; }
+
+// Quotes keep "", "NA" and "null" as text in a string column only: elsewhere they are nulls,
+// as pyarrow.csv and pandas read them (a tool that quotes every field writes nulls as "").
+bool is_null(const CsvField& f, ColumnType type) {
+  return is_null_text(f.text) && (!f.quoted || type != ColumnType::kString);
 }
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -362,7 +366,7 @@ class CsvReader : public BatchReader {
       for (; rows < options_.sample_rows; ++rows) {
         if (sampler.next(fields) != RecordParser::kRecord) break;
         for (size_t i = 0; i < std::min(fields.size(), names.size()); ++i)
-          if (!is_null(fields[i])) sample[i].emplace_back(fields[i].text);
+          if (!is_null_text(fields[i].text)) sample[i].emplace_back(fields[i].text);
       }
       if (rows > 0) record_bytes_ = std::max<size_t>(1, sampler.offset() / rows);
     } catch (const CsvProblem& p) {
@@ -450,7 +454,7 @@ class CsvReader : public BatchReader {
       for (size_t i = 0; i < fields.size(); ++i) {
         if (slot_[i] < 0) continue;
         Column& c = cols[slot_[i]];
-        if (is_null(fields[i])) {
+        if (is_null(fields[i], c.type)) {
           c.push_null();
         } else if (!put_value(c, fields[i].text)) {
           throw CsvProblem{start, "column '" + c.name + "': '" + std::string(fields[i].text) +
@@ -477,7 +481,7 @@ class CsvReader : public BatchReader {
 };
 
 bool needs_quotes(std::string_view s, char delim) {
-  if (s.empty() || s == "NA" || s == "null") return true;
+  if (is_null_text(s)) return true;
   for (char c : s)
     if (c == delim || c == '"' || c == '\n' || c == '\r') return true;
   return false;

@@ -12,8 +12,8 @@
 namespace plinth::table {
 
 // RFC 4180 CSV: fields separated by `delimiter`, records by LF or CRLF; a field in double
-// quotes may hold delimiters, newlines and doubled quotes (""). Unquoted empty fields, NA and
-// null are nulls; a quoted field is always a value, so "" is the empty string.
+// quotes may hold delimiters, newlines and doubled quotes (""). Empty fields, NA and null are
+// nulls, except that quoted ones are text in a string column ("" is the empty string there).
 struct CsvReadOptions {
   char delimiter = ',';
   // Without a header the columns are named column_1, column_2, ...

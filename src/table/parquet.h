@@ -13,7 +13,7 @@ namespace plinth::table {
 // INT64, INT96, FLOAT, DOUBLE, BYTE_ARRAY and FIXED_LEN_BYTE_ARRAY, the encodings PLAIN,
 // RLE, PLAIN_DICTIONARY, RLE_DICTIONARY, DELTA_BINARY_PACKED, DELTA_LENGTH_BYTE_ARRAY,
 // DELTA_BYTE_ARRAY and BYTE_STREAM_SPLIT, data pages v1 and v2, and the codecs UNCOMPRESSED,
-// SNAPPY, GZIP, ZSTD and LZ4_RAW. Types map to columns as:
+// SNAPPY, GZIP, ZSTD, LZ4_RAW and BROTLI. Types map to columns as:
 //   BOOLEAN -> bool; INT32/INT64 -> int64; FLOAT/DOUBLE -> float64;
 //   DECIMAL (any physical type) and FLOAT16 -> float64;
 //   DATE, TIMESTAMP (milli/micro/nano) and INT96 -> timestamp (UTC nanoseconds);
@@ -67,13 +67,14 @@ Table read_parquet(const std::filesystem::path& path, const ParquetReadOptions& 
 // A Parquet file held in memory (fuzzing, tests).
 Table parse_parquet(std::string bytes, const ParquetReadOptions& options = {});
 
-enum class ParquetCodec { kUncompressed, kSnappy, kGzip, kZstd, kLz4Raw };
-// "none"/"uncompressed", "snappy", "gzip", "zstd", "lz4" (LZ4_RAW); throws Error(kInvalidInput).
+enum class ParquetCodec { kUncompressed, kSnappy, kGzip, kZstd, kLz4Raw, kBrotli };
+// "none"/"uncompressed", "snappy", "gzip", "zstd", "lz4" (LZ4_RAW), "brotli"; throws
+// Error(kInvalidInput).
 ParquetCodec parse_codec(const std::string& name);
 
 struct ParquetWriteOptions {
   ParquetCodec codec = ParquetCodec::kSnappy;
-  int compression_level = 0;  // 0: the codec's default
+  int compression_level = 0;  // 0: the codec's default (ZSTD 3, GZIP 6, BROTLI 8)
   // Rows per row group: the unit a reader streams, so it bounds readers' memory.
   size_t row_group_rows = 128 * 1024;
   // String and int64 columns with few distinct values are dictionary-encoded.

@@ -218,7 +218,7 @@ struct ParquetReader::Impl {
     if (!codec_supported(m.codec))
       throw Error(ErrorCode::kInvalidInput,
                   context + ": compression codec " + std::string(codec_name(m.codec)) +
-                      " is not supported; rewrite the file with SNAPPY, ZSTD, GZIP or LZ4_RAW");
+                      " is not supported; rewrite the file with " + std::string(kSupportedCodecs));
     if (m.type != *leaf.element->type)
       corrupt(where + ": the chunk's type differs from the schema's");
     // An empty row group has nothing to read; pyarrow writes its chunks with a

@@ -54,6 +54,8 @@ int codec_id(ParquetCodec c) {
       return kZstd;
     case ParquetCodec::kLz4Raw:
       return kLz4Raw;
+    case ParquetCodec::kBrotli:
+      return kBrotli;
   }
   return kUncompressed;
 }
@@ -355,8 +357,9 @@ ParquetCodec parse_codec(const std::string& name) {
   if (name == "gzip") return ParquetCodec::kGzip;
   if (name == "zstd") return ParquetCodec::kZstd;
   if (name == "lz4" || name == "lz4_raw") return ParquetCodec::kLz4Raw;
+  if (name == "brotli") return ParquetCodec::kBrotli;
   throw Error(ErrorCode::kInvalidInput,
-              "unknown compression '" + name + "': use snappy, zstd, gzip, lz4 or none");
+              "unknown compression '" + name + "': use snappy, zstd, gzip, lz4, brotli or none");
 }
 
 struct ParquetWriter::Impl {

@@ -76,11 +76,11 @@ class RemoteArtifactStore : public ArtifactStore {
     std::string prefix = path.empty() ? "" : path + "/";
     std::set<std::string> dirs;
     std::vector<FileInfo> out;
-    for (const auto& key : remote_->list(prefix)) {
-      std::string rest = key.substr(prefix.size());
+    for (const auto& object : remote_->list_objects(prefix)) {
+      std::string rest = object.key.substr(prefix.size());
       auto slash = rest.find('/');
       if (slash == std::string::npos)
-        out.push_back({rest, false, 0});
+        out.push_back({rest, false, static_cast<int64_t>(object.size)});
       else
         dirs.insert(rest.substr(0, slash));
     }

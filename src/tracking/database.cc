@@ -67,6 +67,15 @@ CREATE TABLE model_version_tags (
 CREATE TABLE registered_model_aliases (
   name TEXT NOT NULL, alias TEXT NOT NULL, version BIGINT NOT NULL, PRIMARY KEY (name, alias));
 )sql",
+    // Points logged with a logged model's id (MLflow 3 logs a run's metrics again for the model
+    // it logged): shown on the model, kept apart from the run's history.
+    R"sql(
+CREATE TABLE logged_model_metrics (
+  model_id TEXT NOT NULL, run_id TEXT NOT NULL, key TEXT NOT NULL,
+  value DOUBLE PRECISION NOT NULL, is_nan BIGINT NOT NULL, ts BIGINT NOT NULL,
+  step BIGINT NOT NULL, dataset_name TEXT, dataset_digest TEXT);
+CREATE INDEX logged_model_metrics_by_model ON logged_model_metrics (model_id);
+)sql",
 };
 
 }  // namespace

@@ -82,6 +82,11 @@ struct Run {
   std::vector<ModelOutput> model_outputs;
 };
 
+struct LoggedModelMetric {
+  Metric metric;       // model_id set
+  std::string run_id;  // the run that logged the point
+};
+
 struct LoggedModel {
   std::string model_id;  // "m-" + 32 hex digits
   std::string experiment_id;
@@ -95,6 +100,7 @@ struct LoggedModel {
   int64_t last_updated_time = 0;
   std::vector<Tag> tags;
   std::vector<Tag> params;
+  std::vector<LoggedModelMetric> metrics;  // the points logged with this model's id
 };
 
 // A page of search results; `next_page_token` is "" on the last page.

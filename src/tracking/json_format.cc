@@ -111,6 +111,11 @@ json to_json(const LoggedModel& m) {
   if (!m.tags.empty()) info["tags"] = tags_json(m.tags);
   json data = json::object();
   if (!m.params.empty()) data["params"] = tags_json(m.params);
+  for (const auto& point : m.metrics) {
+    json metric = to_json(point.metric);
+    metric["run_id"] = point.run_id;
+    data["metrics"].push_back(metric);
+  }
   return {{"info", info}, {"data", data}};
 }
 
@@ -178,12 +183,25 @@ Metric metric_from_json(const json& j) {
           str(j, "dataset_digest")};
 }
 
+std::vector<Metric> metrics_from_json(const json& j) {
+  std::vector<Metric> out;
+  if (j.is_array())
+    for (const auto& m : j) out.push_back(metric_from_json(m));
+  return out;
+}
+
+std::vector<LoggedModelMetric> logged_model_metrics(const json& j) {
+  std::vector<LoggedModelMetric> out;
+  if (j.is_array())
+    for (const auto& m : j) out.push_back({metric_from_json(m), str(m, "run_id")});
+  return out;
+}
+
 Run run_from_json(const json& j) {
   Run run;
   run.info = run_info_from_json(member(j, "info"));
   const json& data = member(j, "data");
-  if (data.contains("metrics"))
-    for (const auto& m : data["metrics"]) run.metrics.push_back(metric_from_json(m));
+  run.metrics = metrics_from_json(member(data, "metrics"));
   run.params = tags_from_json(member(data, "params"));
   run.tags = tags_from_json(member(data, "tags"));
   const json& inputs = member(j, "inputs");
@@ -216,7 +234,8 @@ LoggedModel logged_model_from_json(const json& j) {
           integer(info, "creation_timestamp_ms"),
           integer(info, "last_updated_timestamp_ms"),
           tags_from_json(member(info, "tags")),
-          tags_from_json(member(member(j, "data"), "params"))};
+          tags_from_json(member(member(j, "data"), "params")),
+          logged_model_metrics(member(member(j, "data"), "metrics"))};
 }
 
 }  // namespace plinth::tracking

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "core/error.h"
 #include "tracking/internal/run_filter.h"
@@ -764,28 +765,55 @@ class SqlStore : public Store {
     }
   }
 
+  // Appends `metrics` to the run's histories, as MLflow's store does: a point equal to another
+  // of the batch (key, timestamp, step, value) is dropped, and so is a point carrying a model
+  // id that the run already has. The MLflow 3 client logs a run's points again with the id of
+  // the model it logged; MLflow keeps them in the run's history once and shows them on the
+  // model. (Looking up every point would cost a query per point on the ingest path, so plain
+  // points repeated across batches are kept.)
   void log_metrics(const std::string& run_id, const std::vector<Metric>& metrics) {
     if (metrics.empty()) return;
-    std::vector<std::vector<SqlValue>> rows;
+    std::vector<std::vector<SqlValue>> rows, model_rows;
     rows.reserve(metrics.size());
+    std::set<std::tuple<std::string, int64_t, int64_t, double, bool>> seen;
     std::map<std::string, const Metric*> latest;
     auto stored = [](double v) { return std::isnan(v) ? 0.0 : v; };
     auto optional_text = [](const std::string& s) -> SqlValue {
       return s.empty() ? SqlValue{} : SqlValue{s};
     };
     for (const auto& m : metrics) {
-      rows.push_back({run_id, m.key, stored(m.value), int64_t{std::isnan(m.value)}, m.timestamp,
-                      m.step, optional_text(m.model_id), optional_text(m.dataset_name),
-                      optional_text(m.dataset_digest)});
+      int64_t nan = std::isnan(m.value);
+      std::vector<SqlValue> point = {m.key,
+                                     stored(m.value),
+                                     nan,
+                                     m.timestamp,
+                                     m.step,
+                                     optional_text(m.dataset_name),
+                                     optional_text(m.dataset_digest)};
+      if (!m.model_id.empty()) {
+        model_rows.push_back({m.model_id, run_id});
+        model_rows.back().insert(model_rows.back().end(), point.begin(), point.end());
+      }
+      if (!seen.emplace(m.key, m.timestamp, m.step, stored(m.value), nan).second ||
+          (!m.model_id.empty() && has_point(run_id, m)))
+        continue;
+      point.insert(point.begin(), run_id);
+      point.push_back(optional_text(m.model_id));
+      rows.push_back(std::move(point));
       auto& best = latest[m.key];
       if (!best || std::tuple(m.step, m.timestamp, stored(m.value)) >
                        std::tuple(best->step, best->timestamp, stored(best->value)))
         best = &m;
     }
     db_.insert_many("metrics",
-                    {"run_id", "key", "value", "is_nan", "ts", "step", "model_id", "dataset_name",
-                     "dataset_digest"},
+                    {"run_id", "key", "value", "is_nan", "ts", "step", "dataset_name",
+                     "dataset_digest", "model_id"},
                     rows);
+    if (!model_rows.empty())
+      db_.insert_many("logged_model_metrics",
+                      {"model_id", "run_id", "key", "value", "is_nan", "ts", "step", "dataset_name",
+                       "dataset_digest"},
+                      model_rows);
     for (const auto& [key, m] : latest)
       db_.exec(
           "INSERT INTO latest_metrics (run_id, key, value, is_nan, ts, step) VALUES "
@@ -796,6 +824,19 @@ class SqlStore : public Store {
           {run_id, key, stored(m->value), int64_t{std::isnan(m->value)}, m->timestamp, m->step});
   }
 
+  // Whether the run's history has `m`'s key, timestamp, step and value.
+  bool has_point(const std::string& run_id, const Metric& m) {
+    bool found = false;
+    db_.query(
+        "SELECT key, value, is_nan, ts, step FROM metrics WHERE run_id = ? AND key = ? AND "
+        "ts = ? AND step = ?",
+        {run_id, m.key, m.timestamp, m.step}, [&](const Row& r) {
+          double v = read_metric(r, 0).value;
+          found |= v == m.value || (std::isnan(v) && std::isnan(m.value));
+        });
+    return found;
+  }
+
   LoggedModel load_logged_model(const std::string& model_id) {
     std::optional<LoggedModel> m;
     db_.query(
@@ -803,12 +844,19 @@ class SqlStore : public Store {
         "status_message, creation_time, last_updated_time FROM logged_models WHERE model_id = ? "
         "AND lifecycle_stage = 'active'",
         {model_id}, [&](const Row& r) {
-          m = LoggedModel{r.text(0),    std::to_string(r.integer(1)),
-                          r.text(2),    r.text(3),
-                          r.text(4),    r.text(5),
-                          r.text(6),    r.text(7),
-                          r.integer(8), r.integer(9),
-                          {},           {}};
+          m = LoggedModel{r.text(0),
+                          std::to_string(r.integer(1)),
+                          r.text(2),
+                          r.text(3),
+                          r.text(4),
+                          r.text(5),
+                          r.text(6),
+                          r.text(7),
+                          r.integer(8),
+                          r.integer(9),
+                          {},
+                          {},
+                          {}};
         });
     if (!m) not_found("Logged model with ID '" + model_id + "' not found.");
     db_.query("SELECT key, value FROM logged_model_tags WHERE model_id = ? ORDER BY key",
@@ -819,6 +867,16 @@ class SqlStore : public Store {
               {model_id}, [&](const Row& r) {
                 m->params.push_back({r.text(0), r.text(1)});
               });
+    db_.query(
+        "SELECT key, value, is_nan, ts, step, run_id, dataset_name, dataset_digest FROM "
+        "logged_model_metrics WHERE model_id = ? ORDER BY step, ts, key",
+        {model_id}, [&](const Row& r) {
+          Metric metric = read_metric(r, 0);
+          metric.model_id = model_id;
+          metric.dataset_name = r.text(6);
+          metric.dataset_digest = r.text(7);
+          m->metrics.push_back({std::move(metric), r.text(5)});
+        });
     return *m;
   }
 

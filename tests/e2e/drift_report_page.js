@@ -2,23 +2,11 @@
 // what a reader sees: the verdict, the headings, each table row's cells as rendered text and
 // how many bars its two sparklines draw, and per distribution chart the reference and current
 // bars drawn. Usage: node drift_report_page.js REPORT.html OUT.png
-const { chromium } = require('playwright-core');
+const { withPage, run } = require('./browser');
 
-(async () => {
+run(async () => {
   const [page_path, png] = process.argv.slice(2);
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu'],
-  });
-  try {
-    const page = await browser.newPage({ viewport: { width: 1100, height: 1400 } });
-    const external = [];
-    await page.route('**/*', (route) => {
-      const url = route.request().url();
-      if (url.startsWith('file://')) return route.continue();
-      external.push(url);
-      return route.abort();
-    });
+  await withPage({ width: 1100, height: 1400 }, 'file://', async (page) => {
     await page.goto('file://' + page_path);
     await page.screenshot({ path: png, fullPage: true });
     const report = await page.evaluate(() => {
@@ -50,12 +38,6 @@ const { chromium } = require('playwright-core');
         charts,
       };
     });
-    report.external = external;
-    console.log(JSON.stringify(report));
-  } finally {
-    await browser.close();
-  }
-})().catch((e) => {
-  console.error(e);
-  process.exit(1);
+    return report;
+  });
 });

@@ -7,8 +7,7 @@ DVC=$TOOLS_BIN/dvc
 [ -x "$DVC" ] || { echo "FAIL: $DVC not found: run scripts/setup.sh" >&2; exit 1; }
 
 SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/plinth-e2e.XXXXXX")
-s3_pid=""
-trap '[ -z "$s3_pid" ] || kill -9 "$s3_pid" 2>/dev/null; chmod -R u+w "$SCRATCH" 2>/dev/null; rm -rf "$SCRATCH"' EXIT
+trap 'stop_s3rver; chmod -R u+w "$SCRATCH" 2>/dev/null; rm -rf "$SCRATCH"' EXIT
 
 # DVC must not reach the network nor keep state outside SCRATCH: no analytics, no update
 # check, its global and system config, and its site cache (the hash state DB, normally under
@@ -19,23 +18,6 @@ export DVC_SITE_CACHE_DIR=$SCRATCH/dvc-site
 mkdir -p "$DVC_GLOBAL_CONFIG_DIR"
 printf '[core]\n    analytics = false\n    check_update = false\n' >"$DVC_GLOBAL_CONFIG_DIR/config"
 dvc() { "$DVC" "$@"; }
-
-# start_s3rver: an S3 API on loopback (bucket `bucket`, keys S3RVER/S3RVER); sets S3_PORT.
-start_s3rver() {
-  local s3rver="$PLINTH_SOURCE/node_modules/s3rver/bin/s3rver.js"
-  [ -f "$s3rver" ] || { echo "FAIL: s3rver is not installed: run scripts/setup.sh" >&2; exit 1; }
-  S3_PORT=$("$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  mkdir -p "$SCRATCH/s3"
-  node --openssl-legacy-provider "$s3rver" -d "$SCRATCH/s3" -a 127.0.0.1 -p "$S3_PORT" \
-    --configure-bucket bucket --silent >"$SCRATCH/s3rver.log" 2>&1 &
-  s3_pid=$!
-  for _ in $(seq 1 100); do
-    (echo >"/dev/tcp/127.0.0.1/$S3_PORT") 2>/dev/null && return 0
-    sleep 0.1
-  done
-  echo "FAIL: s3rver did not start: $(cat "$SCRATCH/s3rver.log")" >&2
-  exit 1
-}
 
 # same_file A B DESCRIPTION: the two files are byte-identical (a diff is shown when not).
 same_file() {

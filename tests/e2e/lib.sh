@@ -33,6 +33,37 @@ new_repo() {
   "$PLINTH" init -q
 }
 
+# free_port: a TCP port on loopback that nothing listens on now.
+free_port() {
+  "$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# start_s3rver: an S3 API on loopback (s3rver from npm), bucket `bucket`, keys S3RVER/S3RVER,
+# objects kept in $SCRATCH/s3. Sets S3_PORT (kept when started again after stop_s3rver) and
+# s3_pid; the caller's EXIT trap calls stop_s3rver.
+s3_pid=""
+start_s3rver() {
+  local s3rver="$PLINTH_SOURCE/node_modules/s3rver/bin/s3rver.js"
+  [ -f "$s3rver" ] || { echo "FAIL: s3rver is not installed: run scripts/setup.sh" >&2; exit 1; }
+  S3_PORT=${S3_PORT:-$(free_port)}
+  mkdir -p "$SCRATCH/s3"
+  node --openssl-legacy-provider "$s3rver" -d "$SCRATCH/s3" -a 127.0.0.1 -p "$S3_PORT" \
+    --configure-bucket bucket --silent >>"$SCRATCH/s3rver.log" 2>&1 &
+  s3_pid=$!
+  for _ in $(seq 1 100); do
+    (echo >"/dev/tcp/127.0.0.1/$S3_PORT") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "FAIL: s3rver did not start: $(cat "$SCRATCH/s3rver.log")" >&2
+  exit 1
+}
+stop_s3rver() {
+  [ -n "$s3_pid" ] || return 0
+  kill -9 "$s3_pid" 2>/dev/null || true
+  wait "$s3_pid" 2>/dev/null || true
+  s3_pid=""
+}
+
 fail() {
   echo "FAIL: $*" >&2
   failures=$((failures + 1))

@@ -5,26 +5,9 @@
 source "$(dirname "$0")/lib.sh"
 new_repo
 
-S3RVER="$PLINTH_SOURCE/node_modules/s3rver/bin/s3rver.js"
-[ -f "$S3RVER" ] || { echo "s3rver is not installed: run scripts/setup.sh" >&2; exit 1; }
-PORT=$("$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 S3DIR=$SCRATCH/s3
-mkdir -p "$S3DIR"
-s3_pid=""
-start_s3() {
-  node --openssl-legacy-provider "$S3RVER" -d "$S3DIR" -a 127.0.0.1 -p "$PORT" --configure-bucket bucket --silent \
-    >>"$SCRATCH/s3rver.log" 2>&1 &
-  s3_pid=$!
-  for _ in $(seq 1 100); do
-    (echo >"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && return 0
-    sleep 0.1
-  done
-  echo "s3rver did not start: $(cat "$SCRATCH/s3rver.log")" >&2
-  exit 1
-}
-stop_s3() { [ -z "$s3_pid" ] || { kill -9 "$s3_pid" 2>/dev/null; wait "$s3_pid" 2>/dev/null || true; s3_pid=""; }; }
-trap 'stop_s3; chmod -R u+w "$SCRATCH" 2>/dev/null; rm -rf "$SCRATCH"' EXIT
-start_s3
+trap 'stop_s3rver; chmod -R u+w "$SCRATCH" 2>/dev/null; rm -rf "$SCRATCH"' EXIT
+start_s3rver
 
 # Objects visible in the bucket: s3rver writes an object's bytes, then its metadata; an object
 # without metadata is invisible to clients. Every visible object must hash to its key.
@@ -44,7 +27,7 @@ bucket_consistent() {
 }
 
 "$PLINTH" remote add -d s3 s3://bucket/team/project >/dev/null
-"$PLINTH" remote modify s3 endpointurl "http://127.0.0.1:$PORT"
+"$PLINTH" remote modify s3 endpointurl "http://127.0.0.1:$S3_PORT"
 "$PLINTH" remote modify --local s3 access_key_id S3RVER
 "$PLINTH" remote modify --local s3 secret_access_key S3RVER
 expect_eq "$(grep -c S3RVER .dvc/config || true)" "0" "credentials stay out of the tracked config"
@@ -143,7 +126,7 @@ for _ in $(seq 1 300); do
   [ "$(find "$S3DIR/bucket" -name '*._S3rver_metadata.json' | wc -l)" -gt $((before + 100)) ] && break
   sleep 0.05
 done
-stop_s3
+stop_s3rver
 rc=0 && wait "$push_pid" || rc=$?
 n=$(bucket_consistent) || fail "a partial object is visible under its final key"
 [ "$n" -lt $((before + 3002)) ] || fail "the server was stopped too late to test anything ($n objects)"
@@ -163,7 +146,7 @@ for obj in pathlib.Path(sys.argv[1]).rglob("*._S3rver_object"):
 PY
 expect_eq "$rc" "8" "push fails when the server goes away"
 expect_contains "$(cat "$SCRATCH/push.err")" "check that the server is running" "a clear network error"
-start_s3
+start_s3rver
 "$PLINTH" push -q
 expect_eq "$("$PLINTH" status -c)" "Cache and remote 's3' are in sync." "a later push completes"
 expect_eq "$(bucket_consistent)" "$((before + 3002))" "every object arrived intact"

@@ -1,23 +1,11 @@
 // Opens plinth serve's /docs in headless Chromium with every request off the server blocked,
 // clicks "Send" (the input example to /predict), screenshots the page, and reports what a user
 // sees. Usage: node serve_docs.js URL OUT.png
-const { chromium } = require('playwright-core');
+const { withPage, run } = require('./browser');
 
-(async () => {
+run(async () => {
   const [base, png] = process.argv.slice(2);
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu'],
-  });
-  try {
-    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-    const external = [];
-    await page.route('**/*', (route) => {
-      const url = route.request().url();
-      if (url.startsWith(base)) return route.continue();
-      external.push(url);
-      return route.abort();
-    });
+  await withPage({ width: 1200, height: 900 }, base, async (page) => {
     await page.goto(base + '/docs');
     await page.click('#send');
     await page.waitForFunction(() => document.getElementById('status').textContent !== '');
@@ -30,12 +18,6 @@ const { chromium } = require('playwright-core');
       status: document.getElementById('status').textContent,
       result: JSON.parse(document.getElementById('result').textContent),
     }));
-    report.external = external;
-    console.log(JSON.stringify(report));
-  } finally {
-    await browser.close();
-  }
-})().catch((e) => {
-  console.error(e);
-  process.exit(1);
+    return report;
+  });
 });

@@ -71,8 +71,9 @@ expect_eq "$("$PLINTH" models show fraud-detector --json | jq -c '[.versions[] |
   '["2:Staging","1:Production"]' "models show --json"
 expect_contains "$("$PLINTH" models list)" "Production=1" "models list"
 "$PLINTH" models transition fraud-detector 2 Production --archive-existing >/dev/null
+# Stages in the order of their oldest version, as MLflow's server lists latest_versions.
 expect_eq "$("$PLINTH" models list --json | jq -c '[.[0].latest_versions[] | .current_stage + "=" + .version]')" \
-  '["Production=2","Archived=1"]' "--archive-existing"
+  '["Archived=1","Production=2"]' "--archive-existing"
 expect_error 2 "is reserved" "$PLINTH" models alias fraud-detector latest 1
 
 # The same database, served: the server sees what the CLI logged.

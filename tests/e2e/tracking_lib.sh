@@ -2,10 +2,6 @@
 # PostgreSQL database in $PLINTH_TEST_POSTGRES_URI when set), and call its REST API with curl.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-free_port() {
-  "$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
 # start_server [BACKEND_URI [ARTIFACTS_DESTINATION]]: defaults to a SQLite database in $SCRATCH
 # (or $PLINTH_TEST_POSTGRES_URI, a fresh database per script from with_postgres.sh) and
 # $SCRATCH/mlartifacts. Sets BASE and API.

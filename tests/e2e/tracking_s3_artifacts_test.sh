@@ -4,17 +4,10 @@
 source "$(dirname "$0")/tracking_lib.sh"
 new_repo
 
-S3RVER="$PLINTH_SOURCE/node_modules/s3rver/bin/s3rver.js"
-[ -f "$S3RVER" ] || { echo "s3rver is not installed: run scripts/setup.sh" >&2; exit 1; }
-S3PORT=$(free_port)
-mkdir -p "$SCRATCH/s3"
-node --openssl-legacy-provider "$S3RVER" -d "$SCRATCH/s3" -a 127.0.0.1 -p "$S3PORT" \
-  --configure-bucket bucket --silent >"$SCRATCH/s3rver.log" 2>&1 &
-s3_pid=$!
-trap 'stop_server; kill -9 $s3_pid 2>/dev/null; wait $s3_pid 2>/dev/null || true; rm -rf "$SCRATCH"' EXIT
-for _ in $(seq 1 100); do (echo >"/dev/tcp/127.0.0.1/$S3PORT") 2>/dev/null && break; sleep 0.1; done
+trap 'stop_server; stop_s3rver; rm -rf "$SCRATCH"' EXIT
+start_s3rver
 
-export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_ENDPOINT_URL="http://127.0.0.1:$S3PORT"
+export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_ENDPOINT_URL="http://127.0.0.1:$S3_PORT"
 start_server "sqlite:///$SCRATCH/mlruns.db" s3://bucket/mlflow
 ART="$BASE/api/2.0/mlflow-artifacts/artifacts"
 

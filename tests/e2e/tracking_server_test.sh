@@ -222,6 +222,10 @@ expect_error_call 404 RESOURCE_DOES_NOT_EXIST "Registered Model with name=rename
 
 # Plain endpoints, the ajax-api twin, unknown routes.
 expect_eq "$(curl -s "$BASE/health")" "OK" "/health"
+# The MLflow 3 client reads server-info before big transfers: no multipart, no presigned URLs.
+call GET "$BASE/api/3.0/mlflow/server-info"
+expect_eq "$(field '[.store_type, .multipart_uploads_enabled, .multipart_downloads_enabled] | join(" ")')" \
+  "SqlStore false false" "server-info"
 call GET "$BASE/ajax-api/2.0/mlflow/experiments/get?experiment_id=1"
 expect_call 200 "/ajax-api twin"
 call GET "$API/no-such-rpc"

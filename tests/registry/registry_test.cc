@@ -59,8 +59,10 @@ TEST_P(RegistryTest, ArchiveExistingMovesOnlyTheTargetStage) {
   EXPECT_EQ(error_code_of([&] { registry_->transition_stage("m", "1", "Gold", false); }),
             ErrorCode::kInvalidInput);
   auto latest = registry_->latest_versions("m", {});
-  ASSERT_EQ(latest.size(), 3u);  // Staging, Production, Archived (None is empty)
-  EXPECT_EQ(latest[0].current_stage, "Staging");
+  // As MLflow's server: stages in the order of their oldest version (None is empty).
+  ASSERT_EQ(latest.size(), 3u);
+  EXPECT_EQ(latest[0].current_stage + " " + latest[1].current_stage + " " + latest[2].current_stage,
+            "Archived Staging Production");
 }
 
 TEST_P(RegistryTest, AliasesMoveAndGoWithTheirVersion) {

@@ -243,7 +243,7 @@ Table sample_table(size_t n) {
 TEST_F(ScratchDir, HyparquetReadsWhatPlinthWrites) {
   Table t = sample_table(3000);
   for (auto codec : {ParquetCodec::kSnappy, ParquetCodec::kZstd, ParquetCodec::kGzip,
-                     ParquetCodec::kLz4Raw, ParquetCodec::kUncompressed}) {
+                     ParquetCodec::kLz4Raw, ParquetCodec::kBrotli, ParquetCodec::kUncompressed}) {
     for (bool dictionary : {true, false}) {
       ParquetWriteOptions o;
       o.codec = codec;

@@ -43,6 +43,48 @@ TEST(Csv, UnquotedEmptyNaAndNullAreNullsQuotedOnesAreValues) {
   EXPECT_EQ(n.null_count(), 2u);
 }
 
+TEST(Csv, QuotedNullMarkersAreNullsOutsideStringColumns) {
+  // As pyarrow.csv and pandas read them: quotes keep "", "NA" and "null" as text in a string
+  // column only. A column of nothing else is a string column of that text.
+  Table t = parse_csv(
+      "i,f,b,t,s,q\n"
+      "1,1.5,true,2024-01-01,x,\"\"\n"
+      "\"\",\"\",\"\",\"\",\"\",\"NA\"\n"
+      "\"NA\",\"null\",\"NA\",\"null\",\"NA\",\"\"\n"
+      "3,2.5,false,2024-01-02,\"null\",\"\"\n");
+  ASSERT_EQ(t.column("i").type, ColumnType::kInt64);
+  ASSERT_EQ(t.column("f").type, ColumnType::kFloat64);
+  ASSERT_EQ(t.column("b").type, ColumnType::kBool);
+  ASSERT_EQ(t.column("t").type, ColumnType::kTimestamp);
+  for (const char* name : {"i", "f", "b", "t"}) {
+    const Column& c = t.column(name);
+    EXPECT_EQ(c.null_count(), 2u) << name;
+    EXPECT_TRUE(c.is_null(1) && c.is_null(2)) << name;
+  }
+  EXPECT_EQ(t.column("i").i64[3], 3);
+  EXPECT_EQ(t.column("f").f64[3], 2.5);
+  const Column& s = t.column("s");
+  ASSERT_EQ(s.type, ColumnType::kString);
+  EXPECT_EQ(s.null_count(), 0u);
+  EXPECT_EQ(s.string_at(1), "");
+  EXPECT_EQ(s.string_at(2), "NA");
+  EXPECT_EQ(s.string_at(3), "null");
+  const Column& q = t.column("q");
+  ASSERT_EQ(q.type, ColumnType::kString);
+  EXPECT_EQ(q.null_count(), 0u);
+  EXPECT_EQ(q.string_at(1), "NA");
+  // A type given with --type reads them as nulls too, and a string type keeps them.
+  CsvReadOptions o;
+  o.types["q"] = ColumnType::kInt64;
+  o.types["i"] = ColumnType::kString;
+  Table typed = parse_csv("i,q\n\"\",\"\"\n\"NA\",7\n", o);
+  ASSERT_EQ(typed.column("q").type, ColumnType::kInt64);
+  EXPECT_EQ(typed.column("q").null_count(), 1u);
+  EXPECT_EQ(typed.column("q").i64[1], 7);
+  EXPECT_EQ(typed.column("i").string_at(0), "");
+  EXPECT_EQ(typed.column("i").string_at(1), "NA");
+}
+
 TEST(Csv, InfersTypesFromTheSample) {
   Table t =
       parse_csv("b,i,f,t,s,empty\ntrue,1,1.5,2024-01-02T03:04:05Z,x,\nFALSE,-2,3,2024-01-03,y,\n");

@@ -163,6 +163,35 @@ TEST_F(ParquetTest, UnknownColumnIsNotFoundNamingFileAndColumns) {
   }
 }
 
+TEST_F(ParquetTest, UnsupportedCodecIsInvalidInputNamingIt) {
+  // Not a damaged file: one Plinth cannot read (exit code 2, not 4). LZO is what no writer we
+  // test against offers, so the footer of a file of ours is rewritten to claim it.
+  ParquetWriteOptions o;
+  o.codec = ParquetCodec::kUncompressed;
+  write_parquet(numbers(10), dir_ / "l.parquet", o);
+  std::string bytes = core::read_file(dir_ / "l.parquet");
+  uint32_t len;
+  std::memcpy(&len, bytes.data() + bytes.size() - 8, 4);
+  auto meta = parquet::parse_file_metadata(bytes.substr(bytes.size() - 8 - len, len), "l");
+  // One column only: columns decode in parallel, and the first error to arrive is reported.
+  meta.row_groups.at(0).columns.at(1).meta->codec = parquet::kLzo;
+  std::string footer = parquet::serialize(meta);
+  uint32_t footer_len = static_cast<uint32_t>(footer.size());
+  std::string lzo = bytes.substr(0, bytes.size() - 8 - len) + footer;
+  lzo.append(reinterpret_cast<const char*>(&footer_len), 4).append("PAR1");
+  try {
+    parse_parquet(lzo);
+    FAIL() << "read an LZO file";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidInput);
+    EXPECT_NE(std::string(e.what()).find(": column 'x', row group 0: compression codec LZO is "
+                                         "not supported; rewrite the file with SNAPPY, ZSTD, "
+                                         "GZIP, LZ4_RAW or BROTLI"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 // Every truncation and many single-byte corruptions of a valid file either read or fail with
 // an Error naming the file; none crashes (the sanitizer build and the fuzzers go further).
 TEST_F(ParquetTest, DamagedFilesFailCleanly) {

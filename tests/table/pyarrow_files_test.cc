@@ -18,7 +18,7 @@ TEST(PyarrowFiles, EmptyCompressedV2ValuesReadAsNulls) {
   // Every value null, the page flagged compressed, zero bytes of values: one column per codec.
   Table t = read_parquet(kFixtures / "v2_empty_values.parquet");
   ASSERT_EQ(t.num_rows(), 40u);
-  for (const char* name : {"n_snappy", "n_zstd", "n_gzip", "n_lz4"}) {
+  for (const char* name : {"n_snappy", "n_zstd", "n_gzip", "n_lz4", "n_brotli"}) {
     const Column& c = t.column(name);
     EXPECT_EQ(c.null_count(), 40u) << name;
   }
@@ -78,17 +78,23 @@ TEST(PyarrowFiles, Uint64BeyondInt64IsAnErrorNamingTheValue) {
   }
 }
 
-TEST(PyarrowFiles, UnsupportedCodecIsInvalidInputNamingIt) {
-  // Not a damaged file: one Plinth cannot read yet (exit code 2, not 4).
-  try {
-    read_parquet(kFixtures / "brotli.parquet");
-    FAIL() << "read a BROTLI file";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::kInvalidInput);
-    EXPECT_NE(std::string(e.what()).find("brotli.parquet: column 'x', row group 0: compression "
-                                         "codec BROTLI is not supported"),
-              std::string::npos)
-        << e.what();
+TEST(PyarrowFiles, BrotliPagesReadAsTheirUncompressedTwins) {
+  Table t = read_parquet(kFixtures / "brotli.parquet");
+  ASSERT_EQ(t.num_rows(), 1000u);
+  for (const char* name : {"x", "s"}) {
+    const Column& got = t.column(name);
+    const Column& want = t.column(std::string(name) + "_plain");
+    ASSERT_EQ(got.type, want.type) << name;
+    EXPECT_GT(got.null_count(), 0u) << name;
+    for (size_t i = 0; i < t.num_rows(); ++i) {
+      ASSERT_EQ(got.is_null(i), want.is_null(i)) << name << " row " << i;
+      if (got.is_null(i)) continue;
+      if (got.type == ColumnType::kString) {
+        ASSERT_EQ(got.string_at(i), want.string_at(i)) << name << " row " << i;
+      } else {
+        ASSERT_EQ(got.i64[i], want.i64[i]) << name << " row " << i;
+      }
+    }
   }
 }
 

@@ -1,5 +1,7 @@
 #include "table/internal/codecs.h"
 
+#include <brotli/decode.h>
+#include <brotli/encode.h>
 #include <lz4.h>
 #include <snappy.h>
 #include <zlib.h>
@@ -83,15 +85,25 @@ std::string_view decompress(int codec, std::string_view in, size_t size, std::st
         decode_error("LZ4_RAW data is corrupt or does not expand to the page size");
       return out;
     }
+    case kBrotli: {
+      out.resize(size);
+      size_t got = out.size();
+      if (BrotliDecoderDecompress(in.size(), reinterpret_cast<const uint8_t*>(in.data()), &got,
+                                  reinterpret_cast<uint8_t*>(out.data())) !=
+              BROTLI_DECODER_RESULT_SUCCESS ||
+          got != size)
+        decode_error("BROTLI data is corrupt or does not expand to the page size");
+      return out;
+    }
     default:
       decode_error("compression codec " + std::string(codec_name(codec)) +
-                   " is not supported; rewrite the file with SNAPPY, ZSTD, GZIP or LZ4_RAW");
+                   " is not supported; rewrite the file with " + std::string(kSupportedCodecs));
   }
 }
 
 bool codec_supported(int codec) {
   return codec == kUncompressed || codec == kSnappy || codec == kGzip || codec == kZstd ||
-         codec == kLz4Raw;
+         codec == kLz4Raw || codec == kBrotli;
 }
 
 std::string compress(int codec, std::string_view in, int level) {
@@ -115,6 +127,18 @@ std::string compress(int codec, std::string_view in, int level) {
       std::string out(LZ4_compressBound(static_cast<int>(in.size())), '\0');
       int n = LZ4_compress_default(in.data(), out.data(), static_cast<int>(in.size()),
                                    static_cast<int>(out.size()));
+      out.resize(n);
+      return out;
+    }
+    case kBrotli: {
+      // Arrow's default quality for Parquet pages; 11 is the most Brotli offers.
+      int quality = level > 0 ? std::min(level, BROTLI_MAX_QUALITY) : 8;
+      std::string out(BrotliEncoderMaxCompressedSize(in.size()), '\0');
+      size_t n = out.size();
+      if (!BrotliEncoderCompress(quality, BROTLI_DEFAULT_WINDOW, BROTLI_MODE_GENERIC, in.size(),
+                                 reinterpret_cast<const uint8_t*>(in.data()), &n,
+                                 reinterpret_cast<uint8_t*>(out.data())))
+        decode_error("BROTLI compression failed");
       out.resize(n);
       return out;
     }
