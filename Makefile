@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 export OMP_WAIT_POLICY = PASSIVE
 
-.PHONY: setup build test demo bench bench-dvc bench-remotes bench-tables bench-drift bench-pipeline bench-tracking bench-models bench-serving fuzz format clean
+.PHONY: setup build test demo bench bench-dvc bench-remotes bench-tables bench-drift bench-pipeline bench-tracking bench-mlflow bench-models bench-serving fuzz format clean
 
 setup:
 	scripts/setup.sh
@@ -58,6 +58,9 @@ bench-pipeline: setup build
 
 bench-tracking: setup build
 	PLINTH=$(abspath $(BUILD))/plinth bench/tracking.sh
+
+bench-mlflow: setup build
+	PLINTH=$(abspath $(BUILD))/plinth bench/mlflow.sh
 
 bench-serving: setup build
 	PLINTH=$(abspath $(BUILD))/plinth bench/serving.sh

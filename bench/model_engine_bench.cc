@@ -11,6 +11,8 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
+#include <exception>
 #include <string>
 
 #include "core/thread_pool.h"
@@ -28,12 +30,31 @@ static void check(int rc) {
   }
 }
 
-int main(int argc, char** argv) {
-  if (argc != 5) {
-    std::fprintf(stderr, "usage: model_engine_bench PACKAGE DATA THREADS RUNS\n");
+static const char kUsage[] =
+    "usage: model_engine_bench PACKAGE DATA THREADS RUNS\n"
+    "Times plinth's compiled tree engine against XGBoost's predict on DATA's features (built\n"
+    "with PACKAGE's preprocessing), best of RUNS, on THREADS threads; prints one JSON line.\n";
+
+// A positive count from the command line, or 0.
+static size_t count_arg(const char* s) {
+  char* end = nullptr;
+  unsigned long v = std::strtoul(s, &end, 10);
+  return *s != '-' && *s && !*end && v <= 1000000 ? v : 0;
+}
+
+static int run(int argc, char** argv) {
+  if (argc == 2 && (!std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h"))) {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  size_t threads = argc == 5 ? count_arg(argv[3]) : 0, runs = argc == 5 ? count_arg(argv[4]) : 0;
+  if (!threads || !runs) {
+    std::fprintf(
+        stderr, "model_engine_bench: %s\n%s",
+        argc == 5 ? "THREADS and RUNS must be positive whole numbers" : "expected 4 arguments",
+        kUsage);
     return 2;
   }
-  size_t threads = std::stoul(argv[3]), runs = std::stoul(argv[4]);
   model::ModelPackage p = model::read_package(argv[1]);
   table::Table t = table::read_table(argv[2]);
   model::FeatureMatrix x = model::transform(p.preprocessing, t, argv[2]);
@@ -84,4 +105,13 @@ int main(int argc, char** argv) {
   XGBoosterFree(b);
   for (auto m : matrices) XGDMatrixFree(m);
   return diff <= 1e-6 ? 0 : 1;
+}
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "model_engine_bench: error: %s\n", e.what());
+    return 1;
+  }
 }

@@ -1,14 +1,20 @@
 // Tracking server benchmark (docs/benchmarks.md): log-batch ingestion in metric points per
 // second with concurrent clients, and runs/search latency over many runs. The peer is the same
 // Store called in-process on a fresh SQLite database, so the ratio is what HTTP and JSON cost.
+// Any server speaking MLflow's REST API can be measured (bench/mlflow.sh runs it against the
+// reference `mlflow server` too).
 //
 //   tracking_bench URL [--clients 8] [--requests 40] [--runs 10000] [--inprocess-db PATH]
+//                      [--ingest-only]
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <exception>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -33,10 +39,9 @@ json post(plinth::http::Client& client, const std::string& url, const std::strin
   req.headers = {{"Content-Type", "application/json"}};
   req.body.data = body;
   auto res = client.send(req);
-  if (res.status != 200) {
-    std::fprintf(stderr, "%s -> %ld %s\n", url.c_str(), res.status, res.body.c_str());
-    std::exit(1);
-  }
+  if (res.status != 200)
+    throw std::runtime_error(url + " answered HTTP " + std::to_string(res.status) + ": " +
+                             res.body.substr(0, 500));
   return json::parse(res.body);
 }
 
@@ -50,33 +55,83 @@ std::string batch_body(const std::string& run_id, int client, int request, int p
   return json{{"run_id", run_id}, {"metrics", metrics}}.dump();
 }
 
-// Runs fn(client) on `clients` threads and returns the wall time.
+// Runs fn(client) on `clients` threads and returns the wall time; the first error a thread
+// throws is thrown again once all have finished.
 template <typename F>
 double in_parallel(int clients, F fn) {
   auto start = Clock::now();
   std::vector<std::thread> threads;
-  for (int c = 0; c < clients; ++c) threads.emplace_back(fn, c);
+  std::exception_ptr error;
+  std::mutex error_mutex;
+  for (int c = 0; c < clients; ++c)
+    threads.emplace_back([&, c] {
+      try {
+        fn(c);
+      } catch (...) {
+        std::lock_guard lock(error_mutex);
+        if (!error) error = std::current_exception();
+      }
+    });
   for (auto& t : threads) t.join();
+  if (error) std::rethrow_exception(error);
   return seconds_since(start);
 }
 
-}  // namespace
+const char* const kUsage =
+    "usage: tracking_bench URL [--clients N] [--requests N] [--runs N] [--inprocess-db PATH]\n"
+    "                      [--ingest-only]\n"
+    "Benchmarks an MLflow-compatible tracking server at URL (e.g. http://127.0.0.1:5000):\n"
+    "  log-batch ingestion: N clients (8) each post N requests (40) of 1,000 metrics\n"
+    "  runs/search latency over N runs (10000) it creates first (skipped with --ingest-only)\n"
+    "  --inprocess-db PATH  also times the same ingestion into plinth's Store in-process on a\n"
+    "                       fresh SQLite database at PATH (the cost of HTTP and JSON)\n";
 
-int main(int argc, char** argv) {
-  if (argc < 2) {
-    std::fprintf(stderr,
-                 "usage: tracking_bench URL [--clients N] [--requests N] [--runs N] "
-                 "[--inprocess-db PATH]\n");
-    return 2;
+int usage_error(const std::string& what) {
+  std::fprintf(stderr, "tracking_bench: %s\n%s", what.c_str(), kUsage);
+  return 2;
+}
+
+// A positive count from the command line, or -1.
+int count_arg(const char* s) {
+  char* end = nullptr;
+  long v = std::strtol(s, &end, 10);
+  return *s && !*end && v > 0 && v <= 1000000000 ? int(v) : -1;
+}
+
+int run(int argc, char** argv) {
+  if (argc >= 2 && (!std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h"))) {
+    std::fputs(kUsage, stdout);
+    return 0;
   }
+  if (argc < 2 || argv[1][0] == '-') return usage_error("the first argument must be the URL");
   std::string api = std::string(argv[1]) + "/api/2.0/mlflow";
   int clients = 8, requests = 40, runs = 10000;
+  bool ingest_only = false;
   std::string inprocess_db;
-  for (int i = 2; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--clients")) clients = std::atoi(argv[i + 1]);
-    if (!std::strcmp(argv[i], "--requests")) requests = std::atoi(argv[i + 1]);
-    if (!std::strcmp(argv[i], "--runs")) runs = std::atoi(argv[i + 1]);
-    if (!std::strcmp(argv[i], "--inprocess-db")) inprocess_db = argv[i + 1];
+  for (int i = 2; i < argc; ++i) {
+    std::string opt = argv[i];
+    if (opt == "--help" || opt == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
+    if (opt == "--ingest-only") {
+      ingest_only = true;
+      continue;
+    }
+    if (i + 1 >= argc) return usage_error(opt + " needs a value");
+    const char* value = argv[++i];
+    int* count = opt == "--clients"    ? &clients
+                 : opt == "--requests" ? &requests
+                 : opt == "--runs"     ? &runs
+                                       : nullptr;
+    if (count) {
+      if ((*count = count_arg(value)) < 0)
+        return usage_error(opt + " must be a positive whole number, not '" + value + "'");
+    } else if (opt == "--inprocess-db") {
+      inprocess_db = value;
+    } else {
+      return usage_error("unknown option '" + opt + "'");
+    }
   }
   const int points = 1000;
 
@@ -123,6 +178,7 @@ int main(int argc, char** argv) {
         "peer, the same Store in-process on SQLite: %.0f points/s; HTTP reaches %.2fx of it\n",
         direct_rate, http_rate / direct_rate);
   }
+  if (ingest_only) return 0;
 
   // (b) Search latency over `runs` runs, each with a metric, a param and a tag.
   std::atomic<int> next{0};
@@ -173,4 +229,15 @@ int main(int argc, char** argv) {
                 runs + clients, q.what, ms[ms.size() / 2], ms.front(), ms.back());
   }
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "tracking_bench: error: %s\n", e.what());
+    return 1;
+  }
 }

@@ -348,11 +348,11 @@ const std::vector<IgnoreRules::Pattern>& IgnoreRules::patterns_of(const std::str
     int err = errno;
     std::error_code ec;
     if (err != ENOENT && err != ENOTDIR && fs::exists(file, ec)) {
-      throw system_error("cannot read", file.string(), err != 0 ? err : EIO);
+      throw system_error("read", file.string(), err != 0 ? err : EIO);
     }
   } else {
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (in.bad()) throw system_error("cannot read", file.string(), errno != 0 ? errno : EIO);
+    if (in.bad()) throw system_error("read", file.string(), errno != 0 ? errno : EIO);
     // Python's universal newlines: "\n", "\r\n" and a lone "\r" all end a line.
     std::string_view rest = text;
     while (!rest.empty()) {

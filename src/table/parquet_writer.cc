@@ -3,8 +3,10 @@
 #include <zlib.h>
 
 #include <cmath>
+#include <cstdint>
 #include <cstring>
-#include <unordered_map>
+#include <functional>
+#include <string_view>
 
 #include "core/error.h"
 #include "core/file_io.h"
@@ -181,27 +183,54 @@ struct Dictionary {
   bool all_used = true;  // false when taken from a categorical column: may hold unused values
 };
 
-template <typename Key, typename GetKey>
+// Dictionary-encodes the values at rows `present`, or gives up (nullopt) when there are too many
+// distinct ones. The distinct values are found with an open-addressing table of dictionary
+// indices (linear probing, at most half full, the hash kept beside the index): no node
+// allocated per value as std::unordered_map did.
+template <typename Key, typename GetKey, typename Hash>
 std::optional<Dictionary> build_dictionary(const Column& c, const std::vector<uint32_t>& present,
-                                           GetKey key) {
+                                           GetKey key, Hash hash) {
   Dictionary d{Column(c.name, c.type), {}};
-  std::unordered_map<Key, uint32_t> index;
+  struct Slot {
+    uint32_t index = UINT32_MAX;  // into `keys`; UINT32_MAX: empty
+    uint32_t hash = 0;
+  };
+  std::vector<Slot> slots(1024);
+  std::vector<Key> keys;
   size_t bytes = 0;
   size_t limit = std::min(kMaxDictionaryValues, present.size() / 2 + 1);
+  auto insert = [&slots](Slot slot) -> Slot& {  // the slot for slot.hash: slot's own or empty
+    size_t mask = slots.size() - 1;
+    for (size_t i = slot.hash & mask;; i = (i + 1) & mask)
+      if (slots[i].index == UINT32_MAX) return slots[i] = slot;
+  };
   d.indices.reserve(present.size());
   for (uint32_t r : present) {
-    auto [it, added] = index.try_emplace(key(r), static_cast<uint32_t>(index.size()));
-    if (added) {
+    Key k = key(r);
+    uint32_t h = static_cast<uint32_t>(hash(k));
+    size_t mask = slots.size() - 1, i = h & mask;
+    while (slots[i].index != UINT32_MAX && !(slots[i].hash == h && keys[slots[i].index] == k))
+      i = (i + 1) & mask;
+    if (slots[i].index == UINT32_MAX) {  // a new value
+      slots[i] = {static_cast<uint32_t>(keys.size()), h};
+      keys.push_back(k);
       if (c.type == ColumnType::kString)
         d.values.str.push_back(c.string_at(r));
       else
         d.values.i64.push_back(c.i64[r]);
       bytes += c.type == ColumnType::kString ? c.string_at(r).size() + 4 : 8;
-      if (index.size() > limit || bytes > kMaxDictionaryBytes) return std::nullopt;
+      if (keys.size() > limit || bytes > kMaxDictionaryBytes) return std::nullopt;
+      if (keys.size() * 2 > slots.size()) {  // grow: rehash every value
+        std::vector<Slot> old(slots.size() * 2);
+        old.swap(slots);
+        for (const Slot& s : old)
+          if (s.index != UINT32_MAX) insert(s);
+        i = SIZE_MAX;
+      }
     }
-    d.indices.push_back(it->second);
+    d.indices.push_back(i == SIZE_MAX ? static_cast<uint32_t>(keys.size() - 1) : slots[i].index);
     // Nearly every value new so far: a dictionary will not pay; stop hashing early.
-    if (d.indices.size() == kDictionaryProbe && index.size() > kDictionaryProbe * 9 / 10)
+    if (d.indices.size() == kDictionaryProbe && keys.size() > kDictionaryProbe * 9 / 10)
       return std::nullopt;
   }
   return d;
@@ -216,10 +245,13 @@ std::optional<Dictionary> dictionary_for(const Column& c, const std::vector<uint
     return d;
   }
   if (c.type == ColumnType::kString)
-    return build_dictionary<std::string_view>(c, present,
-                                              [&](uint32_t r) { return c.string_at(r); });
+    return build_dictionary<std::string_view>(
+        c, present, [&](uint32_t r) { return c.string_at(r); },
+        [](std::string_view v) { return std::hash<std::string_view>()(v); });
   if (c.type == ColumnType::kInt64 || c.type == ColumnType::kTimestamp)
-    return build_dictionary<int64_t>(c, present, [&](uint32_t r) { return c.i64[r]; });
+    return build_dictionary<int64_t>(
+        c, present, [&](uint32_t r) { return c.i64[r]; },
+        [](int64_t v) { return (static_cast<uint64_t>(v) * 0x9E3779B97F4A7C15ull) >> 32; });
   return std::nullopt;
 }
 

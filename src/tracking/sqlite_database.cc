@@ -83,9 +83,11 @@ class SqliteDatabase : public Database {
     }
   }
 
-  void begin() override { script("BEGIN IMMEDIATE"); }
-  void commit() override { script("COMMIT"); }
-  void rollback() override { script("ROLLBACK"); }
+  // Prepared once like every other statement: parsing them anew was a tenth of the server's CPU
+  // for a small request.
+  void begin() override { exec("BEGIN IMMEDIATE", {}); }
+  void commit() override { exec("COMMIT", {}); }
+  void rollback() override { exec("ROLLBACK", {}); }
 
  private:
   sqlite3_stmt* prepare(std::string_view sql) {

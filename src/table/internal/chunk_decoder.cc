@@ -314,10 +314,11 @@ class ChunkDecoder {
       int width = static_cast<uint8_t>(data[0]);
       std::vector<uint32_t> idx(n);
       RleDecoder(data.substr(1), width).decode(idx.data(), n);
+      const size_t dict_size = dict_.size();  // Column::size() is a call: once, not per value
       for (uint32_t i : idx)
-        if (i >= dict_.size())
+        if (i >= dict_size)
           decode_error("dictionary index " + std::to_string(i) + " is beyond the dictionary's " +
-                       std::to_string(dict_.size()) + " values");
+                       std::to_string(dict_size) + " values");
       if (use_codes_) {
         vals.codes.resize(n);
         for (size_t i = 0; i < n; ++i)

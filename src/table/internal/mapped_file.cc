@@ -12,7 +12,7 @@ namespace plinth::table {
 
 MappedFile::MappedFile(const std::filesystem::path& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw system_error("cannot open", path.string(), errno);
+  if (fd < 0) throw system_error("open", path.string(), errno);
   struct stat st;
   if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
     void* p = ::mmap(nullptr, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
