@@ -91,7 +91,16 @@ pip_version=26.3
 if ! cmp -s requirements-test.txt "$venv/.plinth-installed-requirements" 2>/dev/null; then
   echo "setup: installing the pinned Python test tools into $venv (a few minutes the first time)"
   start=$(date +%s)
-  [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+  # A venv without pip (python3 -m venv stopped in ensurepip) is made again, not reused.
+  if ! "$venv/bin/python" -m pip --version >/dev/null 2>&1; then
+    rm -rf "$venv"
+    if ! python3 -m venv "$venv"; then
+      rm -rf "$venv"
+      echo "setup: error: 'python3 -m venv $venv' failed: install python3-venv and run" \
+        "scripts/setup.sh again" >&2
+      exit 1
+    fi
+  fi
   log="$venv/pip-install.log"
   # pip 23 (Python 3.11's) refuses a hashed requirement that another one names with extras.
   if ! "$venv/bin/python" -m pip install --disable-pip-version-check -q "pip==$pip_version" >"$log" 2>&1 ||
