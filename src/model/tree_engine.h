@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 // The fast scoring engine: the trees (or linear weights) of an XGBoost JSON model compiled into
@@ -13,6 +14,37 @@
 // transform (1e-6 is the tested bound).
 namespace plinth::model {
 
+// A tree ensemble in a neutral form, whatever wrote it (XGBoost JSON, LightGBM text, ONNX's
+// tree operators). compile(spec) lowers it onto the engine's "go left when x < threshold" nodes.
+struct TreeEnsembleSpec {
+  enum class Split { kLess, kLessEqual, kGreater, kGreaterEqual, kEqual, kNotEqual, kMember };
+  struct Node {
+    bool leaf = false;
+    // Interior: `yes` when x[feature] <split> threshold (or is in `members`), else `no`; a
+    // missing (NaN) value goes to `yes` when missing_yes. Thresholds are compared with the input
+    // as float, exactly (compile rounds a double threshold so the float comparison agrees).
+    Split split = Split::kLess;
+    uint32_t feature = 0;
+    double threshold = 0;
+    std::vector<double> members;  // kMember
+    uint32_t yes = 0, no = 0;     // indices into the tree's nodes
+    bool missing_yes = false;
+    // Leaf: what it adds, as (output, weight) pairs; a leaf may add to several outputs.
+    std::vector<std::pair<uint32_t, double>> adds;
+  };
+  struct Tree {
+    std::vector<Node> nodes;  // nodes[0] is the root
+  };
+  enum class Aggregate { kSum, kAverage, kMin, kMax };
+  enum class Transform { kIdentity, kSigmoid, kSoftmax };
+
+  size_t num_features = 0, num_outputs = 1;
+  std::vector<Tree> trees;
+  Aggregate aggregate = Aggregate::kSum;
+  std::vector<double> base;  // per output, added after aggregation (empty: zeros)
+  Transform transform = Transform::kIdentity;
+};
+
 class CompiledModel {
  public:
   // Compiles XGBoost's JSON model (gbtree, including random-forest mode, or gblinear; objectives
@@ -20,6 +52,8 @@ class CompiledModel {
   // reg:logistic). Throws Error(kInvalidInput) for what it cannot compile (categorical splits,
   // other objectives), so the caller can fall back to XGBoost.
   static CompiledModel compile(const std::string& model_json);
+  // Compiles a neutral ensemble. Throws Error(kInvalidInput) naming what it cannot lower.
+  static CompiledModel compile(const TreeEnsembleSpec& spec);
 
   size_t num_features() const { return num_features_; }
   // Values per row: the number of classes for multiclass, else 1.
