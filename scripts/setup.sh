@@ -21,6 +21,8 @@ packages=(
   libthrift-dev thrift-compiler libsnappy-dev libzstd-dev liblz4-dev zlib1g-dev libbrotli-dev
   # models: training and reference prediction through XGBoost's C API (Debian's 1.7)
   libxgboost-dev
+  # ONNX models: Debian's libonnx (protobuf classes, checker) and the protobuf it needs
+  libonnx-dev libprotobuf-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3
   # tracking server tests: curl drives the REST API, jq reads its answers
@@ -36,6 +38,11 @@ packages=(
   # prediction oracle for the model tests, and the Python peer in bench/models.sh; the model
   # oracle reads MLmodel with PyYAML
   python3-xgboost python3-yaml
+  # the handbook's PyTorch network, exported to ONNX by Debian's torch 1.13 (legacy exporter)
+  python3-torch
+  # the feature store's online store and its tests: hiredis is the client, redis-server the
+  # real server the tests start on loopback
+  libhiredis-dev redis-server
   # oracle for CSV parsing and column statistics, and the peer in bench/tables.sh
   python3-pandas
   # browser tests: generated HTML reports are rendered in headless Chromium
