@@ -177,6 +177,7 @@ std::string features_of(Graph& g, const FeatureSpec& f) {
       auto& imputer = g.op("Imputer", {cast.output(0)}, in + "_imputed", kMl);
       attr(imputer, "imputed_value_floats", std::vector<float>{static_cast<float>(*f.missing)});
       attr(imputer, "replaced_value_float", kNaN);
+      g.declare(imputer.output(0), TensorProto::FLOAT, {kBatch, 1});
       return imputer.output(0);
     }
     case Kind::kStandardized: {
@@ -382,6 +383,7 @@ void linear(Graph& g, const Booster& b, const std::string& x, const std::string&
   auto& zeros = g.op("Imputer", {x}, "features_or_zero", kMl);
   attr(zeros, "imputed_value_floats", std::vector<float>{0.0f});
   attr(zeros, "replaced_value_float", kNaN);
+  g.declare(zeros.output(0), TensorProto::FLOAT, {kBatch, static_cast<int64_t>(features)});
   auto& n = g.node("LinearRegressor", {zeros.output(0)}, {out}, kMl);
   attr(n, "coefficients", coefficients);
   attr(n, "intercepts", intercepts);
