@@ -132,6 +132,11 @@ expect_error 2 "it is a rules package" "$PLINTH" export --format onnx pkg_rules 
 expect_error 2 "unknown export format 'tflite'" "$PLINTH" export --format tflite pkg_gbt x.tflite
 [ ! -e x.tflite ] || fail "an unknown format left a file"
 expect_error 3 "no model package at nowhere" "$PLINTH" export --format onnx nowhere x.onnx
+cp -r pkg_regression pkg_poisson
+sed -i 's/"reg:squarederror"/"count:poisson"/' pkg_poisson/model.json
+expect_error 2 "pkg_poisson/model.json: objective 'count:poisson'" \
+  "$PLINTH" export --format onnx pkg_poisson poisson.onnx
+[ ! -e poisson.onnx ] || fail "a refused objective left poisson.onnx"
 touch not_a_dir
 expect_error 3 "not_a_dir/model.onnx" "$PLINTH" export --format onnx pkg_gbt not_a_dir/model.onnx
 expect_eq "$(ls -a | grep -c '\.tmp' || true)" 0 "no temporary file left behind"

@@ -570,6 +570,10 @@ ExportPort port(const ::onnx::ValueInfoProto& v) {
                          "MLmodel); ONNX needs distinct names");
     g.input(f.column, categorical(f) ? TensorProto::STRING : TensorProto::DOUBLE, {kBatch, 1});
   }
+  if (p.outputs.label.empty() || (p.task != Task::kRegression && p.outputs.probability.empty()))
+    refuse(source, source +
+                       "/MLmodel: outputs needs a label and, for a classifier, a "
+                       "probability name");
   g.fresh(p.outputs.label);
   if (p.task != Task::kRegression) g.fresh(p.outputs.probability);
 
