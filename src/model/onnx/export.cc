@@ -8,148 +8,21 @@
 #include <cmath>
 #include <limits>
 #include <nlohmann/json.hpp>
-#include <set>
 
 #include "core/error.h"
 #include "core/file_io.h"
+#include "model/onnx/internal/graph_builder.h"
 #include "model/preprocess.h"
 
 namespace plinth::model::onnx {
 namespace {
 namespace fs = std::filesystem;
 using Kind = FeatureSpec::Kind;
-using ::onnx::AttributeProto;
 using ::onnx::TensorProto;
 
 constexpr const char* kMl = "ai.onnx.ml";
 constexpr int64_t kIrVersion = 8;  // what opset 17 goes with; libonnx 1.12 reads up to 8
-constexpr int64_t kBatch = -1;     // a dynamic dimension in a declared shape
 const float kNaN = std::numeric_limits<float>::quiet_NaN();
-
-void attr(::onnx::NodeProto& n, const std::string& name, int64_t v) {
-  auto* a = n.add_attribute();
-  a->set_name(name);
-  a->set_type(AttributeProto::INT);
-  a->set_i(v);
-}
-void attr(::onnx::NodeProto& n, const std::string& name, float v) {
-  auto* a = n.add_attribute();
-  a->set_name(name);
-  a->set_type(AttributeProto::FLOAT);
-  a->set_f(v);
-}
-void attr(::onnx::NodeProto& n, const std::string& name, const std::string& v) {
-  auto* a = n.add_attribute();
-  a->set_name(name);
-  a->set_type(AttributeProto::STRING);
-  a->set_s(v);
-}
-void attr(::onnx::NodeProto& n, const std::string& name, const std::vector<int64_t>& v) {
-  auto* a = n.add_attribute();
-  a->set_name(name);
-  a->set_type(AttributeProto::INTS);
-  for (int64_t x : v) a->add_ints(x);
-}
-void attr(::onnx::NodeProto& n, const std::string& name, const std::vector<float>& v) {
-  auto* a = n.add_attribute();
-  a->set_name(name);
-  a->set_type(AttributeProto::FLOATS);
-  for (float x : v) a->add_floats(x);
-}
-void attr(::onnx::NodeProto& n, const std::string& name, const std::vector<std::string>& v) {
-  auto* a = n.add_attribute();
-  a->set_name(name);
-  a->set_type(AttributeProto::STRINGS);
-  for (const auto& x : v) a->add_strings(x);
-}
-
-void set_type(::onnx::ValueInfoProto* v, int elem_type, const std::vector<int64_t>& dims) {
-  auto* t = v->mutable_type()->mutable_tensor_type();
-  t->set_elem_type(elem_type);
-  for (int64_t d : dims) {
-    auto* dim = t->mutable_shape()->add_dim();
-    if (d == kBatch)
-      dim->set_dim_param("N");
-    else
-      dim->set_dim_value(d);
-  }
-}
-
-// Builds a graph: unique value names (Plinth's column names are kept as they are), node names
-// by operator, initializers for constants.
-class Graph {
- public:
-  explicit Graph(::onnx::GraphProto* g) : g_(g) {}
-
-  // `base`, or base_2, base_3, ... when taken.
-  std::string fresh(const std::string& base) {
-    std::string name = base;
-    for (int i = 2; !used_.insert(name).second; ++i) name = base + "_" + std::to_string(i);
-    return name;
-  }
-
-  ::onnx::NodeProto& node(const std::string& op, const std::vector<std::string>& inputs,
-                          const std::vector<std::string>& outputs, const char* domain = "") {
-    auto* n = g_->add_node();
-    n->set_op_type(op);
-    n->set_domain(domain);
-    n->set_name(op + "_" + std::to_string(g_->node_size()));
-    for (const auto& i : inputs) n->add_input(i);
-    for (const auto& o : outputs) n->add_output(o);
-    return *n;
-  }
-  // A node with one output, named fresh from `out`; returns the node (its output is output(0)).
-  ::onnx::NodeProto& op(const std::string& op, const std::vector<std::string>& inputs,
-                        const std::string& out, const char* domain = "") {
-    return node(op, inputs, {fresh(out)}, domain);
-  }
-
-  TensorProto& constant(const std::string& base, int type, const std::vector<int64_t>& dims) {
-    auto* t = g_->add_initializer();
-    t->set_name(fresh(base));
-    t->set_data_type(type);
-    for (int64_t d : dims) t->add_dims(d);
-    return *t;
-  }
-  std::string scalar(const std::string& base, double v) {
-    auto& t = constant(base, TensorProto::DOUBLE, {});
-    t.add_double_data(v);
-    return t.name();
-  }
-  std::string scalar(const std::string& base, float v) {
-    auto& t = constant(base, TensorProto::FLOAT, {});
-    t.add_float_data(v);
-    return t.name();
-  }
-  std::string ints(const std::string& base, const std::vector<int64_t>& v, bool as_scalar) {
-    auto& t =
-        constant(base, TensorProto::INT64,
-                 as_scalar ? std::vector<int64_t>{} : std::vector<int64_t>{int64_t(v.size())});
-    for (int64_t x : v) t.add_int64_data(x);
-    return t.name();
-  }
-
-  void input(const std::string& name, int elem_type, const std::vector<int64_t>& dims) {
-    used_.insert(name);
-    set_type(g_->add_input(), elem_type, dims);
-    g_->mutable_input(g_->input_size() - 1)->set_name(name);
-  }
-  // Declares an intermediate value's type, for operators whose schema infers none.
-  void declare(const std::string& name, int elem_type, const std::vector<int64_t>& dims) {
-    auto* v = g_->add_value_info();
-    v->set_name(name);
-    set_type(v, elem_type, dims);
-  }
-  void output(const std::string& name, int elem_type, const std::vector<int64_t>& dims) {
-    auto* v = g_->add_output();
-    v->set_name(name);
-    set_type(v, elem_type, dims);
-  }
-
- private:
-  ::onnx::GraphProto* g_;
-  std::set<std::string> used_;
-};
 
 [[noreturn]] void refuse(const std::string& source, const std::string& what) {
   throw Error(ErrorCode::kInvalidInput, "cannot export " + source + " to ONNX: " + what);
