@@ -58,8 +58,10 @@ std::string features_of(Graph& g, const FeatureSpec& f) {
       // rounds differently and would send values on a split's threshold the other way.
       std::string x = in;
       if (f.missing) {
-        auto& nan = g.op("IsNaN", {x}, in + "_is_missing");
-        x = g.op("Where", {nan.output(0), g.scalar(in + "_default", *f.missing), x},
+        // Where(x == x, x, default): NaN is the one value unequal to itself (Equal rather than
+        // IsNaN, which Plinth's own ONNX interpreter does not run).
+        auto& present = g.op("Equal", {x, x}, in + "_present");
+        x = g.op("Where", {present.output(0), x, g.scalar(in + "_default", *f.missing)},
                  in + "_imputed")
                 .output(0);
       }

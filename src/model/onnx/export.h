@@ -17,16 +17,16 @@ class ModelProto;
 // The graph takes one input per package input column, shape [N, 1]: tensor(double) for numbers
 // (Plinth reads numbers as 64-bit, and standardization must round like `plinth score` does),
 // tensor(string) for categories ("" is a missing category unless "" was a trained category).
-// Each column becomes its features with standard nodes (Cast and Imputer for numbers, IsNaN +
-// Where, Sub and Div in double for standardized numbers, OneHotEncoder(zeros=1) + Reshape for
-// one-hot, LabelEncoder for ordinal codes), Concat joins them, and the booster becomes a
-// TreeEnsembleClassifier/Regressor (gbtree, random-forest mode included) or a
-// LinearClassifier/Regressor (gblinear), following onnxmltools' XGBoost conventions (BRANCH_LT,
-// missing tracks true = default_left, base_values, LOGISTIC/SOFTMAX). Outputs carry Plinth's
-// output names: the label ([N], the package's classes, chosen with the package's threshold or
-// the arg max) and the probabilities ([N, C] float in class order, no ZipMap); a regressor
-// outputs its value as [N, 1] float under the label's name. Opsets: ai.onnx 17, ai.onnx.ml 3.
-// Constraints are not expressible in ONNX: they travel as metadata only.
+// Each column becomes its features with standard nodes (Cast and Imputer for numbers;
+// Equal + Where, Sub and Div in double for standardized numbers; OneHotEncoder(zeros=1) + Reshape
+// for one-hot; LabelEncoder for ordinal codes), Concat joins them, and the booster becomes a
+// TreeEnsembleRegressor (gbtree, random-forest mode included; onnxmltools' XGBoost conventions:
+// BRANCH_LT, missing tracks true = default_left, base_values) or a LinearRegressor (gblinear)
+// giving the margin, which Sigmoid or Softmax in double turns into probabilities. Outputs carry
+// Plinth's output names: the label ([N], the package's classes, chosen with the package's
+// threshold or the arg max) and the probabilities ([N, C] float in class order, no ZipMap); a
+// regressor outputs its value as [N, 1] float under the label's name. Opsets: ai.onnx 17,
+// ai.onnx.ml 3. Constraints are not expressible in ONNX: they travel as metadata only.
 namespace plinth::model::onnx {
 
 inline constexpr int64_t kExportOnnxOpset = 17;
