@@ -230,14 +230,14 @@ void run_routes(http::Router& r, tracking::Store& store) {
                   "If either start step or end step are specified, both must be specified.");
     json out = json::object();
     for (const auto& run_id : run_ids) {
-      auto history = store.metric_history(run_id, key, 0, "").items;
-      if (start)
-        std::erase_if(history,
-                      [&](const tracking::Metric& m) { return m.step < *start || m.step > *end; });
-      tracking::sort_for_sampling(history);
-      for (size_t i :
-           tracking::evenly_spaced_indices(history.size(), static_cast<size_t>(max_results))) {
-        json j = to_json(history[i]);
+      tracking::MetricSeries s = store.metric_series(run_id, key);
+      std::vector<size_t> rows;
+      for (size_t i = 0; i < s.size(); ++i)
+        if (!start || (s.step[i] >= *start && s.step[i] <= *end)) rows.push_back(i);
+      for (size_t k :
+           tracking::evenly_spaced_indices(rows.size(), static_cast<size_t>(max_results))) {
+        size_t i = rows[k];
+        json j = to_json(tracking::Metric{key, s.value[i], s.timestamp[i], s.step[i], "", "", ""});
         j["run_id"] = run_id;
         out["metrics"].push_back(j);
       }

@@ -73,9 +73,8 @@ void add_ui_routes(http::Router& r, tracking::Store& store) {
         if (max_points < 1 || max_points > 100000)
           throw Error(ErrorCode::kInvalidInput,
                       "max_points must be between 1 and 100000, got " + std::to_string(max_points));
-        auto history = store.metric_history(run_id, a.required_str("metric_key"), 0, "").items;
-        tracking::sort_for_sampling(history);
-        auto d = tracking::downsample(history, static_cast<size_t>(max_points));
+        auto series = store.metric_series(run_id, a.required_str("metric_key"));
+        auto d = tracking::downsample(series, static_cast<size_t>(max_points));
         return json{{"key", a.str("metric_key")},
                     {"total", d.total},
                     {"step", d.step},

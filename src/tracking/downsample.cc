@@ -2,16 +2,52 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 #include <tuple>
 
+#include "tracking/store.h"
+
 namespace plinth::tracking {
+
+void MetricSeries::sort() {
+  std::vector<uint32_t> order(size());
+  std::iota(order.begin(), order.end(), 0u);
+  auto key = [&](uint32_t i) {
+    // NaN sorts after every number, as MLflow's (value, is_nan) ordering puts it.
+    return std::make_tuple(step[i], timestamp[i], std::isnan(value[i]),
+                           std::isnan(value[i]) ? 0.0 : value[i]);
+  };
+  std::stable_sort(order.begin(), order.end(),
+                   [&](uint32_t a, uint32_t b) { return key(a) < key(b); });
+  MetricSeries sorted;
+  sorted.step.reserve(size());
+  sorted.timestamp.reserve(size());
+  sorted.value.reserve(size());
+  for (uint32_t i : order) {
+    sorted.step.push_back(step[i]);
+    sorted.timestamp.push_back(timestamp[i]);
+    sorted.value.push_back(value[i]);
+  }
+  *this = std::move(sorted);
+}
+
+MetricSeries Store::metric_series(const std::string& run_id, const std::string& key) {
+  MetricSeries s;
+  for (const Metric& m : metric_history(run_id, key, 0, "").items) {
+    s.step.push_back(m.step);
+    s.timestamp.push_back(m.timestamp);
+    s.value.push_back(m.value);
+  }
+  s.sort();
+  return s;
+}
 
 std::vector<size_t> evenly_spaced_indices(size_t total, size_t max_results) {
   std::vector<size_t> out;
   if (total == 0) return out;
   if (total <= max_results) {
     out.resize(total);
-    for (size_t i = 0; i < total; ++i) out[i] = i;
+    std::iota(out.begin(), out.end(), size_t{0});
     return out;
   }
   if (max_results <= 1) return {total - 1};
@@ -25,29 +61,22 @@ std::vector<size_t> evenly_spaced_indices(size_t total, size_t max_results) {
   return out;
 }
 
-void sort_for_sampling(std::vector<Metric>& history) {
-  std::stable_sort(history.begin(), history.end(), [](const Metric& a, const Metric& b) {
-    return std::tie(a.step, a.timestamp, a.value) < std::tie(b.step, b.timestamp, b.value);
-  });
-}
-
-Downsampled downsample(const std::vector<Metric>& history, size_t max_points) {
+Downsampled downsample(const MetricSeries& s, size_t max_points) {
   Downsampled d;
-  d.total = history.size();
-  auto picked = evenly_spaced_indices(history.size(), std::max<size_t>(max_points, 1));
+  d.total = s.size();
   size_t from = 0;
-  for (size_t k : picked) {
-    const Metric& m = history[k];
-    double lo = m.value, hi = m.value;
-    for (size_t i = from; i < k; ++i) {
-      if (std::isnan(history[i].value)) continue;
-      lo = std::min(lo, history[i].value);
-      hi = std::max(hi, history[i].value);
+  for (size_t k : evenly_spaced_indices(s.size(), std::max<size_t>(max_points, 1))) {
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t i = from; i <= k; ++i) {
+      if (std::isnan(s.value[i])) continue;
+      lo = std::min(lo, s.value[i]);
+      hi = std::max(hi, s.value[i]);
     }
     from = k + 1;
-    d.step.push_back(m.step);
-    d.timestamp.push_back(m.timestamp);
-    d.value.push_back(m.value);
+    if (lo > hi) lo = hi = NAN;  // only NaN points in this bucket
+    d.step.push_back(s.step[k]);
+    d.timestamp.push_back(s.timestamp[k]);
+    d.value.push_back(s.value[k]);
     d.min.push_back(lo);
     d.max.push_back(hi);
   }

@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "tracking/store.h"
+#include "tracking/entities.h"
 
 // Metric histories cut down for charts and for MLflow's get-history-bulk-interval.
 namespace plinth::tracking {
@@ -13,18 +13,16 @@ namespace plinth::tracking {
 // even as Python's round() does; only the last row when max_results is 1.
 std::vector<size_t> evenly_spaced_indices(size_t total, size_t max_results);
 
-// Sorts a history as MLflow samples it: by step, then timestamp, then value.
-void sort_for_sampling(std::vector<Metric>& history);
-
 struct Downsampled {
   size_t total = 0;  // points in the whole history
   std::vector<int64_t> step, timestamp;
   // The sampled point's value, and the extremes of the points it stands for: those after the
   // previous sampled point up to and including this one, so a spike between samples shows.
+  // NaN points count in neither extreme.
   std::vector<double> value, min, max;
 };
 
-// `history` sorted by sort_for_sampling, sampled to at most `max_points` points.
-Downsampled downsample(const std::vector<Metric>& history, size_t max_points);
+// A sorted series sampled at evenly_spaced_indices(size, max_points), with min/max per bucket.
+Downsampled downsample(const MetricSeries& series, size_t max_points);
 
 }  // namespace plinth::tracking
