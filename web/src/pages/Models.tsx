@@ -62,7 +62,10 @@ export function Model({ name }: { name: string }) {
     setPending(null);
     try {
       if (p.kind === "stage") await api.transition(name, p.version, p.stage, p.archive);
-      else if (p.kind === "alias") await api.setAlias(name, p.alias, p.version);
+      else if (p.kind === "alias") {
+        await api.setAlias(name, p.alias, p.version);
+        setAliasDraft({ ...aliasDraft, [p.version]: "" });
+      }
       else await api.deleteAlias(name, p.alias);
       setError("");
     } catch (e: any) {
