@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Feature-store benchmark, historical join: `plinth features historical` against pandas
+# merge_asof and Feast's get_historical_features (file offline store), same data, same run,
+# interleaved.
+#
+#   (a) FEATURE_ROWS x ENTITY_ROWS   plinth vs pandas merge_asof      (targets: >= 5x)
+#   (b) FEAST_FEATURE_ROWS x FEAST_ENTITY_ROWS   plinth vs Feast      (target: >= 20x)
+# Feast's file store is far too slow (and too hungry for memory) at the size of (a), so it is
+# measured at the smaller size (b), with plinth timed again at that size.
+# Plinth is timed as a whole process (reading, joining, writing the result); the peers from
+# reading the files to writing their result, without interpreter start-up, imports or Feast's
+# apply. The best of RUNS runs is reported.
+#
+# Usage:  bench/features.sh            (or: PLINTH=/abs/path/plinth bench/features.sh)
+# Environment (defaults in brackets):
+#   PLINTH               plinth binary                         [$(dirname "$0")/../build/plinth]
+#   TOOLS_PYTHON         Python with pandas, pyarrow, feast    [$(dirname "$0")/../.venv-test/bin/python]
+#   BENCH_DIR            parent of the scratch folder          [/tmp]   needs ~1 GiB free
+#   FEATURE_ROWS         feature rows in (a)                   [10000000]
+#   ENTITY_ROWS          entity rows in (a)                    [1000000]
+#   KEYS                 distinct join keys                    [100000]
+#   FEAST_FEATURE_ROWS   feature rows in (b)                   [1000000]
+#   FEAST_ENTITY_ROWS    entity rows in (b)                    [100000]
+#   RUNS                 runs of each timing                   [3]
+#   FEAST_RUNS           runs of Feast                         [1]
+# Quick smoke run: FEATURE_ROWS=200000 ENTITY_ROWS=20000 FEAST_FEATURE_ROWS=20000 \
+#   FEAST_ENTITY_ROWS=2000 RUNS=1 bench/features.sh
+set -euo pipefail
+
+usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
+case "${1:-}" in -h | --help) usage; exit 0 ;; "") ;; *) usage >&2; exit 2 ;; esac
+die() { echo "bench: error: $*" >&2; exit 1; }
+
+here=$(cd "$(dirname "$0")" && pwd)
+PLINTH=${PLINTH:-$here/../build/plinth}
+TOOLS_PYTHON=${TOOLS_PYTHON:-$here/../.venv-test/bin/python}
+BENCH_DIR=${BENCH_DIR:-/tmp}
+FEATURE_ROWS=${FEATURE_ROWS:-10000000}
+ENTITY_ROWS=${ENTITY_ROWS:-1000000}
+KEYS=${KEYS:-100000}
+FEAST_FEATURE_ROWS=${FEAST_FEATURE_ROWS:-1000000}
+FEAST_ENTITY_ROWS=${FEAST_ENTITY_ROWS:-100000}
+RUNS=${RUNS:-3}
+FEAST_RUNS=${FEAST_RUNS:-1}
+for v in FEATURE_ROWS ENTITY_ROWS KEYS FEAST_FEATURE_ROWS FEAST_ENTITY_ROWS RUNS FEAST_RUNS; do
+  [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer (got '${!v}')"
+done
+[ -x "$PLINTH" ] || die "plinth binary not found at '$PLINTH' (build it, or set PLINTH)"
+[ -x "$TOOLS_PYTHON" ] || die "'$TOOLS_PYTHON' not found (scripts/setup.sh installs the tools)"
+PEERS=$here/features_peers.py
+work=$(mktemp -d "$BENCH_DIR/plinth-bench-features.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+now() { date +%s.%N; }
+best() { printf '%s\n' "$@" | sort -g | head -1; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
+
+setup() {  # dir feature_rows entity_rows
+  mkdir -p "$1/data"
+  "$TOOLS_PYTHON" "$PEERS" generate "$1" "$2" "$3" "$KEYS" 7
+  (cd "$1" && "$PLINTH" -q features apply)
+}
+time_plinth() {  # dir
+  local t0 t1
+  t0=$(now)
+  (cd "$1" && "$PLINTH" -q features historical --entities entities.parquet \
+    --features stats:f1,stats:f2,stats:f3 --out "$1/plinth_out.parquet")
+  t1=$(now)
+  awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'
+}
+
+echo "generating $FEATURE_ROWS feature rows x $ENTITY_ROWS entity rows ($KEYS keys) ..."
+setup "$work/a" "$FEATURE_ROWS" "$ENTITY_ROWS"
+echo "generating $FEAST_FEATURE_ROWS x $FEAST_ENTITY_ROWS for Feast ..."
+setup "$work/b" "$FEAST_FEATURE_ROWS" "$FEAST_ENTITY_ROWS"
+
+plinth_a=() pandas_a=()
+for run in $(seq "$RUNS"); do
+  plinth_a+=("$(time_plinth "$work/a")")
+  pandas_a+=("$("$TOOLS_PYTHON" "$PEERS" merge_asof "$work/a" "$work/a/pandas_out.parquet")")
+  echo "  run $run: plinth ${plinth_a[-1]} s, pandas merge_asof ${pandas_a[-1]} s"
+done
+plinth_b=() feast_b=()
+for run in $(seq "$FEAST_RUNS"); do
+  plinth_b+=("$(time_plinth "$work/b")")
+  feast_b+=("$("$TOOLS_PYTHON" "$PEERS" feast "$work/b" "$work/b/feast_out.parquet" 2>/dev/null | tail -1)")
+  echo "  run $run (small): plinth ${plinth_b[-1]} s, Feast ${feast_b[-1]} s"
+done
+for run in $(seq $((RUNS - FEAST_RUNS))); do plinth_b+=("$(time_plinth "$work/b")"); done
+
+pa=$(best "${plinth_a[@]}") ma=$(best "${pandas_a[@]}")
+pb=$(best "${plinth_b[@]}") fb=$(best "${feast_b[@]}")
+echo
+echo "historical join, $FEATURE_ROWS feature rows x $ENTITY_ROWS entity rows:"
+echo "  plinth features historical   $pa s"
+echo "  pandas merge_asof            $ma s   -> plinth is $(ratio "$ma" "$pa")x faster (target >= 5x)"
+echo "historical join, $FEAST_FEATURE_ROWS feature rows x $FEAST_ENTITY_ROWS entity rows:"
+echo "  plinth features historical   $pb s"
+echo "  Feast get_historical_features $fb s   -> plinth is $(ratio "$fb" "$pb")x faster (target >= 20x)"
