@@ -9,7 +9,8 @@
 # measured at the smaller size (b), with plinth timed again at that size.
 # Plinth is timed as a whole process (reading, joining, writing the result); the peers from
 # reading the files to writing their result, without interpreter start-up, imports or Feast's
-# apply. The best of RUNS runs is reported.
+# apply. Wall and CPU time (user + system, all threads) are both reported: on a shared machine
+# the CPU time is the steadier measure. The best of the runs is reported.
 #
 # Usage:  bench/features.sh            (or: PLINTH=/abs/path/plinth bench/features.sh)
 # Environment (defaults in brackets):
@@ -22,7 +23,7 @@
 #   FEAST_FEATURE_ROWS   feature rows in (b)                   [1000000]
 #   FEAST_ENTITY_ROWS    entity rows in (b)                    [100000]
 #   RUNS                 runs of each timing                   [3]
-#   FEAST_RUNS           runs of Feast                         [1]
+#   FEAST_RUNS           runs of Feast (each with plinth beside it) [3]
 # Quick smoke run: FEATURE_ROWS=200000 ENTITY_ROWS=20000 FEAST_FEATURE_ROWS=20000 \
 #   FEAST_ENTITY_ROWS=2000 RUNS=1 bench/features.sh
 set -euo pipefail
@@ -41,7 +42,7 @@ KEYS=${KEYS:-100000}
 FEAST_FEATURE_ROWS=${FEAST_FEATURE_ROWS:-1000000}
 FEAST_ENTITY_ROWS=${FEAST_ENTITY_ROWS:-100000}
 RUNS=${RUNS:-3}
-FEAST_RUNS=${FEAST_RUNS:-1}
+FEAST_RUNS=${FEAST_RUNS:-3}
 for v in FEATURE_ROWS ENTITY_ROWS KEYS FEAST_FEATURE_ROWS FEAST_ENTITY_ROWS RUNS FEAST_RUNS; do
   [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer (got '${!v}')"
 done
@@ -51,7 +52,6 @@ PEERS=$here/features_peers.py
 work=$(mktemp -d "$BENCH_DIR/plinth-bench-features.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-now() { date +%s.%N; }
 best() { printf '%s\n' "$@" | sort -g | head -1; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
 
@@ -60,40 +60,51 @@ setup() {  # dir feature_rows entity_rows
   "$TOOLS_PYTHON" "$PEERS" generate "$1" "$2" "$3" "$KEYS" 7
   (cd "$1" && "$PLINTH" -q features apply)
 }
-time_plinth() {  # dir
-  local t0 t1
-  t0=$(now)
-  (cd "$1" && "$PLINTH" -q features historical --entities entities.parquet \
-    --features stats:f1,stats:f2,stats:f3 --out "$1/plinth_out.parquet")
-  t1=$(now)
-  awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'
+time_plinth() {  # dir -> "wall cpu"
+  (cd "$1" && /usr/bin/time -f "%e %U %S" -o "$1/time.txt" "$PLINTH" -q features historical \
+    --entities entities.parquet --features stats:f1,stats:f2,stats:f3 --out "$1/plinth_out.parquet")
+  awk '{ printf "%.3f %.3f", $1, $2 + $3 }' "$1/time.txt"
 }
+wall() { echo "${1% *}"; }
+cpu() { echo "${1#* }"; }
 
 echo "generating $FEATURE_ROWS feature rows x $ENTITY_ROWS entity rows ($KEYS keys) ..."
 setup "$work/a" "$FEATURE_ROWS" "$ENTITY_ROWS"
 echo "generating $FEAST_FEATURE_ROWS x $FEAST_ENTITY_ROWS for Feast ..."
 setup "$work/b" "$FEAST_FEATURE_ROWS" "$FEAST_ENTITY_ROWS"
 
-plinth_a=() pandas_a=()
+# Wall and CPU seconds (all threads) of each run; the best of the runs is reported for each.
+pw=() pc=() mw=() mc=()
 for run in $(seq "$RUNS"); do
-  plinth_a+=("$(time_plinth "$work/a")")
-  pandas_a+=("$("$TOOLS_PYTHON" "$PEERS" merge_asof "$work/a" "$work/a/pandas_out.parquet")")
-  echo "  run $run: plinth ${plinth_a[-1]} s, pandas merge_asof ${pandas_a[-1]} s"
+  p=$(time_plinth "$work/a")
+  m=$("$TOOLS_PYTHON" "$PEERS" merge_asof "$work/a" "$work/a/pandas_out.parquet")
+  pw+=("$(wall "$p")") pc+=("$(cpu "$p")") mw+=("$(wall "$m")") mc+=("$(cpu "$m")")
+  echo "  run $run: plinth $p s, pandas merge_asof $m s (wall cpu)"
 done
-plinth_b=() feast_b=()
+"$TOOLS_PYTHON" - "$work/a" <<'PY'
+import sys, pandas as pd
+a = pd.read_parquet(f"{sys.argv[1]}/plinth_out.parquet")
+b = pd.read_parquet(f"{sys.argv[1]}/pandas_out.parquet")
+cols = ["f1", "f2", "f3"]
+same = all(((a[c] == b[c]) | (a[c].isna() & b[c].isna())).all() for c in cols)
+print(f"  outputs agree: {same} ({a['f1'].notna().sum()} of {len(a)} rows with features)")
+PY
+qw=() qc=() fw=() fc=()
 for run in $(seq "$FEAST_RUNS"); do
-  plinth_b+=("$(time_plinth "$work/b")")
-  feast_b+=("$("$TOOLS_PYTHON" "$PEERS" feast "$work/b" "$work/b/feast_out.parquet" 2>/dev/null | tail -1)")
-  echo "  run $run (small): plinth ${plinth_b[-1]} s, Feast ${feast_b[-1]} s"
+  p=$(time_plinth "$work/b")
+  f=$("$TOOLS_PYTHON" "$PEERS" feast "$work/b" "$work/b/feast_out.parquet" 2>/dev/null | tail -1)
+  qw+=("$(wall "$p")") qc+=("$(cpu "$p")") fw+=("$(wall "$f")") fc+=("$(cpu "$f")")
+  echo "  run $run (small): plinth $p s, Feast $f s (wall cpu)"
 done
-for run in $(seq $((RUNS - FEAST_RUNS))); do plinth_b+=("$(time_plinth "$work/b")"); done
 
-pa=$(best "${plinth_a[@]}") ma=$(best "${pandas_a[@]}")
-pb=$(best "${plinth_b[@]}") fb=$(best "${feast_b[@]}")
 echo
-echo "historical join, $FEATURE_ROWS feature rows x $ENTITY_ROWS entity rows:"
-echo "  plinth features historical   $pa s"
-echo "  pandas merge_asof            $ma s   -> plinth is $(ratio "$ma" "$pa")x faster (target >= 5x)"
-echo "historical join, $FEAST_FEATURE_ROWS feature rows x $FEAST_ENTITY_ROWS entity rows:"
-echo "  plinth features historical   $pb s"
-echo "  Feast get_historical_features $fb s   -> plinth is $(ratio "$fb" "$pb")x faster (target >= 20x)"
+echo "historical join, $FEATURE_ROWS feature rows x $ENTITY_ROWS entity rows (best of $RUNS):"
+echo "  plinth features historical     wall $(best "${pw[@]}") s, cpu $(best "${pc[@]}") s"
+echo "  pandas merge_asof              wall $(best "${mw[@]}") s, cpu $(best "${mc[@]}") s"
+echo "  -> plinth is $(ratio "$(best "${mw[@]}")" "$(best "${pw[@]}")")x faster in wall time," \
+  "$(ratio "$(best "${mc[@]}")" "$(best "${pc[@]}")")x in CPU time (target >= 5x)"
+echo "historical join, $FEAST_FEATURE_ROWS feature rows x $FEAST_ENTITY_ROWS entity rows (best of $FEAST_RUNS):"
+echo "  plinth features historical     wall $(best "${qw[@]}") s, cpu $(best "${qc[@]}") s"
+echo "  Feast get_historical_features  wall $(best "${fw[@]}") s, cpu $(best "${fc[@]}") s"
+echo "  -> plinth is $(ratio "$(best "${fw[@]}")" "$(best "${qw[@]}")")x faster in wall time," \
+  "$(ratio "$(best "${fc[@]}")" "$(best "${qc[@]}")")x in CPU time (target >= 20x)"
