@@ -4,9 +4,11 @@
 # interleaved.
 #
 #   (a) FEATURE_ROWS x ENTITY_ROWS   plinth vs pandas merge_asof      (targets: >= 5x)
-#   (b) FEAST_FEATURE_ROWS x FEAST_ENTITY_ROWS   plinth vs Feast      (target: >= 20x)
-# Feast's file store is far too slow (and too hungry for memory) at the size of (a), so it is
-# measured at the smaller size (b), with plinth timed again at that size.
+#   (b) FEAST_FEATURE_ROWS x FEAST_ENTITY_ROWS over FEAST_KEYS keys: plinth vs Feast (>= 20x)
+# Feast's file store joins every entity row with every source row of its key before filtering,
+# so at the size of (a) (100 rows per key: 100M intermediate rows) it runs out of time and
+# memory here. (b) scales (a) down by 10 in feature rows, entity rows and keys alike, keeping
+# the rows per key (what Feast's cost grows with), and plinth is timed again at that size.
 # Plinth is timed as a whole process (reading, joining, writing the result); the peers from
 # reading the files to writing their result, without interpreter start-up, imports or Feast's
 # apply. Wall and CPU time (user + system, all threads) are both reported: on a shared machine
@@ -22,6 +24,7 @@
 #   KEYS                 distinct join keys                    [100000]
 #   FEAST_FEATURE_ROWS   feature rows in (b)                   [1000000]
 #   FEAST_ENTITY_ROWS    entity rows in (b)                    [100000]
+#   FEAST_KEYS           distinct join keys in (b)             [KEYS / 10]
 #   RUNS                 runs of each timing                   [3]
 #   FEAST_RUNS           runs of Feast (each with plinth beside it) [3]
 # Quick smoke run: FEATURE_ROWS=200000 ENTITY_ROWS=20000 FEAST_FEATURE_ROWS=20000 \
@@ -41,9 +44,11 @@ ENTITY_ROWS=${ENTITY_ROWS:-1000000}
 KEYS=${KEYS:-100000}
 FEAST_FEATURE_ROWS=${FEAST_FEATURE_ROWS:-1000000}
 FEAST_ENTITY_ROWS=${FEAST_ENTITY_ROWS:-100000}
+FEAST_KEYS=${FEAST_KEYS:-$((KEYS / 10 > 0 ? KEYS / 10 : 1))}
 RUNS=${RUNS:-3}
 FEAST_RUNS=${FEAST_RUNS:-3}
-for v in FEATURE_ROWS ENTITY_ROWS KEYS FEAST_FEATURE_ROWS FEAST_ENTITY_ROWS RUNS FEAST_RUNS; do
+for v in FEATURE_ROWS ENTITY_ROWS KEYS FEAST_FEATURE_ROWS FEAST_ENTITY_ROWS FEAST_KEYS RUNS \
+  FEAST_RUNS; do
   [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer (got '${!v}')"
 done
 [ -x "$PLINTH" ] || die "plinth binary not found at '$PLINTH' (build it, or set PLINTH)"
@@ -55,9 +60,9 @@ trap 'rm -rf "$work"' EXIT
 best() { printf '%s\n' "$@" | sort -g | head -1; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
 
-setup() {  # dir feature_rows entity_rows
+setup() {  # dir feature_rows entity_rows keys
   mkdir -p "$1/data"
-  "$TOOLS_PYTHON" "$PEERS" generate "$1" "$2" "$3" "$KEYS" 7
+  "$TOOLS_PYTHON" "$PEERS" generate "$1" "$2" "$3" "$4" 7
   (cd "$1" && "$PLINTH" -q features apply)
 }
 time_plinth() {  # dir -> "wall cpu"
@@ -69,9 +74,9 @@ wall() { echo "${1% *}"; }
 cpu() { echo "${1#* }"; }
 
 echo "generating $FEATURE_ROWS feature rows x $ENTITY_ROWS entity rows ($KEYS keys) ..."
-setup "$work/a" "$FEATURE_ROWS" "$ENTITY_ROWS"
-echo "generating $FEAST_FEATURE_ROWS x $FEAST_ENTITY_ROWS for Feast ..."
-setup "$work/b" "$FEAST_FEATURE_ROWS" "$FEAST_ENTITY_ROWS"
+setup "$work/a" "$FEATURE_ROWS" "$ENTITY_ROWS" "$KEYS"
+echo "generating $FEAST_FEATURE_ROWS x $FEAST_ENTITY_ROWS ($FEAST_KEYS keys) for Feast ..."
+setup "$work/b" "$FEAST_FEATURE_ROWS" "$FEAST_ENTITY_ROWS" "$FEAST_KEYS"
 
 # Wall and CPU seconds (all threads) of each run; the best of the runs is reported for each.
 pw=() pc=() mw=() mc=()
@@ -103,7 +108,8 @@ echo "  plinth features historical     wall $(best "${pw[@]}") s, cpu $(best "${
 echo "  pandas merge_asof              wall $(best "${mw[@]}") s, cpu $(best "${mc[@]}") s"
 echo "  -> plinth is $(ratio "$(best "${mw[@]}")" "$(best "${pw[@]}")")x faster in wall time," \
   "$(ratio "$(best "${mc[@]}")" "$(best "${pc[@]}")")x in CPU time (target >= 5x)"
-echo "historical join, $FEAST_FEATURE_ROWS feature rows x $FEAST_ENTITY_ROWS entity rows (best of $FEAST_RUNS):"
+echo "historical join, $FEAST_FEATURE_ROWS feature rows x $FEAST_ENTITY_ROWS entity rows," \
+  "$FEAST_KEYS keys (best of $FEAST_RUNS):"
 echo "  plinth features historical     wall $(best "${qw[@]}") s, cpu $(best "${qc[@]}") s"
 echo "  Feast get_historical_features  wall $(best "${fw[@]}") s, cpu $(best "${fc[@]}") s"
 echo "  -> plinth is $(ratio "$(best "${fw[@]}")" "$(best "${qw[@]}")")x faster in wall time," \
