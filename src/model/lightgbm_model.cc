@@ -3,8 +3,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <map>
-#include <optional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 
 #include "core/error.h"
@@ -57,13 +57,10 @@ constexpr int kMissingNone = 0, kMissingZero = 1, kMissingNaN = 2;
 // default direction disagrees with where 0 would go (missing type Zero) becomes two: "x == 0"
 // to the default subtree (so that subtree is emitted twice), else the comparison.
 struct TreeBuilder {
-  TreeBuilder(const Block& block, uint32_t out, double s, const std::map<size_t, size_t>& unknown)
-      : b(block), output(out), scale(s), unknown_code(unknown) {}
+  TreeBuilder(const Block& block, uint32_t out, double s) : b(block), output(out), scale(s) {}
   const Block& b;
   uint32_t output;
   double scale;
-  // Categorical features: the code Plinth gives an unknown category (their number of categories).
-  const std::map<size_t, size_t>& unknown_code;
   std::vector<int> feature, decision, left, right;
   std::vector<double> threshold, leaf;
   std::vector<int> cat_boundaries;
@@ -96,12 +93,10 @@ struct TreeBuilder {
         for (int bit = 0; bit < 32; ++bit)
           if (cat_threshold.at(static_cast<size_t>(w)) >> bit & 1u)
             n.members.push_back(32.0 * (w - cat_boundaries[cat]) + bit);
-      // NaN is category 0 unless the missing type is NaN (then it goes right).
-      n.missing_yes = missing != kMissingNaN && !n.members.empty() && n.members[0] == 0;
-      // LightGBM sees an unknown pandas category as NaN; Plinth codes it past the known ones.
-      auto unknown = unknown_code.find(n.feature);
-      if (n.missing_yes && unknown != unknown_code.end())
-        n.members.push_back(static_cast<double>(unknown->second));
+      // LightGBM reads a NaN category through static_cast<int>, which is negative on x86, so
+      // NaN (and a pandas category unseen in training) goes right; Plinth's code for an unknown
+      // category is past every known one, so it is in no bitset and goes right too.
+      n.missing_yes = false;
     } else {
       n.split = Spec::Split::kLessEqual;
       n.threshold = threshold[node];
@@ -162,7 +157,8 @@ LightgbmModel read_lightgbm_model(const std::string& text, const std::string& so
         if (j.is_array())
           for (const auto& cats : j) {
             std::vector<std::string> names;
-            for (const auto& c : cats) names.push_back(c.is_string() ? c.get<std::string>() : c.dump());
+            for (const auto& c : cats)
+              names.push_back(c.is_string() ? c.get<std::string>() : c.dump());
             m.categories.push_back(std::move(names));
           }
       }
@@ -197,8 +193,8 @@ LightgbmModel read_lightgbm_model(const std::string& text, const std::string& so
   m.feature_names = words(head.at("feature_names"));
   m.spec.num_features = head.list<size_t>("max_feature_idx", 1)[0] + 1;
   if (m.feature_names.size() != m.spec.num_features)
-    refuse(source, "feature_names lists " + std::to_string(m.feature_names.size()) +
-                       " names for " + std::to_string(m.spec.num_features) + " features");
+    refuse(source, "feature_names lists " + std::to_string(m.feature_names.size()) + " names for " +
+                       std::to_string(m.spec.num_features) + " features");
   if (per_iteration == 0 || blocks.size() % per_iteration)
     refuse(source, std::to_string(blocks.size()) + " trees do not divide into iterations of " +
                        std::to_string(per_iteration));
@@ -206,7 +202,8 @@ LightgbmModel read_lightgbm_model(const std::string& text, const std::string& so
   double scale = 1;
   auto param = [&](const std::string& name) -> std::optional<double> {
     for (size_t i = 1; i < objective.size(); ++i)
-      if (objective[i].rfind(name + ":", 0) == 0) return std::strtod(objective[i].c_str() + name.size() + 1, nullptr);
+      if (objective[i].rfind(name + ":", 0) == 0)
+        return std::strtod(objective[i].c_str() + name.size() + 1, nullptr);
     return std::nullopt;
   };
   if (m.objective == "binary") {
@@ -247,16 +244,13 @@ LightgbmModel read_lightgbm_model(const std::string& text, const std::string& so
                          " columns but categorical_feature names " +
                          std::to_string(m.categorical_features.size()));
   }
-  std::map<size_t, size_t> unknown_code;
-  for (size_t i = 0; i < m.categorical_features.size(); ++i)
-    unknown_code[m.categorical_features[i]] = m.categories[i].size();
 
   for (size_t t = 0; t < blocks.size(); ++t) {
     const Block& b = blocks[t];
     auto num_leaves = b.list<size_t>("num_leaves", 1)[0];
     if (b.fields.count("is_linear") && b.at("is_linear") != "0")
       refuse(source, "linear trees (linear_tree=true) are not supported");
-    TreeBuilder tb(b, static_cast<uint32_t>(t % per_iteration), scale, unknown_code);
+    TreeBuilder tb(b, static_cast<uint32_t>(t % per_iteration), scale);
     tb.leaf = b.list<double>("leaf_value", num_leaves);
     if (num_leaves == 0) refuse(b.source, "num_leaves is 0");
     size_t splits = num_leaves - 1;
@@ -269,7 +263,8 @@ LightgbmModel read_lightgbm_model(const std::string& text, const std::string& so
       size_t num_cat = b.list<size_t>("num_cat", 1)[0];
       if (num_cat > 0) {
         tb.cat_boundaries = b.list<int>("cat_boundaries", num_cat + 1);
-        tb.cat_threshold = b.list<uint32_t>("cat_threshold", static_cast<size_t>(tb.cat_boundaries.back()));
+        tb.cat_threshold =
+            b.list<uint32_t>("cat_threshold", static_cast<size_t>(tb.cat_boundaries.back()));
       }
       for (int f : tb.feature)
         if (f < 0 || static_cast<size_t>(f) >= m.spec.num_features)

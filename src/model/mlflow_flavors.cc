@@ -35,7 +35,8 @@ std::vector<SignatureColumn> signature_inputs(const YAML::Node& root, const fs::
   std::vector<SignatureColumn> out;
   if (!root["signature"] || !root["signature"]["inputs"] || root["signature"]["inputs"].IsNull())
     return out;
-  auto inputs = nlohmann::json::parse(root["signature"]["inputs"].as<std::string>(), nullptr, false);
+  auto inputs =
+      nlohmann::json::parse(root["signature"]["inputs"].as<std::string>(), nullptr, false);
   if (inputs.is_discarded() || !inputs.is_array())
     throw Error(ErrorCode::kInvalidInput, file.string() + ": signature.inputs is not a JSON list");
   for (const auto& i : inputs) {
@@ -49,7 +50,8 @@ std::vector<SignatureColumn> signature_inputs(const YAML::Node& root, const fs::
 std::string signature_label(const YAML::Node& root) {
   if (!root["signature"] || !root["signature"]["outputs"] || root["signature"]["outputs"].IsNull())
     return "";
-  auto outputs = nlohmann::json::parse(root["signature"]["outputs"].as<std::string>(), nullptr, false);
+  auto outputs =
+      nlohmann::json::parse(root["signature"]["outputs"].as<std::string>(), nullptr, false);
   if (outputs.is_array() && outputs.size() == 1 && outputs[0].is_object())
     return outputs[0].value("name", "");
   return "";
@@ -66,9 +68,10 @@ std::vector<FeatureSpec> inputs(const fs::path& dir, const YAML::Node& root,
                     });
   if (auto_names) {
     if (signature.empty())
-      refuse(dir, "the model was trained without feature names and MLmodel has no column "
-                  "signature, so the input columns are unknown: log it with "
-                  "signature=mlflow.models.infer_signature(X, y) and a pandas DataFrame X");
+      refuse(dir,
+             "the model was trained without feature names and MLmodel has no column "
+             "signature, so the input columns are unknown: log it with "
+             "signature=mlflow.models.infer_signature(X, y) and a pandas DataFrame X");
     names.clear();
     for (const auto& c : signature) names.push_back(c.name);
   }
@@ -112,7 +115,8 @@ std::vector<FeatureSpec> inputs(const fs::path& dir, const YAML::Node& root,
 
 ColumnType classes_type(const std::vector<std::string>& classes) {
   auto all = [&](auto pred) { return std::all_of(classes.begin(), classes.end(), pred); };
-  if (all([](const std::string& c) { return c == "true" || c == "false"; })) return ColumnType::kBool;
+  if (all([](const std::string& c) { return c == "true" || c == "false"; }))
+    return ColumnType::kBool;
   if (all([](const std::string& c) {
         char* end = nullptr;
         std::strtoll(c.c_str(), &end, 10);
@@ -146,7 +150,8 @@ void read_xgboost(const fs::path& dir, const YAML::Node& root, ModelPackage& p) 
   std::string bytes = core::read_file(file);
   // What the bytes are, whatever the name: MLflow's model_format json/ubj, or an older "xgb"
   // that XGBoost 2.x+ writes as UBJSON and 1.x as its legacy binary format.
-  bool json = bytes.size() > 1 && bytes[0] == '{' && (bytes[1] == '"' || std::isspace(static_cast<unsigned char>(bytes[1])));
+  bool json = bytes.size() > 1 && bytes[0] == '{' &&
+              (bytes[1] == '"' || std::isspace(static_cast<unsigned char>(bytes[1])));
   bool ubj = !json && !bytes.empty() && bytes[0] == '{';
   if (!json && !ubj)
     refuse(dir, file.filename().string() +
@@ -157,7 +162,8 @@ void read_xgboost(const fs::path& dir, const YAML::Node& root, ModelPackage& p) 
   p.model_json = std::move(m.json);
   p.xgb_version = flavor["xgb_version"].as<std::string>(m.version);
   auto learner = nlohmann::json::parse(p.model_json).at("learner");
-  size_t num_features = std::stoul(learner.at("learner_model_param").at("num_feature").get<std::string>());
+  size_t num_features =
+      std::stoul(learner.at("learner_model_param").at("num_feature").get<std::string>());
   p.preprocessing = inputs(dir, root, m.feature_names, num_features, nullptr);
   if (m.objective == "binary:logistic") {
     p.task = Task::kBinary;
@@ -185,7 +191,8 @@ void read_lightgbm(const fs::path& dir, const YAML::Node& root, ModelPackage& p)
     refuse(dir, file.filename().string() + " is a pickle (serialization_format " +
                     flavor["serialization_format"].as<std::string>("cloudpickle") +
                     "). Log the model with MLflow's default serialization_format=\"skops\", or "
-                    "log its booster_ (a text model); " + kOnnxAdvice);
+                    "log its booster_ (a text model); " +
+                    kOnnxAdvice);
   } else {
     p.lightgbm_model = core::read_file(file);
   }
@@ -231,7 +238,8 @@ ModelPackage read_mlflow_model(const fs::path& dir, const YAML::Node& root) {
     for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
     refuse(dir, "no flavor Plinth serves (flavors: " + (list.empty() ? "none" : list) +
                     "); Plinth serves its own packages and MLflow's xgboost and lightgbm "
-                    "flavors. " + kOnnxAdvice);
+                    "flavors. " +
+                    kOnnxAdvice);
   }
   p.created = root["utc_time_created"].as<std::string>("");
   p.model_uuid = root["model_uuid"].as<std::string>("");

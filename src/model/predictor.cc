@@ -40,7 +40,8 @@ Predictor::Predictor(const ModelPackage& package, Engine engine, size_t threads)
   }
   if (package.flavor == "lightgbm") {
     // LightGBM has no library in Plinth: the compiled engine is its only scorer.
-    impl_->compiled = CompiledModel::compile(read_lightgbm_model(package.lightgbm_model, "model").spec);
+    impl_->compiled =
+        CompiledModel::compile(read_lightgbm_model(package.lightgbm_model, "model").spec);
   } else if (engine == Engine::kCompiled) {
     try {
       impl_->compiled = CompiledModel::compile(package.model_json);

@@ -96,7 +96,8 @@ std::string number_text(double v) {
 }
 
 // A one-dimensional .npy array of numbers, booleans or fixed-width unicode, as text.
-std::vector<std::string> npy_text(const Reader& r, const std::string& npy, const std::string& name) {
+std::vector<std::string> npy_text(const Reader& r, const std::string& npy,
+                                  const std::string& name) {
   if (npy.size() < 10 || npy.compare(0, 6, "\x93NUMPY") != 0) r.bad(name + " is not a .npy array");
   size_t header_len = static_cast<unsigned char>(npy[8]) | static_cast<unsigned char>(npy[9]) << 8;
   size_t data = 10 + header_len;
@@ -209,6 +210,15 @@ SkopsLightgbm read_skops_lightgbm(const std::filesystem::path& file) {
         auto it = members.find(npy);
         if (it == members.end()) r.bad("classes_ array " + npy + " is missing");
         out.classes = npy_text(r, it->second, npy);
+      } else if (classes.value("type", "") == "json") {
+        // An object array (e.g. strings from a pandas column): one JSON node per element.
+        for (const auto& element : classes.at("content")) {
+          json v = json::parse(element.at("content").get<std::string>());
+          out.classes.push_back(v.is_string()    ? v.get<std::string>()
+                                : v.is_boolean() ? (v.get<bool>() ? "true" : "false")
+                                : v.is_number()  ? number_text(v.get<double>())
+                                                 : v.dump());
+        }
       } else {
         r.bad("classes_ stored as '" + classes.value("type", "?") +
               "' is not supported: train with numeric, boolean or string labels");

@@ -38,8 +38,8 @@ XgbModelFile read_xgboost_model(const std::string& bytes, bool ubj, const std::s
   try {
     model = ubj ? json::from_ubjson(bytes) : json::parse(bytes);
   } catch (const json::exception& e) {
-    refuse(source, std::string("not an XGBoost ") + (ubj ? "UBJSON" : "JSON") +
-                       " model file (" + e.what() + ")");
+    refuse(source, std::string("not an XGBoost ") + (ubj ? "UBJSON" : "JSON") + " model file (" +
+                       e.what() + ")");
   }
   try {
     if (model.contains("version") && model["version"].is_array()) {
@@ -51,7 +51,8 @@ XgbModelFile read_xgboost_model(const std::string& bytes, bool ubj, const std::s
     json& param = learner.at("learner_model_param");
     out.objective = learner.at("objective").at("name").get<std::string>();
     out.num_class = std::stoul(param.at("num_class").get<std::string>());
-    size_t targets = param.contains("num_target") ? std::stoul(param["num_target"].get<std::string>()) : 1;
+    size_t targets =
+        param.contains("num_target") ? std::stoul(param["num_target"].get<std::string>()) : 1;
     if (targets > 1)
       refuse(source, "a multi-target model (num_target " + std::to_string(targets) +
                          ") is not supported; train one model per target");
@@ -102,8 +103,9 @@ XgbModelFile read_xgboost_model(const std::string& bytes, bool ubj, const std::s
         const json& tp = tree.at("tree_param");
         if (tp.contains("size_leaf_vector") && tp["size_leaf_vector"].get<std::string>() != "1" &&
             tp["size_leaf_vector"].get<std::string>() != "0")
-          refuse(source, "the model has vector leaves (multi_strategy=multi_output_tree), which "
-                         "Plinth does not support");
+          refuse(source,
+                 "the model has vector leaves (multi_strategy=multi_output_tree), which "
+                 "Plinth does not support");
       }
     }
   } catch (const json::exception& e) {

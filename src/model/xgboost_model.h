@@ -10,9 +10,9 @@ namespace plinth::model {
 struct XgbModelFile {
   std::string json;  // the model in XGBoost 1.7's JSON layout
   std::string objective;
-  size_t num_class = 0;                     // 0 for binary and regression
-  std::vector<std::string> feature_names;   // empty when trained without names
-  std::string version;                      // "3.1.3": the XGBoost that wrote the file
+  size_t num_class = 0;                    // 0 for binary and regression
+  std::vector<std::string> feature_names;  // empty when trained without names
+  std::string version;                     // "3.1.3": the XGBoost that wrote the file
 };
 
 // Reads `bytes` (UBJSON when `ubj`, else JSON). XGBoost 2.x/3.x differences handled: a base_score
