@@ -18,7 +18,8 @@ using table::ColumnType;
 namespace {
 
 const char* kOnnxAdvice =
-    "Plinth runs no Python, so it cannot load a pickled model: log it as ONNX instead, e.g. "
+    "Plinth runs no Python, so it cannot load a Python object (pickle or skops): log the "
+    "model as ONNX instead, e.g. "
     "mlflow.onnx.log_model(skl2onnx.to_onnx(model, X[:1]), name=\"model\") (or, for XGBoost and "
     "LightGBM, mlflow.xgboost.log_model / mlflow.lightgbm.log_model, which Plinth serves as they "
     "are)";
