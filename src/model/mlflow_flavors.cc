@@ -9,6 +9,8 @@
 #include "core/file_io.h"
 #include "model/lightgbm_model.h"
 #include "model/skops_file.h"
+#include "model/tree_engine.h"
+#include "model/xgboost_flavor.h"
 #include "model/xgboost_model.h"
 
 namespace plinth::model {
@@ -159,6 +161,20 @@ void read_xgboost(const fs::path& dir, const YAML::Node& root, ModelPackage& p) 
                     " is in XGBoost's legacy binary format, which Plinth does not read: log the "
                     "model with mlflow.xgboost.log_model(..., model_format=\"json\") or \"ubj\"");
   XgbModelFile m = read_xgboost_model(bytes, ubj, file.string());
+  // Served by the compiled engine, else by the XGBoost library here: one of them must take it.
+  try {
+    CompiledModel::compile(m.json);
+  } catch (const Error& compile_error) {
+    try {
+      XgbBooster(m.json, 1);
+    } catch (const Error& load_error) {
+      std::string why = load_error.what();
+      refuse(dir, file.filename().string() + " (XGBoost " + m.version + ", objective " +
+                      m.objective + ") cannot be scored: the compiled engine says \"" +
+                      compile_error.what() + "\" and XGBoost " + xgboost_version() + " says \"" +
+                      why.substr(0, why.find('\n')) + "\"");
+    }
+  }
   p.flavor = "xgboost";
   p.model_json = std::move(m.json);
   p.xgb_version = flavor["xgb_version"].as<std::string>(m.version);

@@ -65,6 +65,13 @@ XgbModelFile read_xgboost_model(const std::string& bytes, bool ubj, const std::s
     if (learner.contains("feature_names"))
       out.feature_names = learner["feature_names"].get<std::vector<std::string>>();
 
+    // Objectives whose prediction is the margin itself score like reg:squarederror, which the
+    // compiled engine and XGBoost 1.7 know (reg:quantileerror is XGBoost 2.0+).
+    for (const char* identity :
+         {"reg:absoluteerror", "reg:quantileerror", "reg:pseudohubererror", "reg:squaredlogerror"})
+      if (out.objective == identity)
+        learner["objective"] = {{"name", "reg:squarederror"},
+                                {"reg_loss_param", {{"scale_pos_weight", "1"}}}};
     std::vector<float> base = base_scores(param.at("base_score"), source);
     bool same = true;
     for (float b : base) same = same && b == base[0];

@@ -47,9 +47,12 @@ double max_error(const std::string& name, Engine engine, std::string* used = nul
   return worst;
 }
 
-TEST(MlflowXgboost, Xgboost3ModelsScoreLikeXgboost3) {
-  for (std::string name : {"xgb3_binary_json", "xgb3_binary_ubj", "xgb3_multiclass_json",
-                           "xgb3_multiclass_ubj", "xgb3_regression_json", "xgb3_regression_ubj"}) {
+TEST(MlflowXgboost, Xgboost2And3ModelsScoreLikeTheXgboostThatWroteThem) {
+  for (std::string name :
+       {"xgb3_binary_json", "xgb3_binary_ubj", "xgb3_multiclass_json", "xgb3_multiclass_ubj",
+        "xgb3_regression_json", "xgb3_regression_ubj", "xgb2_binary_json", "xgb2_binary_ubj",
+        "xgb2_multiclass_json", "xgb2_multiclass_ubj", "xgb2_regression_json",
+        "xgb2_regression_ubj", "xgb2_quantile_json", "xgb3_quantile_json"}) {
     std::string engine;
     EXPECT_LE(max_error(name, Engine::kCompiled, &engine), 1e-6) << name;
     EXPECT_EQ(engine, "compiled") << name;
@@ -134,6 +137,16 @@ TEST(MlflowFlavors, BadModelsAreRefusedNamingTheFileAndWhatToDo) {
   fs::remove(ubj / "model.ubj");
   EXPECT_NE(load_error(ubj).find("model.ubj is missing"), std::string::npos) << load_error(ubj);
 
+  fs::path json_model = s.copy("xgb3_binary_json");
+  std::string text = core::read_file(json_model / "model.json");
+  auto types = text.find("\"feature_types\":[]");
+  ASSERT_NE(types, std::string::npos);
+  text.replace(types, 18, "\"feature_types\":[\"float\",\"c\",\"int\",\"int\",\"float\"]");
+  write(json_model / "model.json", text);
+  EXPECT_NE(load_error(json_model).find("categorical features (enable_categorical)"),
+            std::string::npos)
+      << load_error(json_model);
+
   fs::path skops = s.copy("lgb_binary_skops");
   bytes = core::read_file(skops / "model.skops");
   write(skops / "model.skops", bytes.substr(0, bytes.size() - 30));
@@ -141,7 +154,7 @@ TEST(MlflowFlavors, BadModelsAreRefusedNamingTheFileAndWhatToDo) {
       << load_error(skops);
 
   fs::path lgb = s.copy("lgb_regression_booster");
-  std::string text = core::read_file(lgb / "model.lgb");
+  text = core::read_file(lgb / "model.lgb");
   write(lgb / "model.lgb", text.substr(0, text.find("leaf_value=")));
   EXPECT_NE(load_error(lgb).find("model.lgb tree 0: field 'leaf_value' is missing"),
             std::string::npos)

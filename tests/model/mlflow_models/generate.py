@@ -3,10 +3,11 @@ predictions the libraries themselves made on the same rows (the test's oracle).
 
 The fraud data comes from Plinth:
     plinth demo-data fraud --rows 3000 --seed 1 --out /tmp/fraud.csv
-XGBoost 3.x models, from a throwaway virtual environment (the pinned tools hold XGBoost 1.7):
+XGBoost 3.x and 2.x models, from throwaway virtual environments (the pinned tools hold 1.7):
     python3 -m venv /tmp/xgb3
     /tmp/xgb3/bin/pip install 'xgboost==3.1.*' pandas scikit-learn 'mlflow-skinny==3.7.*'
     /tmp/xgb3/bin/python generate.py xgboost /tmp/fraud.csv
+    (the same with 'xgboost==2.1.*' in /tmp/xgb2 writes the xgb2_* models)
 LightGBM models, with the pinned tools (lightgbm 4.7, mlflow 3.17):
     .venv-test/bin/python generate.py lightgbm /tmp/fraud.csv
 Each run rewrites its own models, rows.csv and its half of predictions.json.
@@ -71,13 +72,17 @@ def xgboost_models(train, rows):
 
     X, Xr = train[NUMERIC], rows[NUMERIC]
     codes = train.merchant_category.astype("category").cat.codes
-    out = {"xgboost_version": xgb.__version__}
+    v = "xgb" + xgb.__version__.split(".")[0]
+    out = {f"{v}_version": xgb.__version__}
     models = {
-        "xgb3_binary": (xgb.XGBClassifier(n_estimators=20, max_depth=4), train.is_fraud),
-        "xgb3_multiclass": (xgb.XGBClassifier(n_estimators=8, max_depth=3), codes),
+        f"{v}_binary": (xgb.XGBClassifier(n_estimators=20, max_depth=4), train.is_fraud),
+        f"{v}_multiclass": (xgb.XGBClassifier(n_estimators=8, max_depth=3), codes),
     }
     for name, (model, y) in models.items():
         model.fit(X, y)
+        # XGBoost before 3.0 asks for `_estimator_type`, which scikit-learn 1.6+ dropped.
+        if not hasattr(model, "_estimator_type"):
+            model._estimator_type = "classifier"
         proba = model.predict_proba(Xr)
         pred = proba[:, 1] if proba.shape[1] == 2 else proba
         for fmt in ["json", "ubj"]:
@@ -89,11 +94,19 @@ def xgboost_models(train, rows):
     Xg = train[NUMERIC[1:]]
     reg = xgb.XGBRegressor(n_estimators=20, max_depth=4).fit(Xg, train.amount.fillna(0))
     for fmt in ["json", "ubj"]:
-        path = fresh(f"xgb3_regression_{fmt}")
+        path = fresh(f"{v}_regression_{fmt}")
         mlflow.xgboost.save_model(reg.get_booster(), path, model_format=fmt,
                                   signature=infer_signature(Xg, reg.predict(Xg)))
         slim(path)
-        out[f"xgb3_regression_{fmt}"] = reg.predict(rows[NUMERIC[1:]]).tolist()
+        out[f"{v}_regression_{fmt}"] = reg.predict(rows[NUMERIC[1:]]).tolist()
+    # An objective XGBoost 1.7 lacks (2.0+): a median regression.
+    q = xgb.XGBRegressor(n_estimators=10, max_depth=3, objective="reg:quantileerror",
+                         quantile_alpha=0.5).fit(Xg, train.amount.fillna(0))
+    path = fresh(f"{v}_quantile_json")
+    mlflow.xgboost.save_model(q.get_booster(), path, model_format="json",
+                              signature=infer_signature(Xg, q.predict(Xg)))
+    slim(path)
+    out[f"{v}_quantile_json"] = q.predict(rows[NUMERIC[1:]]).tolist()
     save_predictions(out)
 
 
@@ -120,7 +133,7 @@ def lightgbm_models(train, rows):
     out["lgb_binary_skops"] = clf.predict_proba(Xr)[:, 1].tolist()
     # Multiclass on the numeric columns: merchant_category from the others.
     Xn = train[NUMERIC]
-    multi = lgb.LGBMClassifier(**params).fit(Xn, train.merchant_category)
+    multi = lgb.LGBMClassifier(**{**params, "n_estimators": 6}).fit(Xn, train.merchant_category)
     path = fresh("lgb_multiclass_skops")
     mlflow.lightgbm.save_model(multi, path, signature=infer_signature(Xn, multi.predict(Xn)))
     slim(path)
