@@ -51,7 +51,8 @@ struct Block {
 };
 
 constexpr int kCategorical = 1, kDefaultLeft = 2;
-constexpr int kMissingNone = 0, kMissingZero = 1, kMissingNaN = 2;
+constexpr int kMissingNone = 0, kMissingNaN = 2;
+constexpr size_t kMaxDepth = 4096, kMaxNodes = size_t{1} << 22;
 
 // The nodes of one LightGBM tree in the spec's form, built from the root down. A node whose
 // default direction disagrees with where 0 would go (missing type Zero) becomes two: "x == 0"
@@ -67,7 +68,13 @@ struct TreeBuilder {
   std::vector<uint32_t> cat_threshold;
   Spec::Tree tree;
 
-  uint32_t emit(int node) {
+  uint32_t emit(int node, size_t depth = 0) {
+    // A chain of splits, or Zero-type splits copying their default subtree level after level,
+    // could exhaust the stack or memory: a corrupt file more likely than a real model.
+    if (depth > kMaxDepth || tree.nodes.size() > kMaxNodes)
+      refuse(b.source, "the tree is deeper than " + std::to_string(kMaxDepth) +
+                           " levels or lowers to more than " + std::to_string(kMaxNodes) +
+                           " nodes");
     uint32_t at = static_cast<uint32_t>(tree.nodes.size());
     tree.nodes.emplace_back();
     if (node < 0) {
@@ -115,22 +122,22 @@ struct TreeBuilder {
         zero.threshold = 0;
         zero.missing_yes = true;
         tree.nodes[at] = zero;
-        tree.nodes[at].yes = emit(default_left ? left[node] : right[node]);
-        tree.nodes[at].no = emit_split(n, node);
+        tree.nodes[at].yes = emit(default_left ? left[node] : right[node], depth + 1);
+        tree.nodes[at].no = emit_split(n, node, depth + 1);
         return at;
       }
     }
     tree.nodes[at] = n;
-    tree.nodes[at].yes = emit(left[node]);
-    tree.nodes[at].no = emit(right[node]);
+    tree.nodes[at].yes = emit(left[node], depth + 1);
+    tree.nodes[at].no = emit(right[node], depth + 1);
     return at;
   }
 
-  uint32_t emit_split(Spec::Node n, int node) {
+  uint32_t emit_split(Spec::Node n, int node, size_t depth) {
     uint32_t at = static_cast<uint32_t>(tree.nodes.size());
     tree.nodes.push_back(n);
-    tree.nodes[at].yes = emit(left[node]);
-    tree.nodes[at].no = emit(right[node]);
+    tree.nodes[at].yes = emit(left[node], depth + 1);
+    tree.nodes[at].no = emit(right[node], depth + 1);
     return at;
   }
 };
