@@ -16,8 +16,10 @@ same XGBoost booster compiled to a shared library by gcc, predict() over every r
 built beforehand). Prints one JSON line per model with rows/s, µs per row and the ratios.
 """
 import argparse
+import atexit
 import json
 import os
+import shutil
 import subprocess
 import tempfile
 import time
@@ -35,6 +37,7 @@ p.add_argument("--models", default="rf,gb,hgb,xgb")
 p.add_argument("--dir", default="/tmp")
 args = p.parse_args()
 work = tempfile.mkdtemp(prefix="plinth-onnx-trees.", dir=args.dir)
+atexit.register(shutil.rmtree, work, ignore_errors=True)
 
 
 def features(csv):
