@@ -516,11 +516,18 @@ def bad_cases():
     convert_model_to_external_data(ext, all_tensors_to_one_file=True, location="weights.bin",
                                    size_threshold=0)
     bad("missing_external_data", ext, ["weights.bin", "missing"])
+    half = helper.make_graph([node("Cast", ["x"], ["y"], to=TP.FLOAT)], "half",
+                             [helper.make_tensor_value_info("x", TP.FLOAT16, ["N", 2])],
+                             [helper.make_tensor_value_info("y", TP.FLOAT, None)])
+    bad("float16_input", helper.make_model(half, opset_imports=[helper.make_opsetid("", 17)],
+                                           ir_version=8), ["input 'x'", "float16", "float, double"])
     bad("bad_attribute", model([node("LinearClassifier", ["x"], ["l", "y"], "ai.onnx.ml",
                                      name="lin", coefficients=[1.0, 2.0, 3.0],
                                      intercepts=[0.0, 1.0], classlabels_ints=[0, 1])],
                                {"x": x}, [("l", TP.INT64), ("y", TP.FLOAT)]),
         ["'lin'", "LinearClassifier", "coefficients"])
+    bad("cast_to_float16", model([node("Cast", ["x"], ["y"], to=TP.FLOAT16, name="c")], {"x": x},
+                                 [("y", TP.FLOAT16)]), ["'c'", "Cast", "float16"])
 
 
 def external_data_case():

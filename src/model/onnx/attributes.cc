@@ -79,7 +79,14 @@ std::string element_type_name(ElementType type) {
     case ElementType::kUndefined:
       break;
   }
-  return "type " + std::to_string(static_cast<int>(type));
+  // ONNX types Plinth does not hold, named so a refusal says which one it met.
+  static const char* const kOthers[] = {nullptr,      nullptr,   nullptr,  nullptr,  "uint16",
+                                        "int16",      nullptr,   nullptr,  nullptr,  nullptr,
+                                        "float16",    nullptr,   "uint32", "uint64", "complex64",
+                                        "complex128", "bfloat16"};
+  int code = static_cast<int>(type);
+  if (code >= 0 && code < 17 && kOthers[code]) return kOthers[code];
+  return "type " + std::to_string(code);
 }
 
 size_t Tensor::elements() const {

@@ -86,6 +86,22 @@ ValueInfo value_info(const ::onnx::ValueInfoProto& proto, bool* has_shape) {
   return info;
 }
 
+bool held_type(ElementType type) {
+  switch (type) {
+    case ElementType::kFloat:
+    case ElementType::kDouble:
+    case ElementType::kInt64:
+    case ElementType::kInt32:
+    case ElementType::kInt8:
+    case ElementType::kUint8:
+    case ElementType::kBool:
+    case ElementType::kString:
+      return true;
+    default:
+      return false;
+  }
+}
+
 // Runs libonnx's checker when it knows every opset the model imports.
 void run_checker(const ::onnx::ModelProto& proto, const std::map<std::string, int64_t>& opsets,
                  const std::string& source) {
@@ -213,6 +229,14 @@ OnnxModel OnnxModel::parse(const std::string& bytes, const std::string& source,
       refuse(source, "input '" + input.name() + "' is declared twice");
     bool has_shape = false;
     impl.inputs.push_back(value_info(input, &has_shape));
+    const ValueInfo& info = impl.inputs.back();
+    if (!input.type().has_tensor_type() || !held_type(info.type))
+      refuse(source,
+             "input '" + info.name + "' is " +
+                 (input.type().has_tensor_type() ? "a tensor of " + element_type_name(info.type)
+                                                 : std::string("not a tensor")) +
+                 "; Plinth takes tensors of float, double, int64, int32, int8, uint8, bool "
+                 "or string");
     impl.input_has_shape.push_back(has_shape);
     impl.input_slots.push_back(slot(input.name()));
   }
