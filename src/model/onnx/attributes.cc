@@ -154,8 +154,12 @@ Tensor tensor_from_proto(const ::onnx::TensorProto& proto, const std::string& wh
   Tensor t;
   t.type = static_cast<ElementType>(proto.data_type());
   t.shape.assign(proto.dims().begin(), proto.dims().end());
+  uint64_t product = 1;
   for (int64_t d : t.shape)
-    if (d < 0) throw Error(ErrorCode::kInvalidInput, where + ": negative dimension");
+    if (d < 0 || __builtin_mul_overflow(product, static_cast<uint64_t>(d), &product) ||
+        product > (uint64_t{1} << 40))
+      throw Error(ErrorCode::kInvalidInput, where + ": dimension " + std::to_string(d) +
+                                                " is negative or makes the tensor too large");
   size_t n = t.elements();
   bool external = proto.data_location() == ::onnx::TensorProto::EXTERNAL;
   if (external && base_dir.empty())

@@ -389,7 +389,10 @@ void OnnxModel::Impl::check_input(size_t k, const Tensor& t) const {
   std::string got = element_type_name(t.type) + " " + ops::shape_text(t.shape);
   if (t.type != info.type) reject(got);
   size_t stored = ops::visit_storage(t, [](const auto& v) { return v.size(); });
-  if (stored != t.elements()) reject(got + " holding " + std::to_string(stored) + " values");
+  uint64_t count = 1;
+  for (int64_t d : t.shape)
+    if (d < 0 || __builtin_mul_overflow(count, static_cast<uint64_t>(d), &count)) reject(got);
+  if (stored != count) reject(got + " holding " + std::to_string(stored) + " values");
   if (!input_has_shape[k]) return;
   if (t.shape.size() != info.shape.size()) reject(got);
   for (size_t d = 0; d < t.shape.size(); ++d)

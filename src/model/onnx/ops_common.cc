@@ -2,6 +2,8 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <limits>
+
 namespace plinth::model::onnx::ops {
 
 Storage storage_of(ElementType type) {
@@ -97,6 +99,20 @@ Tensor make_uninitialized(ElementType type, std::vector<int64_t> shape) {
   }
   t.f.resize(n);  // writes only past the buffer's old size
   return t;
+}
+
+int64_t to_int64(double v) {
+  if (!(v > -9.2233720368547758e18 && v < 9.2233720368547758e18))
+    return std::numeric_limits<int64_t>::min();
+  return static_cast<int64_t>(v);
+}
+
+size_t checked_elements(const std::vector<int64_t>& shape, const std::string& where) {
+  uint64_t n = 1;
+  for (int64_t d : shape)
+    if (d < 0 || __builtin_mul_overflow(n, static_cast<uint64_t>(d), &n) || n > (uint64_t{1} << 32))
+      fail(where, "shape " + shape_text(shape) + " is negative or too large");
+  return static_cast<size_t>(n);
 }
 
 double number_at(const Tensor& t, size_t k) {

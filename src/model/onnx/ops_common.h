@@ -55,6 +55,13 @@ Tensor make_uninitialized(ElementType type, std::vector<int64_t> shape);
 // intermediates reuse its pages instead of faulting fresh ones in (a few, bounded in bytes).
 void recycle(std::vector<float>&& buffer);
 
+// A real number as int64 the way x86-64 converts it (truncation; NaN and out-of-range values give
+// INT64_MIN), without C++'s undefined behaviour.
+int64_t to_int64(double v);
+// The element count of `shape`; throws naming `where` when a dimension is negative or the
+// count exceeds 2^32 (no tabular graph needs more; a corrupt or hostile one might ask).
+size_t checked_elements(const std::vector<int64_t>& shape, const std::string& where);
+
 // Element k of a numeric tensor as a double.
 double number_at(const Tensor& t, size_t k);
 
