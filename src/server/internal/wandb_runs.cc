@@ -23,7 +23,9 @@ constexpr char kRunIdTag[] = "wandb.run_id";
 constexpr char kTagsTag[] = "wandb.tags";  // the W&B tags, a JSON list, to drop removed ones
 constexpr char kHistoryTag[] = "wandb.history_lines";
 constexpr char kEventsTag[] = "wandb.events_lines";
-constexpr size_t kParamValueLimit = 6000;  // MLflow's
+constexpr char kSummaryTag[] = "wandb.summary";  // the latest summary, applied at the end
+constexpr size_t kParamValueLimit = 6000;        // MLflow's
+constexpr size_t kTagValueLimit = 8000;
 
 std::string tag_value(const tracking::Run& run, const std::string& key) {
   for (const auto& t : run.tags)
@@ -271,22 +273,48 @@ void WandbRuns::set_tags(const tracking::Run& run, const json& input) {
 void WandbRuns::file_stream(const tracking::Run& run, const json& body) {
   if (!body.is_object())
     throw Error(ErrorCode::kInvalidInput, "A file_stream body must be a JSON object");
+  const std::string& run_id = run.info.run_id;
   std::lock_guard lock(mutex_);
+  json summary;
   auto files = body.find("files");
   if (files != body.end() && files->is_object()) {
     if (auto f = files->find("wandb-history.jsonl"); f != files->end())
-      log_lines(run.info.run_id, *f, false);
-    if (auto f = files->find("wandb-events.jsonl"); f != files->end())
-      log_lines(run.info.run_id, *f, true);
+      log_lines(run_id, *f, false);
+    if (auto f = files->find("wandb-events.jsonl"); f != files->end()) log_lines(run_id, *f, true);
     if (auto f = files->find("wandb-summary.json"); f != files->end())
-      log_summary(run.info.run_id, *f);
+      summary = keep_summary(run_id, *f);
   }
   if (body.value("complete", false)) {
+    // The summary becomes metrics only now that the whole history is stored: during the run
+    // it may be sent ahead of the history lines it summarises.
+    if (summary.is_null())
+      summary = json::parse(tag_value(store_.get_run(run_id), kSummaryTag), nullptr, false);
+    if (summary.is_object()) log_summary(run_id, summary);
     auto code = body.find("exitcode");
     bool ok = code == body.end() || !code->is_number() || code->get<int64_t>() == 0;
-    store_.update_run(run.info.run_id, ok ? "FINISHED" : "FAILED", tracking::now_ms(),
-                      std::nullopt);
+    store_.update_run(run_id, ok ? "FINISHED" : "FAILED", tracking::now_ms(), std::nullopt);
   }
+}
+
+json WandbRuns::keep_summary(const std::string& run_id, const json& file) {
+  auto content = file.find("content");
+  if (content == file.end() || !content->is_array() || content->empty()) return nullptr;
+  const json& line = content->back();
+  json summary = line.is_string() ? json::parse(line.get<std::string>(), nullptr, false) : line;
+  if (!summary.is_object()) {
+    spdlog::warn("W&B run {}: wandb-summary.json is not a JSON object; skipped", run_id);
+    return nullptr;
+  }
+  std::string text = summary.dump();
+  if (text.size() <= kTagValueLimit) {
+    store_.log_batch(run_id, {}, {}, {{kSummaryTag, text}});
+  } else {
+    spdlog::warn(
+        "W&B run {}: the summary ({} bytes) is too long for a tag; it is applied only "
+        "when it comes with the run's end",
+        run_id, text.size());
+  }
+  return summary;
 }
 
 void WandbRuns::log_lines(const std::string& run_id, const json& file, bool events) {
@@ -330,15 +358,7 @@ void WandbRuns::log_lines(const std::string& run_id, const json& file, bool even
   if (done > stored) flush();
 }
 
-void WandbRuns::log_summary(const std::string& run_id, const json& file) {
-  auto content = file.find("content");
-  if (content == file.end() || !content->is_array() || content->empty()) return;
-  const json& line = content->back();
-  json summary = line.is_string() ? json::parse(line.get<std::string>(), nullptr, false) : line;
-  if (!summary.is_object()) {
-    spdlog::warn("W&B run {}: wandb-summary.json is not a JSON object; skipped", run_id);
-    return;
-  }
+void WandbRuns::log_summary(const std::string& run_id, const json& summary) {
   std::map<std::string, double> latest;
   for (const auto& m : store_.get_run(run_id).metrics) latest[m.key] = m.value;
   int64_t step = summary.value("_step", int64_t{0});

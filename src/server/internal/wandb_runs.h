@@ -11,10 +11,11 @@ namespace plinth::server::internal {
 
 // W&B runs kept as MLflow runs in the tracking store (docs/wandb.md): the entity/project is
 // the experiment "entity/project", the client's run id is tag wandb.run_id, the config
-// flattened with dots are params, history rows are metrics stepped by _step, the summary's
-// values not in the history are metrics at the summary's step. How many history and events
-// lines are stored is a tag written in the same batch as their metrics, so a re-sent chunk is
-// skipped line by line and nothing is logged twice, across server restarts too. Thread-safe.
+// flattened with dots are params, history rows are metrics stepped by _step; when the run ends,
+// summary values that differ from the history's latest are metrics at the summary's step. How many
+// history and events lines are stored is a tag written in the same batch as their metrics, so a
+// re-sent chunk is skipped line by line and nothing is logged twice, across server restarts too.
+// Thread-safe.
 class WandbRuns {
  public:
   explicit WandbRuns(tracking::Store& store) : store_(store) {}
@@ -32,7 +33,9 @@ class WandbRuns {
   void set_tags(const tracking::Run& run, const nlohmann::json& input);
   void log_config(const tracking::Run& run, const nlohmann::json& config);
   void log_lines(const std::string& run_id, const nlohmann::json& file, bool events);
-  void log_summary(const std::string& run_id, const nlohmann::json& file);
+  // Keeps the latest summary (tag wandb.summary) and returns it; null when unreadable.
+  nlohmann::json keep_summary(const std::string& run_id, const nlohmann::json& file);
+  void log_summary(const std::string& run_id, const nlohmann::json& summary);
 
   tracking::Store& store_;
   std::mutex mutex_;  // one writer per server: find-or-create and line counts stay consistent
