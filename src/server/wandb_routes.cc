@@ -127,6 +127,15 @@ class WandbApi {
     return json_response(json::object());
   }
 
+  // The "View run" link the SDK prints: the UI's page of the MLflow run.
+  http::ServerResponse run_page(const http::PathParams& p) {
+    auto run = runs_.find(p.at("entity"), p.at("project"), p.at("run"));
+    if (!run)
+      throw Error(ErrorCode::kNotFound,
+                  "No W&B run " + p.at("entity") + "/" + p.at("project") + "/" + p.at("run"));
+    return {302, "text/plain", "", {{"Location", "/#/run/" + run->info.run_id}}};
+  }
+
   http::ServerResponse upload(const http::PathParams& p, const http::ServerRequest& req) {
     std::string path = tracking::checked_artifact_path(p.at("path"));
     auto q = [&](const char* k) {
@@ -235,6 +244,8 @@ void add_wandb_routes(http::Router& r, tracking::Store& store, tracking::Artifac
         guarded([api](const auto& req, const auto& p) { return api->file_stream(p, req); }));
   r.add("PUT", "/wandb/upload/{run_id}/{*path}",
         guarded([api](const auto& req, const auto& p) { return api->upload(p, req); }));
+  r.add("GET", "/{entity}/{project}/runs/{run}",
+        guarded([api](const auto&, const auto& p) { return api->run_page(p); }));
   // The SDK's own telemetry (OpenTelemetry metrics and logs): accepted and dropped.
   r.add("POST", "/sdk/otel/v1/{kind}",
         [](const auto&, const auto&) { return json_response(json::object()); });

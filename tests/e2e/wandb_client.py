@@ -28,10 +28,11 @@ def log_run(failing):
         history.append(row)
     run.summary["best_auc"] = 0.93
     files = run.dir
+    url = run.url
     run_id = run.id
     run.finish(exit_code=1 if failing else 0)
     return {"config": config, "history": history, "run_id": run_id, "files": files,
-            "failing": failing}
+            "failing": failing, "url": url}
 
 
 def flatten(d, prefix=""):

@@ -3,7 +3,7 @@
 # value, run.finish) runs unchanged with the real `wandb` SDK against `plinth server`, and the
 # real MLflow client reads the same run back from the same store: params equal the config,
 # every metric point, the latest values equal the SDK's own wandb-summary.json, the run files'
-# bytes, FINISHED (or FAILED for a non-zero exit code). Then the protocol's edges: a re-sent
+# bytes, FINISHED (or FAILED for a non-zero exit code), and the SDK's run link opens the run. Then the protocol's edges: a re-sent
 # file_stream chunk is stored once, an unknown operation is answered 200 with an error naming
 # it, malformed GraphQL is a 400, a forged upload URL is refused.
 source "$(dirname "$0")/tracking_lib.sh"
@@ -43,6 +43,11 @@ expect_eq "$(history | jq -c '.[-2:]')" "$(jq -c '[[11, .[0].history[11].loss], 
   "only lines past the stored ones are added"
 call POST "$BASE/files/plinth/fraud/nosuchrun/file_stream" '{}'
 expect_error_call 404 RESOURCE_DOES_NOT_EXIST "nosuchrun" "file_stream for an unknown run"
+
+# The "View run" link the SDK prints opens the run's page in the UI.
+url=$(jq -r '.[0].url' "$SCRATCH/runs.json")
+expect_eq "$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' "$url")" "302 $BASE/#/run/$mlflow_run" \
+  "the SDK's run link ($url) leads to the run's page"
 
 # GraphQL edges: never a 5xx, which the SDK retries for days.
 call POST "$BASE/graphql" '{"query":"mutation LinkArtifact($x: ID!) { linkArtifact(input: {artifactID: $x}) { versionIndex } }","variables":{"x":"1"},"operationName":"LinkArtifact"}'
