@@ -188,12 +188,16 @@ class WandbApi {
   json create_run_files(const json& input, const http::ServerRequest& req) {
     if (!input.is_object())
       throw Error(ErrorCode::kInvalidInput, "CreateRunFiles needs an 'input' object");
-    auto run = runs_.find(input.value("entityName", ""), input.value("projectName", ""),
-                          input.value("runName", ""));
+    auto text = [&](const char* key) {
+      auto it = input.find(key);
+      return it != input.end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
+    std::string entity = text("entityName");
+    auto run =
+        runs_.find(entity.empty() ? kDefaultEntity : entity, text("projectName"), text("runName"));
     if (!run)
-      throw Error(ErrorCode::kNotFound, "CreateRunFiles: no W&B run " +
-                                            input.value("runName", std::string()) +
-                                            ": start it with wandb.init");
+      throw Error(ErrorCode::kNotFound,
+                  "CreateRunFiles: no W&B run " + text("runName") + ": start it with wandb.init");
     int64_t expires = now_seconds() + kUploadUrlLifetimeSeconds;
     json files = json::array();
     for (const auto& name : input.value("files", json::array())) {

@@ -180,7 +180,17 @@ json WandbRuns::upsert_bucket(const json& input) {
   std::string name = str_or(input, "name", core::random_hex(8));
   check_name("entity", entity);
   check_name("project", project);
+  check_name("run id", name);
   std::string display = str_or(input, "displayName", "");
+  auto config = input.find("config");
+  json parsed;  // checked before anything is written
+  if (config != input.end() && config->is_string()) {
+    parsed = json::parse(config->get<std::string>(), nullptr, false);
+    if (!parsed.is_object())
+      throw Error(ErrorCode::kInvalidInput,
+                  "UpsertBucket's config is not a JSON object in a string: " +
+                      config->get<std::string>().substr(0, 100));
+  }
 
   std::lock_guard lock(mutex_);
   std::string exp = experiment_id(entity, project, true);
@@ -196,13 +206,7 @@ json WandbRuns::upsert_bucket(const json& input) {
   } else if (!display.empty() && display != run->info.run_name) {
     store_.update_run(run->info.run_id, std::nullopt, std::nullopt, display);
   }
-  auto config = input.find("config");
-  if (config != input.end() && config->is_string()) {
-    json parsed = json::parse(config->get<std::string>(), nullptr, false);
-    if (!parsed.is_object())
-      throw Error(ErrorCode::kInvalidInput, "UpsertBucket's config is not a JSON object string");
-    log_config(*run, parsed);
-  }
+  if (parsed.is_object()) log_config(*run, parsed);
   set_tags(*run, input);
   auto fresh = store_.get_run(run->info.run_id);
   return {{"bucket",
@@ -284,7 +288,8 @@ void WandbRuns::file_stream(const tracking::Run& run, const json& body) {
     if (auto f = files->find("wandb-summary.json"); f != files->end())
       summary = keep_summary(run_id, *f);
   }
-  if (body.value("complete", false)) {
+  auto complete = body.find("complete");
+  if (complete != body.end() && complete->is_boolean() && complete->get<bool>()) {
     // The summary becomes metrics only now that the whole history is stored: during the run
     // it may be sent ahead of the history lines it summarises.
     if (summary.is_null())
@@ -320,7 +325,13 @@ json WandbRuns::keep_summary(const std::string& run_id, const json& file) {
 void WandbRuns::log_lines(const std::string& run_id, const json& file, bool events) {
   const char* count_tag = events ? kEventsTag : kHistoryTag;
   int64_t stored = line_count(store_.get_run(run_id), count_tag);
-  int64_t offset = file.value("offset", int64_t{0});
+  auto at = file.is_object() ? file.find("offset") : file.end();
+  if (at != file.end() && !at->is_number_integer())
+    throw Error(ErrorCode::kInvalidInput,
+                std::string("file_stream: 'offset' of ") +
+                    (events ? "wandb-events.jsonl" : "wandb-history.jsonl") +
+                    " must be an integer, not " + at->dump());
+  int64_t offset = at == file.end() ? 0 : at->get<int64_t>();
   auto content = file.find("content");
   if (content == file.end() || !content->is_array()) return;
   std::vector<Metric> batch;
@@ -361,7 +372,8 @@ void WandbRuns::log_lines(const std::string& run_id, const json& file, bool even
 void WandbRuns::log_summary(const std::string& run_id, const json& summary) {
   std::map<std::string, double> latest;
   for (const auto& m : store_.get_run(run_id).metrics) latest[m.key] = m.value;
-  int64_t step = summary.value("_step", int64_t{0});
+  auto at = summary.find("_step");
+  int64_t step = at != summary.end() && at->is_number_integer() ? at->get<int64_t>() : 0;
   int64_t ts = timestamp_ms(summary);
   std::vector<std::pair<std::string, double>> values;
   numbers(summary, "", values);
