@@ -254,6 +254,7 @@ for _ in $(seq 1 400); do [ "$(count_rows)" -gt 0 ] && break; sleep 0.05; done
 kill -9 "$mat_pid" 2>/dev/null || true
 wait "$mat_pid" 2>/dev/null || true
 partial=$(count_rows)
+echo "killed materialization left $partial of 200000 rows"
 [ $((partial % 997)) = 0 ] || [ "$partial" = 200000 ] || fail "a killed materialization left $partial rows, not whole batches of 997"
 "$PLINTH" features materialize 2025-01-01T00:00:00 2025-01-31T00:00:00 --views big --batch-size 997 --json >"$SCRATCH/resume.json"
 expect_eq "$(count_rows)" 200000 "the resumed materialization completes"
