@@ -5,6 +5,8 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "core/prometheus_text.h"
+#include "features/aggregate.h"
+#include "features/online_aggregates.h"
 #include "features/online_read.h"
 #include "features/online_row.h"
 #include "table/table_io.h"
@@ -262,6 +264,7 @@ ServerResponse FeatureServer::push(const ServerRequest& request) {
   const Source& batch = registry_.source(source->batch_source);
   // Validate and encode for every view first, so that a bad row writes nothing.
   std::vector<std::pair<const FeatureView*, std::vector<OnlineRecord>>> writes;
+  std::vector<std::pair<const FeatureView*, AggregationEvents>> events;
   for (const auto& view : registry_.feature_views) {
     if (view.source != name) continue;
     std::string what = "feature view '" + view.name + "'";
@@ -280,14 +283,38 @@ ServerResponse FeatureServer::push(const ServerRequest& request) {
       for (size_t f = 0; f < values.size(); ++f) row[f] = values[f][r];
       records[r] = {entity_key(parts), ts[r], encode_row(names, row)};
     }
-    writes.emplace_back(&view, std::move(records));
+    if (!view.aggregations.empty()) {
+      AggregationPlan plan(view.aggregations);
+      AggregationEvents e;
+      for (const auto& rec : records) e.keys.push_back(rec.key);
+      e.ts = ts;
+      e.created.assign(rows, 0);
+      if (!batch.created_timestamp_column.empty() && df.contains(batch.created_timestamp_column))
+        e.created = df_times(df, batch.created_timestamp_column, what + "'s created time");
+      for (const auto& column : plan.columns) {
+        std::vector<Value> v = df_values(df, column, ValueType::kFloat64, what + "'s aggregations");
+        std::vector<double> numbers(rows, 0);
+        std::vector<uint8_t> valid(rows, 0);
+        for (size_t r = 0; r < rows; ++r)
+          if (auto* d = std::get_if<double>(&v[r])) {
+            numbers[r] = *d;
+            valid[r] = 1;
+          }
+        e.values.push_back(std::move(numbers));
+        e.valid.push_back(std::move(valid));
+      }
+      events.emplace_back(&view, std::move(e));
+    }
+    if (!view.features.empty()) writes.emplace_back(&view, std::move(records));
   }
   if (to != "online") {
     std::lock_guard lock(offline_mutex_);
     append_offline(registry_.source_path(batch, config_.repo_path), batch, df, rows);
   }
-  if (to != "offline")
+  if (to != "offline") {
     for (const auto& [view, records] : writes) store_->write(view->name, records);
+    for (const auto& [view, e] : events) add_online_events(*store_, *view, e);
+  }
   {
     std::lock_guard lock(metrics_mutex_);
     pushed_rows_[{name, to}] += rows;

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "core/error.h"
+#include "features/online_aggregates.h"
 #include "table/timestamp.h"
 
 namespace plinth::features {
@@ -120,19 +121,34 @@ std::vector<OnlineColumn> read_online(OnlineStore& store, const std::vector<Feat
       }
       keys[r] = entity_key(parts);
     }
-    std::vector<std::optional<OnlineRecord>> records = store.read(view->name, keys);
+    bool plain = false, windowed = false;
+    for (const FeatureRef* f : wanted[view]) (f->aggregation ? windowed : plain) = true;
+    std::vector<std::optional<OnlineRecord>> records(entities.rows);
+    if (plain) records = store.read(view->name, keys);
+    OnlineAggregates aggregates;
+    if (windowed) aggregates = read_online_aggregates(store, *view, keys, as_of);
     std::vector<std::vector<NamedValue>> rows(entities.rows);
     for (size_t r = 0; r < entities.rows; ++r)
       if (records[r]) rows[r] = decode_row(records[r]->value);
     for (const FeatureRef* f : wanted[view]) {
-      if (f->aggregation)
-        throw Error(ErrorCode::kInvalidInput, "feature " + f->reference() +
-                                                  " is a windowed aggregation, which online "
-                                                  "reads do not serve yet");
       OnlineColumn col{full_feature_names ? view->name + "__" + f->name : f->name, f->type,
                        std::vector<Value>(entities.rows),
                        std::vector<FeatureStatus>(entities.rows, FeatureStatus::kNotFound),
                        std::vector<int64_t>(entities.rows, 0)};
+      if (f->aggregation) {
+        size_t a = f->aggregation - view->aggregations.data();
+        bool integral = f->type == ValueType::kInt64 || f->type == ValueType::kInt32;
+        for (size_t r = 0; r < entities.rows; ++r) {
+          if (const auto& v = aggregates.values[a][r])
+            col.values[r] = integral ? Value{int64_t(*v)} : Value{*v};
+          if (aggregates.found[r]) {
+            col.statuses[r] = FeatureStatus::kPresent;
+            col.event_ts[r] = aggregates.event_ts[r];
+          }
+        }
+        out.push_back(std::move(col));
+        continue;
+      }
       for (size_t r = 0; r < entities.rows; ++r) {
         if (!records[r]) continue;
         for (auto& nv : rows[r])
@@ -146,7 +162,6 @@ std::vector<OnlineColumn> read_online(OnlineStore& store, const std::vector<Feat
       out.push_back(std::move(col));
     }
   }
-  (void)as_of;
   return out;
 }
 
