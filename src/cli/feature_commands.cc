@@ -63,8 +63,10 @@ int run_apply(const RepoFlag& flags, bool dry_run, bool as_json) {
   features::Registry next = features::load_definitions(config);
   features::Registry current = applied_or_empty(config);
   auto changes = features::diff_registries(current, next);
-  if (!dry_run && (!changes.empty() || !fs::exists(config.registry_path)))
-    features::save_registry(next, config);
+  // Rewritten also when only where things are defined moved (file:line), so describe stays
+  // right; reported changes are the ones that matter.
+  bool stale = !fs::exists(config.registry_path) || current.to_json() != next.to_json();
+  if (!dry_run && stale) features::save_registry(next, config);
   if (as_json) {
     print_json({{"project", config.project},
                 {"registry", config.registry_path.string()},

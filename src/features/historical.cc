@@ -148,27 +148,38 @@ SortedSource sort_source(const KeyIds& ids, const Column& ts, const Column* crea
   for (size_t i = 0; i < n; ++i)
     if (ids.source[i] != kNoKey && !ts.is_null(i)) ++s.offsets[ids.source[i] + 1];
   for (size_t k = 0; k < ids.count; ++k) s.offsets[k + 1] += s.offsets[k];
-  s.order.resize(s.offsets.back());
-  s.ts.resize(s.offsets.back());
+  // Scatter (event time, created, row) into key groups, then sort each group in place:
+  // contiguous entries, so the sort stays in cache instead of chasing rows.
+  struct Entry {
+    int64_t ts;
+    int64_t created;
+    uint32_t row;
+    bool operator<(const Entry& o) const {
+      if (ts != o.ts) return ts < o.ts;
+      return created != o.created ? created < o.created : row < o.row;
+    }
+  };
+  std::vector<Entry> entries(s.offsets.back());
   std::vector<uint64_t> fill(s.offsets.begin(), s.offsets.end() - 1);
-  for (size_t i = 0; i < n; ++i)
-    if (ids.source[i] != kNoKey && !ts.is_null(i))
-      s.order[fill[ids.source[i]]++] = static_cast<uint32_t>(i);
-  auto created_at = [&](uint32_t row) {
-    return created == nullptr || created->is_null(row) ? INT64_MIN : created->i64[row];
-  };
-  auto less = [&](uint32_t a, uint32_t b) {
-    if (ts.i64[a] != ts.i64[b]) return ts.i64[a] < ts.i64[b];
-    int64_t ca = created_at(a), cb = created_at(b);
-    return ca != cb ? ca < cb : a < b;
-  };
+  for (size_t i = 0; i < n; ++i) {
+    if (ids.source[i] == kNoKey || ts.is_null(i)) continue;
+    int64_t c = created == nullptr || created->is_null(i) ? INT64_MIN : created->i64[i];
+    entries[fill[ids.source[i]]++] = {ts.i64[i], c, static_cast<uint32_t>(i)};
+  }
+  s.order.resize(entries.size());
+  s.ts.resize(entries.size());
   size_t key_chunks = (ids.count + 4095) / 4096;
   pool.parallel_for(key_chunks, [&](size_t c) {
     size_t kb = c * 4096, ke = std::min<size_t>(ids.count, kb + 4096);
+    auto first = entries.begin() + s.offsets[kb], last = entries.begin() + s.offsets[ke];
     for (size_t k = kb; k < ke; ++k) {
-      auto first = s.order.begin() + s.offsets[k], last = s.order.begin() + s.offsets[k + 1];
-      if (!std::is_sorted(first, last, less)) std::sort(first, last, less);
-      for (uint64_t p = s.offsets[k]; p < s.offsets[k + 1]; ++p) s.ts[p] = ts.i64[s.order[p]];
+      auto b = entries.begin() + s.offsets[k], e = entries.begin() + s.offsets[k + 1];
+      if (!std::is_sorted(b, e)) std::sort(b, e);
+    }
+    for (auto it = first; it != last; ++it) {
+      size_t p = it - entries.begin();
+      s.order[p] = it->row;
+      s.ts[p] = it->ts;
     }
   });
   return s;

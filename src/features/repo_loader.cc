@@ -214,7 +214,7 @@ RawView parse_view(const Doc& d) {
   v.defined_in = d.where();
   v.entities = d.strings("entities");
   std::string ttl = d.string("ttl", "0");
-  v.ttl = parse_duration(ttl, v.defined_in + " ttl of feature view '" + v.name + "'");
+  v.ttl = parse_duration(ttl, v.defined_in + ": feature view '" + v.name + "' ttl");
   raw.schema_declared = static_cast<bool>(d.node()["schema"]);
   raw.schema = parse_fields(d, "schema");
   v.source = d.required("source");
