@@ -36,7 +36,8 @@ std::vector<int64_t> timestamps_of(const table::Column& column, const std::strin
 }
 
 SourceRows read_source_rows(const FeatureStoreConfig& config, const Registry& registry,
-                            const FeatureView& view, int64_t start, int64_t end) {
+                            const FeatureView& view, int64_t start, int64_t end,
+                            const std::vector<std::string>& extra_columns) {
   const Source& source = registry.batch_source(view);
   std::filesystem::path path = registry.source_path(source, config.repo_path);
   std::string file = path.string();
@@ -50,6 +51,7 @@ SourceRows read_source_rows(const FeatureStoreConfig& config, const Registry& re
   if (!source.created_timestamp_column.empty()) wanted.push_back(source.created_timestamp_column);
   for (const auto& k : view.entity_columns) wanted.push_back(source_column(k.name));
   for (const auto& f : view.features) wanted.push_back(source_column(f.name));
+  for (const auto& c : extra_columns) wanted.push_back(source_column(c));
   std::vector<std::string> unique;
   for (const auto& w : wanted)
     if (std::find(unique.begin(), unique.end(), w) == unique.end()) unique.push_back(w);
@@ -98,6 +100,7 @@ SourceRows read_source_rows(const FeatureStoreConfig& config, const Registry& re
     out.keys[r] = entity_key(parts);
   }
   for (const auto& f : view.features) out.features.push_back(&out.table.column(f.name));
+  for (const auto& c : extra_columns) out.extra.push_back(&out.table.column(c));
   struct stat st {};
   if (::stat(path.c_str(), &st) == 0)
     out.fingerprint = std::to_string(st.st_size) + "-" + std::to_string(st.st_mtim.tv_sec) + "." +
