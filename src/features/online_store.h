@@ -57,12 +57,9 @@ class OnlineStore {
   using Change = std::function<std::optional<OnlineRecord>(const std::optional<OnlineRecord>&)>;
   virtual void update(const std::string& view, const std::string& key, const Change& change) = 0;
 
-  // Small named values kept with the store (materialization progress and intervals).
+  // Small named values kept with the store (materialization progress and intervals), written
+  // by write()'s `meta`.
   virtual std::optional<std::string> get_meta(const std::string& name) = 0;
-  virtual void set_meta(const std::string& name, const std::string& value) = 0;
-
-  // Removes every record of `view` (apply dropped or redefined it).
-  virtual void drop(const std::string& view) = 0;
 
   // Whether the backend answers now (for /health). Never throws.
   virtual bool healthy() = 0;

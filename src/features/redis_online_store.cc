@@ -198,33 +198,7 @@ class RedisStore : public OnlineStore {
     return std::string(r.r->str, r.r->len);
   }
 
-  void set_meta(const std::string& name, const std::string& value) override {
-    redisContext* c = acquire();
-    command(c, {"HSET", meta_key(), name, value});
-    release(c);
-  }
 
-  void drop(const std::string& view) override {
-    std::string pattern;
-    for (char ch : key(view, "")) {
-      if (ch == '*' || ch == '?' || ch == '[' || ch == ']' || ch == '\\') pattern += '\\';
-      pattern += ch;
-    }
-    pattern += '*';
-    redisContext* c = acquire();
-    std::string cursor = "0";
-    do {
-      Reply r = command(c, {"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
-      cursor = std::string(r.r->element[0]->str, r.r->element[0]->len);
-      redisReply* keys = r.r->element[1];
-      if (keys->elements == 0) continue;
-      std::vector<std::string> del = {"DEL"};
-      for (size_t i = 0; i < keys->elements; ++i)
-        del.emplace_back(keys->element[i]->str, keys->element[i]->len);
-      command(c, del);
-    } while (cursor != "0");
-    release(c);
-  }
 
   bool healthy() override {
     try {

@@ -183,21 +183,7 @@ class SqliteStore : public OnlineStore {
     return out;
   }
 
-  void set_meta(const std::string& name, const std::string& value) override {
-    auto c = acquire();
-    put_meta(*c, name, value);
-    release(std::move(c));
-  }
 
-  void drop(const std::string& view) override {
-    auto c = acquire();
-    c->statements.clear();
-    c->exec("DROP TABLE IF EXISTS " + table(view));
-    release(std::move(c));
-    std::lock_guard lock(mutex_);
-    for (auto& idle : idle_) idle->statements.clear();
-    created_.erase(view);
-  }
 
   bool healthy() override {
     try {
