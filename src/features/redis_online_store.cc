@@ -198,8 +198,6 @@ class RedisStore : public OnlineStore {
     return std::string(r.r->str, r.r->len);
   }
 
-
-
   bool healthy() override {
     try {
       redisContext* c = acquire();

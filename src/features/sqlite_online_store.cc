@@ -183,8 +183,6 @@ class SqliteStore : public OnlineStore {
     return out;
   }
 
-
-
   bool healthy() override {
     try {
       auto c = acquire();
