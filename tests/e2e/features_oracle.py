@@ -257,41 +257,46 @@ def compare(repo, feast_out, plinth_out):
     key = ["user_id", "merchant_id", "event_timestamp"]
     if fe.duplicated(key).any():
         problems.append("Feast returned duplicate (keys, event_timestamp) rows")
-    fmap = {tuple(r[:3]): r[3:] for r in fe[key + feature_cols].itertuples(index=False)}
-    users, merchants = set(us["user_id"]), set(ms["merchant_id"])
-    by_user_ts = us.groupby(["user_id", "event_timestamp"])
+    m = pl.assign(_i=np.arange(len(pl))).merge(fe, on=key, how="left", suffixes=("", "_feast"),
+                                                 indicator=True)
+    if len(m) != len(pl):
+        problems.append("Feast rows matched more than one Plinth row")
+    kept = m["_merge"] == "both"
     user_cols, merchant_cols = feature_cols[:3], feature_cols[3:]
-    seen, matched, dropped, ties = set(), 0, 0, 0
-    for i, row in enumerate(pl[key + feature_cols].itertuples(index=False)):
-        k = tuple(row[:3])
-        values = dict(zip(feature_cols, row[3:]))
-        seen.add(k)
-        if k not in fmap:
-            # Feast's file store drops an entity row whose key has source rows but none within
-            # [t - ttl, t]; Plinth keeps it with nulls for that view.
-            no_user = k[0] in users and all(pd.isna(values[c]) for c in user_cols)
-            no_merchant = k[1] in merchants and all(pd.isna(values[c]) for c in merchant_cols)
-            if not (no_user or no_merchant):
-                problems.append(f"{k}: Feast dropped the row, but Plinth found features {values}")
-            dropped += 1
-            continue
-        expected = dict(zip(feature_cols, fmap[k]))
-        bad = [c for c in feature_cols if not same(values[c], expected[c])]
-        if bad and all(c in user_cols for c in bad):
-            # Equal event times: Feast's (unstable) sorts may pick any of the tied rows; it
-            # must at least pick one of them.
-            tied = by_user_ts.get_group((k[0], ref_u["_ts"][i]))
-            feast_pick = [expected[c] for c in user_cols]
-            if len(tied) > 1 and any(list(t) == feast_pick for t in
-                                     tied[["conv_rate", "trips", "tier"]].itertuples(index=False)):
-                ties += 1
-                continue
-        if bad:
-            problems.append(f"{k}: Plinth {[values[c] for c in bad]}, Feast {[expected[c] for c in bad]} ({bad})")
-        matched += 1
-    missing = set(fmap) - seen
-    if missing:
-        problems.append(f"{len(missing)} Feast rows have no Plinth row, e.g. {next(iter(missing))}")
+
+    def equal(c):
+        a, b = m[c], m[c + "_feast"]
+        return (a == b) | (a.isna() & b.isna())
+
+    # Feast's file store drops an entity row whose key has source rows but none within
+    # [t - ttl, t]; Plinth keeps it with nulls for that view.
+    no_user = m["user_id"].isin(set(us["user_id"])) & m[user_cols].isna().all(axis=1)
+    no_merchant = m["merchant_id"].isin(set(ms["merchant_id"])) & m[merchant_cols].isna().all(axis=1)
+    bad_drops = m[~kept & ~(no_user | no_merchant)]
+    for row in bad_drops.head(5).itertuples(index=False):
+        problems.append(f"Feast dropped the row {row}, but Plinth found features for it")
+    user_ok = pd.concat([equal(c) for c in user_cols], axis=1).all(axis=1)
+    merchant_ok = pd.concat([equal(c) for c in merchant_cols], axis=1).all(axis=1)
+    for i in np.flatnonzero(kept & ~merchant_ok)[:5]:
+        problems.append(f"merchant features differ from Feast's at row {m['_i'][i]}: {m.iloc[i].to_dict()}")
+    # Equal event times: Feast's (unstable) sorts may pick any of the tied rows; it must at
+    # least pick one of them.
+    by_user_ts = us.groupby(["user_id", "event_timestamp"])
+    ties = 0
+    for i in np.flatnonzero(kept & ~user_ok):
+        j = m["_i"][i]
+        tied = by_user_ts.get_group((m["user_id"][i], ref_u["_ts"][j])) if not pd.isna(ref_u["_ts"][j]) else us[:0]
+        pick = [m[c + "_feast"][i] for c in user_cols]
+        if len(tied) > 1 and any(list(t) == pick for t in
+                                 tied[["conv_rate", "trips", "tier"]].itertuples(index=False)):
+            ties += 1
+        else:
+            problems.append(f"user features differ from Feast's at row {j}: Plinth "
+                            f"{[m[c][i] for c in user_cols]}, Feast {pick}")
+    matched, dropped = int((kept & user_ok & merchant_ok).sum()), int((~kept).sum())
+    found = len(m.loc[kept, key].drop_duplicates())
+    if len(fe) != found:
+        problems.append(f"{len(fe) - found} Feast rows have no Plinth row")
     print(f"compared {len(pl)} rows with the reference join and Feast: {matched} equal to Feast's, "
           f"{dropped} dropped by Feast's file store (Plinth: nulls), {ties} ties on the event time "
           f"that Feast broke against its created-timestamp rule")
