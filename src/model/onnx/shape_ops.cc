@@ -13,12 +13,6 @@ namespace {
 using Inputs = std::span<const Value* const>;
 using Outputs = std::span<Value>;
 
-size_t product(const std::vector<int64_t>& shape, size_t from, size_t to) {
-  size_t n = 1;
-  for (size_t k = from; k < to; ++k) n *= static_cast<size_t>(shape[k]);
-  return n;
-}
-
 // Copies `count` elements of `src` from `from` into `dst` at `to` (same storage class).
 void copy_range(const Tensor& src, size_t from, size_t count, Tensor& dst, size_t to) {
   visit_storage(dst, [&](auto& out) {
