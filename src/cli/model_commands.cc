@@ -1,21 +1,32 @@
-// Models: `plinth train`, `evaluate`, `score`, `baseline`.
+// Models: `plinth train`, `evaluate`, `score`, `baseline`, `export`.
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/model_uri.h"
 #include "cli/output.h"
 #include "cli/tracked_training.h"
 #include "core/error.h"
 #include "core/thread_pool.h"
 #include "model/evaluate.h"
+#include "model/onnx/export.h"
 #include "model/score.h"
 #include "model/train.h"
 #include "table/table_io.h"
 
 namespace plinth::cli {
 namespace {
+
+const char* kModelHelp =
+    "Model package directory, MLflow model folder, or registry URI (models:/NAME/STAGE, "
+    "models:/NAME@ALIAS, runs:/RUN_ID/PATH)";
+
+// A registry or run URI resolved to its local folder; a path as it is.
+std::string model_folder(const std::string& model) {
+  return is_model_uri(model) ? resolve_model_folder(model).string() : model;
+}
 
 struct TrainFlags {
   std::string data, target, algo, params, run_id, out = "model", experiment, register_name;
@@ -149,13 +160,13 @@ void add_evaluate(CLI::App& app, Invocation& inv) {
     bool json = false;
   };
   auto f = std::make_shared<Flags>();
-  cmd->add_option("--model", f->model, "Model package directory")->required();
+  cmd->add_option("--model", f->model, kModelHelp)->required();
   cmd->add_option("--data", f->data, "Labelled data: CSV or Parquet")->required();
   cmd->add_option("--out", f->out, "Directory for the files (default: current)");
   cmd->add_flag("--json", f->json, "Print the metrics as JSON");
   cmd->callback([&inv, f] {
     inv.run = [f] {
-      model::ModelPackage package = model::read_package(f->model);
+      model::ModelPackage package = model::read_package(model_folder(f->model));
       model::Predictor predictor(package, model::Engine::kCompiled, core::default_jobs());
       model::Evaluation e = model::evaluate(predictor, table::read_table(f->data), f->data);
       model::write_evaluation(e, f->out);
@@ -180,7 +191,7 @@ void add_score(CLI::App& app, Invocation& inv) {
     bool json = false;
   };
   auto f = std::make_shared<Flags>();
-  cmd->add_option("--model", f->model, "Model package directory")->required();
+  cmd->add_option("--model", f->model, kModelHelp)->required();
   cmd->add_option("--input", f->input,
                   "Rows to score: a CSV or Parquet file, or a directory of them (one schema)")
       ->required();
@@ -204,7 +215,7 @@ void add_score(CLI::App& app, Invocation& inv) {
       o.on_invalid = f->on_invalid == "skip"   ? OnInvalid::kSkip
                      : f->on_invalid == "null" ? OnInvalid::kNull
                                                : OnInvalid::kError;
-      o.model = f->model;
+      o.model = model_folder(f->model);
       o.input = f->input;
       o.output = f->output;
       o.threads = f->threads;
@@ -281,6 +292,77 @@ void add_baseline(CLI::App& app, Invocation& inv) {
   });
 }
 
+void add_export(CLI::App& app, Invocation& inv) {
+  auto* cmd = app.add_subcommand(
+      "export", "Write a package, preprocessing included, as an ONNX model for onnxruntime");
+  cmd->footer(
+      "The model takes one input per input column, shape [N, 1]: double for numbers, string for\n"
+      "categories (\"\" is a missing category). Its outputs carry the package's output names:\n"
+      "the label [N] and the probabilities [N, classes] (no ZipMap), or the value [N, 1] of a\n"
+      "regressor. Opsets ai.onnx 17 and ai.onnx.ml 3. Constraints stay in the metadata only.\n"
+      "Example: plinth export --format onnx models:/fraud-detector/Production fraud.onnx\n"
+      "See docs/models.md, \"Export to ONNX\".");
+  struct Flags {
+    std::string package, out, format = "onnx";
+    bool json = false;
+  };
+  auto f = std::make_shared<Flags>();
+  cmd->add_option("--format", f->format, "What to write: onnx (the one format, the default)");
+  cmd->add_option("PACKAGE", f->package,
+                  "Model package: a folder, or models:/NAME/STAGE|VERSION, models:/NAME@ALIAS, "
+                  "runs:/RUN_ID/PATH")
+      ->required();
+  cmd->add_option("OUT", f->out, "The file to write, e.g. model.onnx (replaced atomically)")
+      ->required();
+  cmd->add_flag("--json", f->json, "Print the summary as JSON");
+  cmd->callback([&inv, f] {
+    inv.run = [f] {
+      if (f->format != "onnx")
+        throw Error(ErrorCode::kInvalidInput,
+                    "unknown export format '" + f->format + "': the one format is onnx");
+      std::filesystem::path folder = is_model_uri(f->package) ? resolve_model_folder(f->package)
+                                                              : std::filesystem::path(f->package);
+      model::ModelPackage package = model::read_package(folder);
+      model::onnx::ExportSummary s = model::onnx::export_onnx(package, f->package, f->out);
+      for (const auto& note : s.notes) std::cerr << "note: " << note << "\n";
+      auto ports = [](const std::vector<model::onnx::ExportPort>& v) {
+        nlohmann::json out = nlohmann::json::array();
+        for (const auto& p : v)
+          out.push_back({{"name", p.name}, {"type", p.type}, {"shape", p.shape}});
+        return out;
+      };
+      if (f->json) {
+        print_json({{"package", f->package},
+                    {"output", f->out},
+                    {"format", "onnx"},
+                    {"bytes", s.bytes},
+                    {"nodes", s.nodes},
+                    {"initializers", s.initializers},
+                    {"operators", s.operators},
+                    {"opsets",
+                     {{"ai.onnx", model::onnx::kExportOnnxOpset},
+                      {"ai.onnx.ml", model::onnx::kExportMlOpset}}},
+                    {"inputs", ports(s.inputs)},
+                    {"outputs", ports(s.outputs)},
+                    {"notes", s.notes}});
+        return 0;
+      }
+      std::cout << "Exported " << f->package << " (" << package.algorithm << ", "
+                << model::task_name(package.task) << ") to " << f->out << ": "
+                << plural(s.nodes, "node") << ", opsets ai.onnx " << model::onnx::kExportOnnxOpset
+                << " and ai.onnx.ml " << model::onnx::kExportMlOpset << ", " << s.bytes
+                << " bytes\n";
+      for (const auto& [title, v] : {std::pair{"Inputs: ", &s.inputs}, {"Outputs:", &s.outputs}}) {
+        std::cout << "  " << title;
+        for (size_t i = 0; i < v->size(); ++i)
+          std::cout << (i ? ", " : " ") << (*v)[i].name << " " << (*v)[i].type << (*v)[i].shape;
+        std::cout << "\n";
+      }
+      return 0;
+    };
+  });
+}
+
 }  // namespace
 
 void register_model_commands(CLI::App& app, Invocation& inv) {
@@ -288,6 +370,7 @@ void register_model_commands(CLI::App& app, Invocation& inv) {
   add_evaluate(app, inv);
   add_score(app, inv);
   add_baseline(app, inv);
+  add_export(app, inv);
 }
 
 }  // namespace plinth::cli

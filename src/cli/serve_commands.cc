@@ -139,7 +139,8 @@ void register_serve_commands(CLI::App& app, Invocation& invocation) {
       "serve", "Serve a model over HTTP: /predict, /invocations (MLflow), /v2 (KServe), /metrics");
   auto f = std::make_shared<ServeFlags>();
   cmd->add_option("model", f->model,
-                  "Model package folder, or a registry URI: models:/NAME/STAGE, "
+                  "Model package folder, MLflow model folder (xgboost or lightgbm flavor), or a "
+                  "registry URI: models:/NAME/STAGE, "
                   "models:/NAME@ALIAS, models:/NAME/VERSION")
       ->required();
   cmd->add_option("--host", f->host, "Address to listen on (default 127.0.0.1)");

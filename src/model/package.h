@@ -52,7 +52,8 @@ struct TrainingData {
 };
 
 struct ModelPackage {
-  std::string flavor;  // "xgboost" or "rules"
+  // "xgboost", "rules", or "lightgbm" (an MLflow lightgbm model; see mlflow_flavors.h)
+  std::string flavor;
   Task task = Task::kBinary;
   std::string algorithm;  // gbt, rf, linear, rules
   std::string target;
@@ -69,6 +70,7 @@ struct ModelPackage {
   // The model itself: XGBoost JSON (flavor xgboost) or the rule expression (flavor rules).
   std::string model_json;
   std::string rule;
+  std::string lightgbm_model;  // flavor lightgbm: LightGBM's text model
 
   // The input columns the model needs, in signature order.
   std::vector<std::string> input_columns() const;
@@ -86,7 +88,8 @@ using PackageFiles = std::map<std::string, std::string>;
 void write_package(const ModelPackage& package, const PackageFiles& files,
                    const std::filesystem::path& dir, bool replace);
 
-// Reads MLmodel and the model file. Throws Error naming the file and field at fault.
+// Reads MLmodel and the model file. Throws Error naming the file and field at fault. An MLflow
+// model without the `plinth` flavor is read by read_mlflow_model (mlflow_flavors.h).
 ModelPackage read_package(const std::filesystem::path& dir);
 
 }  // namespace plinth::model
