@@ -228,6 +228,12 @@ OnnxModel OnnxModel::parse(const std::string& bytes, const std::string& source,
   // Topological order (Kahn's algorithm, keeping file order among ready nodes).
   int n = graph.node_size();
   std::map<std::string, int> producer;
+  for (int k = 0; k < n; ++k) {
+    const auto& node = graph.node(k);
+    if (node.output_size() == 0 || node.output(0).empty())
+      refuse(source, "node '" + node.name() + "' (" + node.op_type() +
+                         ") has no output; every operator Plinth runs writes its first output");
+  }
   for (int k = 0; k < n; ++k)
     for (const auto& out : graph.node(k).output()) {
       if (out.empty()) continue;
