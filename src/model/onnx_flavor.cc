@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "core/file_io.h"
+#include "core/hash.h"
 #include "model/onnx/kernel.h"
 #include "model/onnx/model.h"
 #include "model/onnx_roles.h"
@@ -191,6 +192,7 @@ ModelPackage read_plain_onnx(const fs::path& path, const OnnxImportOptions& opti
     }
   }
   load_onnx_model(p, file);
+  if (p.model_uuid.empty()) p.model_uuid = core::md5_file(p.onnx_file);  // the version served
   const onnx::OnnxModel& m = *p.onnx;
   auto producer = m.metadata().find("producer_name");
   p.algorithm =
