@@ -353,7 +353,7 @@ std::unique_ptr<Kernel> make_one_hot_encoder(const NodeContext& ctx) {
         if (it != text_index.end()) hit = it->second;
       } else {
         double v = ops::number_at(x, k);
-        auto it = std::isfinite(v) ? int_index.find(static_cast<int64_t>(v)) : int_index.end();
+        auto it = int_index.find(ops::to_int64(v));
         if (it != int_index.end()) hit = it->second;
       }
       if (hit < n)
@@ -397,9 +397,12 @@ std::unique_ptr<Kernel> make_feature_vectorizer(const NodeContext& ctx) {
   std::vector<int64_t> dims = Attributes(ctx).get_ints("inputdimensions");
   if (static_cast<int>(dims.size()) != ctx.node.input_size())
     fail(ctx.where(), "inputdimensions must list one size per input");
+  for (int64_t d : dims)
+    if (d < 0 || d > (int64_t{1} << 24))
+      fail(ctx.where(), "inputdimensions holds " + std::to_string(d));
   return kernel([dims, where = ctx.where()](Inputs in, Outputs out) {
     size_t total = 0;
-    for (int64_t d : dims) total += static_cast<size_t>(std::max<int64_t>(d, 0));
+    for (int64_t d : dims) total += static_cast<size_t>(d);
     size_t rows = 0;
     for (size_t k = 0; k < in.size(); ++k) {
       const Tensor& x = ops::tensor_input(in, k, where);

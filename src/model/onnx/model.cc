@@ -86,6 +86,22 @@ ValueInfo value_info(const ::onnx::ValueInfoProto& proto, bool* has_shape) {
   return info;
 }
 
+bool held_type(ElementType type) {
+  switch (type) {
+    case ElementType::kFloat:
+    case ElementType::kDouble:
+    case ElementType::kInt64:
+    case ElementType::kInt32:
+    case ElementType::kInt8:
+    case ElementType::kUint8:
+    case ElementType::kBool:
+    case ElementType::kString:
+      return true;
+    default:
+      return false;
+  }
+}
+
 // Runs libonnx's checker when it knows every opset the model imports.
 void run_checker(const ::onnx::ModelProto& proto, const std::map<std::string, int64_t>& opsets,
                  const std::string& source) {
@@ -213,6 +229,14 @@ OnnxModel OnnxModel::parse(const std::string& bytes, const std::string& source,
       refuse(source, "input '" + input.name() + "' is declared twice");
     bool has_shape = false;
     impl.inputs.push_back(value_info(input, &has_shape));
+    const ValueInfo& info = impl.inputs.back();
+    if (!input.type().has_tensor_type() || !held_type(info.type))
+      refuse(source,
+             "input '" + info.name + "' is " +
+                 (input.type().has_tensor_type() ? "a tensor of " + element_type_name(info.type)
+                                                 : std::string("not a tensor")) +
+                 "; Plinth takes tensors of float, double, int64, int32, int8, uint8, bool "
+                 "or string");
     impl.input_has_shape.push_back(has_shape);
     impl.input_slots.push_back(slot(input.name()));
   }
@@ -265,7 +289,8 @@ OnnxModel OnnxModel::parse(const std::string& bytes, const std::string& source,
                            graph.node(k).op_type() + "); an ONNX graph must be acyclic");
   }
 
-  // Kernels in that order; nodes whose inputs are all constant run once, here.
+  // Every node's operator and opset is checked before any kernel is built.
+  std::vector<const OpSupport*> support(n, nullptr);
   for (int k : order) {
     const auto& node = graph.node(k);
     std::string domain = domain_name(node.domain());
@@ -273,12 +298,32 @@ OnnxModel OnnxModel::parse(const std::string& bytes, const std::string& source,
     if (opset == opsets.end())
       refuse(source, "node '" + node.name() + "' (" + node.op_type() + ") is in domain " + domain +
                          ", which the model does not import");
-    NodeContext ctx{node, opset->second, constants};
-    const OpSupport& op = find_op(ctx, source);
+    support[k] = &find_op(NodeContext{node, opset->second, constants}, source);
+  }
+  ops::GraphIndex index;
+  for (int k = 0; k < n; ++k)
+    for (const auto& in : graph.node(k).input()) index.readers[in].push_back(k);
+  for (const auto& output : graph.output()) index.outputs.insert(output.name());
+
+  // Kernels in that order; nodes whose inputs are all constant run once, here; dense layers
+  // (MatMul/Gemm, bias, activation) become one kernel.
+  std::vector<bool> fused_away(n, false);
+  for (int k : order) {
+    if (fused_away[k]) continue;
+    const auto& node = graph.node(k);
+    NodeContext ctx{node, opsets.at(domain_name(node.domain())), constants};
     Impl::Step step;
     step.where = ctx.where();
+    if (auto dense = ops::fuse_dense(graph, index, k, constants)) {
+      for (int absorbed : dense->nodes) fused_away[absorbed] = true;
+      step.kernel = ops::make_dense(*dense, step.where);
+      step.in.push_back(slot(dense->input));
+      step.out.push_back(slot(dense->output));
+      impl.steps.push_back(std::move(step));
+      continue;
+    }
     try {
-      step.kernel = op.make(ctx);
+      step.kernel = support[k]->make(ctx);
     } catch (const Error& e) {
       refuse(source, e.what());
     }
@@ -344,7 +389,10 @@ void OnnxModel::Impl::check_input(size_t k, const Tensor& t) const {
   std::string got = element_type_name(t.type) + " " + ops::shape_text(t.shape);
   if (t.type != info.type) reject(got);
   size_t stored = ops::visit_storage(t, [](const auto& v) { return v.size(); });
-  if (stored != t.elements()) reject(got + " holding " + std::to_string(stored) + " values");
+  uint64_t count = 1;
+  for (int64_t d : t.shape)
+    if (d < 0 || __builtin_mul_overflow(count, static_cast<uint64_t>(d), &count)) reject(got);
+  if (stored != count) reject(got + " holding " + std::to_string(stored) + " values");
   if (!input_has_shape[k]) return;
   if (t.shape.size() != info.shape.size()) reject(got);
   for (size_t d = 0; d < t.shape.size(); ++d)
@@ -378,6 +426,7 @@ std::vector<Value> OnnxModel::run(std::vector<Tensor> inputs) const {
       at[s] = &values[s];
     }
     for (int s : step.release) {
+      if (auto* t = std::get_if<Tensor>(&values[s])) ops::recycle(std::move(t->f));
       values[s] = Value{};
       at[s] = nullptr;
     }

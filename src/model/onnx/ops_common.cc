@@ -2,6 +2,8 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <limits>
+
 namespace plinth::model::onnx::ops {
 
 Storage storage_of(ElementType type) {
@@ -59,6 +61,58 @@ Tensor make_tensor(ElementType type, std::vector<int64_t> shape) {
   size_t n = t.elements();
   visit_storage(t, [n](auto& v) { v.resize(n); });
   return t;
+}
+
+namespace {
+
+// Per thread, so runs on different threads never contend; bounded so a large batch does not
+// stay resident after it is done.
+constexpr size_t kPoolBytes = size_t{32} << 20, kPoolBuffers = 8, kPoolMinBytes = 16 << 10;
+thread_local std::vector<std::vector<float>> pool;
+thread_local size_t pool_bytes = 0;
+
+}  // namespace
+
+void recycle(std::vector<float>&& buffer) {
+  size_t bytes = buffer.capacity() * sizeof(float);
+  if (bytes < kPoolMinBytes || pool.size() >= kPoolBuffers || pool_bytes + bytes > kPoolBytes)
+    return;
+  pool_bytes += bytes;
+  pool.push_back(std::move(buffer));
+}
+
+Tensor make_uninitialized(ElementType type, std::vector<int64_t> shape) {
+  if (type != ElementType::kFloat) return make_tensor(type, std::move(shape));
+  Tensor t;
+  t.type = type;
+  t.shape = std::move(shape);
+  size_t n = t.elements();
+  size_t best = pool.size();  // the smallest pooled buffer that holds n
+  for (size_t k = 0; k < pool.size(); ++k)
+    if (pool[k].capacity() >= n &&
+        (best == pool.size() || pool[k].capacity() < pool[best].capacity()))
+      best = k;
+  if (best < pool.size()) {
+    t.f = std::move(pool[best]);
+    pool_bytes -= t.f.capacity() * sizeof(float);
+    pool.erase(pool.begin() + static_cast<ptrdiff_t>(best));
+  }
+  t.f.resize(n);  // writes only past the buffer's old size
+  return t;
+}
+
+int64_t to_int64(double v) {
+  if (!(v > -9.2233720368547758e18 && v < 9.2233720368547758e18))
+    return std::numeric_limits<int64_t>::min();
+  return static_cast<int64_t>(v);
+}
+
+size_t checked_elements(const std::vector<int64_t>& shape, const std::string& where) {
+  uint64_t n = 1;
+  for (int64_t d : shape)
+    if (d < 0 || __builtin_mul_overflow(n, static_cast<uint64_t>(d), &n) || n > (uint64_t{1} << 32))
+      fail(where, "shape " + shape_text(shape) + " is negative or too large");
+  return static_cast<size_t>(n);
 }
 
 double number_at(const Tensor& t, size_t k) {
