@@ -2,9 +2,10 @@
 
   build TRAIN_CSV DIR   writes into DIR:
       pipeline.onnx  Pipeline(ColumnTransformer(StandardScaler, OneHotEncoder, SimpleImputer),
-                     LogisticRegression) through skl2onnx, one input per column (float, string,
-                     int64 tensors [N, 1]), ZipMap probabilities, int64 labels;
-      multi.onnx     the same pipeline predicting merchant_category (string labels, 8 classes);
+                     RandomForestClassifier) through skl2onnx, one input per column (float,
+                     string, int64 tensors [N, 1]), ZipMap probabilities, int64 labels;
+      multi.onnx     a LogisticRegression pipeline predicting merchant_category from the other
+                     five columns (string labels, 8 classes);
       mlp.onnx       MLPClassifier on one float tensor [N, 13] (standardized numbers and a
                      one-hot merchant_category), zipmap=False: label + probability tensor;
       mlp_preprocessing.yaml  those 13 features in MLmodel's preprocessing form.
@@ -52,6 +53,7 @@ def mlp_features(df, spec):
 
 def build(train_csv, out):
     from sklearn.compose import ColumnTransformer
+    from sklearn.ensemble import RandomForestClassifier
     from sklearn.impute import SimpleImputer
     from sklearn.linear_model import LogisticRegression
     from sklearn.neural_network import MLPClassifier
@@ -65,22 +67,25 @@ def build(train_csv, out):
               Int64TensorType([None, 1]) if c in INTEGER else FloatTensorType([None, 1]))
              for c in COLUMNS]
 
-    def pipeline(target, features):
-        pre = ColumnTransformer([
-            ("num", StandardScaler(), NUMERIC),
-            ("int", SimpleImputer(strategy="median"), INTEGER),
-            ("cat", OneHotEncoder(handle_unknown="ignore"), ["merchant_category"]),
-        ])
+    def pipeline(target, features, classifier):
+        parts = [("num", StandardScaler(), NUMERIC),
+                 ("int", SimpleImputer(strategy="median"), INTEGER)]
+        if "merchant_category" in features:
+            parts.append(("cat", OneHotEncoder(handle_unknown="ignore"), ["merchant_category"]))
+        pre = ColumnTransformer(parts)
         kept = [c for c in COLUMNS if c in features]
-        pipe = Pipeline([("pre", pre), ("clf", LogisticRegression(max_iter=500))])
+        pipe = Pipeline([("pre", pre), ("clf", classifier)])
         pipe.fit(df[kept], df[target])
         return to_onnx(pipe, initial_types=[t for t in types if t[0] in kept],
                        target_opset={"": 17, "ai.onnx.ml": 3})
 
     with open(f"{out}/pipeline.onnx", "wb") as f:
-        f.write(pipeline("is_fraud", COLUMNS).SerializeToString())
+        forest = RandomForestClassifier(n_estimators=30, max_depth=8, random_state=0)
+        f.write(pipeline("is_fraud", COLUMNS, forest).SerializeToString())
     with open(f"{out}/multi.onnx", "wb") as f:
-        f.write(pipeline("merchant_category", COLUMNS).SerializeToString())
+        features = [c for c in COLUMNS if c != "merchant_category"]
+        f.write(pipeline("merchant_category", features,
+                         LogisticRegression(max_iter=500)).SerializeToString())
 
     spec = []
     for c in ["amount", "hour_of_day", "day_of_week", "transaction_velocity",
@@ -111,7 +116,8 @@ def ort(model, csv, out, preprocessing=None):
         spec = yaml.safe_load(open(preprocessing))["preprocessing"]
         feeds = {sess.get_inputs()[0].name: mlp_features(df, spec)}
     else:
-        feeds = pipeline_inputs(df)
+        names = {i.name for i in sess.get_inputs()}
+        feeds = {k: v for k, v in pipeline_inputs(df).items() if k in names}
     label, proba = sess.run(None, feeds)
     if isinstance(proba, list):  # ZipMap
         classes = list(proba[0].keys())

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # ONNX models trained in Python go where Plinth's own packages go. A scikit-learn pipeline
-# (skl2onnx, one input per column, ZipMap) and an MLP (one float tensor, plain probabilities):
+# with a random forest (skl2onnx, one input per column, ZipMap), a multiclass one with string
+# labels and an MLP (one float tensor, plain probabilities):
 # `plinth score` equals onnxruntime on the same rows; `plinth models import` makes packages
 # that `plinth serve` answers the handbook's request with (the same fields as a trained
 # package), with 422s, /invocations, /v2, metrics and live drift; a model logged with
