@@ -312,6 +312,8 @@ FeatureSpec parse_feature(const YAML::Node& n, const fs::path& file) {
 }  // namespace
 
 std::vector<FeatureSpec> read_preprocessing(const fs::path& file) {
+  if (!fs::is_regular_file(file))
+    throw Error(ErrorCode::kNotFound, "no preprocessing file " + file.string());
   std::vector<FeatureSpec> specs;
   try {
     YAML::Node root = YAML::LoadFile(file.string());
