@@ -125,9 +125,11 @@ run(() =>
     });
     await shot('run');
 
-    // Registry: transition v2 to Production and alias v1 as champion, each confirmed.
-    await page.goto(`${base}/#/models`);
-    await page.click('#models a:text("fraud-detector")');
+    // Registry, reached from the run: its registered version links to the model, where v2 goes
+    // to Production and v1 gets the alias champion, each confirmed.
+    await page.waitForSelector('#registered a');
+    report.registered_link = await page.textContent('#registered a');
+    await page.click('#registered a');
     await page.waitForSelector('#versions tbody tr');
     await page.selectOption('select[aria-label="stage for version 2"]', 'Production');
     await page.waitForSelector('.modal');
@@ -141,6 +143,9 @@ run(() =>
     await page.click('.modal button:text("Confirm")');
     await page.waitForFunction(() => document.querySelector('tr[data-version="1"] .alias')?.textContent.includes('champion'));
     await shot('registry');
+    await page.click('nav a:text("Models")');
+    await page.waitForSelector('#models tbody tr');
+    report.models_page = await page.textContent('#models tbody tr');
 
     // Live: the chart of a running run grows without a reload.
     // The MLflow client takes a while to import on a busy machine.

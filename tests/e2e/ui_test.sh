@@ -59,6 +59,8 @@ assert sorted(r["run"]["params"]) == ["learning_rate", "max_depth", "n_estimator
 assert r["run"]["total_points"] == 20, r["run"]
 assert '"threshold": 0.5' in r["run"]["json_preview"], r["run"]
 assert r["run"]["image_width"] == 40, r["run"]
+assert r["registered_link"].startswith("fraud-detector v1"), r["registered_link"]
+assert "v2 Production" in r["models_page"] and "@champion" in r["models_page"], r["models_page"]
 assert "fraud-detector" in r["confirm_text"] and "Production" in r["confirm_text"], r["confirm_text"]
 assert stage == "Production", stage
 assert alias_version == "1", alias_version

@@ -129,6 +129,11 @@ export const api = {
       filter: `name='${name.replace(/'/g, "\\'")}'`,
       max_results: 1000,
     }),
+  versionsOfRun: (run_id: string) =>
+    call<{ model_versions?: ModelVersion[] }>("GET", m("model-versions/search"), {
+      filter: `run_id='${run_id}'`,
+      max_results: 1000,
+    }),
   transition: (name: string, version: string, stage: string, archive: boolean) =>
     call("POST", m("model-versions/transition-stage"), {
       name,

@@ -1,5 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
-import { api, artifactUrl, Downsampled, Run as RunT } from "../api";
+import { api, artifactUrl, Downsampled, ModelVersion, Run as RunT } from "../api";
 import { Chart } from "../components/Chart";
 import { fmtDuration, fmtTime, fmtValue, tagValue } from "../format";
 import { href, Route, setQuery } from "../route";
@@ -94,6 +94,24 @@ function Artifacts({ runId }: { runId: string }) {
   );
 }
 
+function Registered({ runId }: { runId: string }) {
+  const [versions, setVersions] = useState<ModelVersion[]>([]);
+  useEffect(() => {
+    api.versionsOfRun(runId).then((r) => setVersions(r.model_versions ?? []), () => setVersions([]));
+  }, [runId]);
+  if (!versions.length) return null;
+  return (
+    <p id="registered">
+      Registered as{" "}
+      {versions.map((v) => (
+        <a key={v.name + v.version} class="stage-link" href={href("/models/" + encodeURIComponent(v.name))}>
+          {v.name} v{v.version} <span class={"stage " + (v.current_stage ?? "None")}>{v.current_stage ?? "None"}</span>
+        </a>
+      ))}
+    </p>
+  );
+}
+
 export function Run({ id, route }: { id: string; route: Route }) {
   const [run, setRun] = useState<RunT | null>(null);
   const [error, setError] = useState("");
@@ -128,6 +146,7 @@ export function Run({ id, route }: { id: string; route: Route }) {
         <h2>{run.info.run_name || run.info.run_id} <span class={"status " + run.info.status}>{run.info.status}</span></h2>
         <a class="button secondary" href={href("/runs", { e: run.info.experiment_id })}>Runs of experiment {run.info.experiment_id}</a>
       </div>
+      <Registered runId={id} />
       <dl class="facts">
         <dt>Run ID</dt><dd class="mono">{run.info.run_id}</dd>
         <dt>Started</dt><dd>{fmtTime(run.info.start_time)}</dd>
