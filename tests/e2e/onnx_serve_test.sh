@@ -126,6 +126,9 @@ start_server bare.log pipeline.onnx
 resp=$(curl -s -X POST "$URL/predict" -d "$REQUEST")
 check_answer "$resp" ort_one.csv label probability pipeline/ ||
   fail "the handbook's request on pipeline.onnx: $resp"
+expect_contains "$(curl -s "$URL/openapi.json")" \
+  '"hour_of_day":{"type":"integer","title":"Hour Of Day","example":0}' \
+  "a bare model's OpenAPI types and example come from the graph"
 
 # 4. Refused at load, before listening, naming the cause.
 echo "not a model" >broken.onnx
