@@ -11,6 +11,7 @@
 #include "core/file_io.h"
 #include "core/random_id.h"
 #include "core/utc_time.h"
+#include "model/mlflow_flavors.h"
 #include "model/onnx_flavor.h"
 
 namespace plinth::model {
@@ -345,6 +346,7 @@ ModelPackage read_package(const fs::path& dir) {
   ModelPackage p;
   try {
     YAML::Node root = YAML::LoadFile(file.string());
+    if (!need(root, "flavors", file)["plinth"]) return read_mlflow_model(dir, root);
     YAML::Node pl = need(need(root, "flavors", file), "plinth", file);
     p.created = root["utc_time_created"].as<std::string>("");
     p.model_uuid = root["model_uuid"].as<std::string>("");
