@@ -20,8 +20,8 @@ namespace plinth::cli {
 namespace {
 
 const char* kModelHelp =
-    "Model package directory, MLflow model folder, or registry URI (models:/NAME/STAGE, "
-    "models:/NAME@ALIAS, runs:/RUN_ID/PATH)";
+    "Model package directory, MLflow model folder, .onnx file, or registry URI "
+    "(models:/NAME/STAGE, models:/NAME@ALIAS, runs:/RUN_ID/PATH)";
 
 // A registry or run URI resolved to its local folder; a path as it is.
 std::string model_folder(const std::string& model) {
@@ -156,17 +156,20 @@ void add_evaluate(CLI::App& app, Invocation& inv) {
       "evaluate",
       "Score labelled data with a package: metrics.json, confusion_matrix.csv, roc.csv");
   struct Flags {
-    std::string model, data, out = ".";
+    std::string model, data, out = ".", target;
     bool json = false;
   };
   auto f = std::make_shared<Flags>();
   cmd->add_option("--model", f->model, kModelHelp)->required();
   cmd->add_option("--data", f->data, "Labelled data: CSV or Parquet")->required();
   cmd->add_option("--out", f->out, "Directory for the files (default: current)");
+  cmd->add_option("--target", f->target,
+                  "The column holding the true labels (default: the package's target)");
   cmd->add_flag("--json", f->json, "Print the metrics as JSON");
   cmd->callback([&inv, f] {
     inv.run = [f] {
       model::ModelPackage package = model::read_package(model_folder(f->model));
+      if (!f->target.empty()) package.target = f->target;
       model::Predictor predictor(package, model::Engine::kCompiled, core::default_jobs());
       model::Evaluation e = model::evaluate(predictor, table::read_table(f->data), f->data);
       model::write_evaluation(e, f->out);
