@@ -340,6 +340,8 @@ def main():
         if want(name):
             model.fit(tensor(train_nan), target(train, task))
             record(name, to_onnx_booster(model, name), task, "tensor", "rows_nan.csv")
+            if name.startswith("xgboost"):  # the native file too (tl2cgen compiles it)
+                model.get_booster().save_model(os.path.join(args.out, name + ".json"))
 
     if args.torch_weights:
         import onnx
