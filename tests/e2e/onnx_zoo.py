@@ -7,9 +7,10 @@ skl2onnx, onnxmltools, onnx, onnxruntime.
 
 writes DIR/NAME.onnx for every model, DIR/rows.csv and DIR/rows_nan.csv (the rows to score: the
 same transactions, the second with missing values in the numeric columns), and
-DIR/manifest.json: per model its file, task, input form, the rows file it is scored on, and
-onnxruntime's answers on those rows (DIR/NAME.expected.json), the oracle the test compares
-`plinth score` with. The PyTorch network comes from onnx_zoo_torch.py (Debian's torch 1.13);
+DIR/manifest.json: per model its file, task, input form, operators, the rows file it is scored
+on, and onnxruntime's answer to the handbook's request; onnxruntime's answers on the rows are in
+DIR/NAME.expected.json. They are the oracle the test compares `plinth score` and `plinth serve`
+with. The PyTorch network comes from onnx_zoo_torch.py (Debian's torch 1.13);
 given its weights, this script also builds the newer exporter's form (opset 18, MatMul + Add)
 from the same weights with the onnx helper.
 """
@@ -28,6 +29,9 @@ COLUMNS = ["amount", "merchant_category", "hour_of_day", "day_of_week", "transac
 # of plinth's fraud generator). Pipelines take the string itself.
 CATEGORIES = ["grocery", "gas", "restaurant", "online", "electronics", "travel", "entertainment",
               "health"]
+# The handbook's request (POST /predict): every model's answer to it is in the manifest.
+HANDBOOK = {"amount": 250.0, "merchant_category": "online", "hour_of_day": 3, "day_of_week": 5,
+            "transaction_velocity": 8, "distance_from_home": 120.5}
 # Columns that get missing values in rows_nan.csv (and in the training data of the models that
 # learn a direction for missing values).
 NAN_COLUMNS = ["amount", "transaction_velocity", "distance_from_home"]
@@ -314,9 +318,12 @@ def main():
         expected = run_onnxruntime(path, feed)
         with open(os.path.join(args.out, name + ".expected.json"), "w") as f:
             json.dump(expected, f)
+        one = pd.DataFrame([HANDBOOK])
+        handbook = run_onnxruntime(
+            path, {"input": tensor(one)} if form == "tensor" else columns_feed(one))
         ops = sorted({(n.domain or "ai.onnx") + ":" + n.op_type for n in onx.graph.node})
         manifest.append({"name": name, "file": name + ".onnx", "task": task, "input": form,
-                         "rows": rows_file, "operators": ops,
+                         "rows": rows_file, "operators": ops, "handbook": handbook,
                          "opsets": {o.domain or "ai.onnx": o.version for o in onx.opset_import}})
         print(f"{name}: {len(onx.graph.node)} nodes, {', '.join(ops)}", file=sys.stderr)
 
