@@ -63,23 +63,50 @@ class CompiledModel {
   // Transformed predictions for `rows` dense rows of num_features() floats (NaN = missing),
   // row-major; `out` receives rows * num_outputs() values. Thread-safe.
   void predict(const float* x, size_t rows, double* out) const;
+  // The scores before the transform (aggregated, base added) in float, for rows `stride` >=
+  // num_features() floats apart: what ONNX's tree operators post-process themselves.
+  void predict_margins(const float* x, size_t rows, size_t stride, float* out) const;
 
  private:
   struct Node {
     uint32_t info;  // the feature index, bit 31 set when a missing value goes left; 0 for leaves
-    float value;    // split threshold (go left when x < value), or the leaf value
+    float value;    // split threshold (go left when x < value), or the leaf value (in a
+                    // tree of group kLeafTable, the bits of its index into leaf_begin_)
     uint32_t left;  // index of the left child (the right child follows it); a leaf's own index
   };
+  // A tree whose leaves add to several outputs (or to none) has this group; its leaves add
+  // leaf_adds_[leaf_begin_[i] .. leaf_begin_[i + 1]).
+  static constexpr uint32_t kLeafTable = 0xFFFFFFFFu;
+  // Trees with splits "<" cannot express (==, !=, sets) are walked node by node, row by row,
+  // comparing in double; their leaves are always leaf-table indices.
+  struct GenericNode {
+    TreeEnsembleSpec::Split split;
+    bool leaf, missing_yes;
+    uint32_t feature;
+    double threshold;
+    uint32_t members_begin, members_end;  // into members_, sorted
+    uint32_t yes, no;                     // absolute indices; a leaf's `yes` is its table index
+  };
 
-  void predict_block(const float* x, size_t rows, float* margin) const;
+  void predict_block(const float* x, size_t rows, size_t stride, float* margin) const;
+  void add_leaves(size_t tree, const uint32_t* at, size_t rows, float* margin) const;
+  void walk_generic(const float* x, size_t rows, size_t stride, float* margin) const;
+  void finish(float* margin, size_t rows) const;
 
   std::vector<Node> nodes_;
   std::vector<uint32_t> roots_;
   std::vector<uint32_t> tree_group_;
   std::vector<uint32_t> tree_depth_;   // levels from the root to the deepest leaf
   std::vector<float> linear_weights_;  // gblinear: (num_features + 1) x groups, bias last
+  std::vector<uint32_t> leaf_begin_;
+  std::vector<std::pair<uint32_t, float>> leaf_adds_;  // (output, weight)
+  std::vector<GenericNode> generic_nodes_;
+  std::vector<uint32_t> generic_roots_;
+  std::vector<double> members_;
   size_t num_features_ = 0, groups_ = 1;
-  float base_margin_ = 0;
+  float base_margin_ = 0;    // XGBoost: the margin every row starts from
+  std::vector<float> base_;  // a spec's per-output base, added after aggregation
+  TreeEnsembleSpec::Aggregate aggregate_ = TreeEnsembleSpec::Aggregate::kSum;
   enum class Transform { kIdentity, kSigmoid, kSoftmax } transform_ = Transform::kIdentity;
 };
 
