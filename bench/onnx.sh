@@ -26,7 +26,8 @@
 # Usage: make bench-onnx   (or PLINTH=/abs/plinth bench/onnx.sh)
 # Environment: PLINTH [build/plinth], ONNX_BENCH [next to plinth], PLINTH_TOOLS_PYTHON
 #   [.venv-test/bin/python], ROWS [1000000], TRAIN_ROWS [20000], THREADS [2], RUNS [3],
-#   SINGLE [2000], DURATION [10], WARMUP [2], BENCH_DIR [/tmp].
+#   SINGLE [2000], DURATION [10], WARMUP [2], BENCH_DIR [/tmp], MODELS ["rf_binary gb_binary
+#   mlp_binary"] (a subset of tests/e2e/onnx_zoo.py's models with one tensor input).
 # Smoke run (~2 min, most of it training): ROWS=20000 RUNS=1 SINGLE=200 DURATION=2 WARMUP=1
 set -euo pipefail
 die() { echo "bench: error: $*" >&2; exit 1; }
@@ -67,7 +68,7 @@ say "generating $TRAIN_ROWS rows to train on, $ROWS to score; training the model
 "$PLINTH" -q demo-data fraud --rows "$TRAIN_ROWS" --seed 1 --out train.csv
 "$PLINTH" -q demo-data fraud --rows "$ROWS" --seed 2 --out score.parquet
 "$PLINTH" -q demo-data fraud --rows 100 --seed 3 --out few.csv
-MODELS=(rf_binary gb_binary mlp_binary)
+read -r -a MODELS <<<"${MODELS:-rf_binary gb_binary mlp_binary}"
 "$PY" "$here/../tests/e2e/onnx_zoo.py" --train train.csv --rows few.csv --out models \
   --only "$(IFS=,; echo "${MODELS[*]},xgboost_binary")" 2>models.log ||
   { cat models.log >&2; die "training the models failed"; }
