@@ -88,9 +88,9 @@ done
 # the operator, its domain and opset (Det: ONNX's matrix determinant, in no tabular converter).
 "$TOOLS_PYTHON" - <<'PY'
 from onnx import TensorProto, helper, save
-x = helper.make_tensor_value_info("input", TensorProto.FLOAT, [None, 6])
+x = helper.make_tensor_value_info("input", TensorProto.FLOAT, [None, 4])
 y = helper.make_tensor_value_info("score", TensorProto.FLOAT, [None])
-shape = helper.make_tensor("shape", TensorProto.INT64, [3], [-1, 2, 3])
+shape = helper.make_tensor("shape", TensorProto.INT64, [3], [-1, 2, 2])
 nodes = [helper.make_node("Reshape", ["input", "shape"], ["m"], name="to_matrices"),
          helper.make_node("Det", ["m"], ["score"], name="determinant_7")]
 g = helper.make_graph(nodes, "det", [x], [y], initializer=[shape])
