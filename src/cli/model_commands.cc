@@ -145,17 +145,20 @@ void add_evaluate(CLI::App& app, Invocation& inv) {
       "evaluate",
       "Score labelled data with a package: metrics.json, confusion_matrix.csv, roc.csv");
   struct Flags {
-    std::string model, data, out = ".";
+    std::string model, data, out = ".", target;
     bool json = false;
   };
   auto f = std::make_shared<Flags>();
-  cmd->add_option("--model", f->model, "Model package directory")->required();
+  cmd->add_option("--model", f->model, "Model package directory, or an ONNX model")->required();
   cmd->add_option("--data", f->data, "Labelled data: CSV or Parquet")->required();
   cmd->add_option("--out", f->out, "Directory for the files (default: current)");
+  cmd->add_option("--target", f->target,
+                  "The column holding the true labels (default: the package's target)");
   cmd->add_flag("--json", f->json, "Print the metrics as JSON");
   cmd->callback([&inv, f] {
     inv.run = [f] {
       model::ModelPackage package = model::read_package(f->model);
+      if (!f->target.empty()) package.target = f->target;
       model::Predictor predictor(package, model::Engine::kCompiled, core::default_jobs());
       model::Evaluation e = model::evaluate(predictor, table::read_table(f->data), f->data);
       model::write_evaluation(e, f->out);
@@ -180,7 +183,9 @@ void add_score(CLI::App& app, Invocation& inv) {
     bool json = false;
   };
   auto f = std::make_shared<Flags>();
-  cmd->add_option("--model", f->model, "Model package directory")->required();
+  cmd->add_option("--model", f->model,
+                  "Model package directory, or an ONNX model (.onnx file or MLflow onnx folder)")
+      ->required();
   cmd->add_option("--input", f->input,
                   "Rows to score: a CSV or Parquet file, or a directory of them (one schema)")
       ->required();

@@ -130,7 +130,8 @@ int drift_against_package(const DriftFlags& f, const std::vector<std::string>& w
     throw plinth::Error(ErrorCode::kNotFound,
                         package.string() +
                             " has no profile.json; give a model package (plinth train writes "
-                            "one) or a data file");
+                            "one; for an ONNX model, plinth models import --reference-data "
+                            "does) or a data file");
   nlohmann::json profile;
   try {
     profile = nlohmann::json::parse(core::read_file(profile_path));
@@ -223,7 +224,8 @@ void add_drift(CLI::App& app, Invocation& inv) {
           columns.push_back(*role);
       table::ReadOptions read;
       read.columns = columns;
-      if (is_model_uri(f->reference) || fs::is_directory(f->reference))
+      if (is_model_uri(f->reference) || fs::is_directory(f->reference) ||
+          fs::path(f->reference).extension() == ".onnx")
         return drift_against_package(*f, columns, options);
       std::vector<table::Table> reference = read_pieces(f->reference, read);
       std::vector<table::Table> current = read_pieces(f->current, read);

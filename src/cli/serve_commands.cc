@@ -46,11 +46,12 @@ int run_serve(const ServeFlags& f) {
       ResolvedModel r = resolve_model(f.model);
       ref = {r.folder, r.name, r.version};
     } else {
-      if (!std::filesystem::is_directory(f.model))
+      if (!std::filesystem::exists(f.model))
         throw Error(ErrorCode::kNotFound,
                     "model '" + f.model +
-                        "' is neither a package folder nor a models:/ or runs:/ URI; give the "
-                        "folder plinth train wrote, or models:/NAME/STAGE");
+                        "' is neither a package folder, an .onnx file nor a models:/ or runs:/ "
+                        "URI; give the folder plinth train wrote, an ONNX model, or "
+                        "models:/NAME/STAGE");
       ref.folder = f.model;
     }
     if (!f.name.empty()) ref.name = f.name;
@@ -139,8 +140,8 @@ void register_serve_commands(CLI::App& app, Invocation& invocation) {
       "serve", "Serve a model over HTTP: /predict, /invocations (MLflow), /v2 (KServe), /metrics");
   auto f = std::make_shared<ServeFlags>();
   cmd->add_option("model", f->model,
-                  "Model package folder, or a registry URI: models:/NAME/STAGE, "
-                  "models:/NAME@ALIAS, models:/NAME/VERSION")
+                  "Model package folder, an .onnx file or MLflow onnx model folder, or a "
+                  "registry URI: models:/NAME/STAGE, models:/NAME@ALIAS, models:/NAME/VERSION")
       ->required();
   cmd->add_option("--host", f->host, "Address to listen on (default 127.0.0.1)");
   cmd->add_option("--port", f->port, "Port (default 8000; 0 picks a free one)");

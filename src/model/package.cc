@@ -11,6 +11,7 @@
 #include "core/file_io.h"
 #include "core/random_id.h"
 #include "core/utc_time.h"
+#include "model/onnx_flavor.h"
 
 namespace plinth::model {
 namespace fs = std::filesystem;
@@ -131,16 +132,20 @@ const char* kind_name(FeatureSpec::Kind k) {
       return "one_hot";
     case FeatureSpec::Kind::kOrdinal:
       return "ordinal";
+    case FeatureSpec::Kind::kPassthrough:
+      return "passthrough";
   }
   return "";
 }
 
 FeatureSpec::Kind parse_kind(const std::string& s, const fs::path& file) {
-  for (auto k : {FeatureSpec::Kind::kNumeric, FeatureSpec::Kind::kStandardized,
-                 FeatureSpec::Kind::kOneHot, FeatureSpec::Kind::kOrdinal})
+  for (auto k :
+       {FeatureSpec::Kind::kNumeric, FeatureSpec::Kind::kStandardized, FeatureSpec::Kind::kOneHot,
+        FeatureSpec::Kind::kOrdinal, FeatureSpec::Kind::kPassthrough})
     if (s == kind_name(k)) return k;
-  throw Error(ErrorCode::kInvalidInput, file.string() + ": unknown preprocessing kind '" + s +
-                                            "' (numeric, standardized, one_hot, ordinal)");
+  throw Error(ErrorCode::kInvalidInput,
+              file.string() + ": unknown preprocessing kind '" + s +
+                  "' (numeric, standardized, one_hot, ordinal, passthrough)");
 }
 
 std::string now_text() {
@@ -173,10 +178,12 @@ std::string mlmodel_yaml(const ModelPackage& p) {
     y << YAML::Key << "xgb_version" << YAML::Value << p.xgb_version;
     y << YAML::EndMap;
   }
+  if (p.flavor == "onnx") emit_onnx_flavors(y);
   y << YAML::Key << "plinth" << YAML::Value << YAML::BeginMap;
   y << YAML::Key << "plinth_version" << YAML::Value << "0.1.0";
   y << YAML::Key << "flavor" << YAML::Value << p.flavor;
   if (p.flavor == "rules") y << YAML::Key << "data" << YAML::Value << "rules.yaml";
+  if (p.flavor == "onnx") y << YAML::Key << "data" << YAML::Value << kOnnxFile;
   y << YAML::Key << "task" << YAML::Value << task_name(p.task);
   y << YAML::Key << "algorithm" << YAML::Value << p.algorithm;
   y << YAML::Key << "target" << YAML::Value << p.target;
@@ -271,6 +278,7 @@ void write_package(const ModelPackage& p, const PackageFiles& files, const fs::p
       r << YAML::BeginMap << YAML::Key << "rule" << YAML::Value << p.rule << YAML::EndMap;
       core::write_file_atomic(temp / "rules.yaml", std::string(r.c_str()) + "\n");
     }
+    if (p.flavor == "onnx") copy_onnx_files(p, temp);
     for (const auto& [name, text] : files) core::write_file_atomic(temp / name, text);
     if (fs::exists(dir)) fs::remove_all(dir);
     core::rename_durable(temp, dir);
@@ -289,9 +297,44 @@ YAML::Node need(const YAML::Node& node, const char* key, const fs::path& file) {
   return node[key];
 }
 
+// One entry of `preprocessing`; its type is the signature's business.
+FeatureSpec parse_feature(const YAML::Node& n, const fs::path& file) {
+  FeatureSpec f;
+  f.column = need(n, "column", file).as<std::string>();
+  f.kind = parse_kind(need(n, "kind", file).as<std::string>(), file);
+  if (n["categories"]) f.categories = n["categories"].as<std::vector<std::string>>();
+  f.mean = n["mean"].as<double>(0);
+  f.scale = n["scale"].as<double>(1);
+  if (n["missing"]) f.missing = n["missing"].as<double>();
+  return f;
+}
+
 }  // namespace
 
+std::vector<FeatureSpec> read_preprocessing(const fs::path& file) {
+  std::vector<FeatureSpec> specs;
+  try {
+    YAML::Node root = YAML::LoadFile(file.string());
+    YAML::Node list = root.IsMap() ? need(root, "preprocessing", file) : root;
+    if (!list.IsSequence() || list.size() == 0)
+      throw Error(ErrorCode::kInvalidInput,
+                  file.string() +
+                      ": expected a list of {column, kind, ...} entries, as in "
+                      "MLmodel's preprocessing");
+    for (const auto& n : list) {
+      FeatureSpec f = parse_feature(n, file);
+      bool text = f.kind == FeatureSpec::Kind::kOneHot || f.kind == FeatureSpec::Kind::kOrdinal;
+      f.type = from_mlflow_type(n["type"].as<std::string>(text ? "string" : "double"), file);
+      specs.push_back(std::move(f));
+    }
+  } catch (const YAML::Exception& e) {
+    throw Error(ErrorCode::kInvalidInput, file.string() + ": " + e.what());
+  }
+  return specs;
+}
+
 ModelPackage read_package(const fs::path& dir) {
+  if (is_plain_onnx(dir)) return read_plain_onnx(dir);
   fs::path file = dir / "MLmodel";
   if (!fs::exists(file))
     throw Error(ErrorCode::kNotFound, "no model package at " + dir.string() +
@@ -321,14 +364,8 @@ ModelPackage read_package(const fs::path& dir) {
       types[i.at("name").get<std::string>()] =
           from_mlflow_type(i.at("type").get<std::string>(), file);
     for (const auto& n : need(pl, "preprocessing", file)) {
-      FeatureSpec f;
-      f.column = need(n, "column", file).as<std::string>();
-      f.kind = parse_kind(need(n, "kind", file).as<std::string>(), file);
+      FeatureSpec f = parse_feature(n, file);
       f.type = types.count(f.column) ? types[f.column] : ColumnType::kFloat64;
-      if (n["categories"]) f.categories = n["categories"].as<std::vector<std::string>>();
-      f.mean = n["mean"].as<double>(0);
-      f.scale = n["scale"].as<double>(1);
-      if (n["missing"]) f.missing = n["missing"].as<double>();
       p.preprocessing.push_back(std::move(f));
     }
     for (const auto& kv : pl["constraints"]) {
@@ -351,9 +388,11 @@ ModelPackage read_package(const fs::path& dir) {
     } else if (p.flavor == "rules") {
       p.rule = need(YAML::LoadFile((dir / "rules.yaml").string()), "rule", dir / "rules.yaml")
                    .as<std::string>();
+    } else if (p.flavor == "onnx") {
+      load_onnx_model(p, dir / pl["data"].as<std::string>(kOnnxFile));
     } else {
       throw Error(ErrorCode::kInvalidInput,
-                  file.string() + ": unknown flavor '" + p.flavor + "' (xgboost or rules)");
+                  file.string() + ": unknown flavor '" + p.flavor + "' (xgboost, rules or onnx)");
     }
   } catch (const YAML::Exception& e) {
     throw Error(ErrorCode::kInvalidInput, file.string() + ": " + e.what());

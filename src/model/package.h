@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,6 +13,9 @@
 // scoring, serving and monitoring read. Its MLmodel file follows MLflow's layout; everything
 // Plinth needs beyond MLflow's xgboost flavor sits in the `plinth` flavor.
 namespace plinth::model {
+namespace onnx {
+class OnnxModel;
+}
 
 enum class Task { kBinary, kMulticlass, kRegression };
 // "binary_classification", "multiclass_classification", "regression".
@@ -19,8 +23,10 @@ std::string task_name(Task task);
 Task parse_task(const std::string& name);
 
 // How one input column becomes features, in the order the booster sees them.
+// kPassthrough: the column goes to the model as it is, in its signature type (an ONNX graph with
+// one input per column encodes its columns itself).
 struct FeatureSpec {
-  enum class Kind { kNumeric, kStandardized, kOneHot, kOrdinal };
+  enum class Kind { kNumeric, kStandardized, kOneHot, kOrdinal, kPassthrough };
   std::string column;
   Kind kind = Kind::kNumeric;
   table::ColumnType type = table::ColumnType::kFloat64;  // the column's type in training
@@ -52,7 +58,7 @@ struct TrainingData {
 };
 
 struct ModelPackage {
-  std::string flavor;  // "xgboost" or "rules"
+  std::string flavor;  // "xgboost", "rules" or "onnx"
   Task task = Task::kBinary;
   std::string algorithm;  // gbt, rf, linear, rules
   std::string target;
@@ -69,6 +75,10 @@ struct ModelPackage {
   // The model itself: XGBoost JSON (flavor xgboost) or the rule expression (flavor rules).
   std::string model_json;
   std::string rule;
+  // Flavor onnx: the model file (read from here when a package is written) and the graph loaded
+  // and checked from it, shared by every copy of the package.
+  std::filesystem::path onnx_file;
+  std::shared_ptr<const onnx::OnnxModel> onnx;
 
   // The input columns the model needs, in signature order.
   std::vector<std::string> input_columns() const;
@@ -86,7 +96,14 @@ using PackageFiles = std::map<std::string, std::string>;
 void write_package(const ModelPackage& package, const PackageFiles& files,
                    const std::filesystem::path& dir, bool replace);
 
-// Reads MLmodel and the model file. Throws Error naming the file and field at fault.
+// A YAML file of `preprocessing` entries as MLmodel writes them (a list, or a map holding
+// `preprocessing`), each with an optional `type` (double, long, string). Throws Error naming the
+// file and entry at fault.
+std::vector<FeatureSpec> read_preprocessing(const std::filesystem::path& file);
+
+// Reads MLmodel and the model file. `dir` may also be an ONNX model Plinth did not write: a .onnx
+// file, or a folder MLflow's onnx flavor wrote (onnx_flavor.h). Throws Error naming the file and
+// field at fault.
 ModelPackage read_package(const std::filesystem::path& dir);
 
 }  // namespace plinth::model

@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/thread_pool.h"
+#include "model/onnx_flavor.h"
 #include "model/preprocess.h"
 #include "model/rules.h"
 #include "model/tree_engine.h"
@@ -26,6 +27,7 @@ struct Predictor::Impl {
   std::optional<CompiledModel> compiled;
   std::unique_ptr<XgbBooster> booster;
   std::optional<Rule> rule;
+  std::unique_ptr<OnnxScorer> onnx;
   std::unique_ptr<core::ThreadPool> pool;
 };
 
@@ -35,6 +37,11 @@ Predictor::Predictor(const ModelPackage& package, Engine engine, size_t threads)
   impl_->threads = std::max<size_t>(threads, 1);
   if (package.flavor == "rules") {
     impl_->rule.emplace(package.rule);
+    return;
+  }
+  if (package.flavor == "onnx") {
+    impl_->onnx = std::make_unique<OnnxScorer>(package);
+    if (impl_->threads > 1) impl_->pool = std::make_unique<core::ThreadPool>(impl_->threads);
     return;
   }
   if (engine == Engine::kCompiled) {
@@ -54,11 +61,13 @@ Predictor::~Predictor() = default;
 const ModelPackage& Predictor::package() const { return impl_->package; }
 
 std::string Predictor::engine_name() const {
+  if (impl_->onnx) return "onnx";
   return impl_->rule ? "rules" : impl_->compiled ? "compiled" : "xgboost";
 }
 
 Scores Predictor::predict(const table::Table& t, const std::string& source) const {
   const ModelPackage& p = impl_->package;
+  if (impl_->onnx) return impl_->onnx->predict(t, source, impl_->pool.get());
   Scores s;
   s.rows = t.num_rows();
   if (impl_->rule) {
@@ -95,6 +104,7 @@ Scores Predictor::predict(const table::Table& t, const std::string& source) cons
 }
 
 std::vector<double> Predictor::predicted_classes(const Scores& s) const {
+  if (!s.label_index.empty()) return s.label_index;
   std::vector<double> out(s.rows);
   for (size_t i = 0; i < s.rows; ++i) {
     if (s.width == 1) {

@@ -22,6 +22,9 @@ struct Scores {
   // Probability of the second class (binary), rows x classes (multiclass), values (regression).
   std::vector<double> values;
   std::map<std::string, size_t> unknown;  // unknown categories seen, by column
+  // Class index per row when the model labels rows itself (an ONNX classifier's label output);
+  // empty: the label follows from `values` (threshold or arg max).
+  std::vector<double> label_index;
 };
 
 class Predictor {
@@ -30,14 +33,15 @@ class Predictor {
   Predictor(const ModelPackage& package, Engine engine, size_t threads);
   ~Predictor();
   const ModelPackage& package() const;
-  // Which engine actually scores: "compiled", "xgboost" or "rules".
+  // Which engine actually scores: "compiled", "xgboost", "rules" or "onnx".
   std::string engine_name() const;
 
   // Scores `t` (extra columns ignored). Throws Error listing missing input columns.
   Scores predict(const table::Table& t, const std::string& source) const;
   // The output columns of package().output_schema() for `scores`.
   std::vector<table::Column> outputs(const Scores& scores) const;
-  // Class index per row from `scores` (binary: threshold; multiclass: arg max).
+  // Class index per row from `scores` (the model's own labels; else binary: threshold,
+  // multiclass: arg max).
   std::vector<double> predicted_classes(const Scores& scores) const;
 
  private:

@@ -68,8 +68,9 @@ void check_inputs(const std::vector<FeatureSpec>& specs, const table::Schema& sc
       missing.push_back(f.column);
       continue;
     }
-    bool categorical = f.kind == Kind::kOneHot || f.kind == Kind::kOrdinal;
-    if (!categorical && (it->type == ColumnType::kString || it->type == ColumnType::kTimestamp))
+    bool text = f.kind == Kind::kOneHot || f.kind == Kind::kOrdinal ||
+                (f.kind == Kind::kPassthrough && f.type == ColumnType::kString);
+    if (!text && (it->type == ColumnType::kString || it->type == ColumnType::kTimestamp))
       throw Error(ErrorCode::kInvalidInput,
                   "column '" + f.column + "' in " + source + " is " +
                       std::string(table::type_name(it->type)) +

@@ -139,6 +139,8 @@ void split_rows(const std::vector<double>& y, bool stratify, const TrainOptions&
   std::sort(test_rows.begin(), test_rows.end());
 }
 
+}  // namespace
+
 std::string input_example(const ModelPackage& p, const table::Table& t) {
   nlohmann::json columns = p.input_columns(), data = nlohmann::json::array();
   for (size_t r = 0; r < std::min<size_t>(5, t.num_rows()); ++r) {
@@ -165,8 +167,6 @@ std::string default_probability_name(const std::string& target) {
   if (target.rfind("is_", 0) == 0 && target.size() > 3) return target.substr(3) + "_probability";
   return target + "_probability";
 }
-
-}  // namespace
 
 void load_train_params(const fs::path& file, const std::string& section, TrainOptions& o) {
   try {

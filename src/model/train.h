@@ -54,6 +54,11 @@ struct TrainResult {
 // with one class, an empty file or non-numeric values in a numeric column.
 TrainResult train(const TrainOptions& options);
 
+// input_example.json: the first five rows of `t`'s input columns in `dataframe_split` form.
+std::string input_example(const ModelPackage& package, const table::Table& t);
+// The probability column a target is answered with: is_fraud -> fraud_probability.
+std::string default_probability_name(const std::string& target);
+
 // One level of `plinth baseline`.
 struct LadderStep {
   std::string algorithm;

@@ -48,6 +48,9 @@ void Batcher::run(std::vector<Pending*>& batch) {
       s.width = all.width;
       s.values.assign(all.values.begin() + static_cast<ptrdiff_t>(row * all.width),
                       all.values.begin() + static_cast<ptrdiff_t>((row + s.rows) * all.width));
+      if (!all.label_index.empty())
+        s.label_index.assign(all.label_index.begin() + static_cast<ptrdiff_t>(row),
+                             all.label_index.begin() + static_cast<ptrdiff_t>(row + s.rows));
       row += s.rows;
     }
     batch[0]->scores.unknown = all.unknown;

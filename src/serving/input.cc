@@ -21,7 +21,8 @@ std::vector<InputField> input_fields(const model::ModelPackage& package) {
                        spec.kind == model::FeatureSpec::Kind::kOrdinal;
     if (categorical)
       f.type = ColumnType::kString;
-    else if (spec.type == ColumnType::kInt64 || spec.type == ColumnType::kBool)
+    else if (spec.type == ColumnType::kInt64 || spec.type == ColumnType::kBool ||
+             spec.type == ColumnType::kString)
       f.type = spec.type;
     if (auto it = package.constraints.find(spec.column); it != package.constraints.end())
       f.constraint = it->second;

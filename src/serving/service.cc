@@ -110,7 +110,9 @@ std::shared_ptr<const LoadedModel> load_model(const ModelRef& ref, const Service
   m->ref = ref;
   m->package = model::read_package(ref.folder);
   if (m->ref.version.empty()) m->ref.version = m->package.model_uuid.substr(0, 8);
-  if (m->ref.name.empty()) m->ref.name = fs::absolute(ref.folder).filename().string();
+  if (m->ref.name.empty())  // a folder's name, or a model file's without its extension
+    m->ref.name = fs::is_regular_file(ref.folder) ? ref.folder.stem().string()
+                                                  : fs::absolute(ref.folder).filename().string();
   m->predictor = std::make_unique<model::Predictor>(m->package, model::Engine::kCompiled, 1);
   if (options.max_batch > 1)
     m->batcher = std::make_unique<Batcher>(*m->predictor, options.max_batch, options.batch_wait);
@@ -283,7 +285,8 @@ ServerResponse Service::live_drift() const {
   if (!m->drift)
     return detail(404, m->ref.folder.string() +
                            " has no profile.json, so there is no reference to compare with; "
-                           "retrain with plinth train, which writes one");
+                           "retrain with plinth train, or for an ONNX model run plinth models "
+                           "import --reference-data, which write one");
   auto snapshot = m->drift->snapshot();
   json j = monitor::report_json(snapshot.report);
   json window = json::object();

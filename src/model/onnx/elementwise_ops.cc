@@ -114,7 +114,7 @@ Tensor arith(Arith op, const Tensor& a, const Tensor& b, const std::string& wher
       });
     rhs = &converted;
   }
-  Tensor out = make_tensor(a.type, broadcast_shapes(a.shape, rhs->shape, where));
+  Tensor out = make_uninitialized(a.type, broadcast_shapes(a.shape, rhs->shape, where));
   switch (storage_of(a.type)) {
     case Storage::kFloat:
       arith_typed<float>(op, a, *rhs, out);
@@ -219,7 +219,7 @@ OpSupport unary_op(const std::string& name, int64_t since, bool ints, F f) {
   return {"", name, since, 21, [f, ints](const NodeContext& ctx) {
             return kernel([f, ints, where = ctx.where()](Inputs in, Outputs out) {
               const Tensor& x = tensor_input(in, 0, where);
-              Tensor y = make_tensor(x.type, x.shape);
+              Tensor y = make_uninitialized(x.type, x.shape);
               switch (storage_of(x.type)) {
                 case Storage::kFloat:
                   for (size_t k = 0; k < x.f.size(); ++k) y.f[k] = static_cast<float>(f(x.f[k]));
@@ -240,10 +240,33 @@ OpSupport unary_op(const std::string& name, int64_t since, bool ints, F f) {
           }};
 }
 
-// Sigmoid as onnxruntime computes it in float: stable for large |x|.
-template <typename T>
-T sigmoid(T x) {
-  return x >= 0 ? T(1) / (T(1) + std::exp(-x)) : std::exp(x) / (T(1) + std::exp(x));
+// Relu, LeakyRelu, Sigmoid, Tanh: the same code the fused dense layers apply (matmul.cc).
+OpSupport activation_op(const std::string& name, Activation act) {
+  return {"", name, 6, 21, [act](const NodeContext& ctx) {
+            float alpha = Attributes(ctx).get_float("alpha", 0.01f);
+            return kernel([act, alpha, where = ctx.where()](Inputs in, Outputs out) {
+              const Tensor& x = tensor_input(in, 0, where);
+              Tensor y = make_uninitialized(x.type, x.shape);
+              int64_t n = static_cast<int64_t>(x.elements());
+              switch (storage_of(x.type)) {
+                case Storage::kFloat:
+                  std::copy(x.f.begin(), x.f.end(), y.f.begin());
+                  activate(y.f.data(), n, act, alpha);
+                  break;
+                case Storage::kDouble:
+                  std::copy(x.d.begin(), x.d.end(), y.d.begin());
+                  activate(y.d.data(), n, act, alpha);
+                  break;
+                case Storage::kInt:  // Relu takes integers from opset 14
+                  if (act != Activation::kRelu) fail(where, "takes float or double");
+                  for (size_t k = 0; k < x.i.size(); ++k) y.i[k] = std::max<int64_t>(x.i[k], 0);
+                  break;
+                case Storage::kString:
+                  fail(where, "does not take strings");
+              }
+              out[0] = std::move(y);
+            });
+          }};
 }
 
 std::unique_ptr<Kernel> make_where(const NodeContext& ctx) {
@@ -348,16 +371,11 @@ void add_elementwise_ops(std::vector<OpSupport>& ops) {
   ops.push_back(unary_op("Erf", 9, false, [](auto x) { return std::erf(x); }));
   ops.push_back(unary_op("Abs", 6, true, [](auto x) { return std::fabs(x); }));
   ops.push_back(unary_op("Neg", 6, true, [](auto x) { return -x; }));
-  ops.push_back(unary_op("Relu", 6, true, [](auto x) { return x > 0 ? x : decltype(x){0}; }));
-  ops.push_back(unary_op("Tanh", 6, false, [](auto x) { return std::tanh(x); }));
-  ops.push_back(unary_op("Sigmoid", 6, false, [](auto x) { return sigmoid(x); }));
+  ops.push_back(activation_op("Relu", Activation::kRelu));
+  ops.push_back(activation_op("LeakyRelu", Activation::kLeakyRelu));
+  ops.push_back(activation_op("Sigmoid", Activation::kSigmoid));
+  ops.push_back(activation_op("Tanh", Activation::kTanh));
   ops.push_back(unary_op("Softplus", 1, false, [](auto x) { return std::log1p(std::exp(x)); }));
-  ops.push_back({"", "LeakyRelu", 6, 21, [](const NodeContext& ctx) {
-                   double alpha = Attributes(ctx).get_float("alpha", 0.01f);
-                   return unary_op("LeakyRelu", 6, false,
-                                   [alpha](auto x) { return x >= 0 ? x : x * decltype(x)(alpha); })
-                       .make(ctx);
-                 }});
 }
 
 }  // namespace plinth::model::onnx::ops

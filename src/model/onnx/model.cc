@@ -265,7 +265,8 @@ OnnxModel OnnxModel::parse(const std::string& bytes, const std::string& source,
                            graph.node(k).op_type() + "); an ONNX graph must be acyclic");
   }
 
-  // Kernels in that order; nodes whose inputs are all constant run once, here.
+  // Every node's operator and opset is checked before any kernel is built.
+  std::vector<const OpSupport*> support(n, nullptr);
   for (int k : order) {
     const auto& node = graph.node(k);
     std::string domain = domain_name(node.domain());
@@ -273,12 +274,32 @@ OnnxModel OnnxModel::parse(const std::string& bytes, const std::string& source,
     if (opset == opsets.end())
       refuse(source, "node '" + node.name() + "' (" + node.op_type() + ") is in domain " + domain +
                          ", which the model does not import");
-    NodeContext ctx{node, opset->second, constants};
-    const OpSupport& op = find_op(ctx, source);
+    support[k] = &find_op(NodeContext{node, opset->second, constants}, source);
+  }
+  ops::GraphIndex index;
+  for (int k = 0; k < n; ++k)
+    for (const auto& in : graph.node(k).input()) index.readers[in].push_back(k);
+  for (const auto& output : graph.output()) index.outputs.insert(output.name());
+
+  // Kernels in that order; nodes whose inputs are all constant run once, here; dense layers
+  // (MatMul/Gemm, bias, activation) become one kernel.
+  std::vector<bool> fused_away(n, false);
+  for (int k : order) {
+    if (fused_away[k]) continue;
+    const auto& node = graph.node(k);
+    NodeContext ctx{node, opsets.at(domain_name(node.domain())), constants};
     Impl::Step step;
     step.where = ctx.where();
+    if (auto dense = ops::fuse_dense(graph, index, k, constants)) {
+      for (int absorbed : dense->nodes) fused_away[absorbed] = true;
+      step.kernel = ops::make_dense(*dense, step.where);
+      step.in.push_back(slot(dense->input));
+      step.out.push_back(slot(dense->output));
+      impl.steps.push_back(std::move(step));
+      continue;
+    }
     try {
-      step.kernel = op.make(ctx);
+      step.kernel = support[k]->make(ctx);
     } catch (const Error& e) {
       refuse(source, e.what());
     }
@@ -378,6 +399,7 @@ std::vector<Value> OnnxModel::run(std::vector<Tensor> inputs) const {
       at[s] = &values[s];
     }
     for (int s : step.release) {
+      if (auto* t = std::get_if<Tensor>(&values[s])) ops::recycle(std::move(t->f));
       values[s] = Value{};
       at[s] = nullptr;
     }

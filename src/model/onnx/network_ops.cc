@@ -150,10 +150,11 @@ std::unique_ptr<Kernel> make_softmax(const NodeContext& ctx, bool log) {
     size_t outer = product(x.shape, 0, a);
     size_t n = legacy ? product(x.shape, a, x.shape.size()) : static_cast<size_t>(x.shape[a]);
     size_t inner = legacy ? 1 : product(x.shape, a + 1, x.shape.size());
-    Tensor y = x;
+    Tensor y = make_uninitialized(x.type, x.shape);
     visit_storage(y, [&](auto& v) {
       using T = typename std::decay_t<decltype(v)>::value_type;
       if constexpr (std::is_floating_point_v<T>) {
+        std::copy(data<T>(x).begin(), data<T>(x).end(), v.begin());
         for (size_t o = 0; o < outer; ++o)
           for (size_t i = 0; i < inner; ++i) {
             T* p = v.data() + o * n * inner + i;

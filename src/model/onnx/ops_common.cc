@@ -61,6 +61,44 @@ Tensor make_tensor(ElementType type, std::vector<int64_t> shape) {
   return t;
 }
 
+namespace {
+
+// Per thread, so runs on different threads never contend; bounded so a large batch does not
+// stay resident after it is done.
+constexpr size_t kPoolBytes = size_t{32} << 20, kPoolBuffers = 8, kPoolMinBytes = 16 << 10;
+thread_local std::vector<std::vector<float>> pool;
+thread_local size_t pool_bytes = 0;
+
+}  // namespace
+
+void recycle(std::vector<float>&& buffer) {
+  size_t bytes = buffer.capacity() * sizeof(float);
+  if (bytes < kPoolMinBytes || pool.size() >= kPoolBuffers || pool_bytes + bytes > kPoolBytes)
+    return;
+  pool_bytes += bytes;
+  pool.push_back(std::move(buffer));
+}
+
+Tensor make_uninitialized(ElementType type, std::vector<int64_t> shape) {
+  if (type != ElementType::kFloat) return make_tensor(type, std::move(shape));
+  Tensor t;
+  t.type = type;
+  t.shape = std::move(shape);
+  size_t n = t.elements();
+  size_t best = pool.size();  // the smallest pooled buffer that holds n
+  for (size_t k = 0; k < pool.size(); ++k)
+    if (pool[k].capacity() >= n &&
+        (best == pool.size() || pool[k].capacity() < pool[best].capacity()))
+      best = k;
+  if (best < pool.size()) {
+    t.f = std::move(pool[best]);
+    pool_bytes -= t.f.capacity() * sizeof(float);
+    pool.erase(pool.begin() + static_cast<ptrdiff_t>(best));
+  }
+  t.f.resize(n);  // writes only past the buffer's old size
+  return t;
+}
+
 double number_at(const Tensor& t, size_t k) {
   switch (storage_of(t.type)) {
     case Storage::kFloat:

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <map>
 #include <memory>
+#include <set>
 #include <span>
 #include <string>
 #include <utility>
@@ -8,6 +10,11 @@
 
 #include "core/error.h"
 #include "model/onnx/kernel.h"
+#include "model/onnx/matmul.h"
+
+namespace onnx {
+class GraphProto;
+}
 
 // Pieces the operator files share: typed access to a Value, shape arithmetic, constant inputs
 // read at load, and a kernel built from a lambda. Internal to model/onnx.
@@ -41,6 +48,13 @@ const std::vector<T>& data(const Tensor& t);
 
 // An empty tensor of `type` and `shape` with its storage sized.
 Tensor make_tensor(ElementType type, std::vector<int64_t> shape);
+// The same for a kernel that writes every element: float storage may come from this thread's
+// recycled buffers (see recycle) and hold old values.
+Tensor make_uninitialized(ElementType type, std::vector<int64_t> shape);
+// Gives a float buffer no one reads any more back to this thread's pool, so the next batch's
+// intermediates reuse its pages instead of faulting fresh ones in (a few, bounded in bytes).
+void recycle(std::vector<float>&& buffer);
+
 // Element k of a numeric tensor as a double.
 double number_at(const Tensor& t, size_t k);
 
@@ -119,6 +133,27 @@ template <typename F>
 std::unique_ptr<Kernel> kernel(F f) {
   return std::make_unique<LambdaKernel<F>>(std::move(f));
 }
+
+// Who reads each value, and which values are graph outputs.
+struct GraphIndex {
+  std::map<std::string, std::vector<int>> readers;  // value -> indices of nodes reading it
+  std::set<std::string> outputs;
+};
+
+// MatMul/Gemm + bias Add + activation fused into one dense layer (fusion.cc).
+struct FusedDense {
+  std::vector<int> nodes;  // the graph nodes it replaces, first the MatMul/Gemm
+  std::string input, output;
+  Tensor weights;  // [K, N]
+  std::vector<float> bias;
+  Activation activation = Activation::kNone;
+  float alpha = 0;
+  bool rank2 = false;  // Gemm: the input must be 2-D
+};
+// The fused layer starting at node k, or nullopt when k starts none.
+std::optional<FusedDense> fuse_dense(const ::onnx::GraphProto& graph, const GraphIndex& index,
+                                     int k, const std::map<std::string, Tensor>& constants);
+std::unique_ptr<Kernel> make_dense(const FusedDense& fused, const std::string& where);
 
 // The operator families inside add_tensor_ops, one file each.
 void add_shape_ops(std::vector<OpSupport>& ops);        // shape_ops.cc
