@@ -5,7 +5,8 @@
 
 Plinth names a plain ONNX model's outputs `label` and `probability` (one column, the second
 class's, for two classes; `probability_<class>` per class otherwise), or `prediction` for a
-regressor. Probabilities and predictions must agree within 1e-5 relative (the models' float32
+regressor; /predict gives a binary 0/1 label as false/true (as for native packages).
+Probabilities and predictions must agree within 1e-5 relative (the models' float32
 arithmetic; 1e-6 absolute near zero), labels exactly. Prints one line per model; exits 1 on a
 difference, naming the model, the row, the column and both numbers.
 """
@@ -70,7 +71,10 @@ def compare(name, task, labels, probs, rows):
         if labels is not None and task != "regression":
             if "label" not in row:
                 return [f"{name}: no column 'label' in Plinth's answer: {sorted(row)}"]
-            if str(row["label"]) != str(labels[i]):
+            got = row["label"]
+            if isinstance(got, bool):  # /predict answers a 0/1 label as JSON's false/true
+                got = int(got)
+            if str(got) != str(labels[i]):
                 bad.append(f"{name}: row {i} label: plinth {row['label']!r}, "
                            f"onnxruntime {labels[i]!r}")
     return bad
