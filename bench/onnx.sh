@@ -17,8 +17,9 @@
 #      1e-6 absolute) on every row, the labels on every row;
 #   3. the tree engine against tl2cgen 1.0 (treelite 4.8: the same XGBoost model, its
 #      model.json, compiled to C with gcc -O3) on the same rows, THREADS threads;
-#   4. `plinth score` of the ROWS rows (Parquet in and out, whole process) on the forest;
-#   5. `plinth serve` on the forest's .onnx: wrk -t2 -c16, WARMUP s, then DURATION s, POSTing
+#   4. `plinth score` of the ROWS rows (Parquet in and out, whole process) on the forest (the
+#      .onnx imported with `plinth models import --preprocessing`, which names its 6 columns);
+#   5. `plinth serve` on that package: wrk -t2 -c16, WARMUP s, then DURATION s, POSTing
 #      bench/serving/example.json (the handbook's request) to /predict.
 # Targets: trees >= 2x onnxruntime's rows/s and >= 1x tl2cgen's; MLP >= 1x onnxruntime;
 # serve >= 30,000 req/s at 16 connections on 2 cores.
@@ -177,8 +178,9 @@ for (( i = 1; i <= RUNS; i++ )); do
     die "onnx_bench failed on xgboost_binary"
   echo "run $i: xgboost_binary plinth  $j"
   ours=$(max "$ours" "$(field rows_per_second "$j")")
-  j=$("$PY" tl2c.py models/xgboost_binary.json rows.f32 "$THREADS" 1 xgb.tl2cgen.f32) ||
-    die "tl2cgen failed"
+  # treelite's compiler logs to stdout: the JSON is the last line
+  j=$("$PY" tl2c.py models/xgboost_binary.json rows.f32 "$THREADS" 1 xgb.tl2cgen.f32 2>>tl2c.log |
+    tail -n 1) || die "tl2cgen failed: $(cat tl2c.log)"
   echo "run $i: xgboost_binary tl2cgen $j"
   theirs=$(max "$theirs" "$(field rows_per_second "$j")")
 done
@@ -187,17 +189,37 @@ echo "xgboost_binary: plinth vs tl2cgen on $ROWS rows: $same"
 case $same in *rows_off=0\ labels_off=0) ;; *) failed=1 ;; esac
 
 # --- 4. plinth score, whole process ------------------------------------------------------
+# The forest takes one [N, 6] tensor: a package names its columns (merchant_category as its
+# index, as onnx_zoo.tensor makes it).
+cat >columns.yaml <<'YAML'
+- {column: amount, kind: numeric}
+- {column: merchant_category, kind: ordinal, categories: [grocery, gas, restaurant, online, electronics, travel, entertainment, health]}
+- {column: hour_of_day, kind: numeric}
+- {column: day_of_week, kind: numeric}
+- {column: transaction_velocity, kind: numeric}
+- {column: distance_from_home, kind: numeric}
+YAML
+"$PLINTH" -q models import models/rf_binary.onnx --preprocessing columns.yaml --out rf-package \
+  >/dev/null || die "plinth models import refused the forest"
 s=$(date +%s.%N)
-if "$PLINTH" -q score --model models/rf_binary.onnx --input score.parquet --output scored.parquet \
+if "$PLINTH" -q score --model rf-package --input score.parquet --output scored.parquet \
   --threads "$THREADS" 2>score.err; then
   score_s=$(awk -v s="$s" -v e="$(date +%s.%N)" 'BEGIN { printf "%.2f", e - s }')
+  if [ -f rf_binary.ort.f32 ]; then  # plinth score's probabilities against onnxruntime's
+    "$PY" -c 'import numpy as np, pyarrow.parquet as pq
+p = pq.read_table("scored.parquet", columns=["probability"]).column(0).to_numpy().astype(np.float32)
+np.column_stack([1 - p, p]).astype(np.float32).tofile("rf_binary.score.f32")'
+    same=$("$PY" compare.py rf_binary.score.f32 rf_binary.ort.f32 "$ROWS") || die "plinth score: $same"
+    echo "rf_binary: plinth score vs onnxruntime on $ROWS rows: $same"
+    case $same in *rows_off=0\ labels_off=0) ;; *) failed=1 ;; esac
+  fi
 else
   say "plinth score refused the forest: $(cat score.err)"
   score_s=""
 fi
 
 # --- 5. plinth serve on the forest, wrk at 16 connections ---------------------------------
-"$PLINTH" serve models/rf_binary.onnx --host 127.0.0.1 --port 0 >serve.log 2>&1 &
+"$PLINTH" serve rf-package --host 127.0.0.1 --port 0 >serve.log 2>&1 &
 serve_pid=$!
 url=""
 for _ in $(seq 1 200); do
