@@ -9,10 +9,10 @@ writes DIR/NAME.onnx for every model, DIR/rows.csv and DIR/rows_nan.csv (the row
 same transactions, the second with missing values in the numeric columns), and
 DIR/manifest.json: per model its file, task, input form, operators, the rows file it is scored
 on, and onnxruntime's answer to the handbook's request; onnxruntime's answers on the rows are in
-DIR/NAME.expected.json. They are the oracle the test compares `plinth score` and `plinth serve`
-with. The PyTorch network comes from onnx_zoo_torch.py (Debian's torch 1.13);
-given its weights, this script also builds the newer exporter's form (opset 18, MatMul + Add)
-from the same weights with the onnx helper.
+DIR/NAME.expected.npz (labels, and probabilities or values). They are the oracle the test
+compares `plinth score` and `plinth serve` with. The PyTorch network comes from
+onnx_zoo_torch.py (Debian's torch 1.13); given its weights, this script also builds the newer
+exporter's form (opset 18, MatMul + Add) from the same weights with the onnx helper.
 """
 import argparse
 import json
@@ -276,6 +276,27 @@ def run_onnxruntime(path, feed):
     return result
 
 
+def oracle_arrays(task, answer):
+    """onnxruntime's outputs as (labels or None, rows x columns float64): class probabilities
+    ([1 - p, p] for a network's single sigmoid output, whose label is then p > 0.5) or a
+    regressor's values."""
+    labels, values = None, None
+    for value in answer.values():
+        if isinstance(value, dict):  # ZipMap
+            values = value["values"]
+        elif value and isinstance(value[0], list):
+            values = value
+        else:
+            labels = value
+    values = np.asarray(values, dtype=np.float64)
+    if task == "regression":
+        return None, values
+    if values.shape[1] == 1:
+        values = np.column_stack([1 - values[:, 0], values[:, 0]])
+        labels = (values[:, 1] > 0.5).astype(np.int64)
+    return np.asarray([str(v) for v in labels]), values
+
+
 def write_model(out, name, onx):
     path = os.path.join(out, name + ".onnx")
     with open(path + ".tmp", "wb") as f:
@@ -316,17 +337,16 @@ def main():
         frame = feeds[rows_file]
         feed = {"input": tensor(frame)} if form == "tensor" else columns_feed(frame)
         expected = run_onnxruntime(path, feed)
+        labels, values = oracle_arrays(task, expected)
         if model is not None:  # how far the graph is from the library's answer, rows without NaN
             ok = ~frame[NAN_COLUMNS].isna().any(axis=1).to_numpy()
             x = tensor(frame)[ok] if form == "tensor" else frame[ok]
             native = model.predict(x) if task == "regression" else model.predict_proba(x)
-            ort = [v for v in expected.values() if isinstance(v, (dict, list))][-1]
-            ort = np.array(ort["values"] if isinstance(ort, dict) else ort, dtype=np.float64)
-            gap = np.abs(ort[ok].reshape(native.shape) - native).max()
+            gap = np.abs(values[ok].reshape(native.shape) - native).max()
             print(f"{name}: onnxruntime vs {type(model).__name__}: max difference {gap:.2g}",
                   file=sys.stderr)
-        with open(os.path.join(args.out, name + ".expected.json"), "w") as f:
-            json.dump(expected, f)
+        arrays = {"values": values} if labels is None else {"values": values, "labels": labels}
+        np.savez(os.path.join(args.out, name + ".expected.npz"), **arrays)
         one = pd.DataFrame([HANDBOOK])
         handbook = run_onnxruntime(
             path, {"input": tensor(one)} if form == "tensor" else columns_feed(one))
