@@ -278,8 +278,8 @@ def run_onnxruntime(path, feed):
 
 def oracle_arrays(task, answer):
     """onnxruntime's outputs as (labels or None, rows x columns float64): class probabilities
-    ([1 - p, p] for a network's single sigmoid output, whose label is then p > 0.5) or a
-    regressor's values."""
+    ([1 - p, p] for a network's single sigmoid output, whose label is then p > 0.5; a softmax's
+    label is its arg max) or a regressor's values."""
     labels, values = None, None
     for value in answer.values():
         if isinstance(value, dict):  # ZipMap
@@ -294,6 +294,8 @@ def oracle_arrays(task, answer):
     if values.shape[1] == 1:
         values = np.column_stack([1 - values[:, 0], values[:, 0]])
         labels = (values[:, 1] > 0.5).astype(np.int64)
+    elif labels is None:  # a network's softmax: the label is the most probable class
+        labels = values.argmax(axis=1)
     return np.asarray([str(v) for v in labels]), values
 
 
