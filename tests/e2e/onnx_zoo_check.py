@@ -2,14 +2,15 @@
 
   onnx_zoo_check.py score ZOO NAME SCORED.csv     `plinth score`'s output on the model's rows
   onnx_zoo_check.py serve ZOO NAME RESPONSE.json  `plinth serve`'s answer to the handbook request
+  onnx_zoo_check.py all ZOO DIR                   every DIR/scored-NAME.csv and served-NAME.json
 
 Plinth names a plain ONNX model's outputs `label` and `probability` (one column, the second
 class's, for two classes; `probability_<class>` per class otherwise), or `prediction` for a
 regressor; /predict gives a binary 0/1 label as false/true (as for native packages).
 Probabilities and predictions must agree within 1e-5 relative (the models' float32
 arithmetic; 1e-6 absolute near zero, where onnxruntime's approximate Sigmoid is off by up to
-1e-7), labels exactly. Prints one line per model; exits 1 on a difference, naming the model,
-the row, the column and both numbers.
+1e-7), labels exactly. Prints one line per answer; on a difference, names the model, the row, the
+column and both numbers, ends with "differ: NAME ..." and exits 1.
 """
 import json
 import os
@@ -63,10 +64,9 @@ def compare(name, task, labels, values, frame):
     return out
 
 
-def main():
-    mode, zoo, name, answer = sys.argv[1:5]
-    manifest = json.load(open(os.path.join(zoo, "manifest.json")))
-    entry = next(m for m in manifest["models"] if m["name"] == name)
+def check(zoo, entry, mode, answer):
+    """The differences of one answer file from onnxruntime's, and the rows compared."""
+    name = entry["name"]
     if mode == "score":
         expected = np.load(os.path.join(zoo, name + ".expected.npz"))
         labels = expected["labels"] if "labels" in expected else None
@@ -82,13 +82,35 @@ def main():
         if "label" in frame:
             frame["label"] = frame["label"].astype(object)
     if len(frame) != len(values):
-        sys.exit(f"{name}: plinth answered {len(frame)} rows, onnxruntime {len(values)}")
-    bad = compare(name, entry["task"], labels, values, frame)
-    for line in bad[:5]:
-        print(line, file=sys.stderr)
-    if bad:
-        sys.exit(f"{name}: {len(bad)} differences from onnxruntime")
-    print(f"{name}: {mode} equals onnxruntime on {len(frame)} rows")
+        return [f"{name}: plinth answered {len(frame)} rows, onnxruntime {len(values)}"], 0
+    return compare(name, entry["task"], labels, values, frame), len(frame)
+
+
+def main():
+    mode, zoo = sys.argv[1:3]
+    models = json.load(open(os.path.join(zoo, "manifest.json")))["models"]
+    if mode == "all":  # every model's answers in DIR: scored-NAME.csv and served-NAME.json
+        answers = sys.argv[3]
+        jobs = [(m, kind, os.path.join(answers, f))
+                for m in models for kind, f in (("score", f"scored-{m['name']}.csv"),
+                                                ("serve", f"served-{m['name']}.json"))]
+        jobs = [j for j in jobs if os.path.exists(j[2])]
+    else:
+        jobs = [(next(m for m in models if m["name"] == sys.argv[3]), mode, sys.argv[4])]
+    failed = []
+    for entry, kind, answer in jobs:
+        bad, rows = check(zoo, entry, kind, answer)
+        for line in bad[:5]:
+            print(line, file=sys.stderr)
+        if bad:
+            print(f"{entry['name']}: {kind}: {len(bad)} differences from onnxruntime",
+                  file=sys.stderr)
+            failed.append(entry["name"])
+        else:
+            print(f"{entry['name']}: {kind} equals onnxruntime on {rows} rows")
+    if failed:
+        print("differ: " + " ".join(dict.fromkeys(failed)))
+        sys.exit(1)
 
 
 def flatten(row):
