@@ -249,6 +249,9 @@ def shape_cases():
                                             [init("a", np.array([-1], dtype=np.int64))],
                                             opset=18), {"x": x})
     s = np.array([["a", "b"], ["c", "d"]], dtype=object)
+    write_case("shape_gather_string", model([node("Gather", ["s", "i"], ["y"], axis=1)], {"s": s},
+                                            [("y", TP.STRING)],
+                                            [init("i", np.array([1], dtype=np.int64))]), {"s": s})
     write_case("shape_concat_string", model([node("Concat", ["s", "t"], ["y"], axis=1)],
                                             {"s": s, "t": s}, [("y", TP.STRING)]),
                {"s": s, "t": s})
@@ -267,6 +270,10 @@ def cast_cases():
     s = np.array([["1.5"], ["-2"], ["3e2"]], dtype=object)
     write_case("cast_string_to_float", model([node("Cast", ["x"], ["y"], to=TP.FLOAT)], {"x": s},
                                              [("y", TP.FLOAT)]), {"x": s})
+    write_case("cast_string_to_int64", model([node("Cast", ["x"], ["y"], to=TP.INT64)],
+                                             {"x": np.array([["12"], ["-3"]], dtype=object)},
+                                             [("y", TP.INT64)]),
+               {"x": np.array([["12"], ["-3"]], dtype=object)})
     write_case("cast_int64_to_string", model([node("Cast", ["x"], ["y"], to=TP.STRING)],
                                              {"x": i}, [("y", TP.STRING)]), {"x": i})
     x2 = f32(3, 2)
@@ -309,6 +316,12 @@ def network_cases():
                                      ("b2", b2), ("w3t", w3.T.copy()), ("b3", b3)]]
     write_case("net_mlp_gemm_17", model(nodes, {"x": x}, [("y", TP.FLOAT)], inits, ml=0),
                {"x": x})
+    # The new exporter without its optimiser: Transpose of the weight, then MatMul + Add.
+    nodes = [node("Transpose", ["w1t"], ["w1"], perm=[1, 0]), node("MatMul", ["x", "w1"], ["h"]),
+             node("Add", ["h", "b1"], ["a"]), node("Relu", ["a"], ["y"])]
+    write_case("net_transpose_matmul_18", model(nodes, {"x": x}, [("y", TP.FLOAT)],
+                                                [init("w1t", w1.T.copy()), init("b1", b1)],
+                                                opset=18, ml=0, ir=10), {"x": x})
     a, b = f32(2, 5, 4), f32(4, 3)
     write_case("net_matmul_3d", model([node("MatMul", ["a", "b"], ["y"])], {"a": a, "b": b},
                                       [("y", TP.FLOAT)]), {"a": a, "b": b})
@@ -403,6 +416,16 @@ def ml_cases():
               default_tensor=numpy_helper.from_array(np.array([9.0]), "d"))],
         {"x": np.array([2, 5, 1], dtype=np.int64)}, [("y", TP.DOUBLE)], opset=18, ml=4, ir=9),
         {"x": np.array([2, 5, 1], dtype=np.int64)})
+    names = np.array([["b"], ["q"], ["a"]], dtype=object)
+    write_case("ml_label_encoder_1_to_index", model(
+        [node("LabelEncoder", ["x"], ["y"], ML, classes_strings=["a", "b", "c"],
+              default_int64=-5)], {"x": names}, [("y", TP.INT64)], ml=1), {"x": names})
+    index = np.array([2, 7, 0], dtype=np.int64)
+    write_case("ml_label_encoder_1_to_name", model(
+        [node("LabelEncoder", ["x"], ["y"], ML, classes_strings=["a", "b", "c"],
+              default_string="none")], {"x": index}, [("y", TP.STRING)], ml=1), {"x": index})
+    write_case("ml_normalizer_double", model([node("Normalizer", ["x"], ["y"], ML, norm="L2")],
+                                             {"x": xd}, [("y", TP.FLOAT)]), {"x": xd})
     # LinearClassifier: skl2onnx's binary form (doubled rows), multinomial, one-row binary.
     xl = f32(7, 3)
     coef = f32(3, 3).reshape(-1).tolist()
@@ -464,6 +487,15 @@ def pipeline_case():
                inputs)
 
 
+def initializer_input_case():
+    """An initializer also listed among the graph inputs (older exporters do it) is a constant."""
+    x = f32(3, 2)
+    m = model([node("Add", ["x", "w"], ["y"])], {"x": x}, [("y", TP.FLOAT)],
+              [init("w", f32(2))])
+    m.graph.input.append(helper.make_tensor_value_info("w", TP.FLOAT, [2]))
+    write_case("initializer_listed_as_input", m, {"x": x})
+
+
 def failing_case():
     x = f32(3, 2)
     write_case("broken_oracle", model([node("Relu", ["x"], ["y"])], {"x": x}, [("y", TP.FLOAT)]),
@@ -516,11 +548,18 @@ def bad_cases():
     convert_model_to_external_data(ext, all_tensors_to_one_file=True, location="weights.bin",
                                    size_threshold=0)
     bad("missing_external_data", ext, ["weights.bin", "missing"])
+    half = helper.make_graph([node("Cast", ["x"], ["y"], to=TP.FLOAT)], "half",
+                             [helper.make_tensor_value_info("x", TP.FLOAT16, ["N", 2])],
+                             [helper.make_tensor_value_info("y", TP.FLOAT, None)])
+    bad("float16_input", helper.make_model(half, opset_imports=[helper.make_opsetid("", 17)],
+                                           ir_version=8), ["input 'x'", "float16", "float, double"])
     bad("bad_attribute", model([node("LinearClassifier", ["x"], ["l", "y"], "ai.onnx.ml",
                                      name="lin", coefficients=[1.0, 2.0, 3.0],
                                      intercepts=[0.0, 1.0], classlabels_ints=[0, 1])],
                                {"x": x}, [("l", TP.INT64), ("y", TP.FLOAT)]),
         ["'lin'", "LinearClassifier", "coefficients"])
+    bad("cast_to_float16", model([node("Cast", ["x"], ["y"], to=TP.FLOAT16, name="c")], {"x": x},
+                                 [("y", TP.FLOAT16)]), ["'c'", "Cast", "float16"])
 
 
 def external_data_case():
@@ -544,5 +583,6 @@ if __name__ == "__main__":
     ml_cases()
     pipeline_case()
     external_data_case()
+    initializer_input_case()
     failing_case()
     bad_cases()

@@ -91,7 +91,7 @@ void arith_typed(Arith op, const Tensor& a, const Tensor& b, Tensor& out) {
       return broadcast_loop<T, T>(a, b, out.shape, o, [](T x, T y) {
         double r = std::pow(static_cast<double>(x), static_cast<double>(y));
         if constexpr (std::is_integral_v<T>)
-          return std::isfinite(r) && std::fabs(r) < 9.2e18 ? static_cast<T>(r) : T{0};
+          return to_int64(r);
         else
           return static_cast<T>(r);
       });
@@ -110,7 +110,10 @@ Tensor arith(Arith op, const Tensor& a, const Tensor& b, const std::string& wher
     for (size_t k = 0; k < b.elements(); ++k)
       visit_storage(converted, [&](auto& v) {
         using T = typename std::decay_t<decltype(v)>::value_type;
-        if constexpr (!std::is_same_v<T, std::string>) v[k] = static_cast<T>(number_at(b, k));
+        if constexpr (std::is_same_v<T, int64_t>)
+          v[k] = to_int64(number_at(b, k));
+        else if constexpr (!std::is_same_v<T, std::string>)
+          v[k] = static_cast<T>(number_at(b, k));
       });
     rhs = &converted;
   }
@@ -230,7 +233,7 @@ OpSupport unary_op(const std::string& name, int64_t since, bool ints, F f) {
                 case Storage::kInt:
                   if (!ints) fail(where, "does not take " + element_type_name(x.type));
                   for (size_t k = 0; k < x.i.size(); ++k)
-                    y.i[k] = static_cast<int64_t>(f(static_cast<double>(x.i[k])));
+                    y.i[k] = to_int64(f(static_cast<double>(x.i[k])));
                   break;
                 case Storage::kString:
                   fail(where, "does not take strings");
@@ -319,8 +322,15 @@ std::unique_ptr<Kernel> make_clip(const NodeContext& ctx) {
     visit_storage(y, [&](auto& v) {
       using T = typename std::decay_t<decltype(v)>::value_type;
       if constexpr (!std::is_same_v<T, std::string>) {
-        T l = std::isinf(lo) ? std::numeric_limits<T>::lowest() : static_cast<T>(lo);
-        T h = std::isinf(hi) ? std::numeric_limits<T>::max() : static_cast<T>(hi);
+        auto bound = [](double v, T fallback) {
+          if (std::isnan(v) || std::isinf(v)) return fallback;
+          if constexpr (std::is_same_v<T, int64_t>)
+            return to_int64(v);
+          else
+            return static_cast<T>(v);
+        };
+        T l = bound(lo, std::numeric_limits<T>::lowest());
+        T h = bound(hi, std::numeric_limits<T>::max());
         for (auto& e : v) e = e < l ? l : (e > h ? h : e);
       }
     });

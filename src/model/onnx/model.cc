@@ -213,6 +213,14 @@ OnnxModel OnnxModel::parse(const std::string& bytes, const std::string& source,
       refuse(source, "input '" + input.name() + "' is declared twice");
     bool has_shape = false;
     impl.inputs.push_back(value_info(input, &has_shape));
+    const ValueInfo& info = impl.inputs.back();
+    if (!input.type().has_tensor_type() || !ops::held_type(info.type))
+      refuse(source,
+             "input '" + info.name + "' is " +
+                 (input.type().has_tensor_type() ? "a tensor of " + element_type_name(info.type)
+                                                 : std::string("not a tensor")) +
+                 "; Plinth takes tensors of float, double, int64, int32, int8, uint8, bool "
+                 "or string");
     impl.input_has_shape.push_back(has_shape);
     impl.input_slots.push_back(slot(input.name()));
   }
@@ -365,7 +373,10 @@ void OnnxModel::Impl::check_input(size_t k, const Tensor& t) const {
   std::string got = element_type_name(t.type) + " " + ops::shape_text(t.shape);
   if (t.type != info.type) reject(got);
   size_t stored = ops::visit_storage(t, [](const auto& v) { return v.size(); });
-  if (stored != t.elements()) reject(got + " holding " + std::to_string(stored) + " values");
+  uint64_t count = 1;
+  for (int64_t d : t.shape)
+    if (d < 0 || __builtin_mul_overflow(count, static_cast<uint64_t>(d), &count)) reject(got);
+  if (stored != count) reject(got + " holding " + std::to_string(stored) + " values");
   if (!input_has_shape[k]) return;
   if (t.shape.size() != info.shape.size()) reject(got);
   for (size_t d = 0; d < t.shape.size(); ++d)

@@ -2,6 +2,8 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <limits>
+
 namespace plinth::model::onnx::ops {
 
 Storage storage_of(ElementType type) {
@@ -18,6 +20,28 @@ Storage storage_of(ElementType type) {
 }
 
 bool is_integer(ElementType type) { return storage_of(type) == Storage::kInt; }
+
+bool held_type(ElementType type) {
+  switch (type) {
+    case ElementType::kFloat:
+    case ElementType::kDouble:
+    case ElementType::kInt64:
+    case ElementType::kInt32:
+    case ElementType::kInt8:
+    case ElementType::kUint8:
+    case ElementType::kBool:
+    case ElementType::kString:
+      return true;
+    default:
+      return false;
+  }
+}
+
+size_t product(const std::vector<int64_t>& shape, size_t from, size_t to) {
+  size_t n = 1;
+  for (size_t k = from; k < to; ++k) n *= static_cast<size_t>(shape[k]);
+  return n;
+}
 
 template <>
 std::vector<float>& data<float>(Tensor& t) {
@@ -97,6 +121,20 @@ Tensor make_uninitialized(ElementType type, std::vector<int64_t> shape) {
   }
   t.f.resize(n);  // writes only past the buffer's old size
   return t;
+}
+
+int64_t to_int64(double v) {
+  if (!(v > -9.2233720368547758e18 && v < 9.2233720368547758e18))
+    return std::numeric_limits<int64_t>::min();
+  return static_cast<int64_t>(v);
+}
+
+size_t checked_elements(const std::vector<int64_t>& shape, const std::string& where) {
+  uint64_t n = 1;
+  for (int64_t d : shape)
+    if (d < 0 || __builtin_mul_overflow(n, static_cast<uint64_t>(d), &n) || n > (uint64_t{1} << 32))
+      fail(where, "shape " + shape_text(shape) + " is negative or too large");
+  return static_cast<size_t>(n);
 }
 
 double number_at(const Tensor& t, size_t k) {

@@ -24,6 +24,8 @@ namespace plinth::model::onnx::ops {
 enum class Storage { kFloat, kDouble, kInt, kString };
 Storage storage_of(ElementType type);
 bool is_integer(ElementType type);  // every type stored in Tensor::i, bool included
+// The element types a Tensor holds (float, double, string and the integers widened to int64).
+bool held_type(ElementType type);
 
 // Runs `f(vec)` on the storage vector in use (`std::vector<float>&`, ... `std::string`).
 template <typename T, typename F>
@@ -55,10 +57,19 @@ Tensor make_uninitialized(ElementType type, std::vector<int64_t> shape);
 // intermediates reuse its pages instead of faulting fresh ones in (a few, bounded in bytes).
 void recycle(std::vector<float>&& buffer);
 
+// A real number as int64 the way x86-64 converts it (truncation; NaN and out-of-range values give
+// INT64_MIN), without C++'s undefined behaviour.
+int64_t to_int64(double v);
+// The element count of `shape`; throws naming `where` when a dimension is negative or the
+// count exceeds 2^32 (no tabular graph needs more; a corrupt or hostile one might ask).
+size_t checked_elements(const std::vector<int64_t>& shape, const std::string& where);
+
 // Element k of a numeric tensor as a double.
 double number_at(const Tensor& t, size_t k);
 
 std::string shape_text(const std::vector<int64_t>& shape);
+// The product of shape[from, to).
+size_t product(const std::vector<int64_t>& shape, size_t from, size_t to);
 // An axis in [-rank, rank) made non-negative; throws naming `what` otherwise.
 int64_t normalize_axis(int64_t axis, int64_t rank, const std::string& what);
 

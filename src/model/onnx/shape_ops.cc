@@ -3,7 +3,7 @@
 #include <onnx/onnx_pb.h>
 
 #include <algorithm>
-#include <numeric>
+#include <limits>
 
 #include "model/onnx/ops_common.h"
 
@@ -12,12 +12,6 @@ namespace {
 
 using Inputs = std::span<const Value* const>;
 using Outputs = std::span<Value>;
-
-size_t product(const std::vector<int64_t>& shape, size_t from, size_t to) {
-  size_t n = 1;
-  for (size_t k = from; k < to; ++k) n *= static_cast<size_t>(shape[k]);
-  return n;
-}
 
 // Copies `count` elements of `src` from `from` into `dst` at `to` (same storage class).
 void copy_range(const Tensor& src, size_t from, size_t count, Tensor& dst, size_t to) {
@@ -105,8 +99,8 @@ std::unique_ptr<Kernel> make_reshape(const NodeContext& ctx) {
         infer = static_cast<int64_t>(d);
       } else if (shape[d] < 0) {
         fail(where, "shape has a negative size");
-      } else {
-        known *= shape[d];
+      } else if (__builtin_mul_overflow(known, shape[d], &known)) {
+        fail(where, "shape " + shape_text(shape) + " is too large");
       }
     }
     int64_t total = static_cast<int64_t>(x.elements());
@@ -219,16 +213,17 @@ std::unique_ptr<Kernel> make_slice(const NodeContext& ctx) {
       size_t d = static_cast<size_t>(normalize_axis(axes[k], static_cast<int64_t>(rank), where));
       int64_t dim = x.shape[d], s = starts[k], e = ends[k], st = steps[k];
       if (st == 0) fail(where, "a slice step is 0");
+      st = std::max<int64_t>(st, -std::numeric_limits<int64_t>::max());  // so -st exists
       if (s < 0) s += dim;
       if (e < 0) e += dim;
       if (st > 0) {
         s = std::clamp<int64_t>(s, 0, dim);
         e = std::clamp<int64_t>(e, 0, dim);
-        shape[d] = e > s ? (e - s + st - 1) / st : 0;
+        shape[d] = e > s ? (e - s - 1) / st + 1 : 0;
       } else {
         s = std::clamp<int64_t>(s, 0, dim - 1);
         e = std::clamp<int64_t>(e, -1, dim - 1);
-        shape[d] = s > e ? (s - e - st - 1) / -st : 0;
+        shape[d] = s > e ? (s - e - 1) / -st + 1 : 0;
       }
       first[d] = s;
       step[d] = st;
@@ -259,6 +254,7 @@ std::unique_ptr<Kernel> make_split(const NodeContext& ctx) {
   int64_t axis = attrs.get_int("axis", 0);
   std::vector<int64_t> attr_split = attrs.get_ints("split");
   int64_t parts = ctx.node.output_size();
+  if (parts < 1) fail(ctx.where(), "has no outputs");
   bool input_split = ctx.opset >= 13;
   return kernel([=, where = ctx.where()](Inputs in, Outputs out) {
     const Tensor& x = tensor_input(in, 0, where);
@@ -271,8 +267,11 @@ std::unique_ptr<Kernel> make_split(const NodeContext& ctx) {
       int64_t each = (dim + parts - 1) / parts;  // the last part is smaller (opset 18)
       for (int64_t p = 0; p < parts; ++p) sizes.push_back(std::min(each, dim - p * each));
     }
-    if (static_cast<int64_t>(sizes.size()) != parts ||
-        std::accumulate(sizes.begin(), sizes.end(), int64_t{0}) != dim)
+    int64_t sum = 0;
+    for (int64_t size : sizes)
+      if (size < 0 || __builtin_add_overflow(sum, size, &sum))
+        fail(where, "a split size is negative or too large");
+    if (static_cast<int64_t>(sizes.size()) != parts || sum != dim)
       fail(where, "split sizes do not add up to " + std::to_string(dim));
     size_t outer = product(x.shape, 0, a), inner = product(x.shape, a + 1, x.shape.size());
     int64_t offset = 0;

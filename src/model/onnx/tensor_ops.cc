@@ -18,12 +18,10 @@ using ops::storage_of;
 using Inputs = std::span<const Value* const>;
 using Outputs = std::span<Value>;
 
-// A float converted to an integer type as C++ on x86-64 does, without undefined behaviour for
-// NaN or out-of-range values (they become the type's lowest value, as cvttsd2si gives).
+// A real converted to an integer type as onnxruntime on x86-64 does (bool: non-zero is true).
 int64_t to_integer(double v, ElementType to) {
-  if (std::isnan(v) || v >= 9.2233720368547758e18 || v < -9.2233720368547758e18)
-    return to == ElementType::kBool ? 1 : std::numeric_limits<int64_t>::min();
-  return static_cast<int64_t>(v);
+  if (to == ElementType::kBool) return v != 0;
+  return ops::to_int64(v);
 }
 
 // Narrows a widened integer to what `to` holds (int32 wraps, bool is 0 or 1, ...).
@@ -96,25 +94,9 @@ Tensor cast(const Tensor& x, ElementType to, const std::string& where) {
   return y;
 }
 
-bool supported_type(int64_t type) {
-  switch (static_cast<ElementType>(type)) {
-    case ElementType::kFloat:
-    case ElementType::kDouble:
-    case ElementType::kInt64:
-    case ElementType::kInt32:
-    case ElementType::kInt8:
-    case ElementType::kUint8:
-    case ElementType::kBool:
-    case ElementType::kString:
-      return true;
-    default:
-      return false;
-  }
-}
-
 std::unique_ptr<Kernel> make_cast(const NodeContext& ctx) {
   int64_t to = Attributes(ctx).require_int("to");
-  if (!supported_type(to))
+  if (!ops::held_type(static_cast<ElementType>(to)))
     fail(ctx.where(), "casts to " + element_type_name(static_cast<ElementType>(to)) +
                           ", which Plinth does not hold (float, double, int64, int32, int8, "
                           "uint8, bool and string)");
@@ -184,12 +166,8 @@ std::unique_ptr<Kernel> make_constant_of_shape(const NodeContext& ctx) {
   return kernel([fill, where = ctx.where()](Inputs in, Outputs out) {
     const Tensor& shape = ops::tensor_input(in, 0, where);
     if (!ops::is_integer(shape.type)) fail(where, "the shape must be int64");
-    size_t n = 1;
-    for (int64_t d : shape.i) {
-      if (d < 0) fail(where, "dimension " + std::to_string(d));
-      n *= static_cast<size_t>(d);
-      if (n > (size_t{1} << 28)) fail(where, "the shape holds more than 2^28 elements");
-    }
+    if (ops::checked_elements(shape.i, where) > (size_t{1} << 28))
+      fail(where, "the shape " + ops::shape_text(shape.i) + " holds more than 2^28 elements");
     Tensor y = ops::make_tensor(fill.type, shape.i);
     ops::visit_storage(y, [&](auto& v) {
       using T = typename std::decay_t<decltype(v)>::value_type;
