@@ -134,6 +134,7 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 server_pid=$!
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break; sleep 0.1; done
 echo "MLFLOW_TRACKING_URI=http://127.0.0.1:$port points the MLflow Python client at it"
+echo "The web UI (experiments, runs, compare, the registry, drift): http://127.0.0.1:$port/"
 
 step "Track a training run: its data (md5s), params, a metric per month, the model"
 run_id=$("$PLINTH" runs start -e fraud-detection -n amount-rule)

@@ -1,15 +1,17 @@
-// Models: `plinth train`, `evaluate`, `score`, `baseline`.
+// Models: `plinth train`, `evaluate`, `score`, `baseline`, `export`.
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/model_uri.h"
 #include "cli/output.h"
 #include "cli/tracked_training.h"
 #include "core/error.h"
 #include "core/thread_pool.h"
 #include "model/evaluate.h"
+#include "model/onnx/export.h"
 #include "model/score.h"
 #include "model/train.h"
 #include "table/table_io.h"
@@ -286,6 +288,77 @@ void add_baseline(CLI::App& app, Invocation& inv) {
   });
 }
 
+void add_export(CLI::App& app, Invocation& inv) {
+  auto* cmd = app.add_subcommand(
+      "export", "Write a package, preprocessing included, as an ONNX model for onnxruntime");
+  cmd->footer(
+      "The model takes one input per input column, shape [N, 1]: double for numbers, string for\n"
+      "categories (\"\" is a missing category). Its outputs carry the package's output names:\n"
+      "the label [N] and the probabilities [N, classes] (no ZipMap), or the value [N, 1] of a\n"
+      "regressor. Opsets ai.onnx 17 and ai.onnx.ml 3. Constraints stay in the metadata only.\n"
+      "Example: plinth export --format onnx models:/fraud-detector/Production fraud.onnx\n"
+      "See docs/models.md, \"Export to ONNX\".");
+  struct Flags {
+    std::string package, out, format = "onnx";
+    bool json = false;
+  };
+  auto f = std::make_shared<Flags>();
+  cmd->add_option("--format", f->format, "What to write: onnx (the one format, the default)");
+  cmd->add_option("PACKAGE", f->package,
+                  "Model package: a folder, or models:/NAME/STAGE|VERSION, models:/NAME@ALIAS, "
+                  "runs:/RUN_ID/PATH")
+      ->required();
+  cmd->add_option("OUT", f->out, "The file to write, e.g. model.onnx (replaced atomically)")
+      ->required();
+  cmd->add_flag("--json", f->json, "Print the summary as JSON");
+  cmd->callback([&inv, f] {
+    inv.run = [f] {
+      if (f->format != "onnx")
+        throw Error(ErrorCode::kInvalidInput,
+                    "unknown export format '" + f->format + "': the one format is onnx");
+      std::filesystem::path folder = is_model_uri(f->package) ? resolve_model_folder(f->package)
+                                                              : std::filesystem::path(f->package);
+      model::ModelPackage package = model::read_package(folder);
+      model::onnx::ExportSummary s = model::onnx::export_onnx(package, f->package, f->out);
+      for (const auto& note : s.notes) std::cerr << "note: " << note << "\n";
+      auto ports = [](const std::vector<model::onnx::ExportPort>& v) {
+        nlohmann::json out = nlohmann::json::array();
+        for (const auto& p : v)
+          out.push_back({{"name", p.name}, {"type", p.type}, {"shape", p.shape}});
+        return out;
+      };
+      if (f->json) {
+        print_json({{"package", f->package},
+                    {"output", f->out},
+                    {"format", "onnx"},
+                    {"bytes", s.bytes},
+                    {"nodes", s.nodes},
+                    {"initializers", s.initializers},
+                    {"operators", s.operators},
+                    {"opsets",
+                     {{"ai.onnx", model::onnx::kExportOnnxOpset},
+                      {"ai.onnx.ml", model::onnx::kExportMlOpset}}},
+                    {"inputs", ports(s.inputs)},
+                    {"outputs", ports(s.outputs)},
+                    {"notes", s.notes}});
+        return 0;
+      }
+      std::cout << "Exported " << f->package << " (" << package.algorithm << ", "
+                << model::task_name(package.task) << ") to " << f->out << ": "
+                << plural(s.nodes, "node") << ", opsets ai.onnx " << model::onnx::kExportOnnxOpset
+                << " and ai.onnx.ml " << model::onnx::kExportMlOpset << ", " << s.bytes
+                << " bytes\n";
+      for (const auto& [title, v] : {std::pair{"Inputs: ", &s.inputs}, {"Outputs:", &s.outputs}}) {
+        std::cout << "  " << title;
+        for (size_t i = 0; i < v->size(); ++i)
+          std::cout << (i ? ", " : " ") << (*v)[i].name << " " << (*v)[i].type << (*v)[i].shape;
+        std::cout << "\n";
+      }
+      return 0;
+    };
+  });
+}
+
 }  // namespace
 
 void register_model_commands(CLI::App& app, Invocation& inv) {
@@ -293,6 +366,7 @@ void register_model_commands(CLI::App& app, Invocation& inv) {
   add_evaluate(app, inv);
   add_score(app, inv);
   add_baseline(app, inv);
+  add_export(app, inv);
 }
 
 }  // namespace plinth::cli

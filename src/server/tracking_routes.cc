@@ -1,6 +1,7 @@
 // Tracking RPCs (spec mlflow-rest.md §4): experiments, runs, metrics, logged models.
 #include "core/error.h"
 #include "server/internal/routes.h"
+#include "tracking/downsample.h"
 #include "tracking/json_format.h"
 
 namespace plinth::server::internal {
@@ -222,12 +223,21 @@ void run_routes(http::Router& r, tracking::Store& store) {
     std::string key = a.required_str("metric_key");
     auto start = a.integer("start_step"), end = a.integer("end_step");
     int64_t max_results = a.integer("max_results").value_or(2500);
+    if (max_results < 1 || max_results > 2500)
+      throw Error(ErrorCode::kInvalidInput, "max_results must be between 1 and 2500.");
+    if (start.has_value() != end.has_value())
+      throw Error(ErrorCode::kInvalidInput,
+                  "If either start step or end step are specified, both must be specified.");
     json out = json::object();
     for (const auto& run_id : run_ids) {
-      int64_t n = 0;
-      for (const auto& m : store.metric_history(run_id, key, 0, "").items) {
-        if ((start && m.step < *start) || (end && m.step > *end) || n++ >= max_results) continue;
-        json j = to_json(m);
+      tracking::MetricSeries s = store.metric_series(run_id, key);
+      std::vector<size_t> rows;
+      for (size_t i = 0; i < s.size(); ++i)
+        if (!start || (s.step[i] >= *start && s.step[i] <= *end)) rows.push_back(i);
+      for (size_t k :
+           tracking::evenly_spaced_indices(rows.size(), static_cast<size_t>(max_results))) {
+        size_t i = rows[k];
+        json j = to_json(tracking::Metric{key, s.value[i], s.timestamp[i], s.step[i], "", "", ""});
         j["run_id"] = run_id;
         out["metrics"].push_back(j);
       }

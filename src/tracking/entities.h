@@ -43,6 +43,15 @@ struct RunInfo {
   std::string lifecycle_stage;
 };
 
+// One metric's history as columns, sorted by (step, timestamp, value); NaN values kept.
+struct MetricSeries {
+  std::vector<int64_t> step, timestamp;
+  std::vector<double> value;
+  size_t size() const { return value.size(); }
+  // Sorts the points by (step, timestamp, value), NaN after numbers at equal step and time.
+  void sort();
+};
+
 struct Metric {
   std::string key;
   double value = 0;  // may be NaN or infinite

@@ -90,6 +90,10 @@ class Store {
   // Every point logged for `key`, ordered by (timestamp, step, value); max_results 0 = all.
   virtual Page<Metric> metric_history(const std::string& run_id, const std::string& key,
                                       int64_t max_results, const std::string& page_token) = 0;
+  // The same points as columns, ordered by (step, timestamp, value) as MLflow samples them:
+  // for charts of long histories, which need neither strings nor paging. The default reads
+  // metric_history; SQL stores read the three columns alone.
+  virtual MetricSeries metric_series(const std::string& run_id, const std::string& key);
 
   virtual LoggedModel create_logged_model(const NewLoggedModel& model) = 0;
   virtual LoggedModel get_logged_model(const std::string& model_id) = 0;

@@ -1,6 +1,6 @@
-// Runs Plinth's ONNX tree kernels on the tree nodes that onnx_tree_oracle.py recorded and
-// compares their outputs with onnxruntime's: labels exactly, scores within 1e-5 relative
-// (1e-6 absolute near zero).
+// Runs Plinth's ONNX tree kernels on the tree nodes that onnx_tree_oracle.py recorded, and each
+// whole model through OnnxModel, and compares the outputs with onnxruntime's: labels exactly,
+// scores within 1e-5 relative (1e-6 absolute near zero).
 //   onnx_tree_check DIR     (DIR/manifest.json from onnx_tree_oracle.py)
 // Prints one line per failing node and a summary; exits 1 when any node differs.
 #include <onnx/onnx_pb.h>
@@ -15,6 +15,7 @@
 
 #include "core/error.h"
 #include "model/onnx/kernel.h"
+#include "model/onnx/model.h"
 
 using namespace plinth::model::onnx;
 
@@ -133,7 +134,7 @@ int main(int argc, char** argv) {
   std::string dir = argv[1];
   std::vector<OpSupport> ops;
   add_tree_ops(ops);
-  size_t failed = 0, checked = 0, ties = 0;
+  size_t failed = 0, checked = 0, ties = 0, graphs = 0;
   for (const auto& entry : nlohmann::json::parse(slurp(dir + "/manifest.json"))) {
     std::string name = entry.at("name");
     try {
@@ -167,6 +168,24 @@ int main(int argc, char** argv) {
         std::string diff = compare(got, want);
         if (!diff.empty()) throw std::runtime_error("output " + std::to_string(k) + ": " + diff);
       }
+      if (entry.contains("graph")) {
+        // The whole model through the interpreter: its final outputs as onnxruntime's.
+        OnnxModel whole = OnnxModel::load(dir + "/" + entry.at("model").get<std::string>());
+        std::vector<Tensor> feeds;
+        for (const auto& in : entry.at("graph").at("inputs")) feeds.push_back(load(dir, in));
+        std::vector<Value> got = whole.run(std::move(feeds));
+        const auto& want = entry.at("graph").at("outputs");
+        for (size_t k = 0; k < want.size(); ++k) {
+          Tensor w = load(dir, want[k]);
+          Tensor& g = std::get<Tensor>(got.at(k));
+          if (k == 0 && node->op_type() == "TreeEnsembleClassifier" && got.size() > 1)
+            forgive_ties(*node, g, w, std::get<Tensor>(got[1]));
+          std::string diff = compare(g, w);
+          if (!diff.empty())
+            throw std::runtime_error("graph output " + std::to_string(k) + ": " + diff);
+        }
+        ++graphs;
+      }
       ++checked;
     } catch (const std::exception& e) {
       ++failed;
@@ -174,7 +193,8 @@ int main(int argc, char** argv) {
     }
   }
   std::printf(
-      "%zu tree nodes agree with onnxruntime (%zu rows' labels decided by a tie), %zu differ\n",
-      checked, ties, failed);
+      "%zu tree nodes agree with onnxruntime (%zu rows' labels decided by a tie; %zu whole "
+      "models run by OnnxModel agree too), %zu differ\n",
+      checked, ties, graphs, failed);
   return failed ? 1 : 0;
 }

@@ -9,8 +9,9 @@ XGBoost and LightGBM classifiers (through onnxmltools), and builds by hand class
 that exercise the binary rule, every post_transform and aggregate, BRANCH_EQ/NEQ, and ml opset 5
 TreeEnsemble graphs (uint8 modes, leaf lists, BRANCH_MEMBER, int post_transform). For every
 tree node of every model it records, from onnxruntime, the node's input and outputs (the
-node's outputs are added as graph outputs), in OUT_DIR/manifest.json plus raw little-endian
-files. onnx_tree_check compares Plinth's kernels with them.
+node's outputs are added as graph outputs) and the graph's inputs and final outputs, in
+OUT_DIR/manifest.json plus raw little-endian files. onnx_tree_check compares Plinth's kernels
+and its whole-graph runs with them.
 """
 import json
 import os
@@ -61,12 +62,19 @@ def record(name, model, feeds):
     values = dict(zip(names, sess.run(None, feeds)))
     values.update(feeds)
     opsets = {o.domain: o.version for o in model.opset_import}
+    # The whole graph too: its inputs and final outputs, for OnnxModel::run.
+    graph = {"inputs": [save_array("%s.in%d" % (name, j), feeds[i.name])
+                        for j, i in enumerate(model.graph.input)],
+             "outputs": [save_array("%s.gout%d" % (name, j), values[o.name])
+                         for j, o in enumerate(model.graph.output)]}
     for k, n in enumerate(trees):
         entry = {"name": "%s/%s" % (name, n.name), "model": path, "node": n.name,
                  "opset": opsets.get("ai.onnx.ml", 1),
                  "input": save_array("%s.%d.in" % (name, k), values[n.input[0]]),
                  "outputs": [save_array("%s.%d.out%d" % (name, k, j), values[o])
                              for j, o in enumerate(n.output)]}
+        if k == 0:
+            entry["graph"] = graph
         manifest.append(entry)
 
 

@@ -15,6 +15,9 @@ void add_registry_routes(http::Router& router, registry::Registry& registry);
 void add_artifact_routes(http::Router& router, tracking::ArtifactStore& artifacts,
                          tracking::Store& store, registry::Registry& registry);
 
+// The embedded web UI at / and the endpoints only it uses.
+void add_ui_routes(http::Router& router, tracking::Store& store);
+
 // `{root_uri, files[]}` for the folder `path` under the artifact URI `root_uri`, with paths
 // relative to root_uri (artifacts/list and logged-model directories).
 json list_artifacts(tracking::ArtifactStore& artifacts, const std::string& root_uri,

@@ -202,7 +202,8 @@ json request_message(const http::ServerRequest& req) {
 
 }  // namespace
 
-void add_rpc(http::Router& router, const std::string& method, const std::string& path, Rpc rpc) {
+void add_rpc(http::Router& router, const std::string& method, const std::string& path, Rpc rpc,
+             const std::string& api) {
   auto handler = [rpc](const http::ServerRequest& req, const http::PathParams& params) {
     try {
       json message = request_message(req);
@@ -211,8 +212,8 @@ void add_rpc(http::Router& router, const std::string& method, const std::string&
       return error_response();
     }
   };
-  router.add(method, "/api/2.0/mlflow/" + path, handler);
-  router.add(method, "/ajax-api/2.0/mlflow/" + path, handler);
+  router.add(method, "/api/2.0/" + api + "/" + path, handler);
+  router.add(method, "/ajax-api/2.0/" + api + "/" + path, handler);
 }
 
 }  // namespace plinth::server::internal

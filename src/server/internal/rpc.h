@@ -41,8 +41,10 @@ class Args {
 
 using Rpc = std::function<json(const Args&, const http::PathParams&)>;
 
-// Registers `rpc` at METHOD /api/2.0/mlflow/<path> and /ajax-api/2.0/mlflow/<path>.
-void add_rpc(http::Router& router, const std::string& method, const std::string& path, Rpc rpc);
+// Registers `rpc` at METHOD /api/2.0/<api>/<path> and /ajax-api/2.0/<api>/<path>: MLflow's
+// endpoints, or Plinth's own ("plinth") where MLflow has none.
+void add_rpc(http::Router& router, const std::string& method, const std::string& path, Rpc rpc,
+             const std::string& api = "mlflow");
 
 // MLflow's error response for the exception being handled (call inside a catch block).
 http::ServerResponse error_response();
