@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "core/file_io.h"
+#include "core/hash.h"
 #include "model/onnx/kernel.h"
 #include "model/onnx/model.h"
 #include "model/onnx_roles.h"
@@ -190,7 +191,16 @@ ModelPackage read_plain_onnx(const fs::path& path, const OnnxImportOptions& opti
       p.created = mlmodel["utc_time_created"].as<std::string>("");
     }
   }
-  load_onnx_model(p, file);
+  try {
+    load_onnx_model(p, file);
+  } catch (const Error& e) {
+    if (fs::is_regular_file(path) && path.extension() != ".onnx")
+      throw Error(e.code(), path.string() +
+                                " is neither a model package folder nor an ONNX model: " +
+                                e.what());
+    throw;
+  }
+  if (p.model_uuid.empty()) p.model_uuid = core::md5_file(p.onnx_file);  // the version served
   const onnx::OnnxModel& m = *p.onnx;
   auto producer = m.metadata().find("producer_name");
   p.algorithm =

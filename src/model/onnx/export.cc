@@ -104,6 +104,8 @@ std::string features_of(Graph& g, const FeatureSpec& f) {
       attr(encoder, "default_float", static_cast<float>(f.categories.size()));
       return encoder.output(0);
     }
+    case Kind::kPassthrough:  // only ONNX packages have these, and export refuses them earlier
+      throw Error(ErrorCode::kInternal, "column '" + in + "': a passthrough column has no export");
   }
   return "";
 }
