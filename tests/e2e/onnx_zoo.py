@@ -342,6 +342,7 @@ def main():
         labels, values = oracle_arrays(task, expected)
         if model is not None:  # how far the graph is from the library's answer, rows without NaN
             ok = ~frame[NAN_COLUMNS].isna().any(axis=1).to_numpy()
+            ok[20000:] = False  # a sample is enough
             x = tensor(frame)[ok] if form == "tensor" else frame[ok]
             native = model.predict(x) if task == "regression" else model.predict_proba(x)
             gap = np.abs(values[ok].reshape(native.shape) - native).max()
