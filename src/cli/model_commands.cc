@@ -19,6 +19,15 @@
 namespace plinth::cli {
 namespace {
 
+const char* kModelHelp =
+    "Model package directory, MLflow model folder, .onnx file, or registry URI "
+    "(models:/NAME/STAGE, models:/NAME@ALIAS, runs:/RUN_ID/PATH)";
+
+// A registry or run URI resolved to its local folder; a path as it is.
+std::string model_folder(const std::string& model) {
+  return is_model_uri(model) ? resolve_model_folder(model).string() : model;
+}
+
 struct TrainFlags {
   std::string data, target, algo, params, run_id, out = "model", experiment, register_name;
   double test_size = 0.2;
@@ -151,7 +160,7 @@ void add_evaluate(CLI::App& app, Invocation& inv) {
     bool json = false;
   };
   auto f = std::make_shared<Flags>();
-  cmd->add_option("--model", f->model, "Model package directory, or an ONNX model")->required();
+  cmd->add_option("--model", f->model, kModelHelp)->required();
   cmd->add_option("--data", f->data, "Labelled data: CSV or Parquet")->required();
   cmd->add_option("--out", f->out, "Directory for the files (default: current)");
   cmd->add_option("--target", f->target,
@@ -159,7 +168,7 @@ void add_evaluate(CLI::App& app, Invocation& inv) {
   cmd->add_flag("--json", f->json, "Print the metrics as JSON");
   cmd->callback([&inv, f] {
     inv.run = [f] {
-      model::ModelPackage package = model::read_package(f->model);
+      model::ModelPackage package = model::read_package(model_folder(f->model));
       if (!f->target.empty()) package.target = f->target;
       model::Predictor predictor(package, model::Engine::kCompiled, core::default_jobs());
       model::Evaluation e = model::evaluate(predictor, table::read_table(f->data), f->data);
@@ -185,9 +194,7 @@ void add_score(CLI::App& app, Invocation& inv) {
     bool json = false;
   };
   auto f = std::make_shared<Flags>();
-  cmd->add_option("--model", f->model,
-                  "Model package directory, or an ONNX model (.onnx file or MLflow onnx folder)")
-      ->required();
+  cmd->add_option("--model", f->model, kModelHelp)->required();
   cmd->add_option("--input", f->input,
                   "Rows to score: a CSV or Parquet file, or a directory of them (one schema)")
       ->required();
@@ -211,7 +218,7 @@ void add_score(CLI::App& app, Invocation& inv) {
       o.on_invalid = f->on_invalid == "skip"   ? OnInvalid::kSkip
                      : f->on_invalid == "null" ? OnInvalid::kNull
                                                : OnInvalid::kError;
-      o.model = f->model;
+      o.model = model_folder(f->model);
       o.input = f->input;
       o.output = f->output;
       o.threads = f->threads;

@@ -140,8 +140,9 @@ void register_serve_commands(CLI::App& app, Invocation& invocation) {
       "serve", "Serve a model over HTTP: /predict, /invocations (MLflow), /v2 (KServe), /metrics");
   auto f = std::make_shared<ServeFlags>();
   cmd->add_option("model", f->model,
-                  "Model package folder, an .onnx file or MLflow onnx model folder, or a "
-                  "registry URI: models:/NAME/STAGE, models:/NAME@ALIAS, models:/NAME/VERSION")
+                  "Model package folder, MLflow model folder (xgboost, lightgbm or onnx flavor), "
+                  "an .onnx file, or a registry URI: models:/NAME/STAGE, models:/NAME@ALIAS, "
+                  "models:/NAME/VERSION")
       ->required();
   cmd->add_option("--host", f->host, "Address to listen on (default 127.0.0.1)");
   cmd->add_option("--port", f->port, "Port (default 8000; 0 picks a free one)");

@@ -195,9 +195,9 @@ ModelPackage read_plain_onnx(const fs::path& path, const OnnxImportOptions& opti
     load_onnx_model(p, file);
   } catch (const Error& e) {
     if (fs::is_regular_file(path) && path.extension() != ".onnx")
-      throw Error(e.code(), path.string() +
-                                " is neither a model package folder nor an ONNX model: " +
-                                e.what());
+      throw Error(
+          e.code(),
+          path.string() + " is neither a model package folder nor an ONNX model: " + e.what());
     throw;
   }
   if (p.model_uuid.empty()) p.model_uuid = core::md5_file(p.onnx_file);  // the version served
@@ -212,6 +212,10 @@ ModelPackage read_plain_onnx(const fs::path& path, const OnnxImportOptions& opti
   OutputRoles roles = output_roles(m.outputs(), p.onnx_file);
   bool classifier = options.task ? *options.task != Task::kRegression
                                  : roles.label >= 0 || roles.probability >= 0;
+  if (!classifier && roles.label >= 0)
+    throw Error(ErrorCode::kInvalidInput, p.onnx_file.string() + " labels its rows (output '" +
+                                              m.outputs()[roles.label].name +
+                                              "'): it is a classifier, not a regressor");
   if (!classifier) {
     p.task = Task::kRegression;
     p.target = p.outputs.label = "prediction";

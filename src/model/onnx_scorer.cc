@@ -200,11 +200,19 @@ OnnxScorer::OnnxScorer(const ModelPackage& p) : impl_(std::make_unique<Impl>()) 
     }
   } else {
     size_t width = feature_names(p.preprocessing).size();
-    if (inputs.size() != 1 || inputs[0].shape.size() != 2 || !is_real(inputs[0].type) ||
-        (inputs[0].shape[1] > 0 && static_cast<size_t>(inputs[0].shape[1]) != width))
+    if (inputs.size() != 1 || inputs[0].shape.size() != 2 || !is_real(inputs[0].type))
       throw Error(ErrorCode::kInvalidInput,
-                  m.file + ": the package's preprocessing makes " + std::to_string(width) +
-                      " features, but the graph does not take one float tensor of that width");
+                  m.file + ": the package's preprocessing makes one tensor of " +
+                      std::to_string(width) +
+                      " features, but the graph does not take one float tensor [N, F]");
+    if (inputs[0].shape[1] > 0 && static_cast<size_t>(inputs[0].shape[1]) != width)
+      throw Error(ErrorCode::kInvalidInput,
+                  m.file + ": its input '" + inputs[0].name + "' takes " +
+                      std::to_string(inputs[0].shape[1]) + " features per row, but the " +
+                      "preprocessing makes " + std::to_string(width) +
+                      "; name one column per feature (--columns) or give a --preprocessing "
+                      "that makes " +
+                      std::to_string(inputs[0].shape[1]));
   }
   m.roles = output_roles(m.model->outputs(), p.onnx_file);
   if (p.task == Task::kRegression) {

@@ -11,6 +11,7 @@
 #include "core/file_io.h"
 #include "core/random_id.h"
 #include "core/utc_time.h"
+#include "model/mlflow_flavors.h"
 #include "model/onnx_flavor.h"
 
 namespace plinth::model {
@@ -312,6 +313,8 @@ FeatureSpec parse_feature(const YAML::Node& n, const fs::path& file) {
 }  // namespace
 
 std::vector<FeatureSpec> read_preprocessing(const fs::path& file) {
+  if (!fs::is_regular_file(file))
+    throw Error(ErrorCode::kNotFound, "no preprocessing file " + file.string());
   std::vector<FeatureSpec> specs;
   try {
     YAML::Node root = YAML::LoadFile(file.string());
@@ -343,6 +346,7 @@ ModelPackage read_package(const fs::path& dir) {
   ModelPackage p;
   try {
     YAML::Node root = YAML::LoadFile(file.string());
+    if (!need(root, "flavors", file)["plinth"]) return read_mlflow_model(dir, root);
     YAML::Node pl = need(need(root, "flavors", file), "plinth", file);
     p.created = root["utc_time_created"].as<std::string>("");
     p.model_uuid = root["model_uuid"].as<std::string>("");

@@ -58,7 +58,8 @@ struct TrainingData {
 };
 
 struct ModelPackage {
-  std::string flavor;  // "xgboost", "rules" or "onnx"
+  // "xgboost", "rules", "onnx", or "lightgbm" (an MLflow lightgbm model; see mlflow_flavors.h)
+  std::string flavor;
   Task task = Task::kBinary;
   std::string algorithm;  // gbt, rf, linear, rules
   std::string target;
@@ -75,6 +76,7 @@ struct ModelPackage {
   // The model itself: XGBoost JSON (flavor xgboost) or the rule expression (flavor rules).
   std::string model_json;
   std::string rule;
+  std::string lightgbm_model;  // flavor lightgbm: LightGBM's text model
   // Flavor onnx: the model file (read from here when a package is written) and the graph loaded
   // and checked from it, shared by every copy of the package.
   std::filesystem::path onnx_file;
@@ -101,9 +103,10 @@ void write_package(const ModelPackage& package, const PackageFiles& files,
 // file and entry at fault.
 std::vector<FeatureSpec> read_preprocessing(const std::filesystem::path& file);
 
-// Reads MLmodel and the model file. `dir` may also be an ONNX model Plinth did not write: a .onnx
-// file, or a folder MLflow's onnx flavor wrote (onnx_flavor.h). Throws Error naming the file and
-// field at fault.
+// Reads MLmodel and the model file. Throws Error naming the file and field at fault. `dir` may
+// also be an ONNX model Plinth did not write: a .onnx file, or a folder MLflow's onnx flavor
+// wrote (onnx_flavor.h). Another MLflow model without the `plinth` flavor is read by
+// read_mlflow_model (mlflow_flavors.h).
 ModelPackage read_package(const std::filesystem::path& dir);
 
 }  // namespace plinth::model

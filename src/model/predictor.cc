@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/thread_pool.h"
+#include "model/lightgbm_model.h"
 #include "model/onnx_flavor.h"
 #include "model/preprocess.h"
 #include "model/rules.h"
@@ -44,7 +45,11 @@ Predictor::Predictor(const ModelPackage& package, Engine engine, size_t threads)
     if (impl_->threads > 1) impl_->pool = std::make_unique<core::ThreadPool>(impl_->threads);
     return;
   }
-  if (engine == Engine::kCompiled) {
+  if (package.flavor == "lightgbm") {
+    // LightGBM has no library in Plinth: the compiled engine is its only scorer.
+    impl_->compiled =
+        CompiledModel::compile(read_lightgbm_model(package.lightgbm_model, "model").spec);
+  } else if (engine == Engine::kCompiled) {
     try {
       impl_->compiled = CompiledModel::compile(package.model_json);
     } catch (const Error&) {

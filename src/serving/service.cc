@@ -139,6 +139,16 @@ std::shared_ptr<const LoadedModel> load_model(const ModelRef& ref, const Service
       throw Error(ErrorCode::kCorrupted, example.string() + ": " + e.what());
     }
   }
+  if (m->input_example.is_null() && m->package.flavor == "onnx") {
+    // A bare ONNX model has no example rows: the docs get one made from the graph's types.
+    m->input_example = nlohmann::ordered_json::object();
+    for (const auto& f : m->fields)
+      m->input_example[f.name] = f.type == table::ColumnType::kString  ? nlohmann::ordered_json("")
+                                 : f.type == table::ColumnType::kInt64 ? nlohmann::ordered_json(0)
+                                 : f.type == table::ColumnType::kBool
+                                     ? nlohmann::ordered_json(false)
+                                     : nlohmann::ordered_json(0.0);
+  }
   m->openapi = openapi_json(*m);
   m->docs_html = docs_page(m->openapi);
   return m;

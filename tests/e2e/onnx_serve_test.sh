@@ -25,6 +25,7 @@ trap '[ -z "$tracking_pid" ] || kill "$tracking_pid" 2>/dev/null; stop_servers; 
   --target is_fraud --reference-data train.csv >import.txt || fail "import the MLP"
 expect_contains "$(cat import.txt)" "into one tensor" "the MLP takes one tensor"
 for case in "pipeline.onnx - label probability" "multi.onnx - label probability" \
+  "regressor.onnx - prediction -" \
   "mlp_pkg mlp_preprocessing.yaml is_fraud fraud_probability"; do
   set -- $case
   stem=$(basename "$1" .onnx)
@@ -112,11 +113,22 @@ start_server mlp.log mlp_pkg
 resp=$(curl -s -X POST "$URL/predict" -d "$REQUEST")
 check_answer "$resp" ort_one_mlp.csv is_fraud fraud_probability mlp_pkg/ ||
   fail "the handbook's request on the MLP: $resp"
+# A regressor answers with its prediction.
+start_server regressor.log regressor.onnx
+resp=$(curl -s -X POST "$URL/predict" -d "$REQUEST")
+"$PYTHON" - "$resp" <<'PY' || fail "the regressor's answer: $resp"
+import json, sys
+r = json.loads(sys.argv[1])
+assert set(r) == {"prediction", "model_version"} and 0 <= r["prediction"] <= 23, r
+PY
 # A bare .onnx serves too, with the graph's own names for the outputs.
 start_server bare.log pipeline.onnx
 resp=$(curl -s -X POST "$URL/predict" -d "$REQUEST")
 check_answer "$resp" ort_one.csv label probability pipeline/ ||
   fail "the handbook's request on pipeline.onnx: $resp"
+expect_contains "$(curl -s "$URL/openapi.json")" \
+  '"hour_of_day":{"type":"integer","title":"Hour Of Day","example":0}' \
+  "a bare model's OpenAPI types and example come from the graph"
 
 # 4. Refused at load, before listening, naming the cause.
 echo "not a model" >broken.onnx
