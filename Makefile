@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 export OMP_WAIT_POLICY = PASSIVE
 
-.PHONY: setup build test demo bench bench-dvc bench-remotes bench-tables bench-drift bench-pipeline bench-tracking bench-mlflow bench-ui bench-models bench-serving fuzz format clean
+.PHONY: setup build test demo bench bench-dvc bench-remotes bench-tables bench-drift bench-pipeline bench-tracking bench-mlflow bench-ui bench-models bench-serving bench-onnx fuzz format clean
 
 setup:
 	scripts/setup.sh
@@ -69,6 +69,9 @@ bench-ui: setup build
 
 bench-serving: setup build
 	PLINTH=$(abspath $(BUILD))/plinth bench/serving.sh
+
+bench-onnx: setup build
+	PLINTH=$(abspath $(BUILD))/plinth bench/onnx.sh
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')

@@ -5,7 +5,8 @@
 # drift reports, models (the baseline ladder, a model package, batch scoring), a pipeline that
 # reruns only what a changed param affects, and tracking a run and promoting its model in the
 # registry while `plinth server` answers MLflow clients, and serving the Production model with
-# validation, Prometheus metrics, live drift and a hot reload on promotion.
+# validation, Prometheus metrics, live drift and a hot reload on promotion; and a scikit-learn
+# model trained in Python, exported to ONNX and served as it is.
 set -euo pipefail
 
 SOURCE=$(cd "$(dirname "$0")/.." && pwd)
@@ -222,5 +223,45 @@ for _ in $(seq 1 50); do
 done
 run curl -s "http://127.0.0.1:$serve_port/health"
 echo
+
+step "Bring your own model: a scikit-learn pipeline trained in Python, exported to ONNX, served as it is"
+tools_python=$SOURCE/.venv-test/bin/python
+if [ -x "$tools_python" ]; then
+  kill "$serve_pid"; wait "$serve_pid" 2>/dev/null || true; serve_pid=""
+  cat >train_sklearn.py <<'PY'
+import pandas as pd
+from skl2onnx import to_onnx
+from skl2onnx.common.data_types import FloatTensorType, Int64TensorType, StringTensorType
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+df = pd.read_csv("data/transactions-2026-01.csv")
+columns = ["amount", "merchant_category", "hour_of_day", "day_of_week",
+           "transaction_velocity", "distance_from_home"]
+numbers = [c for c in columns if c != "merchant_category"]
+pipe = Pipeline([("pre", ColumnTransformer([
+    ("num", StandardScaler(), numbers),
+    ("cat", OneHotEncoder(handle_unknown="ignore"), ["merchant_category"])])),
+    ("clf", RandomForestClassifier(n_estimators=30, max_depth=10, random_state=1))])
+pipe.fit(df[columns], df["is_fraud"])
+types = [(c, StringTensorType([None, 1]) if c == "merchant_category" else
+             Int64TensorType([None, 1]) if c in ("hour_of_day", "day_of_week") else
+             FloatTensorType([None, 1])) for c in columns]
+onx = to_onnx(pipe, initial_types=types, target_opset={"": 17, "ai.onnx.ml": 3})
+open("fraud-sklearn.onnx", "wb").write(onx.SerializeToString())
+PY
+  run "$tools_python" train_sklearn.py
+  run ls -l fraud-sklearn.onnx
+  "$PLINTH" serve fraud-sklearn.onnx --port "$serve_port" &
+  serve_pid=$!
+  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$serve_port/health" >/dev/null 2>&1 && break; sleep 0.1; done
+  run curl -s -X POST "http://127.0.0.1:$serve_port/predict" -H 'Content-Type: application/json' \
+    -d '{"amount": 250.0, "merchant_category": "online", "hour_of_day": 3, "day_of_week": 5, "transaction_velocity": 8, "distance_from_home": 120.5}'
+  echo
+else
+  echo "(skipped: $tools_python is missing; scripts/setup.sh installs scikit-learn and skl2onnx there)"
+fi
 
 printf '\nDemo finished: the repositories were in %s* (removed now).\n' "$DEMO"
