@@ -111,7 +111,7 @@ const std::map<std::pair<std::string, std::string>, Rule>& rules() {
       {{"DELETE", "mlflow/users/delete"}, {On::kAdmin}},
       {{"POST", "mlflow/users/permissions/grant"}, {On::kGrant, Need::kManage}},
       {{"POST", "mlflow/users/permissions/revoke"}, {On::kGrant, Need::kManage}},
-      {{"GET", "mlflow/users/permissions/get"}, {On::kSelfOrAdmin}},
+      {{"GET", "mlflow/users/permissions/get"}, {On::kPermissionOf, Need::kManage}},
       {{"POST", "plinth/tokens/create"}, {On::kUser}},
   };
   return table;
@@ -131,8 +131,9 @@ http::ServerResponse unauthenticated() {
           {{"WWW-Authenticate", "Basic realm=\"mlflow\""}}};
 }
 
+// As MLflow's auth app answers: plain text, which its client reports with the status.
 http::ServerResponse forbidden() {
-  return error_response(403, "PERMISSION_DENIED", "Permission denied");
+  return {403, "text/plain; charset=utf-8", "Permission denied", {}};
 }
 
 std::vector<std::string> strings_of(const json& message, const std::string& name) {
@@ -212,10 +213,15 @@ bool Access::allowed(const auth::User& user, const Rule& rule, const http::Serve
   if (rule.on == On::kPublic || rule.on == On::kUser) return true;
   if (user.is_admin) return true;
   if (rule.on == On::kAdmin) return false;
-  json message = request_message(req);
-  auto experiment = [&](const std::string& id) {
+  auto experiment_allows = [&](const std::string& id) {
     return auth::allows(effective(user, auth::kExperiment, id), rule.need);
   };
+  if (rule.on == On::kArtifactPath) {  // its body is the file, not a message
+    std::string id = artifact_experiment(req);
+    return !id.empty() && experiment_allows(id);
+  }
+  json message = request_message(req);
+  auto experiment = experiment_allows;
   auto run = [&](const std::string& run_id) {
     return experiment(store_.get_run(run_id).info.experiment_id);
   };
@@ -225,6 +231,9 @@ bool Access::allowed(const auth::User& user, const Rule& rule, const http::Serve
   switch (rule.on) {
     case On::kSelfOrAdmin:
       return required(message, "username") == user.username;
+    case On::kPermissionOf:
+      if (required(message, "username") == user.username) return true;
+      [[fallthrough]];
     case On::kGrant: {
       std::string type = required(message, "resource_type");
       if (type != auth::kExperiment && type != auth::kRegisteredModel) return false;
@@ -263,10 +272,6 @@ bool Access::allowed(const auth::User& user, const Rule& rule, const http::Serve
              auth::allows(
                  effective(user, auth::kExperiment, store_.get_run(run_ids[0]).info.experiment_id),
                  Need::kRead);
-    }
-    case On::kArtifactPath: {
-      std::string id = artifact_experiment(req);
-      return !id.empty() && experiment(id);
     }
     default:
       return false;

@@ -20,6 +20,7 @@ struct Rule {
     kAdmin,            // admins only
     kSelfOrAdmin,      // the user named by "username", or an admin
     kGrant,            // MANAGE on the resource a permission call names
+    kPermissionOf,     // a user's own permission, or as kGrant
     kExperiment,       // arg experiment_id
     kExperimentName,   // arg experiment_name
     kExperimentIds,    // every id in arg experiment_ids (run and logged-model searches)
