@@ -202,6 +202,26 @@ std::optional<auth::User> Access::authenticate(const std::string& authorization)
   return users_.check_password(credentials->username, credentials->secret);
 }
 
+int64_t Access::locked_for(const std::string& key) const {
+  std::lock_guard lock(failures_mutex_);
+  auto it = failures_.find(key);
+  if (it == failures_.end()) return 0;
+  auto left = it->second.until - std::chrono::steady_clock::now();
+  if (left <= std::chrono::steady_clock::duration::zero()) return 0;
+  return std::chrono::ceil<std::chrono::seconds>(left).count();
+}
+
+void Access::record_login(const std::string& key, bool ok) const {
+  std::lock_guard lock(failures_mutex_);
+  if (ok) {
+    failures_.erase(key);
+    return;
+  }
+  if (failures_.size() > 100'000) failures_.clear();  // bounded memory under a flood of names
+  Failures& f = failures_[key];
+  if (++f.count >= kFreeFailures) f.until = std::chrono::steady_clock::now() + kLockout;
+}
+
 auth::Permission Access::effective(const auth::User& user, const std::string& type,
                                    const std::string& id) const {
   if (user.is_admin) return auth::Permission::kManage;
@@ -323,11 +343,23 @@ http::ServerResponse Access::handle(const http::Router& router,
   if (match) rule = rule_for(req.method, match->pattern);
   if (rule && rule->on == On::kPublic) return router.dispatch(req);
   std::optional<auth::User> user;
+  std::string header = req.header("authorization");
+  auto credentials = auth::parse_authorization(header);
+  if (!credentials) return unauthenticated();
+  // Failed password logins are counted per name and slowed after a few. Bearer tokens are
+  // not: 256 random bits cannot be guessed, and one shared counter would let anyone lock CI out.
+  std::string key = credentials->bearer ? "" : credentials->username;
+  if (int64_t wait = key.empty() ? 0 : locked_for(key); wait > 0)
+    return {429,
+            "text/plain; charset=utf-8",
+            "Too many failed logins; try again in " + std::to_string(wait) + " seconds.",
+            {{"Retry-After", std::to_string(wait)}}};
   try {
-    user = authenticate(req.header("authorization"));
+    user = authenticate(header);
   } catch (...) {
     return error_response();
   }
+  if (!key.empty()) record_login(key, user.has_value());
   if (!user) return unauthenticated();
   if (!match) return router.dispatch(req);  // 404 or 405
   if (!rule) return forbidden();            // a route without a rule is closed

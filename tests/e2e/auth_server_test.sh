@@ -56,6 +56,18 @@ expect_eq "$out" "Default" "the MLflow client signs in with MLFLOW_TRACKING_TOKE
   { fail "the MLflow client checks failed (its log below)"; tail -25 "$SCRATCH/client.log" >&2; }
 checks=$((checks + 1))
 
+# Repeated failed logins are slowed: the 6th wrong password in a row waits (429, Retry-After),
+# even if it is right, and other names are not held up.
+for i in 1 2 3 4 5; do
+  code=$(curl -s -o /dev/null -w '%{http_code}' -u "mallory:guess$i" "$API/experiments/search?max_results=1")
+  expect_eq "$code" 401 "failed login $i is 401"
+done
+out=$(curl -s -D - -o /dev/null -u "mallory:guess6" "$API/experiments/search?max_results=1")
+expect_contains "$out" "HTTP/1.1 429" "the 6th failed login in a row is 429"
+expect_contains "$out" "Retry-After: " "429 says when to retry"
+code=$(curl -s -o /dev/null -w '%{http_code}' -u "admin:$ADMIN_PW" "$API/experiments/search?max_results=1")
+expect_eq "$code" 200 "another name still signs in"
+
 stop_server
 # Credentials never reach the log.
 for secret in "$ADMIN_PW" alice-Pa55word-42 bob-Pa55word-17 "$token"; do

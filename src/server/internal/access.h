@@ -1,5 +1,8 @@
 #pragma once
 
+#include <chrono>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -53,6 +56,11 @@ class Access {
   // The user the Authorization header names, or nullopt (missing, malformed or wrong).
   std::optional<auth::User> authenticate(const std::string& authorization) const;
 
+  // After this many failed password logins in a row for one name, each further attempt must wait
+  // kLockout (answered 429 with Retry-After) before it is tried.
+  static constexpr int kFreeFailures = 5;
+  static constexpr std::chrono::seconds kLockout{30};
+
   // The effective permission of `user` on a resource: MANAGE for admins, the granted one, or
   // the default.
   auth::Permission effective(const auth::User& user, const std::string& type,
@@ -63,6 +71,17 @@ class Access {
                const http::PathParams& params) const;
   void after(const auth::User& user, const std::string& pattern, const http::ServerRequest& req,
              http::ServerResponse& response) const;
+
+  // Seconds the login for `key` must still wait (0: may try now).
+  int64_t locked_for(const std::string& key) const;
+  void record_login(const std::string& key, bool ok) const;
+
+  struct Failures {
+    int count = 0;
+    std::chrono::steady_clock::time_point until{};
+  };
+  mutable std::mutex failures_mutex_;
+  mutable std::map<std::string, Failures> failures_;
 
   auth::UserStore& users_;
   tracking::Store& store_;
