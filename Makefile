@@ -37,12 +37,13 @@ bench-remotes: setup build
 bench-tables: setup build
 	PLINTH=$(abspath $(BUILD))/plinth TABLE_IO_BENCH=$(abspath $(BUILD))/table_io_bench bench/tables.sh
 
-# libFuzzer targets for the Parquet and CSV readers and the model server's request handling,
-# built with clang, ASan and UBSan in build-fuzz/ and run side by side for FUZZ_SECONDS each.
+# libFuzzer targets for the Parquet and CSV readers, the model server's request handling and
+# the ONNX loader, built with clang, ASan and UBSan in build-fuzz/ and run side by side for
+# FUZZ_SECONDS each.
 # New inputs go to build-fuzz/corpus/; the seeds in tests/fuzz/corpus/ are only read. A crash
 # leaves crash-* files in build-fuzz/.
 FUZZ_SECONDS ?= 600
-FUZZ_TARGETS = parquet csv serve
+FUZZ_TARGETS = parquet csv serve onnx
 fuzz:
 	cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPLINTH_FUZZ=ON
 	cmake --build build-fuzz -j $(JOBS) --target $(FUZZ_TARGETS:%=%_fuzz)

@@ -164,7 +164,7 @@ std::string tree_where(size_t t, size_t i) {
 
 }  // namespace
 
-CompiledModel CompiledModel::compile(const TreeEnsembleSpec& spec) {
+CompiledModel CompiledModel::compile(const TreeEnsembleSpec& spec, bool exact_double) {
   CompiledModel m;
   m.num_features_ = spec.num_features;
   m.groups_ = spec.num_outputs;
@@ -195,7 +195,7 @@ CompiledModel CompiledModel::compile(const TreeEnsembleSpec& spec) {
     std::vector<uint32_t> level{0};
     std::vector<bool> seen(nodes.size());
     seen[0] = true;
-    bool generic = false;
+    bool generic = exact_double;
     for (size_t q = 0; q < order.size(); ++q) {
       const auto& n = nodes[order[q]];
       if (n.leaf) {
@@ -326,14 +326,15 @@ void CompiledModel::add_leaves(size_t tree, const uint32_t* at, size_t rows, flo
   }
 }
 
-void CompiledModel::walk_generic(const float* x, size_t rows, size_t stride, float* margin) const {
+template <typename T>
+void CompiledModel::walk_generic(const T* x, size_t rows, size_t stride, float* margin) const {
   const GenericNode* nodes = generic_nodes_.data();
   for (uint32_t root : generic_roots_) {
     for (size_t r = 0; r < rows; ++r) {
-      const float* row = x + r * stride;
+      const T* row = x + r * stride;
       const GenericNode* n = nodes + root;
       while (!n->leaf) {
-        float v = row[n->feature];
+        T v = row[n->feature];
         bool yes = false;
         if (v != v) {
           yes = n->missing_yes;
@@ -387,10 +388,7 @@ void CompiledModel::walk_generic(const float* x, size_t rows, size_t stride, flo
 }
 
 void CompiledModel::predict_block(const float* x, size_t rows, size_t stride, float* margin) const {
-  float init = aggregate_ == TreeEnsembleSpec::Aggregate::kMin   ? INFINITY
-               : aggregate_ == TreeEnsembleSpec::Aggregate::kMax ? -INFINITY
-                                                                 : base_margin_;
-  std::fill(margin, margin + rows * groups_, init);
+  std::fill(margin, margin + rows * groups_, start_margin());
   if (!linear_weights_.empty()) {
     const float* bias = linear_weights_.data() + num_features_ * groups_;
     for (size_t r = 0; r < rows; ++r)
@@ -458,6 +456,12 @@ void CompiledModel::predict_block(const float* x, size_t rows, size_t stride, fl
   if (!generic_roots_.empty()) walk_generic(x, rows, stride, margin);
 }
 
+float CompiledModel::start_margin() const {
+  return aggregate_ == TreeEnsembleSpec::Aggregate::kMin   ? INFINITY
+         : aggregate_ == TreeEnsembleSpec::Aggregate::kMax ? -INFINITY
+                                                           : base_margin_;
+}
+
 // Aggregation's end: the average divides by the number of trees, an output no tree voted for
 // under min/max is 0, then the per-output base.
 void CompiledModel::finish(float* margin, size_t rows) const {
@@ -484,6 +488,18 @@ void CompiledModel::predict_margins(const float* x, size_t rows, size_t stride, 
     predict_block(x + start * stride, n, stride, margin);
     finish(margin, n);
   }
+}
+
+void CompiledModel::predict_margins(const double* x, size_t rows, size_t stride, float* out) const {
+  if (!roots_.empty() || !linear_weights_.empty())
+    throw Error(ErrorCode::kInternal, "double rows need a model compiled with exact_double");
+  if (stride < num_features_)
+    throw Error(ErrorCode::kInvalidInput, "rows of " + std::to_string(stride) +
+                                              " values, the trees read " +
+                                              std::to_string(num_features_));
+  std::fill(out, out + rows * groups_, start_margin());
+  walk_generic(x, rows, stride, out);
+  finish(out, rows);
 }
 
 void CompiledModel::predict(const float* x, size_t rows, double* out) const {

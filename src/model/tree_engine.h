@@ -53,7 +53,9 @@ class CompiledModel {
   // other objectives), so the caller can fall back to XGBoost.
   static CompiledModel compile(const std::string& model_json);
   // Compiles a neutral ensemble. Throws Error(kInvalidInput) naming what it cannot lower.
-  static CompiledModel compile(const TreeEnsembleSpec& spec);
+  // With `exact_double`, every tree is walked node by node comparing in double, for
+  // predict_margins on double rows (slower; for inputs float32 cannot hold exactly).
+  static CompiledModel compile(const TreeEnsembleSpec& spec, bool exact_double = false);
 
   size_t num_features() const { return num_features_; }
   // Values per row: the number of classes for multiclass, else 1.
@@ -66,6 +68,8 @@ class CompiledModel {
   // The scores before the transform (aggregated, base added) in float, for rows `stride` >=
   // num_features() floats apart: what ONNX's tree operators post-process themselves.
   void predict_margins(const float* x, size_t rows, size_t stride, float* out) const;
+  // The same on double rows; the model must be compiled with exact_double.
+  void predict_margins(const double* x, size_t rows, size_t stride, float* out) const;
 
  private:
   struct Node {
@@ -90,7 +94,9 @@ class CompiledModel {
 
   void predict_block(const float* x, size_t rows, size_t stride, float* margin) const;
   void add_leaves(size_t tree, const uint32_t* at, size_t rows, float* margin) const;
-  void walk_generic(const float* x, size_t rows, size_t stride, float* margin) const;
+  template <typename T>
+  void walk_generic(const T* x, size_t rows, size_t stride, float* margin) const;
+  float start_margin() const;
   void finish(float* margin, size_t rows) const;
 
   std::vector<Node> nodes_;

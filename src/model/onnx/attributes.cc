@@ -79,7 +79,14 @@ std::string element_type_name(ElementType type) {
     case ElementType::kUndefined:
       break;
   }
-  return "type " + std::to_string(static_cast<int>(type));
+  // ONNX types Plinth does not hold, named so a refusal says which one it met.
+  static const char* const kOthers[] = {nullptr,      nullptr,   nullptr,  nullptr,  "uint16",
+                                        "int16",      nullptr,   nullptr,  nullptr,  nullptr,
+                                        "float16",    nullptr,   "uint32", "uint64", "complex64",
+                                        "complex128", "bfloat16"};
+  int code = static_cast<int>(type);
+  if (code >= 0 && code < 17 && kOthers[code]) return kOthers[code];
+  return "type " + std::to_string(code);
 }
 
 size_t Tensor::elements() const {
@@ -147,8 +154,12 @@ Tensor tensor_from_proto(const ::onnx::TensorProto& proto, const std::string& wh
   Tensor t;
   t.type = static_cast<ElementType>(proto.data_type());
   t.shape.assign(proto.dims().begin(), proto.dims().end());
+  uint64_t product = 1;
   for (int64_t d : t.shape)
-    if (d < 0) throw Error(ErrorCode::kInvalidInput, where + ": negative dimension");
+    if (d < 0 || __builtin_mul_overflow(product, static_cast<uint64_t>(d), &product) ||
+        product > (uint64_t{1} << 40))
+      throw Error(ErrorCode::kInvalidInput, where + ": dimension " + std::to_string(d) +
+                                                " is negative or makes the tensor too large");
   size_t n = t.elements();
   bool external = proto.data_location() == ::onnx::TensorProto::EXTERNAL;
   if (external && base_dir.empty())

@@ -1,6 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, artifactUrl, Run } from "../api";
 import { fmtTime, fmtValue } from "../format";
+import { usePoll } from "../poll";
 import { href, Route, setQuery } from "../route";
 
 interface Report {
@@ -28,26 +29,17 @@ export function Drift({ route }: { route: Route }) {
       setReports(found.sort((a, b) => Number(b.run.info.start_time) - Number(a.run.info.start_time)));
     })().catch((e) => setError(e.message));
   }, []);
-  useEffect(() => {
-    if (!url) return;
-    let stop = false;
-    let timer = 0;
-    const load = () =>
-      api.monitoring(url).then(
-        (j) => {
-          if (stop) return;
-          setLive(j);
-          setError("");
-          timer = window.setTimeout(load, 5000);
-        },
-        (e) => setError(e.message),
-      );
-    load();
-    return () => {
-      stop = true;
-      clearTimeout(timer);
-    };
-  }, [url]);
+  usePoll(
+    () => (url ? api.monitoring(url) : Promise.resolve(null)),
+    (j) => {
+      setLive(j);
+      setError("");
+    },
+    (e) => setError(e.message),
+    () => !!url,
+    5000,
+    [url],
+  );
   return (
     <section>
       <h2>Drift</h2>

@@ -2,6 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api, artifactUrl, Downsampled, ModelVersion, Run as RunT } from "../api";
 import { Chart } from "../components/Chart";
 import { fmtDuration, fmtTime, fmtValue, tagValue } from "../format";
+import { usePoll } from "../poll";
 import { href, Route, setQuery } from "../route";
 
 const kPoints = 1000;
@@ -9,24 +10,7 @@ const kPoints = 1000;
 export function MetricChart({ runId, metric, time, live }: { runId: string; metric: string; time: boolean; live: boolean }) {
   const [d, setD] = useState<Downsampled | null>(null);
   const [error, setError] = useState("");
-  useEffect(() => {
-    let stop = false;
-    let timer = 0;
-    const load = () =>
-      api.downsampled(runId, metric, kPoints).then(
-        (r) => {
-          if (stop) return;
-          setD(r);
-          if (live) timer = window.setTimeout(load, 1000);
-        },
-        (e) => setError(e.message),
-      );
-    load();
-    return () => {
-      stop = true;
-      clearTimeout(timer);
-    };
-  }, [runId, metric, live]);
+  usePoll(() => api.downsampled(runId, metric, kPoints), setD, (e) => setError(e.message), () => live, 1000, [runId, metric, live]);
   if (error) return <p class="error">{metric}: {error}</p>;
   if (!d) return <div class="chart placeholder">{metric}…</div>;
   const x = time ? d.timestamp.map((t) => t / 1000) : d.step;
@@ -116,24 +100,7 @@ export function Run({ id, route }: { id: string; route: Route }) {
   const [run, setRun] = useState<RunT | null>(null);
   const [error, setError] = useState("");
   const time = route.query.get("x") === "time";
-  useEffect(() => {
-    let stop = false;
-    let timer = 0;
-    const load = () =>
-      api.run(id).then(
-        (r) => {
-          if (stop) return;
-          setRun(r.run);
-          if (r.run.info.status === "RUNNING") timer = window.setTimeout(load, 2000);
-        },
-        (e) => setError(e.message),
-      );
-    load();
-    return () => {
-      stop = true;
-      clearTimeout(timer);
-    };
-  }, [id]);
+  usePoll(() => api.run(id).then((r) => r.run), setRun, (e) => setError(e.message), (r) => r.info.status === "RUNNING", 2000, [id]);
   if (error) return <p class="error">{error}</p>;
   if (!run) return <p class="muted">Loading…</p>;
   const tags = run.data.tags ?? [];
