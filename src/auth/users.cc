@@ -118,7 +118,17 @@ std::optional<User> UserStore::check_password(const std::string& username,
     verify_password(dummy, password);
     return std::nullopt;
   }
+  std::string digest = hash_token(hash + '\0' + password);
+  auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(verified_mutex_);
+    auto it = verified_.find(digest);
+    if (it != verified_.end() && it->second > now) return user;
+  }
   if (!verify_password(hash, password)) return std::nullopt;
+  std::lock_guard lock(verified_mutex_);
+  if (verified_.size() > 10'000) verified_.clear();  // bounded memory
+  verified_[digest] = now + std::chrono::minutes(1);
   return user;
 }
 

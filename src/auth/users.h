@@ -1,6 +1,9 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -40,7 +43,9 @@ class UserStore {
   bool any_admin();
 
   // The user when `password` is theirs; nullopt otherwise (unknown users cost a hash too, so
-  // timing does not tell which names exist).
+  // timing does not tell which names exist). A successful check is remembered for a minute as
+  // SHA-256(stored hash, password), so a client's next calls skip Argon2id; a changed password
+  // changes the stored hash, which forgets it at once, in every process.
   std::optional<User> check_password(const std::string& username, const std::string& password);
   // A new bearer token for the user, returned once; only its hash is stored.
   std::string create_token(const std::string& username, const std::string& name);
@@ -62,6 +67,8 @@ class UserStore {
  private:
   std::optional<User> find_locked(const std::string& username, std::string* hash);
   tracking::Database& db_;
+  std::mutex verified_mutex_;
+  std::map<std::string, std::chrono::steady_clock::time_point> verified_;  // digest -> expiry
 };
 
 // The admin named by PLINTH_ADMIN_USERNAME / PLINTH_ADMIN_PASSWORD, created when missing (an
