@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   plinth::cli::register_model_commands(app, invocation);
   plinth::cli::register_serve_commands(app, invocation);
   plinth::cli::register_feature_commands(app, invocation);
+  plinth::cli::register_features_online_commands(app, invocation);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

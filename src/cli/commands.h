@@ -37,5 +37,7 @@ void register_model_commands(CLI::App& app, Invocation& invocation);
 void register_serve_commands(CLI::App& app, Invocation& invocation);
 // features apply|plan|list|describe|historical.
 void register_feature_commands(CLI::App& app, Invocation& invocation);
+// features materialize|materialize-incremental|serve (adds to the `features` group).
+void register_features_online_commands(CLI::App& app, Invocation& invocation);
 
 }  // namespace plinth::cli

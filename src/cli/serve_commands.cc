@@ -10,6 +10,7 @@
 #include "cli/model_uri.h"
 #include "core/error.h"
 #include "core/thread_pool.h"
+#include "features/enrichment.h"
 #include "http/server.h"
 #include "serving/prediction_log.h"
 #include "serving/service.h"
@@ -18,7 +19,7 @@ namespace plinth::cli {
 namespace {
 
 struct ServeFlags {
-  std::string model, host = "127.0.0.1", name, log_dir;
+  std::string model, host = "127.0.0.1", name, log_dir, feature_repo;
   double log_sample = 1.0;
   uint16_t port = 8000;
   size_t threads = 0, max_connections = 1024, body_limit = 1 << 20;
@@ -57,6 +58,8 @@ int run_serve(const ServeFlags& f) {
     return ref;
   };
   serving::ServiceOptions options;
+  if (!f.feature_repo.empty())
+    options.features = std::make_shared<features::OnlineFeatures>(f.feature_repo);
   options.drift.window_rows = f.drift_window;
   options.drift.window_seconds = f.drift_window_seconds;
   options.drift.min_rows = f.drift_min_rows;
@@ -171,6 +174,9 @@ void register_serve_commands(CLI::App& app, Invocation& invocation) {
   cmd->add_option("--log-sample", f->log_sample,
                   "Share of requests logged, by a hash of the request id (default 1)")
       ->check(share);
+  cmd->add_option("--feature-repo", f->feature_repo,
+                  "The feature repository whose online store completes requests, for a model "
+                  "that declares features: {service, entity_key}");
   cmd->add_option("--max-batch", f->max_batch,
                   "Micro-batching: score concurrent requests together, up to N rows (default 1: "
                   "off)");

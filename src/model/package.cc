@@ -218,6 +218,12 @@ std::string mlmodel_yaml(const ModelPackage& p) {
     }
     y << YAML::EndMap;
   }
+  if (p.features) {
+    y << YAML::Key << "features" << YAML::Value << YAML::Flow << YAML::BeginMap;
+    y << YAML::Key << "service" << YAML::Value << p.features->service;
+    y << YAML::Key << "entity_key" << YAML::Value << p.features->entity_key;
+    y << YAML::EndMap;
+  }
   y << YAML::Key << "profile" << YAML::Value << "profile.json";
   y << YAML::Key << "training_data" << YAML::Value << YAML::Flow << YAML::BeginMap;
   y << YAML::Key << "path" << YAML::Value << p.training_data.path;
@@ -342,6 +348,9 @@ ModelPackage read_package(const fs::path& dir) {
     }
     for (const auto& kv : pl["params"])
       p.params[kv.first.as<std::string>()] = kv.second.as<std::string>();
+    if (auto f = pl["features"])
+      p.features = FeatureLookup{need(f, "service", file).as<std::string>(),
+                                 need(f, "entity_key", file).as<std::string>()};
     if (auto td = pl["training_data"]) {
       p.training_data.path = td["path"].as<std::string>("");
       p.training_data.md5 = td["md5"].as<std::string>("");

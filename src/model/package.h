@@ -51,6 +51,12 @@ struct TrainingData {
   size_t rows = 0;
 };
 
+// `features: {service: NAME, entity_key: user_id}` in the plinth flavor: `plinth serve` reads
+// the service's features from the online store by the request's entity key.
+struct FeatureLookup {
+  std::string service, entity_key;
+};
+
 struct ModelPackage {
   // "xgboost", "rules", or "lightgbm" (an MLflow lightgbm model; see mlflow_flavors.h)
   std::string flavor;
@@ -65,6 +71,7 @@ struct ModelPackage {
   std::map<std::string, Constraint> constraints;
   std::map<std::string, std::string> params;
   TrainingData training_data;
+  std::optional<FeatureLookup> features;
   std::string run_id, model_uuid, created;
   std::string xgb_version;
   // The model itself: XGBoost JSON (flavor xgboost) or the rule expression (flavor rules).

@@ -113,6 +113,13 @@ const std::map<std::pair<std::string, std::string>, Rule>& rules() {
       {{"POST", "mlflow/users/permissions/revoke"}, {On::kGrant, Need::kManage}},
       {{"GET", "mlflow/users/permissions/get"}, {On::kPermissionOf, Need::kManage}},
       {{"POST", "plinth/tokens/create"}, {On::kUser}},
+      // The W&B client's API (wandb_routes.cc): admins only until its runs get per-project
+      // permissions (issue 20).
+      {{"POST", "/graphql"}, {On::kAdmin}},
+      {{"POST", "/files/{entity}/{project}/{run}/file_stream"}, {On::kAdmin}},
+      {{"PUT", "/wandb/upload/{run_id}/{*path}"}, {On::kAdmin}},
+      {{"GET", "/{entity}/{project}/runs/{run}"}, {On::kAdmin}},
+      {{"POST", "/sdk/otel/v1/{kind}"}, {On::kAdmin}},
   };
   return table;
 }

@@ -16,6 +16,7 @@ TrackingServer::TrackingServer(tracking::Store& store, registry::Registry& regis
   internal::add_tracking_routes(router_, store, artifacts);
   internal::add_registry_routes(router_, registry);
   internal::add_artifact_routes(router_, artifacts, store, registry);
+  internal::add_wandb_routes(router_, store, artifacts);
   internal::add_ui_routes(router_, store);
   if (auth.users) {
     access_ =

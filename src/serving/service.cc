@@ -115,6 +115,14 @@ std::shared_ptr<const LoadedModel> load_model(const ModelRef& ref, const Service
   if (options.max_batch > 1)
     m->batcher = std::make_unique<Batcher>(*m->predictor, options.max_batch, options.batch_wait);
   m->fields = input_fields(m->package);
+  if (const auto& lookup = m->package.features) {
+    if (!options.features)
+      throw Error(ErrorCode::kInvalidInput,
+                  ref.folder.string() + " reads its features from feature service '" +
+                      lookup->service + "' by '" + lookup->entity_key +
+                      "'; give the feature repository with --feature-repo DIR");
+    options.features->check(lookup->service, lookup->entity_key);
+  }
   attach_drift(*m, options);
   fs::path example = ref.folder / "input_example.json";
   if (fs::exists(example)) {
@@ -343,6 +351,25 @@ ServerResponse Service::predict(const ServerRequest& request) {
   auto body = parse_json(request.body, &error);
   if (!body) return detail(400, "malformed JSON in the request body: " + error);
   auto m = model();
+  if (const auto& lookup = m->package.features) {
+    // The entity key plus request-time fields come in; the rest is read from the online store
+    // and the joined row is validated, scored and logged like any request.
+    std::vector<features::OnlineFeatures::Problem> problems;
+    try {
+      problems = options_.features->enrich(lookup->service, lookup->entity_key, *body);
+    } catch (const features::StoreUnavailable& e) {
+      return detail(503, std::string(e.what()) + "; retry when it is back");
+    }
+    if (!problems.empty()) {
+      json errors = json::array();
+      for (const auto& p : problems) {
+        json loc = body->is_array() ? json{"body", p.row, lookup->entity_key}
+                                    : json{"body", lookup->entity_key};
+        errors.push_back({{"loc", loc}, {"msg", p.message}, {"type", "value_error.features"}});
+      }
+      return detail(422, errors);
+    }
+  }
   PredictInput in = parse_predict(m->fields, *body);
   if (!in.errors.empty()) {
     json errors = json::array();

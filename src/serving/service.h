@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "features/enrichment.h"
 #include "http/server.h"
 #include "model/package.h"
 #include "model/predictor.h"
@@ -59,6 +60,9 @@ struct ServiceOptions {
   // each waiting at most batch_wait for others to join.
   size_t max_batch = 1;
   std::chrono::microseconds batch_wait{500};
+  // The feature repository for packages that declare `features:` (their inputs are completed
+  // from its online store by entity key); null when serving without one.
+  std::shared_ptr<features::OnlineFeatures> features;
 };
 
 // Loads and compiles the package and scores its input example once, so a model that cannot

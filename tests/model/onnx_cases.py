@@ -487,6 +487,15 @@ def pipeline_case():
                inputs)
 
 
+def initializer_input_case():
+    """An initializer also listed among the graph inputs (older exporters do it) is a constant."""
+    x = f32(3, 2)
+    m = model([node("Add", ["x", "w"], ["y"])], {"x": x}, [("y", TP.FLOAT)],
+              [init("w", f32(2))])
+    m.graph.input.append(helper.make_tensor_value_info("w", TP.FLOAT, [2]))
+    write_case("initializer_listed_as_input", m, {"x": x})
+
+
 def failing_case():
     x = f32(3, 2)
     write_case("broken_oracle", model([node("Relu", ["x"], ["y"])], {"x": x}, [("y", TP.FLOAT)]),
@@ -574,5 +583,6 @@ if __name__ == "__main__":
     ml_cases()
     pipeline_case()
     external_data_case()
+    initializer_input_case()
     failing_case()
     bad_cases()

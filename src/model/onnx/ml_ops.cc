@@ -8,6 +8,7 @@
 
 #include "model/onnx/matmul.h"
 #include "model/onnx/ops_common.h"
+#include "model/onnx/tree_post.h"
 
 namespace plinth::model::onnx {
 namespace {
@@ -45,54 +46,37 @@ Tensor float_tensor(std::vector<int64_t> shape, std::vector<float> values) {
   return t;
 }
 
-enum class PostTransform { kNone, kLogistic, kSoftmax, kSoftmaxZero, kProbit };
+using trees::Post;
 
-PostTransform post_transform(const NodeContext& ctx) {
+Post post_transform(const NodeContext& ctx) {
   std::string name = Attributes(ctx).get_string("post_transform", "NONE");
-  if (name == "NONE") return PostTransform::kNone;
-  if (name == "LOGISTIC") return PostTransform::kLogistic;
-  if (name == "SOFTMAX") return PostTransform::kSoftmax;
-  if (name == "SOFTMAX_ZERO") return PostTransform::kSoftmaxZero;
-  if (name == "PROBIT") return PostTransform::kProbit;
+  if (name == "NONE") return Post::kNone;
+  if (name == "LOGISTIC") return Post::kLogistic;
+  if (name == "SOFTMAX") return Post::kSoftmax;
+  if (name == "SOFTMAX_ZERO") return Post::kSoftmaxZero;
+  if (name == "PROBIT") return Post::kProbit;
   fail(ctx.where(), "unknown post_transform '" + name + "'");
 }
 
-float logistic(float v) {
-  float e = 1 / (1 + std::exp(-std::abs(v)));
-  return v < 0 ? 1 - e : e;
+// The transform over each row of `scores` ([rows, cols]), as the tree ensembles apply it.
+void apply_transform(Post post, std::vector<float>& scores, size_t cols) {
+  if (post == Post::kNone || cols == 0) return;
+  for (size_t r = 0; r < scores.size() / cols; ++r)
+    trees::transform(post, scores.data() + r * cols, cols);
 }
 
-// onnxruntime's approximate inverse error function (Winitzki's formula).
-float probit(float p) {
-  float x = 2 * p - 1;
-  float sign = x < 0 ? -1.0f : 1.0f;
-  x = (1 - x) * (1 + x);
-  float log = std::log(x);
-  float v = 2 / (3.14159f * 0.147f) + 0.5f * log;
-  float v2 = 1 / 0.147f * log;
-  return 1.41421356f * sign * std::sqrt(-v + std::sqrt(v * v - v2));
-}
-
-// Applies the transform to each row of `scores` ([rows, cols], row-major).
-void apply_transform(PostTransform t, std::vector<float>& scores, size_t cols) {
-  if (t == PostTransform::kNone || cols == 0) return;
-  for (size_t r = 0; r < scores.size() / cols; ++r) {
-    float* row = scores.data() + r * cols;
-    if (t == PostTransform::kLogistic || t == PostTransform::kProbit) {
-      for (size_t c = 0; c < cols; ++c)
-        row[c] = t == PostTransform::kLogistic ? logistic(row[c]) : probit(row[c]);
-      continue;
-    }
-    float top = -std::numeric_limits<float>::max();
-    for (size_t c = 0; c < cols; ++c) top = std::max(top, row[c]);
-    float sum = 0;
-    for (size_t c = 0; c < cols; ++c) {
-      bool zero = t == PostTransform::kSoftmaxZero && std::abs(row[c]) <= 1e-7f;
-      row[c] = zero ? row[c] * std::exp(-top) : std::exp(row[c] - top);
-      if (!zero) sum += row[c];
-    }
-    for (size_t c = 0; c < cols; ++c) row[c] /= sum;
-  }
+// coefficients [targets, features] laid out [features, targets] for gemm; throws unless they
+// divide evenly.
+std::vector<float> weights_for_gemm(const NodeContext& ctx, const std::vector<float>& coefficients,
+                                    size_t targets) {
+  if (targets == 0 || coefficients.empty() || coefficients.size() % targets != 0)
+    fail(ctx.where(), "coefficients (" + std::to_string(coefficients.size()) +
+                          ") are not a multiple of the targets (" + std::to_string(targets) + ")");
+  size_t features = coefficients.size() / targets;
+  std::vector<float> weights(features * targets);
+  for (size_t t = 0; t < targets; ++t)
+    for (size_t f = 0; f < features; ++f) weights[f * targets + t] = coefficients[t * features + f];
+  return weights;
 }
 
 // Class labels: int64 or string, with `count` of them.
@@ -116,35 +100,38 @@ Tensor label_tensor(const Labels& labels, const std::vector<size_t>& picks) {
   return t;
 }
 
+// X·Wᵀ + b for input 0 ([N, F] or [F]) with W laid out by weights_for_gemm: rows and scores.
+std::pair<size_t, std::vector<float>> linear_scores(Inputs in, const std::vector<float>& weights,
+                                                    const std::vector<float>& intercepts,
+                                                    size_t features, const std::string& where) {
+  const Tensor& x = ops::tensor_input(in, 0, where);
+  auto [rows, cols] = rows_cols(x, where);
+  if (cols != features)
+    fail(where, "expects " + std::to_string(features) + " features, got " + std::to_string(cols));
+  std::vector<float> input = as_floats(x, where);
+  size_t targets = intercepts.size();
+  std::vector<float> scores(rows * targets);
+  ops::gemm(static_cast<int64_t>(rows), static_cast<int64_t>(targets),
+            static_cast<int64_t>(features), input.data(), weights.data(), scores.data(),
+            intercepts.data());
+  return {rows, std::move(scores)};
+}
+
 std::unique_ptr<Kernel> make_linear_classifier(const NodeContext& ctx) {
   Attributes attrs(ctx);
   std::vector<float> coefficients = attrs.get_floats("coefficients");
   std::vector<float> intercepts = attrs.get_floats("intercepts");
   Labels labels{attrs.get_ints("classlabels_ints"), attrs.get_strings("classlabels_strings")};
-  PostTransform transform = post_transform(ctx);
-  size_t targets = intercepts.size();
-  if (targets == 0 || coefficients.empty() || coefficients.size() % targets != 0)
-    fail(ctx.where(), "coefficients (" + std::to_string(coefficients.size()) +
-                          ") are not a multiple of the intercepts (" + std::to_string(targets) +
-                          ")");
+  Post transform = post_transform(ctx);
+  size_t targets = intercepts.size();  // one per class (or one for two classes)
+  std::vector<float> weights = weights_for_gemm(ctx, coefficients, targets);
   bool binary = targets == 1 && labels.size() == 2;
   if (!binary && labels.size() != targets)
     fail(ctx.where(), "has " + std::to_string(labels.size()) + " class labels for " +
                           std::to_string(targets) + " intercepts");
   size_t features = coefficients.size() / targets;
-  std::vector<float> weights(features * targets);  // [features, targets] for gemm
-  for (size_t t = 0; t < targets; ++t)
-    for (size_t f = 0; f < features; ++f) weights[f * targets + t] = coefficients[t * features + f];
   return kernel([=, where = ctx.where()](Inputs in, Outputs out) {
-    const Tensor& x = ops::tensor_input(in, 0, where);
-    auto [rows, cols] = rows_cols(x, where);
-    if (cols != features)
-      fail(where, "expects " + std::to_string(features) + " features, got " + std::to_string(cols));
-    std::vector<float> input = as_floats(x, where);
-    std::vector<float> scores(rows * targets);
-    ops::gemm(static_cast<int64_t>(rows), static_cast<int64_t>(targets),
-              static_cast<int64_t>(features), input.data(), weights.data(), scores.data(),
-              intercepts.data());
+    auto [rows, scores] = linear_scores(in, weights, intercepts, features, where);
     std::vector<size_t> picks(rows);
     for (size_t r = 0; r < rows; ++r) {
       const float* row = scores.data() + r * targets;
@@ -179,25 +166,13 @@ std::unique_ptr<Kernel> make_linear_regressor(const NodeContext& ctx) {
   std::vector<float> coefficients = attrs.get_floats("coefficients");
   std::vector<float> intercepts = attrs.get_floats("intercepts");
   size_t targets = static_cast<size_t>(attrs.get_int("targets", 1));
-  PostTransform transform = post_transform(ctx);
-  if (targets == 0 || coefficients.size() % targets != 0)
-    fail(ctx.where(), "coefficients are not a multiple of targets");
+  Post transform = post_transform(ctx);
+  std::vector<float> weights = weights_for_gemm(ctx, coefficients, targets);
   if (intercepts.empty()) intercepts.assign(targets, 0);
   if (intercepts.size() != targets) fail(ctx.where(), "needs one intercept per target");
   size_t features = coefficients.size() / targets;
-  std::vector<float> weights(features * targets);
-  for (size_t t = 0; t < targets; ++t)
-    for (size_t f = 0; f < features; ++f) weights[f * targets + t] = coefficients[t * features + f];
   return kernel([=, where = ctx.where()](Inputs in, Outputs out) {
-    const Tensor& x = ops::tensor_input(in, 0, where);
-    auto [rows, cols] = rows_cols(x, where);
-    if (cols != features)
-      fail(where, "expects " + std::to_string(features) + " features, got " + std::to_string(cols));
-    std::vector<float> input = as_floats(x, where);
-    std::vector<float> y(rows * targets);
-    ops::gemm(static_cast<int64_t>(rows), static_cast<int64_t>(targets),
-              static_cast<int64_t>(features), input.data(), weights.data(), y.data(),
-              intercepts.data());
+    auto [rows, y] = linear_scores(in, weights, intercepts, features, where);
     apply_transform(transform, y, targets);
     out[0] =
         float_tensor({static_cast<int64_t>(rows), static_cast<int64_t>(targets)}, std::move(y));

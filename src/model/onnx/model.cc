@@ -86,22 +86,6 @@ ValueInfo value_info(const ::onnx::ValueInfoProto& proto, bool* has_shape) {
   return info;
 }
 
-bool held_type(ElementType type) {
-  switch (type) {
-    case ElementType::kFloat:
-    case ElementType::kDouble:
-    case ElementType::kInt64:
-    case ElementType::kInt32:
-    case ElementType::kInt8:
-    case ElementType::kUint8:
-    case ElementType::kBool:
-    case ElementType::kString:
-      return true;
-    default:
-      return false;
-  }
-}
-
 // Runs libonnx's checker when it knows every opset the model imports.
 void run_checker(const ::onnx::ModelProto& proto, const std::map<std::string, int64_t>& opsets,
                  const std::string& source) {
@@ -230,7 +214,7 @@ OnnxModel OnnxModel::parse(const std::string& bytes, const std::string& source,
     bool has_shape = false;
     impl.inputs.push_back(value_info(input, &has_shape));
     const ValueInfo& info = impl.inputs.back();
-    if (!input.type().has_tensor_type() || !held_type(info.type))
+    if (!input.type().has_tensor_type() || !ops::held_type(info.type))
       refuse(source,
              "input '" + info.name + "' is " +
                  (input.type().has_tensor_type() ? "a tensor of " + element_type_name(info.type)
@@ -244,6 +228,12 @@ OnnxModel OnnxModel::parse(const std::string& bytes, const std::string& source,
   // Topological order (Kahn's algorithm, keeping file order among ready nodes).
   int n = graph.node_size();
   std::map<std::string, int> producer;
+  for (int k = 0; k < n; ++k) {
+    const auto& node = graph.node(k);
+    if (node.output_size() == 0 || node.output(0).empty())
+      refuse(source, "node '" + node.name() + "' (" + node.op_type() +
+                         ") has no output; every operator Plinth runs writes its first output");
+  }
   for (int k = 0; k < n; ++k)
     for (const auto& out : graph.node(k).output()) {
       if (out.empty()) continue;

@@ -14,12 +14,6 @@ namespace {
 using Inputs = std::span<const Value* const>;
 using Outputs = std::span<Value>;
 
-size_t product(const std::vector<int64_t>& shape, size_t from, size_t to) {
-  size_t n = 1;
-  for (size_t k = from; k < to; ++k) n *= static_cast<size_t>(shape[k]);
-  return n;
-}
-
 void require_real(const Tensor& t, const std::string& where) {
   auto s = storage_of(t.type);
   if (s != Storage::kFloat && s != Storage::kDouble)

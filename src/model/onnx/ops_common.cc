@@ -21,6 +21,28 @@ Storage storage_of(ElementType type) {
 
 bool is_integer(ElementType type) { return storage_of(type) == Storage::kInt; }
 
+bool held_type(ElementType type) {
+  switch (type) {
+    case ElementType::kFloat:
+    case ElementType::kDouble:
+    case ElementType::kInt64:
+    case ElementType::kInt32:
+    case ElementType::kInt8:
+    case ElementType::kUint8:
+    case ElementType::kBool:
+    case ElementType::kString:
+      return true;
+    default:
+      return false;
+  }
+}
+
+size_t product(const std::vector<int64_t>& shape, size_t from, size_t to) {
+  size_t n = 1;
+  for (size_t k = from; k < to; ++k) n *= static_cast<size_t>(shape[k]);
+  return n;
+}
+
 template <>
 std::vector<float>& data<float>(Tensor& t) {
   return t.f;

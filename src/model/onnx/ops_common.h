@@ -24,6 +24,8 @@ namespace plinth::model::onnx::ops {
 enum class Storage { kFloat, kDouble, kInt, kString };
 Storage storage_of(ElementType type);
 bool is_integer(ElementType type);  // every type stored in Tensor::i, bool included
+// The element types a Tensor holds (float, double, string and the integers widened to int64).
+bool held_type(ElementType type);
 
 // Runs `f(vec)` on the storage vector in use (`std::vector<float>&`, ... `std::string`).
 template <typename T, typename F>
@@ -66,6 +68,8 @@ size_t checked_elements(const std::vector<int64_t>& shape, const std::string& wh
 double number_at(const Tensor& t, size_t k);
 
 std::string shape_text(const std::vector<int64_t>& shape);
+// The product of shape[from, to).
+size_t product(const std::vector<int64_t>& shape, size_t from, size_t to);
 // An axis in [-rank, rank) made non-negative; throws naming `what` otherwise.
 int64_t normalize_axis(int64_t axis, int64_t rank, const std::string& what);
 

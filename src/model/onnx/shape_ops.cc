@@ -13,12 +13,6 @@ namespace {
 using Inputs = std::span<const Value* const>;
 using Outputs = std::span<Value>;
 
-size_t product(const std::vector<int64_t>& shape, size_t from, size_t to) {
-  size_t n = 1;
-  for (size_t k = from; k < to; ++k) n *= static_cast<size_t>(shape[k]);
-  return n;
-}
-
 // Copies `count` elements of `src` from `from` into `dst` at `to` (same storage class).
 void copy_range(const Tensor& src, size_t from, size_t count, Tensor& dst, size_t to) {
   visit_storage(dst, [&](auto& out) {
@@ -54,6 +48,13 @@ std::optional<std::vector<int64_t>> ints_input(Inputs in, size_t index, const st
     fail(where, "input " + std::to_string(index) + " must hold integers, not " +
                     element_type_name(t.type));
   return t.i;
+}
+
+// The same for an input the node cannot do without.
+std::vector<int64_t> required_ints(Inputs in, size_t index, const std::string& where) {
+  auto values = ints_input(in, index, where);
+  if (!values) fail(where, "input " + std::to_string(index) + " is missing");
+  return *values;
 }
 
 std::unique_ptr<Kernel> make_concat(const NodeContext& ctx) {
@@ -93,7 +94,7 @@ std::unique_ptr<Kernel> make_reshape(const NodeContext& ctx) {
   bool allow_zero = Attributes(ctx).get_int("allowzero", 0) != 0;
   return kernel([allow_zero, where = ctx.where()](Inputs in, Outputs out) {
     const Tensor& x = tensor_input(in, 0, where);
-    std::vector<int64_t> shape = *ints_input(in, 1, where);
+    std::vector<int64_t> shape = required_ints(in, 1, where);
     int64_t known = 1, infer = -1;
     for (size_t d = 0; d < shape.size(); ++d) {
       if (shape[d] == 0 && !allow_zero) {
@@ -202,8 +203,8 @@ std::unique_ptr<Kernel> make_slice(const NodeContext& ctx) {
                        a_axes = attrs.get_ints("axes");
   return kernel([=, where = ctx.where()](Inputs in, Outputs out) {
     const Tensor& x = tensor_input(in, 0, where);
-    std::vector<int64_t> starts = from_inputs ? *ints_input(in, 1, where) : a_starts;
-    std::vector<int64_t> ends = from_inputs ? *ints_input(in, 2, where) : a_ends;
+    std::vector<int64_t> starts = from_inputs ? required_ints(in, 1, where) : a_starts;
+    std::vector<int64_t> ends = from_inputs ? required_ints(in, 2, where) : a_ends;
     std::vector<int64_t> axes = from_inputs ? ints_input(in, 3, where).value_or(a_axes) : a_axes;
     std::vector<int64_t> steps;
     if (from_inputs) steps = ints_input(in, 4, where).value_or(std::vector<int64_t>{});
@@ -325,7 +326,7 @@ std::unique_ptr<Kernel> make_unsqueeze(const NodeContext& ctx) {
   int64_t opset = ctx.opset;
   return kernel([opset, attr_axes, where = ctx.where()](Inputs in, Outputs out) {
     const Tensor& x = tensor_input(in, 0, where);
-    std::vector<int64_t> axes = opset < 13 ? attr_axes : *ints_input(in, 1, where);
+    std::vector<int64_t> axes = opset < 13 ? attr_axes : required_ints(in, 1, where);
     int64_t rank = static_cast<int64_t>(x.shape.size() + axes.size());
     std::vector<bool> added(static_cast<size_t>(rank), false);
     for (int64_t axis : axes) {

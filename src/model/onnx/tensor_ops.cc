@@ -94,25 +94,9 @@ Tensor cast(const Tensor& x, ElementType to, const std::string& where) {
   return y;
 }
 
-bool supported_type(int64_t type) {
-  switch (static_cast<ElementType>(type)) {
-    case ElementType::kFloat:
-    case ElementType::kDouble:
-    case ElementType::kInt64:
-    case ElementType::kInt32:
-    case ElementType::kInt8:
-    case ElementType::kUint8:
-    case ElementType::kBool:
-    case ElementType::kString:
-      return true;
-    default:
-      return false;
-  }
-}
-
 std::unique_ptr<Kernel> make_cast(const NodeContext& ctx) {
   int64_t to = Attributes(ctx).require_int("to");
-  if (!supported_type(to))
+  if (!ops::held_type(static_cast<ElementType>(to)))
     fail(ctx.where(), "casts to " + element_type_name(static_cast<ElementType>(to)) +
                           ", which Plinth does not hold (float, double, int64, int32, int8, "
                           "uint8, bool and string)");
