@@ -16,6 +16,8 @@ packages=(
   # libboost1.81-dev, see TOOLCHAIN.md); the PostgreSQL store's client library, and a
   # PostgreSQL server for its tests
   libboost-dev libpq-dev postgresql
+  # team servers: Argon2id password hashes, SHA-256 token hashes, constant-time compares
+  libsodium-dev
   # tables (Parquet metadata and codecs; libbrotli-dev because pyarrow and polars offer
   # BROTLI pages and users' files use it)
   libthrift-dev thrift-compiler libsnappy-dev libzstd-dev liblz4-dev zlib1g-dev libbrotli-dev

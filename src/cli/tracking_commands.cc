@@ -185,6 +185,16 @@ void add_server_command(CLI::App& app, Invocation& inv) {
                   "Folder or s3://bucket/prefix for proxied artifacts (default ./mlartifacts)");
   cmd->add_option("--host", opts->host, "Address to listen on (default 127.0.0.1)");
   cmd->add_option("--port", opts->port, "Port (default 5000; 0 picks a free one)");
+  cmd->add_flag("--auth", opts->auth,
+                "Require logins (HTTP Basic or bearer token) and MLflow's permissions; the admin "
+                "comes from PLINTH_ADMIN_USERNAME and PLINTH_ADMIN_PASSWORD on first start "
+                "(always on when --host is not loopback)");
+  cmd->add_flag("--insecure-no-auth", opts->insecure_no_auth,
+                "Serve beyond loopback without logins: anyone who reaches the port can read and "
+                "change everything");
+  cmd->add_option("--default-permission", opts->default_permission,
+                  "With logins: what users may do on experiments and models nobody granted them "
+                  "anything on (READ default, USE, EDIT, MANAGE, NO_PERMISSIONS)");
   cmd->callback([&inv, opts] {
     inv.run = [opts] {
       server::run_server(*opts);

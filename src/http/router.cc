@@ -32,7 +32,7 @@ ServerResponse html(int status, const std::string& title) {
 }  // namespace
 
 void Router::add(const std::string& method, const std::string& pattern, RouteHandler handler) {
-  Route route{method, split_path(pattern), std::move(handler)};
+  Route route{method, pattern, split_path(pattern), std::move(handler)};
   bool literal = std::none_of(route.segments.begin(), route.segments.end(), is_param);
   if (literal)
     routes_.insert(routes_.begin(), std::move(route));
@@ -71,6 +71,21 @@ ServerResponse Router::dispatch(const ServerRequest& request) const {
     path_known = true;
   }
   return path_known ? html(405, "405 Method Not Allowed") : html(404, "404 Not Found");
+}
+
+std::optional<Router::Match> Router::resolve(const ServerRequest& request) const {
+  auto path = split_path(request.path);
+  PathParams params;
+  for (const auto& route : routes_)
+    if (route.method == request.method && match(route, path, params))
+      return Match{route.pattern, params};
+  return std::nullopt;
+}
+
+std::vector<std::pair<std::string, std::string>> Router::routes() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& route : routes_) out.emplace_back(route.method, route.pattern);
+  return out;
 }
 
 }  // namespace plinth::http

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,9 +24,21 @@ class Router {
   // method 405, both with a short HTML body as Flask does (spec mlflow-rest.md §1).
   ServerResponse dispatch(const ServerRequest& request) const;
 
+  // The pattern of the route dispatch() would run for `request`, with its parameters; nullopt
+  // when dispatch() would answer 404 or 405.
+  struct Match {
+    std::string pattern;
+    PathParams params;
+  };
+  std::optional<Match> resolve(const ServerRequest& request) const;
+
+  // Every route as (method, pattern), for checks that each one has a rule.
+  std::vector<std::pair<std::string, std::string>> routes() const;
+
  private:
   struct Route {
     std::string method;
+    std::string pattern;
     std::vector<std::string> segments;
     RouteHandler handler;
   };

@@ -76,6 +76,19 @@ CREATE TABLE logged_model_metrics (
   step BIGINT NOT NULL, dataset_name TEXT, dataset_digest TEXT);
 CREATE INDEX logged_model_metrics_by_model ON logged_model_metrics (model_id);
 )sql",
+    // Team servers (plinth server --auth, src/auth/): users with Argon2id password hashes,
+    // bearer tokens kept as SHA-256, and MLflow's permissions per experiment and registered model.
+    R"sql(
+CREATE TABLE auth_users (
+  id BIGINT PRIMARY KEY, username TEXT NOT NULL UNIQUE, password_hash TEXT NOT NULL,
+  is_admin BIGINT NOT NULL);
+CREATE TABLE auth_tokens (
+  token_hash TEXT PRIMARY KEY, user_id BIGINT NOT NULL, name TEXT NOT NULL,
+  creation_time BIGINT NOT NULL);
+CREATE TABLE auth_permissions (
+  resource_type TEXT NOT NULL, resource_id TEXT NOT NULL, user_id BIGINT NOT NULL,
+  permission TEXT NOT NULL, PRIMARY KEY (resource_type, resource_id, user_id));
+)sql",
 };
 
 }  // namespace

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "auth/users.h"
 #include "registry/registry.h"
 #include "server/internal/rpc.h"
 #include "tracking/artifact_store.h"
@@ -21,6 +22,10 @@ void add_wandb_routes(http::Router& router, tracking::Store& store,
 
 // The embedded web UI at / and the endpoints only it uses.
 void add_ui_routes(http::Router& router, tracking::Store& store);
+
+class Access;
+// MLflow's user and permission endpoints (its basic-auth app) and Plinth's token endpoint.
+void add_auth_routes(http::Router& router, auth::UserStore& users, const Access& access);
 
 // `{root_uri, files[]}` for the folder `path` under the artifact URI `root_uri`, with paths
 // relative to root_uri (artifacts/list and logged-model directories).

@@ -171,8 +171,6 @@ http::ServerResponse error_response() {
   }
 }
 
-namespace {
-
 json request_message(const http::ServerRequest& req) {
   bool has_body = !req.body.empty();
   if (req.method == "GET" || (req.method == "DELETE" && !has_body)) {
@@ -199,8 +197,6 @@ json request_message(const http::ServerRequest& req) {
     throw Error(ErrorCode::kInvalidInput, "The request body must be a JSON object");
   return body;
 }
-
-}  // namespace
 
 void add_rpc(http::Router& router, const std::string& method, const std::string& path, Rpc rpc,
              const std::string& api) {

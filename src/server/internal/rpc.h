@@ -46,6 +46,10 @@ using Rpc = std::function<json(const Args&, const http::PathParams&)>;
 void add_rpc(http::Router& router, const std::string& method, const std::string& path, Rpc rpc,
              const std::string& api = "mlflow");
 
+// An RPC's request message as add_rpc's handlers read it: the JSON body, or the query string
+// of a GET (repeated keys become lists). Throws like the handlers for a malformed body.
+json request_message(const http::ServerRequest& req);
+
 // MLflow's error response for the exception being handled (call inside a catch block).
 http::ServerResponse error_response();
 http::ServerResponse error_response(int status, const std::string& code,
