@@ -6,19 +6,6 @@ Prints one line per failed check ("FAIL: ...") and exits 1 when any failed.
 import os
 import sys
 import tempfile
-import types
-
-# mlflow.server.auth imports Flask-WTF (the mlflow[auth] extra) for its own server's CSRF
-# checks, at import time, though the client never uses it. Until requirements-test.txt pins the
-# extra, stand in for that one server-side name so the unchanged client can be imported.
-try:
-    import flask_wtf.csrf  # noqa: F401
-except ImportError:
-    csrf = types.ModuleType("flask_wtf.csrf")
-    csrf.CSRFProtect = type("CSRFProtect", (), {"__init__": lambda self, *a, **k: None})
-    sys.modules["flask_wtf"] = types.ModuleType("flask_wtf")
-    sys.modules["flask_wtf"].csrf = csrf
-    sys.modules["flask_wtf.csrf"] = csrf
 
 import mlflow
 import requests
