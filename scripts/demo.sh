@@ -264,4 +264,63 @@ else
   echo "(skipped: $tools_python is missing; scripts/setup.sh installs scikit-learn and skl2onnx there)"
 fi
 
+step "Feature store: user features defined once, a point-in-time training set, served by user_id"
+[ -z "$serve_pid" ] || { kill "$serve_pid"; wait "$serve_pid" 2>/dev/null || true; serve_pid=""; }
+mkdir -p feature_repo/data
+cp data/transactions-2026-01.csv feature_repo/data/transactions.csv
+cat >feature_repo/feature_store.yaml <<'YAML'
+project: fraud
+registry: data/registry.db
+online_store: {type: sqlite, path: data/online.db}
+YAML
+cat >feature_repo/features.yaml <<'YAML'
+kind: Entity
+name: user
+join_keys: [user_id]
+value_type: String
+---
+kind: FileSource
+name: transactions
+path: data/transactions.csv
+timestamp_field: event_timestamp
+---
+kind: FeatureView
+name: user_profile
+entities: [user]
+source: transactions
+ttl: 30d
+schema:
+  - {name: transaction_velocity, dtype: Float64}
+  - {name: distance_from_home, dtype: Float64}
+---
+kind: FeatureView
+name: user_activity
+entities: [user]
+source: transactions
+aggregations:
+  - {function: count, window: 1h, name: txn_count_1h}
+  - {function: mean, column: amount, window: 24h, name: amount_mean_24h}
+---
+kind: FeatureService
+name: user_features
+features: [user_profile]
+YAML
+run "$PLINTH" features apply -c feature_repo
+run "$PLINTH" features list -c feature_repo
+awk -F, 'NR == 1 || NR <= 1001 { print $2 "," $3 }' data/transactions-2026-02.csv >entities.csv
+run "$PLINTH" features historical -c feature_repo --entities entities.csv --out training-set.csv \
+  --features user_profile:transaction_velocity,user_profile:distance_from_home,user_activity:txn_count_1h,user_activity:amount_mean_24h
+run head -4 training-set.csv
+run "$PLINTH" features materialize 2000-01-01T00:00:00 now -c feature_repo
+# The package declares where its user features come from; a request then carries the user id.
+cp -r fraud-model fraud-model-by-user
+sed -i 's/^  plinth:$/  plinth:\n    features: {service: user_features, entity_key: user_id}/' fraud-model-by-user/MLmodel
+"$PLINTH" serve fraud-model-by-user --feature-repo feature_repo --port "$serve_port" &
+serve_pid=$!
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$serve_port/health" >/dev/null 2>&1 && break; sleep 0.1; done
+user=$(awk -F, 'NR == 2 { print $2 }' data/transactions-2026-01.csv)
+run curl -s -X POST "http://127.0.0.1:$serve_port/predict" -H 'Content-Type: application/json' \
+  -d "{\"user_id\": \"$user\", \"amount\": 250.0, \"merchant_category\": \"online\", \"hour_of_day\": 3, \"day_of_week\": 5}"
+echo
+
 printf '\nDemo finished: the repositories were in %s* (removed now).\n' "$DEMO"
