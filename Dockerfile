@@ -5,18 +5,21 @@
 # docs/deployment.md for the size estimate and Kubernetes.
 
 FROM debian:12 AS build
-# What building the `plinth` target needs, and nothing for tests, benchmarks or the UI
-# (scripts/setup.sh installs those): found with dpkg -S on every path CMake's configure found.
+# What building the `plinth` target needs, and nothing for tests or benchmarks (scripts/setup.sh
+# installs those): found with dpkg -S on every path CMake's configure found. Node.js, npm and
+# python3 build the web UI that the binary embeds (package-lock.json pins its packages).
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
     cmake ninja-build g++ pkg-config \
     libboost-dev libcli11-dev nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev libfmt-dev \
     libssl-dev libcurl4-openssl-dev libsqlite3-dev libpq-dev libgit2-dev libxgboost-dev \
     libzstd-dev libsnappy-dev liblz4-dev zlib1g-dev libbrotli-dev \
+    libonnx-dev libprotobuf-dev libsodium-dev libhiredis-dev nodejs npm python3 \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
-RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
+RUN npm ci --no-audit --no-fund --loglevel=error \
+ && cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
  && cmake --build /build --target plinth \
  && strip /build/plinth
 
@@ -31,7 +34,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
     libc6 libgcc-s1 libstdc++6 zlib1g libzstd1 liblz4-1 \
     libbrotli1 libcurl4 libfmt9 libgit2-1.5 libpq5 libsnappy1v5 libspdlog1.10 libsqlite3-0 \
-    libssl3 libxgboost0 libyaml-cpp0.7 \
+    libssl3 libxgboost0 libyaml-cpp0.7 libonnx1 libprotobuf32 libsodium23 libhiredis0.14 \
     ca-certificates curl \
  && rm -rf /var/lib/apt/lists/*
 # A fixed numeric uid, so that Kubernetes' runAsNonRoot can check it (deploy/k8s).

@@ -37,8 +37,13 @@ static Tensor rows_tensor(const float* x, size_t rows, size_t features) {
 }
 
 int main(int argc, char** argv) {
+  const char* usage = "usage: onnx_tree_bench MODEL.onnx ROWS.f32 FEATURES THREADS RUNS\n";
+  if (argc == 2 && (!std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h"))) {
+    std::fputs(usage, stdout);
+    return 0;
+  }
   if (argc != 6) {
-    std::fprintf(stderr, "usage: onnx_tree_bench MODEL.onnx ROWS.f32 FEATURES THREADS RUNS\n");
+    std::fputs(usage, stderr);
     return 2;
   }
   try {

@@ -144,5 +144,5 @@ expect_contains "$(post /predict '{"amount": 5, "merchant_category": "gas", "hou
 # A model that cannot load stops the start with a clear error.
 mkdir broken && cp model/MLmodel broken/
 expect_error 3 "model.json" "$PLINTH" serve broken --port 0
-expect_error 3 "neither a package folder nor" "$PLINTH" serve no-such-model --port 0
+expect_error 3 "is neither a package folder" "$PLINTH" serve no-such-model --port 0
 finish
