@@ -40,6 +40,7 @@ run(() =>
     // Runs: default page, sort by auc, filter, bad filter, paging.
     await page.waitForSelector('#runs tbody tr');
     report.first_page_rows = (await rows(page)).length;
+    report.columns_offered = await page.$$eval('details.columns label', (ls) => ls.map((l) => l.textContent));
     report.url_after_click = page.url();
     await page.click('#runs thead th:has-text("metrics.auc")');
     await page.waitForFunction(() => location.hash.includes('order='));

@@ -33,7 +33,8 @@ for i in range(60):
         v = final * (1 - 0.5 * 0.8 ** step)
         metrics.append(mlflow.entities.Metric("auc", v, 1_700_000_000_000 + step * 1000, step))
         metrics.append(mlflow.entities.Metric("f1", v * 0.9, 1_700_000_000_000 + step * 1000, step))
-    client.log_batch(rid, metrics=metrics, params=params)
+    client.log_batch(rid, metrics=metrics, params=params,
+                     tags=[mlflow.entities.RunTag("team", "risk" if i % 2 else "payments")])
     client.set_terminated(rid)
     runs.append({"run_id": rid, "max_depth": depth, "auc": metrics[-2].value})
 

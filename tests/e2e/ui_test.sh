@@ -41,6 +41,7 @@ assert r["external"] == [], r["external"]
 assert r["page_errors"] == [], r["page_errors"]
 assert r["experiments"][:2] in (["churn", "fraud"], ["fraud", "churn"]) and "Default" in r["experiments"], r["experiments"]
 assert r["first_page_rows"] == 50, r["first_page_rows"]
+assert {"metrics.auc", "params.max_depth", "tags.team"} <= set(r["columns_offered"]), r["columns_offered"]
 api_top = [fmt([m["value"] for m in run["data"]["metrics"] if m["key"] == "auc"][0]) for run in top["runs"]]
 assert r["sorted_auc_desc"] == api_top, (r["sorted_auc_desc"], api_top)
 aucs = sorted(run["auc"] for run in seed["runs"])

@@ -47,13 +47,14 @@ export function Runs({ route }: { route: Route }) {
     );
   }, [experiments.join(","), filter, order, page]);
 
-  // Columns offered: every param and metric on this page; shown: the chosen ones, else the
-  // first few metrics and params.
+  // Columns offered: every param, metric and (non-system) tag on this page; shown: the chosen
+  // ones, else the first few metrics and params.
   const available = useMemo(() => {
     const s = new Set<string>();
     for (const r of runs ?? []) {
       r.data.metrics?.forEach((m) => s.add("metrics." + m.key));
       r.data.params?.forEach((p) => s.add("params." + p.key));
+      r.data.tags?.forEach((t) => t.key.startsWith("mlflow.") || s.add("tags." + t.key));
     }
     return [...s].sort();
   }, [runs]);
