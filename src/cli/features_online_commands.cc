@@ -101,7 +101,8 @@ void register_features_online_commands(CLI::App& app, Invocation& invocation) {
   m->add_option("start", f->start, "Window start, ISO 8601 (UTC when no offset)")->required();
   m->add_option("end", f->end, "Window end, ISO 8601, or now")->required();
   m->add_option("--views", f->views, "Only these feature views (default: every online view)");
-  m->add_option("-c,--chdir,--repo", f->repo, "The feature repository (the folder with feature_store.yaml; default: .)");
+  m->add_option("-c,--chdir,--repo", f->repo,
+                "The feature repository (the folder with feature_store.yaml; default: .)");
   m->add_option("--batch-size", f->batch_size, "Entities per atomic write")
       ->check(CLI::PositiveNumber);
   m->add_flag("--json", f->json_output, "Print what was materialized as JSON");
@@ -120,7 +121,8 @@ void register_features_online_commands(CLI::App& app, Invocation& invocation) {
       "Materialize each view from where the last materialization ended up to END");
   mi->add_option("end", f->end, "Window end, ISO 8601, or now")->required();
   mi->add_option("--views", f->views, "Only these feature views (default: every online view)");
-  mi->add_option("-c,--chdir,--repo", f->repo, "The feature repository (the folder with feature_store.yaml; default: .)");
+  mi->add_option("-c,--chdir,--repo", f->repo,
+                 "The feature repository (the folder with feature_store.yaml; default: .)");
   mi->add_option("--batch-size", f->batch_size, "Entities per atomic write")
       ->check(CLI::PositiveNumber);
   mi->add_flag("--json", f->json_output, "Print what was materialized as JSON");
@@ -136,7 +138,8 @@ void register_features_online_commands(CLI::App& app, Invocation& invocation) {
 
   auto* s = group->add_subcommand(
       "serve", "Serve online features over HTTP with Feast's API (/get-online-features, /push)");
-  s->add_option("-c,--chdir,--repo", f->repo, "The feature repository (the folder with feature_store.yaml; default: .)");
+  s->add_option("-c,--chdir,--repo", f->repo,
+                "The feature repository (the folder with feature_store.yaml; default: .)");
   s->add_option("--host", f->host, "Address to listen on")->capture_default_str();
   s->add_option("-p,--port", f->port, "Port to listen on (0: any free port)")
       ->capture_default_str();
