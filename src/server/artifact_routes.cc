@@ -54,17 +54,6 @@ std::string query_value(const http::ServerRequest& req, const std::string& key) 
   return it->second;
 }
 
-template <typename F>
-http::RouteHandler guarded(F f) {
-  return [f](const http::ServerRequest& req, const http::PathParams& params) {
-    try {
-      return f(req, params);
-    } catch (...) {
-      return error_response();
-    }
-  };
-}
-
 }  // namespace
 
 void add_artifact_routes(http::Router& r, tracking::ArtifactStore& artifacts,

@@ -222,17 +222,6 @@ class WandbApi {
   UploadSigner signer_;
 };
 
-template <typename F>
-http::RouteHandler guarded(F f) {
-  return [f](const http::ServerRequest& req, const http::PathParams& params) {
-    try {
-      return f(req, params);
-    } catch (...) {
-      return error_response();
-    }
-  };
-}
-
 }  // namespace
 
 void add_wandb_routes(http::Router& r, tracking::Store& store, tracking::ArtifactStore& artifacts) {

@@ -58,4 +58,16 @@ http::ServerResponse json_response(const json& body);
 
 [[noreturn]] void missing(const std::string& field);
 
+// A route handler that answers any exception `f` throws with MLflow's error response.
+template <typename F>
+http::RouteHandler guarded(F f) {
+  return [f](const http::ServerRequest& req, const http::PathParams& params) {
+    try {
+      return f(req, params);
+    } catch (...) {
+      return error_response();
+    }
+  };
+}
+
 }  // namespace plinth::server::internal
