@@ -82,11 +82,12 @@ if [ "$node_major" -lt 20 ]; then
     "works with Node 18" >&2
 fi
 
-# npm packages (the UI build and test tools), exactly as package-lock.json pins them. Skipped when the lockfile has not
-# changed since the last install.
+# npm packages (the UI build and test tools), exactly as package-lock.json pins them. Skipped
+# when the lockfile has not changed since the last install.
 cd "$(dirname "$0")/.."
 if ! cmp -s package-lock.json node_modules/.plinth-installed-lock 2>/dev/null; then
-  echo "setup: installing npm packages (the UI build: vite, typescript, preact, uplot; test tools: s3rver, hyparquet, playwright-core)"
+  echo "setup: installing npm packages (the UI build: vite, typescript, preact, uplot;" \
+    "test tools: s3rver, hyparquet, playwright-core)"
   npm ci --no-audit --no-fund --loglevel=error >/dev/null
   cp package-lock.json node_modules/.plinth-installed-lock
 fi
