@@ -158,7 +158,8 @@ run(() =>
     const first = await page.$eval('figure.metric[data-metric="loss"]', (e) => Number(e.dataset.total));
     await sleep(3000);
     const later = await page.$eval('figure.metric[data-metric="loss"]', (e) => Number(e.dataset.total));
-    report.live = { first, later, same_page: await page.evaluate(() => window.__still_here === true), indicator: await page.$$eval('.live', (l) => l.length) };
+    const title = await page.textContent('figure.metric[data-metric="loss"] .chart-title');
+    report.live = { first, later, title, same_page: await page.evaluate(() => window.__still_here === true), indicator: await page.$$eval('.live', (l) => l.length) };
     await shot('live');
     report.page_errors = errors;
     return report;

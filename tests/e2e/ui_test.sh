@@ -67,6 +67,7 @@ assert stage == "Production", stage
 assert alias_version == "1", alias_version
 live = r["live"]
 assert live["later"] > live["first"] >= 1 and live["same_page"] and live["indicator"] == 1, live
+assert live["title"].startswith(f"loss ({live['later']:,} points"), live
 PY
 for s in experiments runs-sorted compare run registry live; do
   [ "$(stat -c %s "$shots/$s.png")" -gt 10000 ] || fail "screenshot $s is empty"

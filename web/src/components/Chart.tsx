@@ -40,7 +40,6 @@ export function Chart(props: { title: string; series: Series[]; xLabel: string; 
   useEffect(() => {
     const node = el.current!;
     const opts: uPlot.Options = {
-      title: props.title,
       width: node.clientWidth || 600,
       height: props.height ?? 260,
       scales: { x: { time: !!props.time } },
@@ -71,5 +70,12 @@ export function Chart(props: { title: string; series: Series[]; xLabel: string; 
   useEffect(() => {
     plot.current?.setData(align(props.series));
   }, [props.series]);
-  return <div class="chart" ref={el} data-series={props.series.length} data-points={props.series.reduce((n, s) => n + s.x.length, 0)} />;
+  // The title is ours, not uPlot's: uPlot sets its title once, and a live chart's title (its
+  // point count) changes with every poll.
+  return (
+    <div class="chart" data-series={props.series.length} data-points={props.series.reduce((n, s) => n + s.x.length, 0)}>
+      <div class="chart-title">{props.title}</div>
+      <div ref={el} />
+    </div>
+  );
 }
