@@ -143,6 +143,10 @@ run(() =>
     await page.waitForSelector('.modal');
     await page.click('.modal button:text("Confirm")');
     await page.waitForFunction(() => document.querySelector('tr[data-version="1"] .alias')?.textContent.includes('champion'));
+    // The model's history (the audit log) shows both changes, newest first.
+    await page.waitForSelector('#history tr[data-action="set_alias"]');
+    report.history = await page.$$eval('#history tbody tr', (trs) =>
+      trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent.trim())));
     await shot('registry');
     await page.click('nav a:text("Models")');
     await page.waitForSelector('#models tbody tr');
