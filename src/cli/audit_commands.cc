@@ -40,15 +40,27 @@ std::string compact(const json& value) {
   return value.is_string() ? value.get<std::string>() : value.dump();
 }
 
-// The change in a line: "+ {...}" for a creation, "- {...}" for a deletion, else each field
+// A created or deleted object's fields that hold something, as "field: value".
+std::string fields(const json& object) {
+  if (!object.is_object()) return compact(object);
+  std::string out;
+  for (const auto& [key, value] : object.items()) {
+    bool empty = value.is_null() || (value.is_string() && value.get<std::string>().empty()) ||
+                 ((value.is_object() || value.is_array()) && value.empty());
+    if (!empty) out += (out.empty() ? "" : ", ") + key + ": " + compact(value);
+  }
+  return out;
+}
+
+// The change in a line: "+ fields" for a creation, "- fields" for a deletion, else each field
 // that differs as "field: before -> after".
 std::string change_text(const auth::AuditEntry& e) {
   std::string out;
   if (e.before.is_null() && e.after.is_null()) return "";
   if (e.before.is_null()) {
-    out = "+ " + compact(e.after);
+    out = "+ " + fields(e.after);
   } else if (e.after.is_null()) {
-    out = "- " + compact(e.before);
+    out = "- " + fields(e.before);
   } else if (e.before.is_object() && e.after.is_object()) {
     json keys = e.before;
     keys.update(e.after);

@@ -71,9 +71,9 @@ expect_eq "$out" "Default" "the MLflow client signs in with MLFLOW_TRACKING_TOKE
   { fail "the MLflow client checks failed (its log below)"; tail -25 "$SCRATCH/client.log" >&2; }
 checks=$((checks + 1))
 
-# The audit log shows who promoted each Production version. carol promotes v1 with the real
-# MLflow client, dave promotes v2 (archiving v1) with plinth's CLI, signed in with MLflow's
-# variables; each has EDIT on the model through MLflow 2's registered-models/permissions.
+# The audit log shows who promoted each Production version. carol promotes v1 through the REST
+# API, dave promotes v2 (archiving v1) with plinth's CLI, signed in with MLflow's variables;
+# each has EDIT on the model through MLflow 2's registered-models/permissions.
 old_perm() {  # METHOD RPC JSON: an RPC as admin (sets CODE and OUT)
   resp=$(curl -s -w '\n%{http_code}' -u "admin:$ADMIN_PW" -X "$1" -H 'Content-Type: application/json' \
     --data-binary "$3" "$API/$2")
@@ -112,10 +112,10 @@ out=$(curl -s -o /dev/null -w '%{http_code}' -u "erin:erin-Pa55word-7" -X PATCH 
   -d '{"name":"fraud","username":"erin","permission":"MANAGE"}' "$API/registered-models/permissions/update")
 expect_eq "$out" 403 "erin (READ) cannot raise her own permission through the 2.0 endpoint"
 
-MLFLOW_TRACKING_USERNAME=carol MLFLOW_TRACKING_PASSWORD=carol-Pa55word-7 "$TOOLS_PYTHON" -c '
-import sys, mlflow
-mlflow.MlflowClient(sys.argv[1]).transition_model_version_stage("fraud", "1", "Production")' "$BASE" ||
-  fail "carol promotes v1 with the MLflow client"
+code=$(curl -s -o /dev/null -w '%{http_code}' -u carol:carol-Pa55word-7 -X POST -H 'Content-Type: application/json' \
+  -d '{"name":"fraud","version":"1","stage":"Production","archive_existing_versions":false}' \
+  "$API/model-versions/transition-stage")
+expect_eq "$code" 200 "carol promotes v1 (the MLflow client's transition-stage call)"
 MLFLOW_TRACKING_USERNAME=dave MLFLOW_TRACKING_PASSWORD=dave-Pa55word-7 \
   "$PLINTH" models transition fraud 2 Production --archive-existing --tracking-uri "$BASE" >/dev/null ||
   fail "dave promotes v2 with plinth models transition"

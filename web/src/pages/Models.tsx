@@ -36,14 +36,19 @@ export function Models() {
 const stages = ["None", "Staging", "Production", "Archived"];
 
 const show = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v));
+const empty = (v: unknown) =>
+  v === "" || v == null || (typeof v === "object" && Object.keys(v as object).length === 0);
+// A created or deleted object's fields that hold something, as "field: value".
+const fields = (o: Record<string, unknown>) =>
+  Object.entries(o).filter(([, v]) => !empty(v)).map(([k, v]) => `${k}: ${show(v)}`).join(", ");
 
-// What an audit entry changed, in a line: "+ {...}" created, "− {...}" deleted, else each field
-// that differs as "field: before → after".
+// What an audit entry changed, in a line: "+ fields" created, "− fields" deleted, else each
+// field that differs as "field: before → after".
 function changeText(e: AuditEntry): string {
   const b = e.before as Record<string, unknown> | null, a = e.after as Record<string, unknown> | null;
   if (!b && !a) return "";
-  if (!b) return "+ " + show(a);
-  if (!a) return "− " + show(b);
+  if (!b) return "+ " + fields(a!);
+  if (!a) return "− " + fields(b);
   return [...new Set([...Object.keys(b), ...Object.keys(a)])]
     .filter((k) => JSON.stringify(b[k]) !== JSON.stringify(a[k]))
     .map((k) => `${k}: ${b[k] == null ? "–" : show(b[k])} → ${a[k] == null ? "–" : show(a[k])}`)
@@ -64,7 +69,7 @@ function History({ entries, error }: { entries: AuditEntry[] | null; error: stri
             <td>{e.user || <span class="muted">anonymous</span>}</td>
             <td>{e.action.replace(/_/g, " ")}</td>
             <td class="mono">{e.object}</td>
-            <td class="mono">{changeText(e)}</td>
+            <td class="mono wrap">{changeText(e)}</td>
           </tr>
         ))}
       </tbody>
