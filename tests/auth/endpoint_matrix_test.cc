@@ -217,7 +217,7 @@ std::vector<Row> rows() {
   auto file = [](const Objects& o) { return o.experiment + "/" + o.run + "/artifacts/f.txt"; };
   using S = Server;
   using O = Objects;
-  return {
+  std::vector<Row> table = {
       {"GET", "/health", kPublic, [=](S&, const O&) { return path(""); }},
       {"GET", "/version", kPublic, [=](S&, const O&) { return path(""); }},
       {"GET", "mlflow/server-info", kAnyUser, [=](S&, const O&) { return path(""); }},
@@ -524,49 +524,6 @@ std::vector<Row> rows() {
        [=](S&, const O&) {
          return msg({{"name", "ci"}});
        }},
-      {"POST", "mlflow/experiments/permissions/create", kManage,
-       [=](S& s, const O& o) {
-         std::string name = s.unique("granted");
-         s.admin("POST", "mlflow/users/create", {{"username", name}, {"password", "pw-4"}});
-         return msg({{"experiment_id", o.experiment}, {"username", name}, {"permission", "READ"}});
-       }},
-      {"GET", "mlflow/experiments/permissions/get", kManage,
-       [=](S& s, const O& o) {
-         s.grant("experiment", o.experiment, "someone", "READ");
-         return msg({{"experiment_id", o.experiment}, {"username", "someone"}});
-       }},
-      {"PATCH", "mlflow/experiments/permissions/update", kManage,
-       [=](S& s, const O& o) {
-         s.grant("experiment", o.experiment, "someone", "READ");
-         return msg(
-             {{"experiment_id", o.experiment}, {"username", "someone"}, {"permission", "EDIT"}});
-       }},
-      {"DELETE", "mlflow/experiments/permissions/delete", kManage,
-       [=](S& s, const O& o) {
-         s.grant("experiment", o.experiment, "someone", "READ");
-         return msg({{"experiment_id", o.experiment}, {"username", "someone"}});
-       }},
-      {"POST", "mlflow/registered-models/permissions/create", kManage,
-       [=](S& s, const O& o) {
-         std::string name = s.unique("granted");
-         s.admin("POST", "mlflow/users/create", {{"username", name}, {"password", "pw-5"}});
-         return msg({{"name", o.model}, {"username", name}, {"permission", "READ"}});
-       }},
-      {"GET", "mlflow/registered-models/permissions/get", kManage,
-       [=](S& s, const O& o) {
-         s.grant("registered_model", o.model, "someone", "READ");
-         return msg({{"name", o.model}, {"username", "someone"}});
-       }},
-      {"PATCH", "mlflow/registered-models/permissions/update", kManage,
-       [=](S& s, const O& o) {
-         s.grant("registered_model", o.model, "someone", "READ");
-         return msg({{"name", o.model}, {"username", "someone"}, {"permission", "EDIT"}});
-       }},
-      {"DELETE", "mlflow/registered-models/permissions/delete", kManage,
-       [=](S& s, const O& o) {
-         s.grant("registered_model", o.model, "someone", "READ");
-         return msg({{"name", o.model}, {"username", "someone"}});
-       }},
       {"GET", "plinth/audit", kRead,
        [=](S&, const O& o) {
          return msg({{"model", o.model}});
@@ -593,6 +550,38 @@ std::vector<Row> rows() {
       {"POST", "/sdk/otel/v1/{kind}", kAdmin,
        [=](S&, const O&) { return path("/sdk/otel/v1/traces"); }},
   };
+  // MLflow 2's per-resource permission endpoints, for experiments and registered models alike.
+  for (const char* type : {"experiment", "registered_model"}) {
+    bool experiment = std::string(type) == "experiment";
+    std::string prefix =
+        experiment ? "mlflow/experiments/permissions/" : "mlflow/registered-models/permissions/";
+    auto target = [experiment](const O& o) -> json {
+      return experiment ? json{{"experiment_id", o.experiment}} : json{{"name", o.model}};
+    };
+    auto granted = [type, target](S& s, const O& o, const char* permission) {
+      s.grant(type, type == std::string("experiment") ? o.experiment : o.model, "someone", "READ");
+      json m = target(o);
+      m["username"] = "someone";
+      if (permission) m["permission"] = permission;
+      return Call("", m);
+    };
+    table.push_back(
+        {"POST", prefix + "create", kManage, [target](S& s, const O& o) {
+           std::string name = s.unique("granted");
+           s.admin("POST", "mlflow/users/create", {{"username", name}, {"password", "pw-4"}});
+           json m = target(o);
+           m["username"] = name;
+           m["permission"] = "READ";
+           return Call("", m);
+         }});
+    table.push_back({"GET", prefix + "get", kManage,
+                     [granted](S& s, const O& o) { return granted(s, o, nullptr); }});
+    table.push_back({"PATCH", prefix + "update", kManage,
+                     [granted](S& s, const O& o) { return granted(s, o, "EDIT"); }});
+    table.push_back({"DELETE", prefix + "delete", kManage,
+                     [granted](S& s, const O& o) { return granted(s, o, nullptr); }});
+  }
+  return table;
 }
 
 // The route key of a router pattern, and the prefix it sits under ("/api/2.0/", "/ajax-api/3.0/"
