@@ -161,8 +161,9 @@ run(() =>
     await page.evaluate(() => (window.__still_here = true));
     const first = await page.$eval('figure.metric[data-metric="loss"]', (e) => Number(e.dataset.total));
     await sleep(3000);
-    const later = await page.$eval('figure.metric[data-metric="loss"]', (e) => Number(e.dataset.total));
-    const title = await page.textContent('figure.metric[data-metric="loss"] .chart-title');
+    // Both at one instant: the chart keeps growing between two separate reads.
+    const [later, title] = await page.$eval('figure.metric[data-metric="loss"]', (e) =>
+      [Number(e.dataset.total), e.querySelector('.chart-title').textContent]);
     report.live = { first, later, title, same_page: await page.evaluate(() => window.__still_here === true), indicator: await page.$$eval('.live', (l) => l.length) };
     await shot('live');
     report.page_errors = errors;
