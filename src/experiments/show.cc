@@ -14,7 +14,7 @@
 
 namespace plinth::experiments {
 namespace fs = std::filesystem;
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 namespace {
 
@@ -68,7 +68,7 @@ json ordered(json files, const pipeline::RevisionView& view) {
     auto text = view.read_output(it.key());
     if (!text) continue;
     try {
-      json raw = json::parse(pipeline::parse_structured(*text, it.key()).dump());
+      json raw = pipeline::parse_structured(*text, it.key());
       it.value()["data"] = in_file_order(it.value()["data"], raw);
     } catch (const Error&) {
     }
