@@ -21,7 +21,8 @@ struct ShowOptions {
 // DVC's table (Experiment, Created, metrics, params, deps; experiments as a tree under their
 // baseline), every column shown. Throws Error(kInvalidInput) when sort_by names no column.
 std::string show_table(const nlohmann::ordered_json& shown, const ShowOptions& options);
-// DVC's --csv: Experiment,rev,typ,Created,parent, then the same columns, full values.
+// DVC's --csv: Experiment,rev,typ,Created,parent, then the same columns, full values; lines
+// end in CRLF as Python's csv module ends them.
 std::string show_csv(const nlohmann::ordered_json& shown, const ShowOptions& options);
 
 }  // namespace plinth::experiments

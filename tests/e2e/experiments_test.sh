@@ -77,7 +77,7 @@ doc = json.load(open(sys.argv[1]))
 print(" ".join("%s=%s" % (e["name"], e["revs"][0]["data"]["metrics"]["metrics.json"]["data"]["acc"])
                for e in sorted(doc[1]["experiments"], key=lambda e: e["name"])))' "$SCRATCH/show.json")" \
   "fast=0.6 q0.2=0.4 q0.4=0.8 q0.5=1.0" "exp show --json: every experiment's metrics"
-expect_eq "$("$PLINTH" exp show --csv --sort-by acc --sort-order desc | cut -d, -f1,6 | tail -4 | tr '\n' ' ')" \
+expect_eq "$("$PLINTH" exp show --csv --sort-by acc --sort-order desc | tr -d '\r' | cut -d, -f1,6 | tail -4 | tr '\n' ' ')" \
   "q0.5,1.0 q0.4,0.8 fast,0.6 q0.2,0.4 " "exp show --csv --sort-by acc --sort-order desc"
 expect_error 2 "--sort-by 'nope' is not a metric or param; the columns are: acc, train.lr, train.sleep, train.fail" \
   "$PLINTH" exp show --sort-by nope
