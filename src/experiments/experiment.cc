@@ -20,6 +20,7 @@
 #include "experiments/internal/run_record.h"
 #include "experiments/refs.h"
 #include "experiments/set_params.h"
+#include "experiments/system_metrics.h"
 #include "pipeline/values.h"
 #include "repo/config.h"
 #include "repo/workspace.h"
@@ -162,6 +163,7 @@ class Running final : public RunningExperiment {
     while (::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOWAIT) < 0 &&
            errno == EINTR) {
     }
+    if (sampler_) sampler_->stop();  // its last sample covers the end of the run
     int status = 0;
     {
       std::lock_guard lock(mutex_);
@@ -251,6 +253,13 @@ class Running final : public RunningExperiment {
     ::close(fds[1]);
     pid_ = pid;
     reader_ = std::thread([this, fd = fds[0]] { read_output(fd); });
+    if (run_ && spec_.system_metrics_interval > 0) {
+      SystemMetricsOptions options;
+      options.interval_seconds = spec_.system_metrics_interval;
+      options.root_pid = pid;
+      options.disk_path = context_.root;
+      sampler_ = std::make_unique<SystemMetricsSampler>(*context_.store, run_->run_id, options);
+    }
   }
 
   void read_output(int fd) {
@@ -291,6 +300,7 @@ class Running final : public RunningExperiment {
   fs::path workspace_;
   fs::file_time_type copied_at_;
   std::optional<internal::TrackedRun> run_;
+  std::unique_ptr<SystemMetricsSampler> sampler_;
   pid_t pid_ = -1;
   std::thread reader_, killer_;
   LogTail tail_;

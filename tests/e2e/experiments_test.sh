@@ -28,8 +28,8 @@ SH
 "$PLINTH" repro >/dev/null
 git add -A && git commit -qm baseline && : >"$RUNLOG"
 
-# One experiment: applied to the workspace, a ref, a tracked run.
-"$PLINTH" exp run -S train.lr=0.3 -n fast >"$SCRATCH/out"
+# One experiment: applied to the workspace, a ref, a tracked run with system metrics.
+"$PLINTH" exp run -S train.lr=0.3 -n fast --system-metrics-interval 0.2 >"$SCRATCH/out"
 expect_contains "$(cat "$SCRATCH/out")" "Ran experiment(s): fast" "exp run output"
 expect_eq "$(cat metrics.json)" '{"acc": 0.60}' "exp run applies its results to the workspace"
 base=$(git rev-parse HEAD)
@@ -44,10 +44,10 @@ params = {p["key"]: p["value"] for p in run["data"]["params"]}
 metrics = {m["key"]: m["value"] for m in run["data"]["metrics"]}
 inputs = [d["dataset"]["name"] for d in run["inputs"]["dataset_inputs"]]
 print(run["info"]["status"], run["info"]["run_name"], tags["mlflow.source.git.commit"] == sys.argv[2],
-      params["train.lr"], metrics["acc"], inputs)
+      params["train.lr"], metrics["acc"], inputs, "system/cpu_utilization_percentage" in metrics)
 PY
-expect_eq "$(cat "$SCRATCH/run.txt")" "FINISHED fast True 0.3 0.6 ['train.sh']" \
-  "the experiment's run: status, name, baseline commit, params, metrics, data md5s"
+expect_eq "$(cat "$SCRATCH/run.txt")" "FINISHED fast True 0.3 0.6 ['train.sh'] True" \
+  "the experiment's run: status, name, baseline commit, params, metrics, data md5s, system metrics"
 git checkout -q -- .
 
 # Queue three; --run-all -j 2 runs them two at a time (the stages overlap).
