@@ -22,6 +22,9 @@ void register_data_commands(CLI::App& app, Invocation& invocation);
 // remote add|modify|list|remove|default, push, fetch, pull.
 void register_remote_commands(CLI::App& app, Invocation& invocation);
 
+// exp run|show|diff|apply|branch|remove.
+void register_experiment_commands(CLI::App& app, Invocation& invocation);
+
 // table schema|head|stats|convert, demo-data fraud.
 void register_table_commands(CLI::App& app, Invocation& invocation);
 // drift.

@@ -84,6 +84,9 @@ bool apply_one(Value& doc, const ParamOverride& o) {
   bool create = o.op == ParamOverride::Op::kAdd || o.op == ParamOverride::Op::kUpsert;
   Value* parent = walk(doc, parts, parts.size() - 1, create, o);
   const std::string& last = parts.back();
+  if (parent && !parent->is_object() && !parent->is_array())
+    throw bad(o.entry, "'" + o.key.substr(0, o.key.size() - last.size() - 1) + "' in " + o.file +
+                           " is a value, not a section");
   bool exists =
       parent && ((parent->is_object() && parent->contains(last)) ||
                  (parent->is_array() && is_index(last) && std::stoul(last) < parent->size()));
@@ -108,8 +111,6 @@ bool apply_one(Value& doc, const ParamOverride& o) {
     case ParamOverride::Op::kUpsert:
       break;
   }
-  if (!parent->is_object() && !parent->is_array())
-    throw bad(o.entry, "the parent of '" + o.key + "' in " + o.file + " is a value, not a section");
   if (parent->is_array())
     (*parent)[std::stoul(last)] = o.value;
   else
@@ -209,7 +210,7 @@ std::optional<std::string> edit_in_place(const std::string& text, const Value& b
     YAML::Node node = root;
     for (const auto& part : split_key(o.key)) {
       if (!node.IsMap()) return std::nullopt;
-      node = node[part];
+      node.reset(static_cast<const YAML::Node&>(node)[part]);  // reset: `=` would assign
     }
     if (!node.IsScalar()) return std::nullopt;
     auto extent = scalar_extent(text, static_cast<size_t>(node.Mark().pos));

@@ -40,7 +40,15 @@ std::string flat_name(const std::string& file, const std::string& key, const cha
   return file == usual ? key : file + ":" + key;
 }
 
-// {file: {"data": {...}}} with the dotted keys nested again.
+template <typename T>
+void in_batches(const std::vector<T>& items, size_t limit,
+                const std::function<void(std::vector<T>)>& f) {
+  for (size_t i = 0; i < items.size(); i += limit)
+    f(std::vector<T>(items.begin() + i, items.begin() + std::min(items.size(), i + limit)));
+}
+
+}  // namespace
+
 json nested(const pipeline::FlatValues& values) {
   json out = json::object();
   for (const auto& [file, keys] : values) {
@@ -58,15 +66,6 @@ json nested(const pipeline::FlatValues& values) {
   }
   return out;
 }
-
-template <typename T>
-void in_batches(const std::vector<T>& items, size_t limit,
-                const std::function<void(std::vector<T>)>& f) {
-  for (size_t i = 0; i < items.size(); i += limit)
-    f(std::vector<T>(items.begin() + i, items.begin() + std::min(items.size(), i + limit)));
-}
-
-}  // namespace
 
 TrackedRun start_run(const ExperimentContext& context, const ExperimentSpec& spec,
                      const fs::path& workspace) {

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "experiments/experiment.h"
+#include "pipeline/compare.h"
 
 namespace plinth::experiments::internal {
 
@@ -17,6 +18,9 @@ struct TrackedRun {
 // (mlflow.source.git.commit), the experiment's name, mlflow.parentRunId, the spec's tags.
 TrackedRun start_run(const ExperimentContext& context, const ExperimentSpec& spec,
                      const std::filesystem::path& workspace);
+
+// {file: {"data": {...}}} with dotted keys nested again: `exp show --json`'s params and metrics.
+nlohmann::json nested(const pipeline::FlatValues& values);
 
 // Fills out.params and out.metrics from the files in `workspace` (`exp show --json` shape).
 void read_results(const std::filesystem::path& workspace, ExperimentOutcome& out);
