@@ -213,6 +213,7 @@ nlohmann::json to_json(const SweepConfig& config, const SweepState& s) {
 int run(const SweepFlags& f) {
   repo::Workspace ws = open_workspace();
   SweepConfig config = experiments::load_sweep_config(f.file);
+  experiments::planned_trials(config, ws.root(), f.count);  // checked before anything is opened
   auto store = open_tracking_store();
   experiments::ExperimentContext context;
   context.root = ws.root();

@@ -208,22 +208,26 @@ std::vector<std::string> trial_command(const SweepConfig& config, const Assignme
   return out;
 }
 
-SweepState run_sweep(const SweepConfig& config, const ExperimentContext& context,
-                     const SweepOptions& options) {
-  SweepState state;
-  long long count = options.count;
+long long planned_trials(const SweepConfig& config, const fs::path& root, long long count) {
   if (count <= 0 && config.run_cap) count = *config.run_cap;
   if (count <= 0 && config.method != SearchMethod::kGrid)
     throw Error(ErrorCode::kInvalidInput,
                 "a random or bayes sweep needs a number of trials: pass --count N (or set "
                 "run_cap: N in the sweep file)");
-  auto search = make_search(config, options.seed);
-  bool use_params = fs::exists(context.root / "params.yaml");
-  if (!use_params && config.command.empty() && config.program.empty())
+  if (!fs::exists(root / "params.yaml") && config.command.empty() && config.program.empty())
     throw Error(ErrorCode::kNotFound,
-                (context.root / "params.yaml").string() +
+                (root / "params.yaml").string() +
                     " does not exist: the sweep sets its parameters there for the pipeline; "
                     "create it, or give the sweep file a command:");
+  return count;
+}
+
+SweepState run_sweep(const SweepConfig& config, const ExperimentContext& context,
+                     const SweepOptions& options) {
+  SweepState state;
+  long long count = planned_trials(config, context.root, options.count);
+  auto search = make_search(config, options.seed);
+  bool use_params = fs::exists(context.root / "params.yaml");
 
   // The sweep's own run, parent of every trial.
   tracking::Store* store = context.store;

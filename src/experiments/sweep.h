@@ -51,6 +51,12 @@ struct SweepOptions {
   const std::atomic<bool>* interrupt = nullptr;
 };
 
+// How many trials the sweep runs at most (0: the whole grid); throws Error(kInvalidInput) when
+// a random or bayes sweep has neither `count` nor run_cap, kNotFound when there is no
+// params.yaml to set the parameters in and no command.
+long long planned_trials(const SweepConfig& config, const std::filesystem::path& root,
+                         long long count);
+
 // Runs the sweep: proposes trials with the config's search, runs up to `jobs` at once as
 // experiments (children of the sweep's run through mlflow.parentRunId), reads each running
 // trial's per-step metric from DVCLive's files in its workspace (<dir>/plots/metrics/<name>.tsv)
