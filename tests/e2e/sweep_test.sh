@@ -208,4 +208,45 @@ EOF
 expect_eq "$(git for-each-ref refs/exps | wc -l)" 1 "the finished trial's experiment is kept"
 expect_eq "$(ls .dvc/tmp/exps 2>/dev/null | wc -l)" 0 "no trial workspace is left behind"
 expect_eq "$(git status --porcelain params.yaml)" "" "params.yaml untouched"
+# 5. command: with W&B's macros instead of the pipeline; the command's own exit code is kept.
+project command
+cat >cmd.py <<'EOF2'
+import json, sys
+args = dict(a.split("=", 1) for a in sys.argv[1:])
+lr = float(args["lr"])
+json.dump({"loss": (lr - 0.01) ** 2, "argv": sys.argv[1:]}, open("metrics.json", "w"))
+sys.exit(5 if args["opt"] == "bad" else 0)
+EOF2
+git add cmd.py && git commit -qm cmd
+cat >sweep.yaml <<EOF2
+method: random
+metric: {name: loss}
+program: cmd.py
+command:
+  - $PY
+  - \${program}
+  - \${args_no_hyphens}
+parameters:
+  lr: {distribution: log_uniform_values, min: 0.0001, max: 1.0}
+  opt: {values: [good, bad]}
+EOF2
+"$PLINTH" sweep sweep.yaml --count 6 --seed 7 --json >out.json 2>board.txt
+"$PY" - out.json <<'EOF2' >check.txt 2>&1 || fail "command sweep: $(cat check.txt)"
+import json, sys
+trials = json.load(open(sys.argv[1]))["trials"]
+assert len(trials) == 6
+assert {t["params"]["opt"] for t in trials} == {"good", "bad"}, trials
+for t in trials:
+    lr = t["params"]["lr"]
+    assert 0.0001 <= lr <= 1.0
+    if t["params"]["opt"] == "bad":
+        assert t["status"] == "FAILED" and t["exit_code"] == 5, t
+    else:
+        assert t["status"] == "FINISHED" and abs(t["metric"] - (lr - 0.01) ** 2) < 1e-15, t
+EOF2
+first=$("$PLINTH" sweep sweep.yaml --count 3 --seed 7 --json 2>/dev/null | "$PY" -c \
+  'import json,sys; print([t["params"] for t in sorted(json.load(sys.stdin)["trials"], key=lambda t: t["number"])])')
+again=$("$PLINTH" sweep sweep.yaml --count 3 --seed 7 --json 2>/dev/null | "$PY" -c \
+  'import json,sys; print([t["params"] for t in sorted(json.load(sys.stdin)["trials"], key=lambda t: t["number"])])')
+expect_eq "$again" "$first" "--seed repeats the random search"
 finish
