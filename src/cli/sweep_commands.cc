@@ -61,8 +61,9 @@ std::string params_text(const SweepConfig& config, const Trial& t) {
   std::string out;
   for (size_t i = 0; i < config.parameters.size(); ++i) {
     if (config.parameters[i].distribution == experiments::Distribution::kConstant) continue;
+    const auto& v = t.values[i];  // floats to 6 significant digits; --json has them whole
     out += (out.empty() ? "" : " ") + config.parameters[i].name + "=" +
-           pipeline::python_str(t.values[i]);
+           (v.is_number_float() ? fmt_metric(v.get<double>()) : pipeline::python_str(v));
   }
   return out;
 }
@@ -132,6 +133,8 @@ class LiveBoard {
  public:
   LiveBoard(const SweepConfig& config, std::string name, FILE* out, bool tty)
       : config_(config), name_(std::move(name)), out_(out), tty_(tty) {}
+
+  bool redraws() const { return tty_; }
 
   void update(const SweepState& s) {
     if (tty_) {
@@ -256,8 +259,10 @@ int run(const SweepFlags& f) {
   if (f.json) {
     print_json(to_json(config, state));
   } else {
-    std::printf("\n");
-    for (const auto& l : leaderboard(config, state, name, 1000)) std::printf("%s\n", l.c_str());
+    if (!board.redraws()) {  // a terminal already shows the final board
+      std::printf("\n");
+      for (const auto& l : leaderboard(config, state, name, 1000)) std::printf("%s\n", l.c_str());
+    }
     if (best)
       std::printf("Best: trial %d (%s, run %s) %s=%s  %s\n", state.trials[*best].number,
                   state.trials[*best].name.c_str(), state.trials[*best].run_id.c_str(),
