@@ -168,9 +168,9 @@ void add_show(CLI::App* exp, Invocation& inv) {
         return 0;
       }
       options->descending = *order == "desc";
-      json shown = experiments::show_json(ws.root());
+      nlohmann::ordered_json shown = experiments::show_json(ws.root());
       if (*as_json) {
-        print_json(shown);
+        std::cout << shown.dump(2) << "\n";
       } else if (*as_csv) {
         std::cout << experiments::show_csv(shown, *options);
       } else {
@@ -215,8 +215,9 @@ void add_diff(CLI::App* exp, Invocation& inv) {
            mb = pipeline::collect_metrics(ws.root(), b);
       auto pa = pipeline::collect_params(ws.root(), a), pb = pipeline::collect_params(ws.root(), b);
       if (*as_json) {
-        print_json({{"metrics", json::parse(pipeline::diff_json(ma, mb, true, *all).dump())},
-                    {"params", json::parse(pipeline::diff_json(pa, pb, true, *all).dump())}});
+        nlohmann::ordered_json out = {{"metrics", pipeline::diff_json(ma, mb, true, *all)},
+                                      {"params", pipeline::diff_json(pa, pb, true, *all)}};
+        std::cout << out.dump(2) << "\n";
         return 0;
       }
       std::string metrics =

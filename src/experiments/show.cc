@@ -14,7 +14,7 @@
 
 namespace plinth::experiments {
 namespace fs = std::filesystem;
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 namespace {
 
@@ -68,7 +68,7 @@ json ordered(json files, const pipeline::RevisionView& view) {
     auto text = view.read_output(it.key());
     if (!text) continue;
     try {
-      json raw = json::parse(pipeline::parse_structured(*text, it.key()).dump());
+      json raw = pipeline::parse_structured(*text, it.key());
       it.value()["data"] = in_file_order(it.value()["data"], raw);
     } catch (const Error&) {
     }
@@ -335,12 +335,12 @@ std::string show_csv(const json& shown, const ShowOptions& options) {
   std::vector<Row> rows = rows_of(shown, options, cols);
   std::string out = "Experiment,rev,typ,Created,parent";
   for (const auto& c : cols) out += "," + csv_cell(c.header);
-  out += "\n";
+  out += "\r\n";
   for (const auto& r : rows) {
     out += csv_cell(r.experiment ? r.label : "") + "," + csv_cell(r.experiment ? r.rev : r.label) +
            "," + r.typ + "," + r.created_iso + ",";
     for (const auto& c : cols) out += "," + csv_cell(text_of(value_of(r, c), 0, false));
-    out += "\n";
+    out += "\r\n";
   }
   return out;
 }

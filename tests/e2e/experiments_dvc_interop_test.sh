@@ -2,7 +2,7 @@
 # Experiments between the real DVC (requirements-test.txt) and Plinth, both ways: on one
 # repository DVC runs an experiment and Plinth runs another; `dvc exp show --json` and
 # `plinth exp show --json` then list the same experiments (names, commits) with the same params,
-# metrics and deps; each tool applies the other's experiment to the same files.
+# metrics and deps (the same --json document and --csv bytes); each tool applies the other's experiment to the same files.
 source "$(dirname "$0")/dvc_lib.sh"
 
 P=$SCRATCH/p
@@ -47,6 +47,11 @@ PY
 }
 expect_eq "$(rows "$SCRATCH/plinth.json" | sort)" "$(rows "$SCRATCH/dvc.json" | sort)" \
   "plinth exp show --json and dvc exp show --json list the same experiments and values"
+expect_eq "$(compact_json <"$SCRATCH/plinth.json")" "$(compact_json <"$SCRATCH/dvc.json")" \
+  "exp show --json: the same document, key order and all"
+dvc exp show --csv >"$SCRATCH/dvc.csv"
+"$PLINTH" exp show --csv >"$SCRATCH/plinth.csv"
+same_file "$SCRATCH/plinth.csv" "$SCRATCH/dvc.csv" "exp show --csv"
 expect_eq "$(rows "$SCRATCH/plinth.json" | awk '{print $1}' | tr '\n' ' ')" \
   "workspace master by-plinth by-dvc " "rows in DVC's order (newest experiment first)"
 expect_contains "$(rows "$SCRATCH/dvc.json" | grep by-plinth)" '"lr": 0.35' "DVC reads Plinth's params"

@@ -49,7 +49,8 @@ void in_batches(const std::vector<T>& items, size_t limit,
 
 }  // namespace
 
-json nested(const pipeline::FlatValues& values) {
+nlohmann::ordered_json nested(const pipeline::FlatValues& values) {
+  using json = nlohmann::ordered_json;
   json out = json::object();
   for (const auto& [file, keys] : values) {
     json data = json::object();
@@ -60,7 +61,7 @@ json nested(const pipeline::FlatValues& values) {
         at = &(*at)[key.substr(start, dot - start)];
         if (!at->is_object()) *at = json::object();
       }
-      (*at)[key.substr(start)] = json::parse(v.dump());
+      (*at)[key.substr(start)] = v;
     }
     out[file] = {{"data", data}};
   }
@@ -97,8 +98,8 @@ TrackedRun start_run(const ExperimentContext& context, const ExperimentSpec& spe
 
 void read_results(const fs::path& workspace, ExperimentOutcome& out) {
   pipeline::Revision here{"workspace", true};
-  out.params = nested(pipeline::collect_params(workspace, here));
-  out.metrics = nested(pipeline::collect_metrics(workspace, here));
+  out.params = json::parse(nested(pipeline::collect_params(workspace, here)).dump());
+  out.metrics = json::parse(nested(pipeline::collect_metrics(workspace, here)).dump());
 }
 
 std::string finish_run(const ExperimentContext& context, const TrackedRun& run,

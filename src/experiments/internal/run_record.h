@@ -20,7 +20,7 @@ TrackedRun start_run(const ExperimentContext& context, const ExperimentSpec& spe
                      const std::filesystem::path& workspace);
 
 // {file: {"data": {...}}} with dotted keys nested again: `exp show --json`'s params and metrics.
-nlohmann::json nested(const pipeline::FlatValues& values);
+nlohmann::ordered_json nested(const pipeline::FlatValues& values);
 
 // Fills out.params and out.metrics from the files in `workspace` (`exp show --json` shape).
 void read_results(const std::filesystem::path& workspace, ExperimentOutcome& out);
