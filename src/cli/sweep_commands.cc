@@ -144,6 +144,7 @@ class LiveBoard {
       drawn_ = lines.size();
     } else {
       for (const auto& t : s.trials) {
+        if (t.name.empty() && t.status == "RUNNING") continue;  // still being set up
         auto& seen = seen_[t.number];
         if (seen.empty())
           line("trial " + std::to_string(t.number) + " (" + t.name +

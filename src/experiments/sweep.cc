@@ -128,13 +128,24 @@ std::string tracking_experiment_id(tracking::Store& store, const ExperimentConte
   }
 }
 
+// A trial in flight. Its thread starts the experiment (copying the workspace takes a while,
+// so the sweep keeps reading the other trials' steps meanwhile) and waits for it; the fields
+// below are guarded by the sweep's mutex.
 struct Slot {
-  std::unique_ptr<RunningExperiment> handle;
+  std::unique_ptr<RunningExperiment> handle;  // set once started
+  bool stop_requested = false;                // stop as soon as it has started
   std::optional<fs::path> history_file;
-  std::thread waiter;
+  std::thread thread;
   bool ended = false;
   ExperimentOutcome outcome;
-  std::string start_error;
+  std::optional<Error> start_error;
+
+  void stop() {
+    if (handle)
+      handle->stop();
+    else
+      stop_requested = true;
+  }
 };
 
 }  // namespace
@@ -260,7 +271,6 @@ SweepState run_sweep(const SweepConfig& config, const ExperimentContext& context
     if (options.on_update) options.on_update(state);
   };
   auto interrupted = [&] { return options.interrupt && options.interrupt->load(); };
-  std::vector<std::thread> done_waiters;
 
   auto launch = [&]() -> bool {
     auto s = search->next(observations);
@@ -283,27 +293,33 @@ SweepState run_sweep(const SweepConfig& config, const ExperimentContext& context
     spec.tags = {{"plinth.sweep.trial", std::to_string(t.number)}};
     spec.system_metrics_interval = options.system_metrics_interval;
     auto slot = std::make_unique<Slot>();
-    try {
-      slot->handle = start(context, spec);
-      t.name = slot->handle->name();
-    } catch (const Error& e) {
-      if (e.code() == ErrorCode::kInvalidInput && index == 0) throw;  // the sweep is wrong
-      t.status = "FAILED";
-      t.exit_code = -1;
-      t.log_tail = e.what();
-      t.ended = std::chrono::system_clock::now();
-      state.trials.push_back(std::move(t));
-      return true;
-    }
     Slot* raw = slot.get();
-    raw->waiter = std::thread([raw, &mu, &cv] {
-      ExperimentOutcome out;
+    raw->thread = std::thread([raw, spec, &context, &mu, &cv] {
+      std::unique_ptr<RunningExperiment> handle;
       try {
-        out = raw->handle->wait();
+        handle = start(context, spec);
+      } catch (const Error& e) {
+        std::lock_guard lock(mu);
+        raw->start_error = e;
       } catch (const std::exception& e) {
-        out.status = Status::kFailed;
-        out.exit_code = -1;
-        out.log_tail = e.what();
+        std::lock_guard lock(mu);
+        raw->start_error = Error(ErrorCode::kInternal, e.what());
+      }
+      RunningExperiment* h = handle.get();
+      if (h) {
+        std::lock_guard lock(mu);
+        raw->handle = std::move(handle);
+        if (raw->stop_requested) h->stop();
+      }
+      ExperimentOutcome out;
+      if (h) {
+        try {
+          out = h->wait();
+        } catch (const std::exception& e) {
+          out.status = Status::kFailed;
+          out.exit_code = -1;
+          out.log_tail = e.what();
+        }
       }
       std::lock_guard lock(mu);
       raw->outcome = std::move(out);
@@ -323,10 +339,7 @@ SweepState run_sweep(const SweepConfig& config, const ExperimentContext& context
       while (!stopping && !exhausted && !target_reached &&
              static_cast<long long>(running.size()) < std::max(options.jobs, 1) &&
              (count <= 0 || static_cast<long long>(state.trials.size()) < count)) {
-        lock.unlock();
-        bool more = launch();
-        lock.lock();
-        if (!more) exhausted = true;
+        if (!launch()) exhausted = true;
         notify();
       }
       if (running.empty() && (stopping || exhausted || target_reached ||
@@ -334,7 +347,7 @@ SweepState run_sweep(const SweepConfig& config, const ExperimentContext& context
         break;
       cv.wait_for(lock, options.poll);
       if (interrupted())
-        for (auto& [i, slot] : running) slot->handle->stop();
+        for (auto& [i, slot] : running) slot->stop();
       // Collect ended trials.
       bool changed = false;
       for (auto it = running.begin(); it != running.end();) {
@@ -344,6 +357,20 @@ SweepState run_sweep(const SweepConfig& config, const ExperimentContext& context
           continue;
         }
         Trial& t = state.trials[it->first];
+        slot.thread.join();
+        if (slot.start_error) {
+          // A bad override or name in the very first trial is the sweep's fault: stop there.
+          if (slot.start_error->code() == ErrorCode::kInvalidInput && it->first == 0)
+            throw *slot.start_error;
+          t.status = "FAILED";
+          t.exit_code = -1;
+          t.log_tail = slot.start_error->what();
+          t.ended = std::chrono::system_clock::now();
+          it = running.erase(it);
+          changed = true;
+          continue;
+        }
+        if (t.name.empty()) t.name = slot.handle->name();
         const ExperimentOutcome& out = slot.outcome;
         t.run_id = out.run_id;
         t.status = status_name(out.status);
@@ -358,18 +385,23 @@ SweepState run_sweep(const SweepConfig& config, const ExperimentContext& context
             (config.goal == Goal::kMaximize ? *t.metric >= *config.target
                                             : *t.metric <= *config.target))
           target_reached = true;
-        slot.waiter.join();
         it = running.erase(it);
         changed = true;
       }
       // Per-step metrics of running trials, and Hyperband.
       if (!config.metric.empty()) {
         for (auto& [i, slot] : running) {
+          if (!slot->handle) continue;
+          if (state.trials[i].name.empty()) {
+            state.trials[i].name = slot->handle->name();
+            changed = true;
+          }
           if (!slot->history_file)
             slot->history_file = find_history_file(slot->handle->workspace(), config.metric);
           if (!slot->history_file) continue;
           auto h = read_history(*slot->history_file, config.metric);
-          if (h.size() != state.trials[i].history.size()) {
+          // Only ever more steps: the file vanishes with the workspace when the trial ends.
+          if (h.size() > state.trials[i].history.size()) {
             state.trials[i].history = std::move(h);
             if (!state.trials[i].history.empty())
               state.trials[i].metric = state.trials[i].history.back();
@@ -384,20 +416,21 @@ SweepState run_sweep(const SweepConfig& config, const ExperimentContext& context
               {state.trials[i].history, running.count(i) && !state.trials[i].early_stopped});
         for (const auto& d : hyperband_stops(*config.early_terminate, config.goal, curves)) {
           state.trials[d.index].early_stopped = true;
-          running[d.index]->handle->stop();
+          running[d.index]->stop();
           changed = true;
         }
       }
       if (changed) notify();
     }
   } catch (...) {
-    for (auto& [i, slot] : running) slot->handle->stop();
+    for (auto& [i, slot] : running) slot->stop();
     cv.wait(lock, [&] {
       for (auto& [i, slot] : running)
         if (!slot->ended) return false;
       return true;
     });
-    for (auto& [i, slot] : running) slot->waiter.join();
+    for (auto& [i, slot] : running)
+      if (slot->thread.joinable()) slot->thread.join();
     lock.unlock();
     if (store && !state.run_id.empty())
       store->update_run(state.run_id, "FAILED", std::nullopt, std::nullopt);
