@@ -1,6 +1,10 @@
 // `plinth exp`: experiments over the pipeline, stored as DVC stores them (refs/exps/).
+#include <signal.h>
+
+#include <atomic>
 #include <iostream>
 #include <mutex>
+#include <thread>
 
 #include "cli/commands.h"
 #include "cli/output.h"
@@ -19,6 +23,34 @@ using nlohmann::json;
 namespace {
 
 std::mutex print_mutex;
+
+// Blocks SIGINT and SIGTERM (threads started later inherit the mask) and calls `on_signal`
+// from a thread of its own at the first one, so Ctrl-C stops experiments cleanly instead of
+// leaving them running; restores the mask when destroyed.
+class InterruptWatch {
+ public:
+  explicit InterruptWatch(std::function<void()> on_signal) {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGINT);
+    sigaddset(&set_, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set_, &old_);
+    thread_ = std::thread([this, f = std::move(on_signal)] {
+      timespec tick{0, 100'000'000};
+      while (!done_)
+        if (sigtimedwait(&set_, nullptr, &tick) > 0) return f();
+    });
+  }
+  ~InterruptWatch() {
+    done_ = true;
+    thread_.join();
+    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+  }
+
+ private:
+  sigset_t set_, old_;
+  std::atomic<bool> done_{false};
+  std::thread thread_;
+};
 
 void print_line(const std::string& line) {
   std::lock_guard lock(print_mutex);
@@ -90,6 +122,11 @@ void add_run(CLI::App* exp, Invocation& inv) {
         }
         context.print = print_line;
         std::vector<std::string> ok, failed;
+        std::atomic<bool> cancel{false};
+        InterruptWatch interrupt([&cancel] {
+          print_line("Stopping: the running experiments go back to the queue...");
+          cancel = true;
+        });
         experiments::run_queue(
             context, f->jobs,
             [](const experiments::QueuedExperiment& q) {
@@ -101,13 +138,15 @@ void add_run(CLI::App* exp, Invocation& inv) {
                          (o.run_id.empty() ? "" : " (run " + o.run_id + ")"));
               if (o.status == experiments::Status::kFinished) {
                 ok.push_back(o.name);
-              } else {
+              } else if (o.status != experiments::Status::kKilled) {
                 failed.push_back(o.name);
                 if (o.log_tail.find("error: ") != std::string::npos && o.exit_code != 1)
                   print_line(o.log_tail);
               }
-            });
+            },
+            &cancel);
         if (!ok.empty()) std::cout << "\nRan experiment(s): " << joined(ok) << "\n";
+        if (cancel) return 130;
         if (!failed.empty()) std::cerr << "error: failed experiment(s): " << joined(failed) << "\n";
         return failed.empty() ? 0 : 1;
       }
@@ -116,7 +155,14 @@ void add_run(CLI::App* exp, Invocation& inv) {
         size_t close = line.find("] ");
         print_line(close == std::string::npos ? line : line.substr(close + 2));
       };
-      auto outcome = experiments::start(context, f->spec)->wait();
+      auto running = experiments::start(context, f->spec);
+      experiments::RunningExperiment* exp = running.get();
+      std::optional<experiments::ExperimentOutcome> result;
+      {
+        InterruptWatch interrupt([exp] { exp->stop(); });
+        result = running->wait();
+      }
+      auto& outcome = *result;
       if (outcome.status != experiments::Status::kFinished) {
         if (outcome.exit_code == 0) std::cerr << outcome.log_tail;
         std::cerr << "error: experiment '" << outcome.name << "' failed (exit code "

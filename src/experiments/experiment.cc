@@ -20,6 +20,7 @@
 #include "experiments/internal/run_record.h"
 #include "experiments/refs.h"
 #include "experiments/set_params.h"
+#include "experiments/system_metrics.h"
 #include "pipeline/values.h"
 #include "repo/config.h"
 #include "repo/workspace.h"
@@ -48,19 +49,28 @@ std::string commit_message(const fs::path& workspace) {
 
 // The experiment's own workspace: the source tree's files, the shared cache, the pointer
 // files' data linked in from it.
+// The main workspace's cache folder, as repo::Workspace resolves cache.dir.
+fs::path cache_dir(const fs::path& root) {
+  repo::Config config = repo::Config::load(root / ".dvc");
+  auto dir = config.get("cache", "dir");
+  if (!dir) return root / ".dvc" / "cache";
+  fs::path p(*dir);
+  return p.is_absolute() ? p
+                         : (config.source_of("cache", "dir").parent_path() / p).lexically_normal();
+}
+
 void prepare_workspace(GitRepo& git, const fs::path& root, const fs::path& dir,
                        const std::string& tree) {
-  git.checkout_tree_to(tree, dir);
+  size_t pointers = git.checkout_tree_to(tree, dir);
   fs::path dvc_dir = dir / ".dvc";
   fs::create_directories(dvc_dir / "tmp");
   repo::ConfigFile local = repo::ConfigFile::load(root / ".dvc" / "config.local");
   repo::ConfigFile copy = repo::ConfigFile::load(dvc_dir / "config.local");
   for (const auto& section : local.section_names())
     for (const auto& [k, v] : local.entries(section)) copy.set(section, k, v);
-  copy.set("cache", "dir", repo::Workspace::open(root).cache().root().string());
+  copy.set("cache", "dir", fs::absolute(cache_dir(root)).string());
   copy.save();
-  repo::Workspace ws = repo::Workspace::open(dir);
-  if (!ws.pointers().empty()) ws.checkout({}, {});
+  if (pointers > 0) repo::Workspace::open(dir).checkout({}, {});
 }
 
 // Keeps the last kLogTailBytes of output, on line boundaries.
@@ -162,6 +172,7 @@ class Running final : public RunningExperiment {
     while (::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOWAIT) < 0 &&
            errno == EINTR) {
     }
+    if (sampler_) sampler_->stop();  // its last sample covers the end of the run
     int status = 0;
     {
       std::lock_guard lock(mutex_);
@@ -231,6 +242,9 @@ class Running final : public RunningExperiment {
     pid_t pid = ::fork();
     if (pid < 0) throw system_error("fork for experiment", spec_.name, errno);
     if (pid == 0) {
+      sigset_t none;  // the caller may block signals it waits for; the experiment must not
+      sigemptyset(&none);
+      ::sigprocmask(SIG_SETMASK, &none, nullptr);
       ::setpgid(0, 0);
       ::dup2(fds[1], 1);
       ::dup2(fds[1], 2);
@@ -251,6 +265,13 @@ class Running final : public RunningExperiment {
     ::close(fds[1]);
     pid_ = pid;
     reader_ = std::thread([this, fd = fds[0]] { read_output(fd); });
+    if (run_ && spec_.system_metrics_interval > 0) {
+      SystemMetricsOptions options;
+      options.interval_seconds = spec_.system_metrics_interval;
+      options.root_pid = pid;
+      options.disk_path = context_.root;
+      sampler_ = std::make_unique<SystemMetricsSampler>(*context_.store, run_->run_id, options);
+    }
   }
 
   void read_output(int fd) {
@@ -291,6 +312,7 @@ class Running final : public RunningExperiment {
   fs::path workspace_;
   fs::file_time_type copied_at_;
   std::optional<internal::TrackedRun> run_;
+  std::unique_ptr<SystemMetricsSampler> sampler_;
   pid_t pid_ = -1;
   std::thread reader_, killer_;
   LogTail tail_;

@@ -1,7 +1,11 @@
 #include "experiments/queue.h"
 
+#include <signal.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <mutex>
 #include <thread>
@@ -87,18 +91,34 @@ void check_overrides(const fs::path& root, const std::vector<std::string>& entri
   fs::remove_all(scratch);
 }
 
-// Takes the oldest waiting entry by moving it to claimed/; nullopt when none is left.
+// Takes the oldest waiting entry by moving it to claimed/<id>.<runner pid>.json; nullopt when
+// none is left.
 std::optional<std::pair<QueuedExperiment, fs::path>> claim(const fs::path& root) {
   fs::create_directories(claimed_dir(root));
   for (const auto& file : entry_files(queue_dir(root))) {
-    fs::path target = claimed_dir(root) / file.filename();
+    fs::path target =
+        claimed_dir(root) / (file.stem().string() + "." + std::to_string(::getpid()) + ".json");
     if (std::rename(file.c_str(), target.c_str()) != 0) {
       if (errno == ENOENT) continue;  // another runner took it first
       throw system_error("claim queued experiment", file.string(), errno);
     }
-    return std::make_pair(load_entry(target), target);
+    QueuedExperiment entry = load_entry(target);
+    entry.id = file.stem().string();
+    return std::make_pair(entry, target);
   }
   return std::nullopt;
+}
+
+// Puts entries claimed by runners that died (killed, crashed) back into the queue.
+void requeue_orphans(const fs::path& root) {
+  for (const auto& file : entry_files(claimed_dir(root))) {
+    std::string stem = file.stem().string();
+    size_t dot = stem.rfind('.');
+    if (dot == std::string::npos) continue;
+    pid_t pid = static_cast<pid_t>(std::atol(stem.c_str() + dot + 1));
+    if (pid <= 0 || ::kill(pid, 0) == 0 || errno != ESRCH) continue;
+    std::rename(file.c_str(), (queue_dir(root) / (stem.substr(0, dot) + ".json")).c_str());
+  }
 }
 
 }  // namespace
@@ -159,13 +179,18 @@ std::vector<QueuedExperiment> dequeue(const fs::path& root, const std::vector<st
 std::vector<ExperimentOutcome> run_queue(
     const ExperimentContext& context, size_t jobs,
     const std::function<void(const QueuedExperiment&)>& on_start,
-    const std::function<void(const ExperimentOutcome&)>& on_done) {
+    const std::function<void(const ExperimentOutcome&)>& on_done, const std::atomic<bool>* cancel) {
+  requeue_orphans(context.root);
   std::mutex mutex;
   std::vector<ExperimentOutcome> outcomes;
+  std::vector<RunningExperiment*> running;
   std::exception_ptr error;
+  auto cancelled = [&] { return cancel && cancel->load(); };
   auto worker = [&] {
     try {
-      while (auto next = claim(context.root)) {
+      while (!cancelled()) {
+        auto next = claim(context.root);
+        if (!next) break;
         auto& [entry, file] = *next;
         {
           std::lock_guard lock(mutex);
@@ -173,7 +198,15 @@ std::vector<ExperimentOutcome> run_queue(
         }
         ExperimentOutcome out;
         try {
-          out = start(context, entry.spec)->wait();
+          auto exp = start(context, entry.spec);
+          {
+            std::lock_guard lock(mutex);
+            running.push_back(exp.get());
+          }
+          if (cancelled()) exp->stop();
+          out = exp->wait();
+          std::lock_guard lock(mutex);
+          running.erase(std::find(running.begin(), running.end(), exp.get()));
         } catch (const Error& e) {
           out.name = entry.spec.name;
           out.baseline = entry.spec.baseline;
@@ -181,7 +214,10 @@ std::vector<ExperimentOutcome> run_queue(
           out.exit_code = exit_code(e.code());
           out.log_tail = std::string("error: ") + e.what() + "\n";
         }
-        fs::remove(file);
+        if (out.status == Status::kKilled)  // interrupted: it runs again next time
+          std::rename(file.c_str(), (queue_dir(context.root) / (entry.id + ".json")).c_str());
+        else
+          fs::remove(file);
         std::lock_guard lock(mutex);
         if (on_done) on_done(out);
         outcomes.push_back(std::move(out));
@@ -193,7 +229,24 @@ std::vector<ExperimentOutcome> run_queue(
   };
   std::vector<std::thread> threads;
   for (size_t i = 0; i < std::max<size_t>(jobs, 1); ++i) threads.emplace_back(worker);
+  std::thread watcher;  // stops the running experiments once `cancel` is set
+  std::mutex done_mutex;
+  std::condition_variable done_cv;
+  bool done = false;
+  if (cancel)
+    watcher = std::thread([&] {
+      std::unique_lock done_lock(done_mutex);
+      while (!done && !cancelled()) done_cv.wait_for(done_lock, std::chrono::milliseconds(50));
+      std::lock_guard lock(mutex);
+      for (auto* exp : running) exp->stop();
+    });
   for (auto& t : threads) t.join();
+  {
+    std::lock_guard done_lock(done_mutex);
+    done = true;
+  }
+  done_cv.notify_all();
+  if (watcher.joinable()) watcher.join();
   if (error) std::rethrow_exception(error);
   return outcomes;
 }

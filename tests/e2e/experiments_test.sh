@@ -3,7 +3,8 @@
 # experiment a tracked run; the queue run with -j 2 overlaps experiments; two --run-all at once
 # run each queued experiment exactly once; a failing stage fails its experiment (FAILED run
 # with exit code and log tail) while the others finish; bad -S entries are refused, naming
-# what is wrong, before anything is written.
+# what is wrong, before anything is written; Ctrl-C puts interrupted experiments back in the
+# queue.
 source "$(dirname "$0")/lib.sh"
 new_repo
 export RUNLOG=$SCRATCH/runs.log TIMES=$SCRATCH/times.log
@@ -28,8 +29,8 @@ SH
 "$PLINTH" repro >/dev/null
 git add -A && git commit -qm baseline && : >"$RUNLOG"
 
-# One experiment: applied to the workspace, a ref, a tracked run.
-"$PLINTH" exp run -S train.lr=0.3 -n fast >"$SCRATCH/out"
+# One experiment: applied to the workspace, a ref, a tracked run with system metrics.
+"$PLINTH" exp run -S train.lr=0.3 -n fast --system-metrics-interval 0.2 >"$SCRATCH/out"
 expect_contains "$(cat "$SCRATCH/out")" "Ran experiment(s): fast" "exp run output"
 expect_eq "$(cat metrics.json)" '{"acc": 0.60}' "exp run applies its results to the workspace"
 base=$(git rev-parse HEAD)
@@ -44,10 +45,10 @@ params = {p["key"]: p["value"] for p in run["data"]["params"]}
 metrics = {m["key"]: m["value"] for m in run["data"]["metrics"]}
 inputs = [d["dataset"]["name"] for d in run["inputs"]["dataset_inputs"]]
 print(run["info"]["status"], run["info"]["run_name"], tags["mlflow.source.git.commit"] == sys.argv[2],
-      params["train.lr"], metrics["acc"], inputs)
+      params["train.lr"], metrics["acc"], inputs, "system/cpu_utilization_percentage" in metrics)
 PY
-expect_eq "$(cat "$SCRATCH/run.txt")" "FINISHED fast True 0.3 0.6 ['train.sh']" \
-  "the experiment's run: status, name, baseline commit, params, metrics, data md5s"
+expect_eq "$(cat "$SCRATCH/run.txt")" "FINISHED fast True 0.3 0.6 ['train.sh'] True" \
+  "the experiment's run: status, name, baseline commit, params, metrics, data md5s, system metrics"
 git checkout -q -- .
 
 # Queue three; --run-all -j 2 runs them two at a time (the stages overlap).
@@ -125,6 +126,20 @@ for r in json.load(open(sys.argv[1])):
 rc=0; "$PLINTH" exp run -S train.fail=1 -n broken2 >/dev/null 2>"$SCRATCH/err" || rc=$?
 expect_eq "$rc" "1" "a failing exp run exits 1"
 expect_contains "$(cat "$SCRATCH/err")" "experiment 'broken2' failed" "exp run names the failed experiment"
+
+# Ctrl-C during --run-all: the running experiments are stopped (KILLED, their processes gone)
+# and go back to the queue with those not started yet.
+"$PLINTH" exp run --queue -S train.sleep=30 -n slow1 >/dev/null
+"$PLINTH" exp run --queue -S train.sleep=31 -n slow2 >/dev/null
+"$PLINTH" exp run --run-all >"$SCRATCH/out" 2>&1 & runner=$!
+for _ in $(seq 50); do grep -q "Running stage" "$SCRATCH/out" && break; sleep 0.1; done
+kill -INT $runner
+rc=0; wait $runner || rc=$?
+expect_eq "$rc" "130" "run-all interrupted exits 130"
+expect_contains "$(cat "$SCRATCH/out")" "Experiment 'slow1': KILLED" "the running experiment is stopped"
+expect_eq "$(pgrep -f 'sleep 3[01]' | wc -l)" "0" "no stage process is left running"
+expect_eq "$("$PLINTH" exp show --queue | awk '{print $1}' | tr '\n' ' ')" "slow1 slow2 " "both are queued again"
+"$PLINTH" exp remove --queue >/dev/null
 
 # Bad -S entries: refused before anything is written or queued.
 state=$(tree_state; git for-each-ref refs/exps | md5sum)

@@ -1,5 +1,6 @@
 #include "experiments/internal/git_repo.h"
 
+#include <fcntl.h>
 #include <git2.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -87,6 +88,7 @@ struct WriteState {
   git_repository* repo;
   fs::path dir;
   std::string error;
+  size_t pointers = 0;
 };
 
 int write_entry(const char* root, const git_tree_entry* entry, void* payload) {
@@ -99,6 +101,7 @@ int write_entry(const char* root, const git_tree_entry* entry, void* payload) {
       return 0;
     }
     if (mode == GIT_FILEMODE_COMMIT) return 0;  // submodules are not copied
+    if (path.extension() == ".dvc") ++state->pointers;
     git_blob* raw = nullptr;
     check(git_blob_lookup(&raw, state->repo, git_tree_entry_id(entry)), path.string());
     Blob blob(raw);
@@ -108,7 +111,11 @@ int write_entry(const char* root, const git_tree_entry* entry, void* payload) {
       fs::create_symlink(std::string(data), path);
       return 0;
     }
-    core::write_file_atomic(path, data, mode == GIT_FILEMODE_BLOB_EXECUTABLE ? 0755 : 0);
+    // A throwaway copy: written plainly, not fsynced (a crash just loses the experiment).
+    mode_t file_mode = mode == GIT_FILEMODE_BLOB_EXECUTABLE ? 0777 : 0666;
+    core::Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, file_mode));
+    if (fd.get() < 0) throw system_error("create", path.string(), errno);
+    core::write_all(fd.get(), data, path);
   } catch (const std::exception& e) {
     state->error = e.what();
     return -1;
@@ -193,13 +200,14 @@ std::string GitRepo::workspace_tree(const std::string& baseline) {
   return write_tree(repo_, index.get());
 }
 
-void GitRepo::checkout_tree_to(const std::string& tree, const fs::path& dir) {
-  WriteState state{repo_, dir, ""};
+size_t GitRepo::checkout_tree_to(const std::string& tree, const fs::path& dir) {
+  WriteState state{repo_, dir, "", 0};
   fs::create_directories(dir);
   int rc = git_tree_walk(lookup_tree(repo_, tree).get(), GIT_TREEWALK_PRE, write_entry, &state);
   if (!state.error.empty())
     throw Error(ErrorCode::kIo, "copying the workspace to " + dir.string() + ": " + state.error);
   check(rc, "copy tree " + tree);
+  return state.pointers;
 }
 
 std::string GitRepo::tree_from_dir(const std::string& tree, const fs::path& dir,

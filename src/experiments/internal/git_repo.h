@@ -34,8 +34,9 @@ class GitRepo {
   // The tree of `baseline` with the work tree's changes to the files git tracks (what
   // `git stash create` would record, without untracked files). Writes the changed blobs.
   std::string workspace_tree(const std::string& baseline);
-  // Writes the files of `tree` into `dir` (which has no .git of its own).
-  void checkout_tree_to(const std::string& tree, const std::filesystem::path& dir);
+  // Writes the files of `tree` into `dir` (which has no .git of its own). Returns how many
+  // of them are DVC pointer files (*.dvc).
+  size_t checkout_tree_to(const std::string& tree, const std::filesystem::path& dir);
   // `tree` with each of its files replaced by the version in `dir` (`git add -u`): files
   // modified after `since` are hashed, files missing from `dir` are removed.
   std::string tree_from_dir(const std::string& tree, const std::filesystem::path& dir,

@@ -1,5 +1,6 @@
 #include "experiments/internal/run_record.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <functional>
 #include <map>
@@ -82,8 +83,14 @@ TrackedRun start_run(const ExperimentContext& context, const ExperimentSpec& spe
               {"mlflow.source.git.commit", spec.baseline},
               {"plinth.exp.name", spec.name}};
   if (!spec.parent_run_id.empty()) run.tags.push_back({"mlflow.parentRunId", spec.parent_run_id});
-  std::vector<tracking::Tag> extra;
-  for (const auto& [k, v] : spec.tags) extra.push_back({k, v});
+  for (const auto& [k, v] : spec.tags) {  // the spec's tags win over Plinth's
+    auto it =
+        std::find_if(run.tags.begin(), run.tags.end(), [&](const auto& t) { return t.key == k; });
+    if (it != run.tags.end())
+      it->value = v;
+    else
+      run.tags.push_back({k, v});
+  }
   std::string run_id = store.create_run(run).info.run_id;
   std::vector<tracking::Tag> params;
   for (const auto& [file, values] : pipeline::collect_params(workspace, {"workspace", true}))
@@ -91,8 +98,6 @@ TrackedRun start_run(const ExperimentContext& context, const ExperimentSpec& spe
       params.push_back({flat_name(file, key, "params.yaml"), pipeline::python_str(v)});
   in_batches<tracking::Tag>(params, tracking::kMaxBatchParams,
                             [&](auto batch) { store.log_batch(run_id, {}, batch, {}); });
-  in_batches<tracking::Tag>(extra, tracking::kMaxBatchTags,
-                            [&](auto batch) { store.log_batch(run_id, {}, {}, batch); });
   return {run_id};
 }
 
@@ -125,9 +130,13 @@ std::string finish_run(const ExperimentContext& context, const TrackedRun& run,
     tags.push_back(
         {"plinth.exp.log_tail",
          out.log_tail.substr(out.log_tail.size() > 4000 ? out.log_tail.size() - 4000 : 0)});
-  in_batches<tracking::Metric>(metrics, tracking::kMaxBatchMetrics,
-                               [&](auto batch) { store.log_batch(run.run_id, batch, {}, {}); });
-  store.log_batch(run.run_id, {}, {}, tags);
+  if (metrics.size() <= tracking::kMaxBatchMetrics) {  // one transaction in the usual case
+    store.log_batch(run.run_id, metrics, {}, tags);
+  } else {
+    in_batches<tracking::Metric>(metrics, tracking::kMaxBatchMetrics,
+                                 [&](auto batch) { store.log_batch(run.run_id, batch, {}, {}); });
+    store.log_batch(run.run_id, {}, {}, tags);
+  }
   fs::path lock = workspace / "dvc.lock";
   if (fs::exists(lock)) {
     std::map<std::string, std::string> deps;  // path -> md5, once each
