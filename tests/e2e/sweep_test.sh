@@ -155,9 +155,9 @@ for r in children:
     if r.info.status == "FINISHED":
         x, y = float(r.data.params["train.x"]), float(r.data.params["train.y"])
         assert abs(r.data.metrics["loss"] - ((x - 1) ** 2 + (y + 2) ** 2)) < 1e-12, r.data
-        # system metrics sampled while the trial ran
-        for key in ("system/cpu_utilization_percentage", "system/system_memory_usage_megabytes"):
-            assert key in r.data.metrics, (key, sorted(r.data.metrics))
+    # every trial, the failed one too, has system metrics sampled while it ran
+    for key in ("system/cpu_utilization_percentage", "system/system_memory_usage_megabytes"):
+        assert key in r.data.metrics, (key, r.info.status, sorted(r.data.metrics))
 print("ok")
 EOF
 stop_server
