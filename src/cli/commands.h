@@ -31,6 +31,8 @@ void register_table_commands(CLI::App& app, Invocation& invocation);
 void register_monitor_commands(CLI::App& app, Invocation& invocation);
 // stage add, dag, repro, params diff, metrics show|diff, plots show|diff.
 void register_pipeline_commands(CLI::App& app, Invocation& invocation);
+// sweep.
+void register_sweep_commands(CLI::App& app, Invocation& invocation);
 // server, runs start|end|list|show|compare, log param|metric|tag|dataset, artifacts log|list|get,
 // models register|list|show|transition|alias|delete|resolve.
 void register_tracking_commands(CLI::App& app, Invocation& invocation);
