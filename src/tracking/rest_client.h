@@ -18,7 +18,8 @@ namespace plinth::tracking {
 // message is the server's.
 class RestClient {
  public:
-  explicit RestClient(std::string base_url);  // "http://host:port", no trailing slash
+  // "http(s)://host:port"; an https server's certificate is checked as tracking_tls() says.
+  explicit RestClient(std::string base_url);
 
   // An RPC under /api/2.0/mlflow/: GET sends `message` as the query string, others as JSON.
   nlohmann::json call(const std::string& method, const std::string& rpc,
@@ -35,6 +36,13 @@ class RestClient {
   std::mutex mutex_;
   http::Client client_;
 };
+
+// How MLflow's client checks a tracking server's certificate: the CA bundle from
+// --ca-bundle/PLINTH_CA_BUNDLE, MLFLOW_TRACKING_SERVER_CERT_PATH, then http::pick_ca_bundle's
+// generic variables; no check when MLFLOW_TRACKING_INSECURE_TLS is true. Throws
+// Error(kInvalidInput) when both MLflow variables are set (MLflow refuses that too) or the
+// insecure one is not a boolean.
+http::TlsVerify tracking_tls();
 
 // The Store of the server at `base_url`, over its REST API.
 std::unique_ptr<Store> connect_store(std::shared_ptr<RestClient> client);
