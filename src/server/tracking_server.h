@@ -49,6 +49,7 @@ struct ServeOptions {
   bool auth = false;              // --auth
   bool insecure_no_auth = false;  // --insecure-no-auth: no login even beyond loopback
   std::string default_permission = "READ";
+  std::string tls_cert, tls_key;  // HTTPS (http::ServerOptions)
 };
 
 // Whether `host` only accepts connections from this machine.
