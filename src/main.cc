@@ -24,7 +24,8 @@ int main(int argc, char** argv) {
   app.add_option("--ca-bundle", ca_bundle,
                  "CA certificates (PEM) to trust for https:// tracking servers and S3 endpoints "
                  "(default: $PLINTH_CA_BUNDLE, then MLFLOW_TRACKING_SERVER_CERT_PATH or "
-                 "AWS_CA_BUNDLE, REQUESTS_CA_BUNDLE, SSL_CERT_FILE, else the system's)");
+                 "AWS_CA_BUNDLE, REQUESTS_CA_BUNDLE, SSL_CERT_FILE, else the system's)")
+      ->type_name("FILE");
 
   plinth::cli::Invocation invocation;
   plinth::cli::register_data_commands(app, invocation);
