@@ -31,6 +31,8 @@ expect_error 2 "--auth-token-file $SCRATCH/empty holds no token" \
 printf 'tok\xe9n-with-a-bad-character\n' >"$SCRATCH/bad"
 expect_error 2 "$SCRATCH/bad line 1: a token may hold only" \
   "$PLINTH" features serve --auth-token-file "$SCRATCH/bad"
+checks=$((checks + 1))
+! grep -q "with-a-bad-character" "$SCRATCH/err" || fail "the error shows the refused token"
 expect_error 3 "--auth-token-file $SCRATCH/none: cannot read it" \
   "$PLINTH" serve no-model --auth-token-file "$SCRATCH/none"
 expect_error 2 "need --auth-token-file" "$PLINTH" serve no-model --auth-protect-health
