@@ -1,5 +1,6 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 #include "cli/commands.h"
@@ -19,6 +20,12 @@ int main(int argc, char** argv) {
   int verbosity = 0;
   app.add_flag("-q,--quiet", quiet, "Print nothing but errors; no progress bars");
   app.add_flag("-v,--verbose", verbosity, "More detail on stderr (-vv for debugging)");
+  std::string ca_bundle;
+  app.add_option("--ca-bundle", ca_bundle,
+                 "CA certificates (PEM) to trust for https:// tracking servers and S3 endpoints "
+                 "(default: $PLINTH_CA_BUNDLE, then MLFLOW_TRACKING_SERVER_CERT_PATH or "
+                 "AWS_CA_BUNDLE, REQUESTS_CA_BUNDLE, SSL_CERT_FILE, else the system's)")
+      ->type_name("FILE");
 
   plinth::cli::Invocation invocation;
   plinth::cli::register_data_commands(app, invocation);
@@ -40,6 +47,7 @@ int main(int argc, char** argv) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : 2;
   }
+  if (!ca_bundle.empty()) ::setenv("PLINTH_CA_BUNDLE", ca_bundle.c_str(), 1);
   plinth::core::init_logging(verbosity);
   plinth::core::set_progress_enabled(!quiet);
   if (quiet) std::cout.setstate(std::ios::failbit);

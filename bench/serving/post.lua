@@ -12,6 +12,8 @@ f:close()
 wrk.method = "POST"
 wrk.body = body
 wrk.headers["Content-Type"] = "application/json"
+local token = os.getenv("AUTH_TOKEN")  -- bench/serving_tls.sh: a bearer token to send
+if token and token ~= "" then wrk.headers["Authorization"] = "Bearer " .. token end
 
 local threads = {}
 

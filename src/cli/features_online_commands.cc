@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/server_security.h"
 #include "core/error.h"
 #include "features/feature_server.h"
 #include "features/materialize.h"
@@ -42,6 +43,8 @@ struct OnlineFlags {
   std::string host = "127.0.0.1";
   uint16_t port = 6566;
   size_t threads = 0;
+  TlsFlags tls;
+  TokenFlags tokens;
 };
 
 int report(const std::vector<features::MaterializedView>& done, bool as_json) {
@@ -144,21 +147,30 @@ void register_features_online_commands(CLI::App& app, Invocation& invocation) {
   s->add_option("-p,--port", f->port, "Port to listen on (0: any free port)")
       ->capture_default_str();
   s->add_option("--threads", f->threads, "Threads answering requests (0: one per core)");
+  add_tls_flags(s, f->tls.cert, f->tls.key);
+  add_token_flags(s, f->tokens);
   s->callback([&invocation, f] {
     invocation.run = [f] {
-      Opened o = open_repo(f->repo);
-      std::string described = o.store->describe();
-      features::FeatureServer server(std::move(o.config), std::move(o.registry),
-                                     std::move(o.store));
       http::ServerOptions options;
       options.host = f->host;
       options.port = f->port;
       options.threads = f->threads;
-      options.on_listening = [f, described](uint16_t port) {
-        std::cout << "Feature server listening on http://" << f->host << ":" << port
-                  << " (online store: " << described << ")" << std::endl;
+      apply_tls_flags(f->tls, options);
+      auto gate = open_token_gate(f->tokens, {"/health"}, {"/metrics"}, options);
+      Opened o = open_repo(f->repo);
+      std::string described = o.store->describe();
+      features::FeatureServer server(std::move(o.config), std::move(o.registry),
+                                     std::move(o.store));
+      options.on_listening = [f, described, &options, &gate](uint16_t port) {
+        std::cout << "Feature server listening on " << scheme(options) << "://" << f->host << ":"
+                  << port << " (online store: " << described
+                  << (gate ? "; bearer tokens required" : "") << ")" << std::endl;
       };
-      http::serve(options, [&](const http::ServerRequest& r) { return server.handle(r); });
+      http::serve(options, [&](const http::ServerRequest& r) {
+        if (gate)
+          if (auto refused = gate->refuse(r)) return *refused;
+        return server.handle(r);
+      });
       return 0;
     };
   });

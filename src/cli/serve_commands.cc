@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "cli/model_uri.h"
+#include "cli/server_security.h"
 #include "core/error.h"
 #include "core/thread_pool.h"
 #include "features/enrichment.h"
@@ -27,6 +28,8 @@ struct ServeFlags {
   double header_timeout = 10, body_timeout = 30, reload_interval = 10;
   size_t drift_window = 1000, drift_min_rows = 100, max_batch = 1, batch_wait_us = 500;
   double drift_window_seconds = 0;
+  TlsFlags tls;
+  TokenFlags tokens;
 };
 
 // A host name as a file-name tag: letters, digits, '-', '_' and '.' only.
@@ -41,6 +44,13 @@ std::chrono::milliseconds millis(double seconds) {
 }
 
 int run_serve(const ServeFlags& f) {
+  // Certificates and tokens are checked before the model loads, so a mistake shows at once.
+  http::ServerOptions http;
+  http.host = f.host;
+  http.port = f.port;
+  apply_tls_flags(f.tls, http);
+  auto gate = open_token_gate(
+      f.tokens, {"/health", "/ready", "/v2/health/live", "/v2/health/ready"}, {"/metrics"}, http);
   bool registry_uri = is_model_uri(f.model);
   auto resolve = [f, registry_uri] {
     serving::ModelRef ref;
@@ -102,9 +112,6 @@ int run_serve(const ServeFlags& f) {
   }
   if (movable && f.reload_interval > 0) service.watch(resolve, millis(f.reload_interval));
 
-  http::ServerOptions http;
-  http.host = f.host;
-  http.port = f.port;
   // A request waiting for its batch holds its thread: batching needs a thread per request of
   // a batch.
   http.threads = f.threads ? f.threads : std::max(core::default_jobs(), f.max_batch);
@@ -115,13 +122,18 @@ int run_serve(const ServeFlags& f) {
   http.on_listening = [&](uint16_t port) {
     auto m = service.model();
     std::cout << "plinth serve: " << m->version_label() << " (" << m->predictor->engine_name()
-              << ") on http://" << f.host << ":" << port << std::endl;
+              << ") on " << scheme(http) << "://" << f.host << ":" << port
+              << (gate ? " (bearer tokens required)" : "") << std::endl;
   };
   http.on_stopping = [&] {
     service.set_stopping();
     spdlog::info("stopping: finishing requests in flight");
   };
-  http::serve(http, [&](const http::ServerRequest& r) { return service.handle(r); });
+  http::serve(http, [&](const http::ServerRequest& r) {
+    if (gate)
+      if (auto refused = gate->refuse(r)) return *refused;
+    return service.handle(r);
+  });
   return 0;
 }
 
@@ -206,6 +218,8 @@ void register_serve_commands(CLI::App& app, Invocation& invocation) {
                   "Live drift: only values younger than this (default 0: no age limit)");
   cmd->add_option("--drift-min-rows", f->drift_min_rows,
                   "Live drift: values a window needs before it is tested (default 100)");
+  add_tls_flags(cmd, f->tls.cert, f->tls.key);
+  add_token_flags(cmd, f->tokens);
   cmd->callback([&invocation, f] { invocation.run = [f] { return run_serve(*f); }; });
 }
 

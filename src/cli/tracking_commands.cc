@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/model_uri.h"
 #include "cli/output.h"
+#include "cli/server_security.h"
 #include "cli/tracked_training.h"
 #include "cli/tracking_session.h"
 #include "core/error.h"
@@ -95,6 +96,7 @@ void add_server_command(CLI::App& app, Invocation& inv) {
   cmd->add_option("--default-permission", opts->default_permission,
                   "With logins: what users may do on experiments and models nobody granted them "
                   "anything on (READ default, USE, EDIT, MANAGE, NO_PERMISSIONS)");
+  add_tls_flags(cmd, opts->tls_cert, opts->tls_key);
   cmd->callback([&inv, cmd, opts, auth_config] {
     bool permission_flag = cmd->count("--default-permission") > 0;
     inv.run = [opts, auth_config, permission_flag] {

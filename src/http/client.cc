@@ -1,10 +1,12 @@
 #include "http/client.h"
 
 #include <curl/curl.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <random>
@@ -46,7 +48,53 @@ bool transient(CURLcode code) {
 // Strips the query string: URLs in messages name the resource, not its parameters.
 std::string without_query(const std::string& url) { return url.substr(0, url.find('?')); }
 
+std::string env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+
+// What to tell a user whose request failed on TLS, or "" for other failures.
+std::string tls_failure(CURLcode code, const char* detail, const TlsVerify& tls) {
+  std::string trusted = tls.ca_bundle.empty()
+                            ? "the system's CAs"
+                            : "the CAs in " + tls.ca_bundle + " (from " + tls.origin + ")";
+  std::string why = *detail ? std::string(" (") + detail + ")" : "";
+  switch (code) {
+    case CURLE_PEER_FAILED_VERIFICATION:
+      return "the server's certificate is not trusted" + why + "; trusted were " + trusted +
+             ". Give the CA that signed it with " + tls.remedy;
+    case CURLE_SSL_CACERT_BADFILE:
+      return "the CA bundle " + tls.ca_bundle + " (from " + tls.origin + ") cannot be used" + why +
+             "; give a PEM file of CA certificates";
+    case CURLE_SSL_CONNECT_ERROR:
+      return "the TLS handshake failed" + why + "; check that the URL's server speaks https";
+    default:
+      return "";
+  }
+}
+
 }  // namespace
+
+TlsVerify pick_ca_bundle(const std::vector<std::pair<std::string, std::string>>& sources,
+                         std::string remedy) {
+  std::vector<std::pair<std::string, std::string>> all;
+  all.emplace_back("--ca-bundle/PLINTH_CA_BUNDLE", env("PLINTH_CA_BUNDLE"));
+  all.insert(all.end(), sources.begin(), sources.end());
+  for (const char* name : {"REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE"})
+    all.emplace_back(name, env(name));
+  TlsVerify out;
+  out.remedy = std::move(remedy);
+  for (auto& [origin, file] : all) {
+    if (file.empty()) continue;
+    if (::access(file.c_str(), R_OK) != 0)
+      throw Error(ErrorCode::kNotFound, origin + " names the CA bundle " + file +
+                                            ", which cannot be read: " + std::strerror(errno));
+    out.ca_bundle = file;
+    out.origin = origin;
+    break;
+  }
+  return out;
+}
 
 std::optional<std::string> Response::header(std::string_view name) const {
   for (const auto& [k, v] : headers)
@@ -114,8 +162,17 @@ struct Client::Attempt {
   }
 };
 
-Client::Client(RetryPolicy retry) : retry_(retry) {
+Client::Client(RetryPolicy retry, TlsVerify tls) : retry_(retry), tls_(std::move(tls)) {
   global_init();
+  if (!tls_.verify) {
+    static std::once_flag warned;
+    std::call_once(warned, [&] {
+      spdlog::warn(
+          "https:// certificates are not verified ({}): anyone on the way can read and "
+          "change what is sent",
+          tls_.origin);
+    });
+  }
   curl_ = curl_easy_init();
   if (!curl_) throw Error(ErrorCode::kInternal, "cannot create an HTTP client (curl_easy_init)");
 }
@@ -146,6 +203,14 @@ Response Client::send(const Request& request, const Sink* sink,
     curl_easy_setopt(curl, CURLOPT_HEADERDATA, &attempt);
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &Attempt::on_body);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &attempt);
+    char tls_detail[CURL_ERROR_SIZE] = "";
+    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, tls_detail);
+    curl_easy_setopt(curl, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
+    if (!tls_.ca_bundle.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, tls_.ca_bundle.c_str());
+    if (!tls_.verify) {
+      curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
+      curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
     if (request.method == "HEAD") {
       curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
     } else if (request.method == "PUT" || request.method == "POST" ||
@@ -168,6 +233,8 @@ Response Client::send(const Request& request, const Sink* sink,
     if (!attempt.io_error.empty())
       throw Error(ErrorCode::kIo,
                   "cannot send " + without_query(request.url) + ": " + attempt.io_error);
+    if (std::string tls = tls_failure(code, tls_detail, tls_); !tls.empty())
+      throw Error(ErrorCode::kIo, request.method + " " + without_query(request.url) + ": " + tls);
     bool retry = code != CURLE_OK ? transient(code) : attempt.response.status >= 500;
     if (code == CURLE_OK && !retry) return std::move(attempt.response);
     if (!retry || attempt_no >= retry_.attempts) {

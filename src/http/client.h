@@ -51,13 +51,29 @@ struct RetryPolicy {
   std::chrono::milliseconds first_delay{200};  // doubled after each failure, with jitter
 };
 
+// How a Client checks the certificates of https:// servers. Verification is on unless turned
+// off; a refused certificate is an Error naming the URL and `remedy`.
+struct TlsVerify {
+  std::string ca_bundle;  // a PEM file of the CA certificates to trust; empty: the system's
+  std::string origin;     // the option or variable ca_bundle (or verify) came from
+  bool verify = true;     // false: any certificate is accepted (MLFLOW_TRACKING_INSECURE_TLS)
+  std::string remedy = "--ca-bundle FILE (or PLINTH_CA_BUNDLE)";  // how to give a CA bundle
+};
+
+// A TlsVerify trusting the CA bundle named first by: PLINTH_CA_BUNDLE (what `plinth --ca-bundle`
+// sets); `sources` ((where, value) pairs, most specific first, empty values skipped);
+// REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE, SSL_CERT_FILE; else the system's CAs. Throws
+// Error(kNotFound) naming the source when its file does not exist.
+TlsVerify pick_ca_bundle(const std::vector<std::pair<std::string, std::string>>& sources,
+                         std::string remedy);
+
 // An HTTP/1.1 client over libcurl that keeps its connection open between requests. One per
 // thread: a Client is not thread-safe. Requests that fail on the way (connection refused or
 // reset, timeouts) or with a 5xx status are retried with exponential backoff; other statuses are
-// returned to the caller.
+// returned to the caller. https:// servers' certificates are verified as `tls` says.
 class Client {
  public:
-  explicit Client(RetryPolicy retry = {});
+  explicit Client(RetryPolicy retry = {}, TlsVerify tls = {});
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
@@ -70,6 +86,7 @@ class Client {
   struct Attempt;
   void* curl_;
   RetryPolicy retry_;
+  TlsVerify tls_;
 };
 
 // Percent-encodes everything but unreserved characters (RFC 3986), and '/' unless asked to.

@@ -9,16 +9,21 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/core/detect_ssl.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <condition_variable>
+#include <iostream>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <type_traits>
 #include <unordered_map>
 
 #include "core/error.h"
 #include "core/log.h"
+#include "http/tls.h"
 
 namespace plinth::http {
 namespace beast = boost::beast;
@@ -118,11 +123,11 @@ ServerResponse handle(const Handler& handler,
   }
 }
 
-class Session;
+class Connection;
 
-// What serve() and the sessions share. On a signal serve() sets `stopping`, asks every session
-// to stop (idle ones close at once, busy ones after their response) and waits for the count of
-// sessions to reach zero.
+// What serve() and the connections share. On a signal serve() sets `stopping`, asks every
+// connection to stop (idle ones close at once, busy ones after their response) and waits for the
+// count of connections to reach zero.
 struct Shared {
   // Connections are spread over the contexts round-robin; each context is run by its share of
   // the threads. One context per thread avoids waking other threads for every operation.
@@ -131,9 +136,12 @@ struct Shared {
   Handler handler;
   std::mutex mutex;
   std::condition_variable done;
-  std::unordered_map<uint64_t, std::weak_ptr<Session>> sessions;
+  std::unordered_map<uint64_t, std::weak_ptr<Connection>> sessions;
   uint64_t next_id = 0;
   std::atomic<bool> stopping{false};
+  // HTTPS: the certificate new connections get (replaced on SIGHUP; a connection keeps the one
+  // it started with). Null for plain HTTP.
+  std::shared_ptr<asio::ssl::context> tls;
 
   // Keeps every context's threads running while it has no connection; dropped on a signal so
   // each context ends once its connections are done.
@@ -149,82 +157,156 @@ struct Shared {
   void stop_all() {
     for (auto& c : contexts) c->stop();
   }
+  std::shared_ptr<asio::ssl::context> current_tls() {
+    std::lock_guard lock(mutex);
+    return tls;
+  }
 };
 
 constexpr size_t kHeaderLimit = 16 * 1024;
 
-// One connection: read a header (header_timeout), then the body (body_timeout), run the
-// handler, write the response, and again while the client keeps the connection alive. All of a
-// session's work runs on its strand, so stop() never races a read or a write.
-class Session : public std::enable_shared_from_this<Session> {
+// A connection as serve() sees it: registered while open, asked to stop on a signal.
+class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Session(tcp::socket socket, Shared& shared) : stream_(std::move(socket)), shared_(shared) {}
-
-  ~Session() {
+  explicit Connection(Shared& shared) : shared_(shared) {}
+  virtual ~Connection() {
     std::lock_guard lock(shared_.mutex);
     shared_.sessions.erase(id_);
     if (shared_.sessions.empty()) shared_.done.notify_all();
   }
+  // From any thread: close when idle, else after the response being prepared.
+  virtual void stop() = 0;
+
+ protected:
+  // Registers the connection; false when the server is stopping (the caller closes it).
+  bool enlist() {
+    std::lock_guard lock(shared_.mutex);
+    id_ = shared_.next_id++;
+    shared_.sessions.emplace(id_, weak_from_this());
+    // Read under the lock the signal handler takes after setting it: a connection accepted
+    // while the server stops is either in its list of sessions to stop, or sees this.
+    return !shared_.stopping;
+  }
+
+  Shared& shared_;
+
+ private:
+  uint64_t id_ = 0;
+};
+
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// One connection: (for HTTPS, the TLS handshake first, within header_timeout) read a header
+// (header_timeout), then the body (body_timeout), run the handler, write the response, and again
+// while the client keeps the connection alive. All of a session's work runs on its strand, so
+// stop() never races a read or a write. `Stream` is beast::tcp_stream or TlsStream.
+template <class Stream>
+class Session : public Connection {
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
+ public:
+  Session(tcp::socket socket, Shared& shared) requires(!kTls)
+      : Connection(shared), stream_(std::move(socket)) {}
+  Session(tcp::socket socket, Shared& shared,
+          std::shared_ptr<asio::ssl::context> tls) requires(kTls)
+      : Connection(shared), stream_(std::move(socket), *tls), tls_(std::move(tls)) {}
 
   // Registers the session and starts reading; a session over the cap answers 503 and closes.
   void start(bool over_capacity) {
-    bool stopping;
-    {
-      std::lock_guard lock(shared_.mutex);
-      id_ = shared_.next_id++;
-      shared_.sessions.emplace(id_, weak_from_this());
-      // Read under the lock the signal handler takes after setting it: a connection accepted
-      // while the server stops is either in its list of sessions to stop, or sees this.
-      stopping = shared_.stopping;
-    }
-    if (stopping) return close();
+    if (!enlist()) return close();
     beast::error_code ec;
-    stream_.socket().set_option(tcp::no_delay(true), ec);
-    auto peer = stream_.socket().remote_endpoint(ec);
+    tcp_stream().socket().set_option(tcp::no_delay(true), ec);
+    auto peer = tcp_stream().socket().remote_endpoint(ec);
     if (!ec) peer_address_ = peer.address().to_string();
-    if (over_capacity) {
-      reply(error_response(503, "TEMPORARILY_UNAVAILABLE",
-                           "the server has too many open connections; retry later"),
-            false);
-      return;
+    if constexpr (kTls) {
+      asio::dispatch(stream_.get_executor(),
+                     [self = self(), over_capacity] { self->detect_tls(over_capacity); });
+    } else if (over_capacity) {
+      reply(over_capacity_response(), false);
+    } else {
+      asio::dispatch(stream_.get_executor(), [self = self()] { self->read_header(); });
     }
-    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_header(); });
   }
 
-  // From any thread: close when idle, else after the response being prepared.
-  void stop() {
-    asio::post(stream_.get_executor(), [self = shared_from_this()] {
+  void stop() override {
+    asio::post(stream_.get_executor(), [self = self()] {
       if (self->busy_) return;  // the response goes out with "Connection: close"
-      beast::error_code ec;
-      self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-      self->stream_.close();
+      self->close();
     });
   }
 
  private:
+  std::shared_ptr<Session> self() { return std::static_pointer_cast<Session>(shared_from_this()); }
+  beast::tcp_stream& tcp_stream() { return beast::get_lowest_layer(stream_); }
+
+  static ServerResponse over_capacity_response() {
+    return error_response(503, "TEMPORARILY_UNAVAILABLE",
+                          "the server has too many open connections; retry later");
+  }
+
+  // HTTPS: a client that speaks plain HTTP to the port is told so in plain HTTP, not left to
+  // guess from a dropped connection.
+  void detect_tls(bool over_capacity) {
+    if constexpr (kTls) {
+      tcp_stream().expires_after(shared_.options.header_timeout);
+      beast::async_detect_ssl(tcp_stream(), buffer_,
+                              [self = self(), over_capacity](beast::error_code ec, bool is_tls) {
+                                if (ec) return self->close();
+                                if (!is_tls) return self->refuse_plaintext();
+                                self->stream_.async_handshake(
+                                    asio::ssl::stream_base::server, self->buffer_.data(),
+                                    [self, over_capacity](beast::error_code hec, size_t used) {
+                                      if (hec) {
+                                        spdlog::debug("TLS handshake failed: {}", hec.message());
+                                        return self->close();
+                                      }
+                                      self->handshaken_ = true;
+                                      self->buffer_.consume(used);
+                                      if (over_capacity)
+                                        return self->reply(over_capacity_response(), false);
+                                      self->read_header();
+                                    });
+                              });
+    }
+  }
+
+  void refuse_plaintext() {
+    static const std::string kAnswer = [] {
+      std::string body =
+          "{\"error_code\": \"INVALID_PARAMETER_VALUE\", \"message\": \"this port serves "
+          "HTTPS; use an https:// URL\"}";
+      return "HTTP/1.1 400 Bad Request\r\nServer: plinth\r\nContent-Type: application/json\r\n"
+             "Connection: close\r\nContent-Length: " +
+             std::to_string(body.size()) + "\r\n\r\n" + body;
+    }();
+    busy_ = true;
+    asio::async_write(tcp_stream(), asio::buffer(kAnswer),
+                      [self = self()](beast::error_code, size_t) { self->close(); });
+  }
+
   void read_header() {
     parser_.emplace();
     parser_->header_limit(kHeaderLimit);
     parser_->body_limit(shared_.options.body_limit);
-    stream_.expires_after(shared_.options.header_timeout);
+    tcp_stream().expires_after(shared_.options.header_timeout);
     beast::http::async_read_header(
         stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
+        [self = self()](beast::error_code ec, size_t) { self->on_header(ec); });
   }
 
   void on_header(beast::error_code ec) {
     if (ec) return refuse(ec);
     busy_ = true;
     if (parser_->is_done()) return on_request({});
-    stream_.expires_after(shared_.options.body_timeout);
+    tcp_stream().expires_after(shared_.options.body_timeout);
     beast::http::async_read(
         stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, size_t) { self->on_request(ec); });
+        [self = self()](beast::error_code ec, size_t) { self->on_request(ec); });
   }
 
   void on_request(beast::error_code ec) {
     if (ec) return refuse(ec);
-    stream_.expires_never();
+    tcp_stream().expires_never();
     reply(handle(shared_.handler, parser_->get(), peer_address_), parser_->get().keep_alive());
   }
 
@@ -260,10 +342,10 @@ class Session : public std::enable_shared_from_this<Session> {
     response_.keep_alive(keep_alive_);
     response_.body() = std::move(out.body);
     response_.prepare_payload();
-    stream_.expires_after(shared_.options.body_timeout);
-    beast::http::async_write(
-        stream_, response_,
-        [self = shared_from_this()](beast::error_code ec, size_t) { self->on_written(ec); });
+    tcp_stream().expires_after(shared_.options.body_timeout);
+    beast::http::async_write(stream_, response_, [self = self()](beast::error_code ec, size_t) {
+      self->on_written(ec);
+    });
   }
 
   void on_written(beast::error_code ec) {
@@ -272,22 +354,43 @@ class Session : public std::enable_shared_from_this<Session> {
     read_header();
   }
 
+  // HTTPS says goodbye first (close_notify, within a second), so clients can tell a complete
+  // answer from a cut connection.
   void close() {
     busy_ = false;
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream_.close();
+    if constexpr (kTls) {
+      if (handshaken_ && !closing_) {
+        closing_ = true;
+        tcp_stream().expires_after(std::chrono::seconds(1));
+        stream_.async_shutdown([self = self()](beast::error_code) { self->close_socket(); });
+        return;
+      }
+      if (closing_) return;
+    }
+    close_socket();
   }
 
-  beast::tcp_stream stream_;
-  Shared& shared_;
-  uint64_t id_ = 0;
+  void close_socket() {
+    beast::error_code ec;
+    tcp_stream().socket().shutdown(tcp::socket::shutdown_both, ec);
+    tcp_stream().close();
+  }
+
+  Stream stream_;
+  std::shared_ptr<asio::ssl::context> tls_;  // kept alive while the connection uses it
   std::string peer_address_;
   beast::flat_buffer buffer_;
   std::optional<beast::http::request_parser<beast::http::string_body>> parser_;
   beast::http::response<beast::http::string_body> response_;
-  bool busy_ = false, keep_alive_ = false;
+  bool busy_ = false, keep_alive_ = false, handshaken_ = false, closing_ = false;
 };
+
+// HTTPS: the certificate and key in `options`, as Asio's context.
+std::shared_ptr<asio::ssl::context> load_tls(const ServerOptions& options) {
+  std::shared_ptr<SSL_CTX> ctx = load_server_tls({options.tls_cert, options.tls_key});
+  SSL_CTX_up_ref(ctx.get());  // Asio's context takes its own reference
+  return std::make_shared<asio::ssl::context>(ctx.get());
+}
 
 }  // namespace
 
@@ -313,6 +416,8 @@ void serve(const ServerOptions& options, const Handler& handler) {
   Shared shared(count, threads);
   shared.options = options;
   shared.handler = handler;
+  bool https = !options.tls_cert.empty() || !options.tls_key.empty();
+  if (https) shared.tls = load_tls(options);
   beast::error_code ec;
   auto address = asio::ip::make_address(options.host, ec);
   if (ec) throw Error(ErrorCode::kInvalidInput, "--host " + options.host + ": " + ec.message());
@@ -338,12 +443,44 @@ void serve(const ServerOptions& options, const Handler& handler) {
         std::lock_guard lock(shared.mutex);
         open = shared.sessions.size();
       }
-      std::make_shared<Session>(std::move(socket), shared)
-          ->start(open >= shared.options.max_connections);
+      bool over = open >= shared.options.max_connections;
+      if (auto tls = shared.current_tls())
+        std::make_shared<Session<TlsStream>>(std::move(socket), shared, std::move(tls))
+            ->start(over);
+      else
+        std::make_shared<Session<beast::tcp_stream>>(std::move(socket), shared)->start(over);
       accept();
     });
   };
   accept();
+
+  // On SIGHUP: the certificate and key are read again for new connections (a file that cannot be
+  // used leaves the old ones in place), then on_reload runs. The listener stays open.
+  asio::signal_set hangup(first);
+  std::function<void()> await_hangup = [&] {
+    hangup.async_wait([&](const beast::error_code& hec, int) {
+      if (hec) return;
+      if (https) {
+        try {
+          auto fresh = load_tls(options);
+          {
+            std::lock_guard lock(shared.mutex);
+            shared.tls = fresh;
+          }
+          std::cout << "SIGHUP: new connections get the certificate in " << options.tls_cert << " ("
+                    << describe_certificate(fresh->native_handle()) << ")" << std::endl;
+        } catch (const Error& e) {
+          spdlog::error("SIGHUP: {}; still serving the previous certificate", e.what());
+        }
+      }
+      if (options.on_reload) options.on_reload();
+      await_hangup();
+    });
+  };
+  if (https || options.on_reload) {
+    hangup.add(SIGHUP);
+    await_hangup();
+  }
 
   // On a signal: stop accepting, ask every session to stop, and give requests in flight
   // drain_timeout to finish; the io_context then runs out of work, or is stopped.
@@ -354,7 +491,9 @@ void serve(const ServerOptions& options, const Handler& handler) {
     shared.stopping = true;
     if (options.on_stopping) options.on_stopping();
     asio::post(acceptor.get_executor(), [&] { acceptor.close(); });
-    std::vector<std::shared_ptr<Session>> open;
+    beast::error_code ignored;
+    hangup.cancel(ignored);
+    std::vector<std::shared_ptr<Connection>> open;
     {
       std::lock_guard lock(shared.mutex);
       for (auto& [id, weak] : shared.sessions)

@@ -52,6 +52,12 @@ struct ServerOptions {
   std::chrono::milliseconds body_timeout{60'000};
   // On SIGINT/SIGTERM, how long requests in flight may take to finish.
   std::chrono::milliseconds drain_timeout{30'000};
+  // HTTPS: the certificate chain and private key (PEM files; see tls.h). Both or neither; read
+  // at start (an unusable file is an Error naming it) and again on SIGHUP.
+  std::string tls_cert, tls_key;
+  // Called on SIGHUP, after the certificate was read again. SIGHUP keeps its default action
+  // (ending the process) when there is neither a certificate nor this.
+  std::function<void()> on_reload;
   // Called once the socket listens, with the port actually bound.
   std::function<void(uint16_t)> on_listening;
   // Called when a signal arrives, before in-flight requests are drained.
@@ -66,7 +72,11 @@ struct ServerOptions {
 // On a signal it stops accepting, closes idle connections, lets requests in flight finish (up to
 // drain_timeout; their responses say "Connection: close") and returns; after that the handler is
 // never called again, so what it uses may be destroyed.
-// Throws Error(kIo) when the address cannot be bound.
+// With tls_cert and tls_key it serves HTTPS (TLS 1.2+) instead; a client speaking plain HTTP to
+// it is answered 400 in plain HTTP and closed. On SIGHUP new connections get the certificate
+// and key as the files now hold them; open connections keep theirs, and files that cannot be
+// used are logged as an error naming them while the previous certificate stays.
+// Throws Error(kIo) when the address cannot be bound, and tls.h's errors for the certificate.
 void serve(const ServerOptions& options, const Handler& handler);
 
 // Parses `raw` as one HTTP/1.1 request exactly as serve() reads it from a socket: nullopt when

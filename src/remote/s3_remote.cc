@@ -248,7 +248,7 @@ class S3Remote : public Remote {
         client_ = std::move(remote_.idle_.back());
         remote_.idle_.pop_back();
       }
-      if (!client_) client_ = std::make_unique<http::Client>();
+      if (!client_) client_ = std::make_unique<http::Client>(http::RetryPolicy{}, remote_.s_.tls);
     }
     ~Lease() {
       std::lock_guard lock(remote_.clients_mutex_);

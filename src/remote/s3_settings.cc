@@ -155,6 +155,23 @@ S3Settings resolve_s3_settings(const std::string& remote_name, const std::string
     s.endpoint = "https://s3." + s.region + ".amazonaws.com";
     s.path_style = s.bucket.find('.') != std::string::npos;  // dots break TLS on vhosts
   }
+  if (s.endpoint.rfind("https://", 0) == 0) {
+    std::string verify = lookup(options, "ssl_verify").value_or("");
+    std::string lowered = verify;
+    for (auto& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    bool is_bool = lowered == "true" || lowered == "false";
+    std::string remedy = "--ca-bundle FILE, AWS_CA_BUNDLE=FILE or `plinth remote modify " +
+                         remote_name + " ssl_verify FILE`";
+    s.tls = http::pick_ca_bundle(
+        {{"remote '" + remote_name + "' ssl_verify", is_bool ? "" : verify},
+         {"AWS_CA_BUNDLE", getenv("AWS_CA_BUNDLE").value_or("")},
+         {"profile '" + profile_name + "' ca_bundle", lookup(profile, "ca_bundle").value_or("")}},
+        remedy);
+    if (lowered == "false") {
+      s.tls.verify = false;
+      s.tls.origin = "remote '" + remote_name + "' ssl_verify = false";
+    }
+  }
   return s;
 }
 

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "http/client.h"
 #include "remote/sigv4.h"
 
 namespace plinth::remote {
@@ -20,6 +21,9 @@ namespace plinth::remote {
 // - endpoint: the remote's `endpointurl`, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the profile's
 //   endpoint_url, else AWS's regional endpoint. AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE
 //   move the shared files.
+// - TLS (https endpoints): the CA bundle from --ca-bundle/PLINTH_CA_BUNDLE, the remote's
+//   `ssl_verify` when it is a path (DVC's option), AWS_CA_BUNDLE, the profile's ca_bundle, then
+//   http::pick_ca_bundle's generic variables; `ssl_verify = false` turns verification off.
 struct S3Settings {
   std::string bucket;
   std::string prefix;       // key prefix inside the bucket, no leading or trailing '/'
@@ -28,6 +32,7 @@ struct S3Settings {
   std::string region;
   Credentials credentials;
   std::string credentials_from;  // where the credentials came from, for -v logs (never them)
+  http::TlsVerify tls;
 };
 
 using Getenv = std::function<std::optional<std::string>(const std::string& name)>;

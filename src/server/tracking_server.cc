@@ -1,11 +1,14 @@
 #include "server/tracking_server.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <iostream>
 #include <thread>
 
 #include "core/error.h"
 #include "http/server.h"
+#include "http/tls.h"
 #include "server/internal/access.h"
 #include "server/internal/routes.h"
 
@@ -37,6 +40,8 @@ bool is_loopback(const std::string& host) {
 }
 
 void run_server(const ServeOptions& options) {
+  bool https = !options.tls_cert.empty() || !options.tls_key.empty();
+  if (https) http::load_server_tls({options.tls_cert, options.tls_key});  // before any file is made
   auto db = tracking::open_database(options.backend_store_uri);
   auto store = tracking::make_store(*db, "mlflow-artifacts:");
   auto registry = registry::make_registry(*db, *store);
@@ -73,10 +78,18 @@ void run_server(const ServeOptions& options) {
   // CPU per MLflow client run; bench/mlflow.sh).
   http_options.threads = 4 * std::max(1u, std::thread::hardware_concurrency());
   http_options.contexts = 0;
+  http_options.tls_cert = options.tls_cert;
+  http_options.tls_key = options.tls_key;
+  if (login && !https && !is_loopback(options.host))
+    spdlog::warn(
+        "passwords and tokens will cross the network in the clear on {}: give "
+        "--tls-cert and --tls-key, or put a TLS proxy in front",
+        options.host);
   http_options.on_listening = [&](uint16_t port) {
-    std::cout << "plinth server listening on http://" << options.host << ":" << port << " (store "
-              << options.backend_store_uri << ", artifacts " << options.artifacts_destination
-              << ", " << (login ? "logins required" : "no logins") << ")" << std::endl;
+    std::cout << "plinth server listening on " << (https ? "https" : "http") << "://"
+              << options.host << ":" << port << " (store " << options.backend_store_uri
+              << ", artifacts " << options.artifacts_destination << ", "
+              << (login ? "logins required" : "no logins") << ")" << std::endl;
   };
   http::serve(http_options, [&](const http::ServerRequest& r) { return server.handle(r); });
 }

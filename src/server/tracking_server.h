@@ -53,6 +53,7 @@ struct ServeOptions {
   // an --auth-config file); empty once the database holds an admin.
   std::string admin_username;
   std::string admin_password;
+  std::string tls_cert, tls_key;  // HTTPS (http::ServerOptions)
 };
 
 // Whether `host` only accepts connections from this machine.

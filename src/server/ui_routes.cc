@@ -95,7 +95,9 @@ void add_ui_routes(http::Router& r, tracking::Store& store) {
             return error_response();
           }
           try {
-            http::Client client(http::RetryPolicy{1, std::chrono::milliseconds(0)});
+            http::Client client(
+                http::RetryPolicy{1, std::chrono::milliseconds(0)},
+                http::pick_ca_bundle({}, "`plinth --ca-bundle FILE server` (or PLINTH_CA_BUNDLE)"));
             http::Response res = client.send({"GET", url, {}, {}});
             if (res.status == 200 && json::accept(res.body))
               return http::ServerResponse{200, "application/json", res.body, {}};

@@ -1,5 +1,7 @@
 #include "tracking/rest_client.h"
 
+#include <cstdlib>
+
 #include "core/error.h"
 #include "tracking/json_format.h"
 
@@ -25,8 +27,37 @@ std::string query_string(const json& message) {
 
 }  // namespace
 
+http::TlsVerify tracking_tls() {
+  auto env = [](const char* name) -> std::string {
+    const char* v = std::getenv(name);
+    return v ? v : "";
+  };
+  std::string cert = env("MLFLOW_TRACKING_SERVER_CERT_PATH");
+  std::string insecure = env("MLFLOW_TRACKING_INSECURE_TLS");
+  for (auto& c : insecure) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (!insecure.empty() && insecure != "true" && insecure != "false" && insecure != "1" &&
+      insecure != "0")
+    throw Error(ErrorCode::kInvalidInput,
+                "MLFLOW_TRACKING_INSECURE_TLS is '" + insecure + "'; set it to true or false");
+  if ((insecure == "true" || insecure == "1")) {
+    if (!cert.empty())
+      throw Error(ErrorCode::kInvalidInput,
+                  "MLFLOW_TRACKING_INSECURE_TLS is true and MLFLOW_TRACKING_SERVER_CERT_PATH is "
+                  "set; unset one of them (MLflow's client refuses both too)");
+    http::TlsVerify off;
+    off.verify = false;
+    off.origin = "MLFLOW_TRACKING_INSECURE_TLS";
+    return off;
+  }
+  return http::pick_ca_bundle({{"MLFLOW_TRACKING_SERVER_CERT_PATH", cert}},
+                              "--ca-bundle FILE or MLFLOW_TRACKING_SERVER_CERT_PATH=FILE");
+}
+
 RestClient::RestClient(std::string base_url, ClientCredentials credentials)
-    : base_url_(std::move(base_url)), credentials_(std::move(credentials)) {
+    : base_url_(std::move(base_url)),
+      credentials_(std::move(credentials)),
+      client_(http::RetryPolicy{},
+              base_url_.rfind("https://", 0) == 0 ? tracking_tls() : http::TlsVerify{}) {
   while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
 }
 

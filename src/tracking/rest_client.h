@@ -25,7 +25,8 @@ struct ClientCredentials {
 // or which credentials were refused (never their values).
 class RestClient {
  public:
-  // `base_url`: "http://host:port"; a trailing slash is dropped.
+  // `base_url`: "http(s)://host:port" (a trailing slash is dropped); an https server's
+  // certificate is checked as tracking_tls() says.
   explicit RestClient(std::string base_url, ClientCredentials credentials = {});
 
   // An RPC under /api/2.0/<api>/ (MLflow's, or Plinth's own "plinth"): GET sends `message` as
@@ -45,6 +46,13 @@ class RestClient {
   std::mutex mutex_;
   http::Client client_;
 };
+
+// How MLflow's client checks a tracking server's certificate: the CA bundle from
+// --ca-bundle/PLINTH_CA_BUNDLE, MLFLOW_TRACKING_SERVER_CERT_PATH, then http::pick_ca_bundle's
+// generic variables; no check when MLFLOW_TRACKING_INSECURE_TLS is true. Throws
+// Error(kInvalidInput) when both MLflow variables are set (MLflow refuses that too) or the
+// insecure one is not a boolean.
+http::TlsVerify tracking_tls();
 
 // The Store of the server at `base_url`, over its REST API.
 std::unique_ptr<Store> connect_store(std::shared_ptr<RestClient> client);
