@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   plinth::cli::register_monitor_commands(app, invocation);
   plinth::cli::register_pipeline_commands(app, invocation);
   plinth::cli::register_tracking_commands(app, invocation);
+  plinth::cli::register_exec_command(app, invocation);
   plinth::cli::register_import_commands(app, invocation);
   plinth::cli::register_model_commands(app, invocation);
   plinth::cli::register_serve_commands(app, invocation);
