@@ -160,9 +160,11 @@ void add_repro(CLI::App& app, Invocation& inv) {
       // The run starts with the first stage that changed: a repro that changes nothing
       // records no run, and the system metrics cover the stages' work.
       std::unique_ptr<LiveRun> run;
+      std::unique_ptr<KilledOnSignal> killed_on_signal;  // Ctrl-C: KILLED, not left RUNNING
       if (!exp.empty())
-        options->before_first_change = [&run, exp, interval] {
+        options->before_first_change = [&run, &killed_on_signal, exp, interval] {
           run = std::make_unique<LiveRun>(LiveRun::Spec{exp, "repro", {}, ""});
+          killed_on_signal = std::make_unique<KilledOnSignal>(*run);
           run->sample_system_metrics(::getpid(), *interval);
         };
       pipeline::ReproResult r = pipeline::repro(ws, *options);
@@ -174,8 +176,9 @@ void add_repro(CLI::App& app, Invocation& inv) {
           std::cerr << "error: not run because a stage before them failed: " << names << "\n";
         }
         if (run) {
-          run->end("FAILED");
-          std::cerr << "Tracked as run " << run->id() << " (FAILED)\n";
+          const char* status = KilledOnSignal::signalled() ? "KILLED" : "FAILED";
+          run->end(status);
+          std::cerr << "Tracked as run " << run->id() << " (" << status << ")\n";
         }
         return 1;
       }

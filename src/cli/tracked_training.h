@@ -65,8 +65,24 @@ class LiveRun {
   // Stores `bytes` as the run's artifact `path`.
   void put_artifact(const std::string& path, const std::string& bytes);
   // Stops the sampling (which logs a final sample), then sets the status (FINISHED, FAILED or
-  // KILLED) and the end time. Once only.
+  // KILLED) and the end time. The first call wins; later ones do nothing. Thread-safe.
   void end(const std::string& status);
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+// While it lives, SIGINT, SIGTERM and SIGHUP first end `run` KILLED, then end the process as
+// they would have. For commands whose children get a terminal's Ctrl-C themselves (repro).
+class KilledOnSignal {
+ public:
+  explicit KilledOnSignal(LiveRun& run);
+  ~KilledOnSignal();
+  KilledOnSignal(const KilledOnSignal&) = delete;
+  KilledOnSignal& operator=(const KilledOnSignal&) = delete;
+  // Whether one of those signals arrived (the work failing now is its doing).
+  static bool signalled();
 
  private:
   struct State;

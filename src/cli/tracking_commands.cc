@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <mutex>
 #include <set>
 
 #include "cli/commands.h"
@@ -743,10 +744,11 @@ void fail_training_run(const std::string& run_id) {
 }
 
 struct LiveRun::State {
-  Session session{TrackingFlags{}};
+  Session session;
   std::string run_id;
   std::string experiment_id;
   std::unique_ptr<experiments::SystemMetricsSampler> sampler;
+  std::mutex end_mutex;  // a signal's thread and the command's may both end the run
   bool ended = false;
 
   explicit State(const std::string& tracking_uri)
@@ -763,7 +765,6 @@ LiveRun::LiveRun(const Spec& spec) : state_(std::make_unique<State>(spec.trackin
 }
 
 LiveRun::~LiveRun() {
-  if (state_->ended) return;
   try {
     end("FAILED");
   } catch (const std::exception& e) {
@@ -800,6 +801,8 @@ void LiveRun::put_artifact(const std::string& path, const std::string& bytes) {
 }
 
 void LiveRun::end(const std::string& status) {
+  std::lock_guard<std::mutex> lock(state_->end_mutex);
+  if (state_->ended) return;
   state_->ended = true;
   if (state_->sampler) state_->sampler->stop();
   store().update_run(state_->run_id, status, tracking::now_ms(), std::nullopt);

@@ -227,6 +227,11 @@ def check(uri, work):
     expect(len(hist.get("system/cpu_utilization_percentage", [])) >= 3,
            "fewer than 3 samples of a 1.2 s stage at 0.25 s")
 
+    interrupted = run_named("pipe-int", "repro")
+    ctrl = json.load(open(os.path.join(work, "repro-ctrl-c.json")))
+    expect(ctrl["pressed"] and ctrl["exit_code"] == -2,
+           f"repro after Ctrl-C: exit {ctrl['exit_code']}, {ctrl['output']!r}")
+    expect(interrupted.info.status == "KILLED", f"Ctrl-C'd repro's run is {interrupted.info.status}")
     expect(client.get_experiment_by_name("typo") is None,
            "a command that cannot start recorded a run (experiment 'typo' exists)")
 

@@ -43,7 +43,8 @@ expect_error 127 "cannot run 'no-such-program'" "$PLINTH" runs exec -e typo -- n
 expect_error 2 "--system-metrics-interval" "$PLINTH" runs exec --system-metrics-interval -1 -- true
 expect_error 2 "--system-metrics-interval" "$PLINTH" repro --system-metrics-interval x
 
-# A pipeline stage that holds 100 MB for 1.2 s, reproduced with system metrics every 0.25 s.
+# A pipeline stage that holds 100 MB for 1.2 s, reproduced with system metrics every 0.25 s, and
+# one that waits for Ctrl-C.
 cat >stage.py <<'PY'
 import json, time
 data = b"\x01" * 100_000_000
@@ -58,8 +59,12 @@ stages:
     cmd: $PYTHON stage.py
     deps: [stage.py]
     metrics: [{metrics.json: {cache: false}}]
+  wait:
+    cmd: $PYTHON -c "import time; print('ready', flush=True); time.sleep(30)"
 YAML
-"$PLINTH" repro -e pipe --system-metrics-interval 0.25 >/dev/null
+"$PLINTH" repro -e pipe --system-metrics-interval 0.25 burn >/dev/null
+# Ctrl-C during a tracked repro: the run ends KILLED instead of staying RUNNING.
+"${ORACLE[@]}" ctrl-c "$W/repro-ctrl-c.json" "$PLINTH" repro -e pipe-int wait
 
 touch "$W/done"
 wait "$checker" || fail "the runs as the MLflow client reads them: $(cat "$W/check.out")"
