@@ -693,6 +693,11 @@ void add_models_group(CLI::App& app, Invocation& inv) {
 
 }  // namespace
 
+std::shared_ptr<tracking::Store> open_tracking_store() {
+  auto session = std::make_shared<Session>(TrackingFlags{});
+  return std::shared_ptr<tracking::Store>(session, session->store.get());
+}
+
 std::string start_training_run(const std::string& experiment, const std::string& run_name) {
   Session s(TrackingFlags{});
   return create_local_run(*s.store, experiment, run_name);

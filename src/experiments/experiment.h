@@ -34,6 +34,11 @@ struct ExperimentSpec {
   // experiment's workspace instead, like W&B's sweep `command:`; the pipeline's metrics files
   // are still read afterwards.
   std::vector<std::string> command;
+  // The commit the experiment starts from and the tree its workspace copy holds (a queued
+  // experiment's snapshot). Empty: HEAD, and HEAD's tree with the workspace's uncommitted
+  // changes to git-tracked files, taken by start().
+  std::string baseline;
+  std::string source_tree;
   // Seconds between system-metrics samples of the experiment's process tree; 0: none.
   double system_metrics_interval = 0;
 };
