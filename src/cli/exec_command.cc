@@ -266,6 +266,7 @@ int exec_tracked(const ExecFlags& f) {
   try {
     pid_t pid = spawn(f.command, child_environment(run.child_environment()), streams);
     child_pid = pid;
+    if (int sig = interrupted) ::kill(pid, sig);  // it came while the command was starting
     run.sample_system_metrics(pid, f.interval);
     int wait_status = pump(streams, tail, pid);
     int sig = WIFSIGNALED(wait_status) ? WTERMSIG(wait_status) : 0;
