@@ -36,6 +36,8 @@ void register_sweep_commands(CLI::App& app, Invocation& invocation);
 // server, runs start|end|list|show|compare, log param|metric|tag|dataset, artifacts log|list|get,
 // models register|list|show|transition|alias|delete|resolve.
 void register_tracking_commands(CLI::App& app, Invocation& invocation);
+// audit (called by register_tracking_commands).
+void register_audit_commands(CLI::App& app, Invocation& invocation);
 // runs exec (after register_tracking_commands, which makes the runs group).
 void register_exec_command(CLI::App& app, Invocation& invocation);
 // models import (after register_tracking_commands, which makes the models group).

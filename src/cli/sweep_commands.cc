@@ -13,6 +13,7 @@
 #include "cli/output.h"
 #include "cli/tracked_training.h"
 #include "core/error.h"
+#include "core/file_io.h"
 #include "experiments/set_params.h"
 #include "experiments/sweep.h"
 #include "tracking/store.h"
@@ -214,10 +215,24 @@ nlohmann::json to_json(const SweepConfig& config, const SweepState& s) {
           {"trials", trials}};
 }
 
+// A parameter params.yaml does not have is added to it in each trial; usually a typo.
+void warn_unknown_params(const SweepConfig& config, const fs::path& root) {
+  fs::path file = root / "params.yaml";
+  if (!fs::exists(file)) return;
+  pipeline::Value params = pipeline::parse_structured(core::read_file(file), "params.yaml");
+  for (const auto& p : config.parameters)
+    if (!pipeline::lookup_dotted(params, p.name))
+      std::fprintf(stderr,
+                   "warning: '%s' is not in params.yaml; each trial adds it there (check the "
+                   "name if a stage should use it)\n",
+                   p.name.c_str());
+}
+
 int run(const SweepFlags& f) {
   repo::Workspace ws = open_workspace();
   SweepConfig config = experiments::load_sweep_config(f.file);
   experiments::planned_trials(config, ws.root(), f.count);  // checked before anything is opened
+  warn_unknown_params(config, ws.root());
   auto store = open_tracking_store();
   experiments::ExperimentContext context;
   context.root = ws.root();
@@ -303,7 +318,7 @@ void register_sweep_commands(CLI::App& app, Invocation& invocation) {
       "child run of the sweep's run");
   cmd->add_option("file", f->file, "The sweep configuration (YAML or JSON)")->required();
   cmd->add_option("-j,--jobs", f->jobs, "Trials to run at once")
-      ->check(CLI::PositiveNumber)
+      ->check(CLI::Range(1, 256))
       ->default_val(1);
   cmd->add_option("--count", f->count,
                   "Trials to run at most (required for random and bayes unless the file "

@@ -49,6 +49,14 @@ std::string commit_message(const fs::path& workspace) {
 
 // The experiment's own workspace: the source tree's files, the shared cache, the pointer
 // files' data linked in from it.
+// A file of the throwaway workspace copy: written plainly, no fsync (a crash loses the
+// experiment, not data).
+void write_scratch(const fs::path& path, std::string_view data) {
+  core::Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666));
+  if (fd.get() < 0) throw system_error("create", path.string(), errno);
+  core::write_all(fd.get(), data, path);
+}
+
 // The main workspace's cache folder, as repo::Workspace resolves cache.dir.
 fs::path cache_dir(const fs::path& root) {
   repo::Config config = repo::Config::load(root / ".dvc");
@@ -69,7 +77,7 @@ void prepare_workspace(GitRepo& git, const fs::path& root, const fs::path& dir,
   for (const auto& section : local.section_names())
     for (const auto& [k, v] : local.entries(section)) copy.set(section, k, v);
   copy.set("cache", "dir", fs::absolute(cache_dir(root)).string());
-  copy.save();
+  write_scratch(dvc_dir / "config.local", copy.serialize());
   if (pointers > 0) repo::Workspace::open(dir).checkout({}, {});
 }
 
@@ -209,7 +217,7 @@ class Running final : public RunningExperiment {
   // The file system's idea of now (its timestamps are coarser than the clocks').
   fs::file_time_type mark_time() {
     fs::path marker = workspace_ / ".dvc" / "tmp" / "plinth-copied";
-    core::write_file_atomic(marker, "");
+    write_scratch(marker, "");
     return fs::last_write_time(marker);
   }
 
