@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   plinth::cli::register_experiment_commands(app, invocation);
   plinth::cli::register_sweep_commands(app, invocation);
   plinth::cli::register_tracking_commands(app, invocation);
+  plinth::cli::register_exec_command(app, invocation);
   plinth::cli::register_import_commands(app, invocation);
   plinth::cli::register_model_commands(app, invocation);
   plinth::cli::register_serve_commands(app, invocation);

@@ -38,6 +38,8 @@ void register_sweep_commands(CLI::App& app, Invocation& invocation);
 void register_tracking_commands(CLI::App& app, Invocation& invocation);
 // audit (called by register_tracking_commands).
 void register_audit_commands(CLI::App& app, Invocation& invocation);
+// runs exec (after register_tracking_commands, which makes the runs group).
+void register_exec_command(CLI::App& app, Invocation& invocation);
 // models import (after register_tracking_commands, which makes the models group).
 void register_import_commands(CLI::App& app, Invocation& invocation);
 // train, evaluate, score, baseline.

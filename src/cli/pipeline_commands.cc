@@ -1,15 +1,19 @@
 // Pipeline commands: stage add, dag, repro (and, with data_commands' status, changed stages).
+#include <unistd.h>
+
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <memory>
 #include <mutex>
 
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "cli/tracked_training.h"
 #include "core/error.h"
+#include "experiments/system_metrics.h"
 #include "pipeline/compare.h"
 #include "pipeline/dag.h"
 #include "pipeline/plots.h"
@@ -86,10 +90,8 @@ void add_dag(CLI::App& app, Invocation& inv) {
 // What a tracked repro records: every param and numeric metric the pipeline declares (named
 // "key" for params.yaml/metrics of the root, else "file:key"), the git commit, and each stage
 // dependency with its md5 from dvc.lock.
-PipelineRecord pipeline_record(repo::Workspace& ws, const pipeline::ReproResult& r,
-                               const std::string& experiment) {
+PipelineRecord pipeline_record(repo::Workspace& ws, const pipeline::ReproResult& r) {
   PipelineRecord rec;
-  rec.experiment = experiment;
   pipeline::Revision here{"workspace", true};
   auto flat_name = [](const std::string& file, const std::string& key, const char* usual) {
     return file == usual ? key : file + ":" + key;
@@ -139,13 +141,32 @@ void add_repro(CLI::App& app, Invocation& inv) {
   auto experiment = std::make_shared<std::string>();
   cmd->add_option("-e,--experiment", *experiment,
                   "Record this execution as a tracked run of EXPERIMENT: params, metrics, the git "
-                  "commit and every dependency's md5 (also on when PLINTH_TRACKING_URI is set)");
-  cmd->callback([&inv, options, experiment] {
+                  "commit, every dependency's md5 and system metrics (also on when "
+                  "PLINTH_TRACKING_URI is set)");
+  auto interval = std::make_shared<double>(10);
+  cmd->add_option("--system-metrics-interval", *interval,
+                  "Seconds between system-metrics samples (CPU, memory, disk, network, GPU) of a "
+                  "tracked repro; 0 turns them off (default 10)");
+  cmd->callback([&inv, options, experiment, interval] {
     inv.run = [=] {
+      experiments::check_system_metrics_interval(*interval);
       repo::Workspace ws = open_workspace();
       options->print = [](const std::string& line) { std::cout << line << std::endl; };
       if (options->downstream && options->targets.empty())
         throw Error(ErrorCode::kInvalidInput, "--downstream needs a TARGET stage");
+      const char* env_uri = std::getenv("PLINTH_TRACKING_URI");
+      std::string exp = *experiment;
+      if (exp.empty() && env_uri && *env_uri) exp = ws.root().filename().string();
+      // The run starts with the first stage that changed: a repro that changes nothing
+      // records no run, and the system metrics cover the stages' work.
+      std::unique_ptr<LiveRun> run;
+      std::unique_ptr<KilledOnSignal> killed_on_signal;  // Ctrl-C: KILLED, not left RUNNING
+      if (!exp.empty())
+        options->before_first_change = [&run, &killed_on_signal, exp, interval] {
+          run = std::make_unique<LiveRun>(LiveRun::Spec{exp, "repro", {}, ""});
+          killed_on_signal = std::make_unique<KilledOnSignal>(*run);
+          run->sample_system_metrics(::getpid(), *interval);
+        };
       pipeline::ReproResult r = pipeline::repro(ws, *options);
       if (!r.failed.empty()) {
         for (const auto& e : r.errors) std::cerr << "error: " << e << "\n";
@@ -154,14 +175,16 @@ void add_repro(CLI::App& app, Invocation& inv) {
           for (const auto& n : r.not_run) names += (names.empty() ? "" : ", ") + n;
           std::cerr << "error: not run because a stage before them failed: " << names << "\n";
         }
+        if (run) {
+          const char* status = KilledOnSignal::signalled() ? "KILLED" : "FAILED";
+          run->end(status);
+          std::cerr << "Tracked as run " << run->id() << " (" << status << ")\n";
+        }
         return 1;
       }
-      if (!r.ran.empty() || !r.restored.empty()) {
-        const char* env_uri = std::getenv("PLINTH_TRACKING_URI");
-        std::string exp = *experiment;
-        if (exp.empty() && env_uri && *env_uri) exp = ws.root().filename().string();
-        if (!exp.empty() && !options->dry)
-          std::cout << "Tracked as run " << log_pipeline_run(pipeline_record(ws, r, exp)) << "\n";
+      if (run) {
+        finish_pipeline_run(*run, pipeline_record(ws, r));
+        std::cout << "Tracked as run " << run->id() << "\n";
       }
       if (r.ran.empty() && r.restored.empty())
         std::cout << "Data and pipelines are up to date.\n";

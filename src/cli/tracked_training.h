@@ -1,10 +1,17 @@
 #pragma once
 
+#include <sys/types.h>
+
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
+
+namespace plinth::tracking {
+class Store;
+}
 
 namespace plinth::tracking {
 class Store;
@@ -37,16 +44,68 @@ std::string finish_training_run(const TrainingRecord& record);
 // Marks a training run FAILED (the fit or the package write threw).
 void fail_training_run(const std::string& run_id);
 
+// A run recorded while its work happens, in the store the environment selects (as for
+// start_training_run) or `tracking_uri`: RUNNING from construction until end().
+class LiveRun {
+ public:
+  struct Spec {
+    std::string experiment;  // created when missing; empty: "Default"
+    std::string run_name;    // empty: generated
+    std::map<std::string, std::string> tags;
+    std::string tracking_uri;  // empty: from the environment
+  };
+  explicit LiveRun(const Spec& spec);
+  // A run that was not ended (the work threw) ends FAILED.
+  ~LiveRun();
+  LiveRun(const LiveRun&) = delete;
+  LiveRun& operator=(const LiveRun&) = delete;
+
+  const std::string& id() const;
+  tracking::Store& store();
+  // Variables (NAME=VALUE) that make a child process log to this run: PLINTH_RUN_ID, and for a
+  // tracking server MLFLOW_RUN_ID, MLFLOW_EXPERIMENT_ID and MLFLOW_TRACKING_URI (as `mlflow
+  // run` sets them). Not MLflow's for a local database: MLflow's client would open it with
+  // its own schema.
+  std::vector<std::string> child_environment() const;
+  // Samples system metrics of the process tree under `root` every `interval` seconds into this
+  // run until end(); interval 0 does nothing.
+  void sample_system_metrics(pid_t root, double interval);
+  // Stores `bytes` as the run's artifact `path`.
+  void put_artifact(const std::string& path, const std::string& bytes);
+  // Stops the sampling (which logs a final sample), then sets the status (FINISHED, FAILED or
+  // KILLED) and the end time. The first call wins; later ones do nothing. Thread-safe.
+  void end(const std::string& status);
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+// While it lives, SIGINT, SIGTERM and SIGHUP first end `run` KILLED, then end the process as
+// they would have. For commands whose children get a terminal's Ctrl-C themselves (repro).
+class KilledOnSignal {
+ public:
+  explicit KilledOnSignal(LiveRun& run);
+  ~KilledOnSignal();
+  KilledOnSignal(const KilledOnSignal&) = delete;
+  KilledOnSignal& operator=(const KilledOnSignal&) = delete;
+  // Whether one of those signals arrived (the work failing now is its doing).
+  static bool signalled();
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
 // One pipeline execution as a finished run: params and metrics (flat names), tags (the git
 // commit, the stages that ran), and each dependency as a dataset input whose digest is its md5.
 struct PipelineRecord {
-  std::string experiment;
   std::map<std::string, std::string> params;
   std::map<std::string, double> metrics;
   std::map<std::string, std::string> tags;
   std::map<std::string, std::string> deps;  // path -> md5
 };
-// Returns the run id.
-std::string log_pipeline_run(const PipelineRecord& record);
+// Logs the record to `run` and ends it FINISHED.
+void finish_pipeline_run(LiveRun& run, const PipelineRecord& record);
 
 }  // namespace plinth::cli

@@ -1,10 +1,13 @@
 // Experiment tracking and the model registry: `server`, `runs`, `log`, `artifacts`, `models`.
 // Without a server these use the store directly (embedded mode).
+#include <spdlog/spdlog.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <mutex>
 #include <set>
 
 #include "auth/auth_config.h"
@@ -18,6 +21,7 @@
 #include "core/file_io.h"
 #include "core/hash.h"
 #include "core/utc_time.h"
+#include "experiments/system_metrics.h"
 #include "registry/json_format.h"
 #include "registry/uri.h"
 #include "server/tracking_server.h"
@@ -124,7 +128,8 @@ void add_server_command(CLI::App& app, Invocation& inv) {
 }
 
 void add_runs_group(CLI::App& app, Invocation& inv) {
-  auto* group = app.add_subcommand("runs", "Start, end, list, show and compare tracked runs");
+  auto* group = app.add_subcommand(
+      "runs", "Start, end, list, show and compare tracked runs; exec runs a command as one");
   group->require_subcommand(1);
   auto flags = std::make_shared<TrackingFlags>();
   auto experiment = std::make_shared<std::string>();
@@ -659,9 +664,72 @@ void fail_training_run(const std::string& run_id) {
   s.store->update_run(run_id, "FAILED", tracking::now_ms(), std::nullopt);
 }
 
-std::string log_pipeline_run(const PipelineRecord& r) {
-  Session s(TrackingFlags{});
-  std::string run_id = create_local_run(*s.store, r.experiment, "repro");
+struct LiveRun::State {
+  Session session;
+  std::string run_id;
+  std::string experiment_id;
+  std::unique_ptr<experiments::SystemMetricsSampler> sampler;
+  std::mutex end_mutex;  // a signal's thread and the command's may both end the run
+  bool ended = false;
+
+  explicit State(const std::string& tracking_uri)
+      : session(TrackingFlags{tracking_uri, "", "", false}) {}
+};
+
+LiveRun::LiveRun(const Spec& spec) : state_(std::make_unique<State>(spec.tracking_uri)) {
+  tracking::Store& store = *state_->session.store;
+  state_->run_id = create_local_run(store, spec.experiment, spec.run_name);
+  state_->experiment_id = store.get_run(state_->run_id).info.experiment_id;
+  std::vector<tracking::Tag> tags;
+  for (const auto& [k, v] : spec.tags) tags.push_back({k, v});
+  if (!tags.empty()) store.log_batch(state_->run_id, {}, {}, tags);
+}
+
+LiveRun::~LiveRun() {
+  try {
+    end("FAILED");
+  } catch (const std::exception& e) {
+    spdlog::warn("cannot mark run {} FAILED: {}", state_->run_id, e.what());
+  }
+}
+
+const std::string& LiveRun::id() const { return state_->run_id; }
+
+tracking::Store& LiveRun::store() { return *state_->session.store; }
+
+std::vector<std::string> LiveRun::child_environment() const {
+  std::vector<std::string> vars = {"PLINTH_RUN_ID=" + state_->run_id};
+  if (state_->session.is_server()) {
+    vars.push_back("MLFLOW_RUN_ID=" + state_->run_id);
+    vars.push_back("MLFLOW_EXPERIMENT_ID=" + state_->experiment_id);
+    vars.push_back("MLFLOW_TRACKING_URI=" + state_->session.uri);
+  }
+  return vars;
+}
+
+void LiveRun::sample_system_metrics(pid_t root, double interval) {
+  if (interval <= 0) return;
+  experiments::SystemMetricsOptions options;
+  options.interval_seconds = interval;
+  options.root_pid = root;
+  state_->sampler = std::make_unique<experiments::SystemMetricsSampler>(*state_->session.store,
+                                                                        state_->run_id, options);
+}
+
+void LiveRun::put_artifact(const std::string& path, const std::string& bytes) {
+  std::string base = tracking::proxied_path(store().get_run(state_->run_id).info.artifact_uri);
+  state_->session.artifacts->put(base + "/" + path, bytes);
+}
+
+void LiveRun::end(const std::string& status) {
+  std::lock_guard<std::mutex> lock(state_->end_mutex);
+  if (state_->ended) return;
+  state_->ended = true;
+  if (state_->sampler) state_->sampler->stop();
+  store().update_run(state_->run_id, status, tracking::now_ms(), std::nullopt);
+}
+
+void finish_pipeline_run(LiveRun& run, const PipelineRecord& r) {
   std::vector<tracking::Tag> params, tags;
   for (const auto& [k, v] : r.params) params.push_back({k, v});
   for (const auto& [k, v] : r.tags) tags.push_back({k, v});
@@ -673,13 +741,12 @@ std::string log_pipeline_run(const PipelineRecord& r) {
     m.timestamp = tracking::now_ms();
     metrics.push_back(m);
   }
-  s.store->log_batch(run_id, metrics, params, tags);
+  run.store().log_batch(run.id(), metrics, params, tags);
   std::vector<tracking::DatasetInput> inputs;
   for (const auto& [path, md5] : r.deps)
     inputs.push_back({{{"mlflow.data.context", "pipeline"}}, {path, md5, "local", path, "", ""}});
-  if (!inputs.empty()) s.store->log_inputs(run_id, inputs, {});
-  s.store->update_run(run_id, "FINISHED", tracking::now_ms(), std::nullopt);
-  return run_id;
+  if (!inputs.empty()) run.store().log_inputs(run.id(), inputs, {});
+  run.end("FINISHED");
 }
 
 bool is_model_uri(const std::string& text) {

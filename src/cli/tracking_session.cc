@@ -67,13 +67,17 @@ std::string os_user() {
 
 }  // namespace
 
+bool Session::is_server() const {
+  return uri.rfind("http://", 0) == 0 || uri.rfind("https://", 0) == 0;
+}
+
 Session::Session(const TrackingFlags& flags) {
   fs::path root = project_root();
-  std::string uri = flags.tracking_uri;
+  uri = flags.tracking_uri;
   if (uri.empty()) uri = env("PLINTH_TRACKING_URI");
   if (uri.empty()) uri = env("MLFLOW_TRACKING_URI");
   if (uri.empty()) uri = "sqlite:///" + (root / "mlruns.db").string();
-  if (uri.rfind("http://", 0) == 0 || uri.rfind("https://", 0) == 0) {
+  if (is_server()) {
     auto client = std::make_shared<tracking::RestClient>(uri, credentials_from_env());
     store = tracking::connect_store(client);
     registry = registry::connect_registry(client);

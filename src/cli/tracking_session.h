@@ -48,8 +48,12 @@ struct Session {
   std::unique_ptr<tracking::ArtifactStore> artifacts;
   std::filesystem::path artifacts_root;  // when artifacts are a local folder; else downloaded
   std::optional<auth::ActingUser> actor;
+  std::string uri;  // the tracking URI in use
 
   explicit Session(const TrackingFlags& flags);
+
+  // Whether the store is a server's REST API (an http(s):// tracking URI).
+  bool is_server() const;
 
   // The local folder (or file) holding an artifact URI's files. Artifacts that are not in a
   // local folder are downloaded first, under .plinth/artifacts/ at the project root.

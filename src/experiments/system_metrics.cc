@@ -1,5 +1,6 @@
 #include "experiments/system_metrics.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -204,8 +205,8 @@ int64_t SystemMetricsSampler::samples_logged() const { return state_->step; }
 double check_system_metrics_interval(double seconds) {
   if (!(seconds >= 0) || !std::isfinite(seconds))
     throw Error(ErrorCode::kInvalidInput,
-                "--system-metrics-interval: '" + std::to_string(seconds) +
-                    "' is not a number of seconds >= 0; give e.g. 10 (0 turns sampling off)");
+                fmt::format("--system-metrics-interval: '{}' is not", seconds) +
+                    " a number of seconds >= 0; give e.g. 10 (0 turns sampling off)");
   return seconds;
 }
 

@@ -81,6 +81,7 @@ class Reproducer {
   LockFiles locks_;
   RunCache run_cache_;
   bool lock_changed_ = false;
+  std::once_flag first_change_;
   std::mutex state_mutex_;  // the workspace, its stat cache, locks_ and lock_changed_
   std::mutex print_mutex_;
 };
@@ -192,6 +193,8 @@ Reproducer::Outcome Reproducer::process(const Stage& stage) {
       say("Stage '" + stage.address + "' didn't change, skipping");
       return Outcome::kUnchanged;
     }
+    if (!options_.dry && options_.before_first_change)
+      std::call_once(first_change_, options_.before_first_change);
     now = build_lock(ws_, stage, locked, true);
     if (!options_.force && !options_.dry && restore(stage, now)) return Outcome::kRestored;
     for (const auto& d : now.deps)

@@ -32,6 +32,10 @@ struct ReproOptions {
   size_t jobs = 1;                   // stages run at once; >1 prefixes output with the name
   // Where progress lines and (with jobs > 1) the commands' output go.
   std::function<void(const std::string&)> print;
+  // Called once, before the first changed stage is restored or run (never in dry mode): where
+  // a tracked run starts, so a repro that changes nothing records none. If it throws, that
+  // stage fails with its message.
+  std::function<void()> before_first_change;
 };
 
 struct ReproResult {

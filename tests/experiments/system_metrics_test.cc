@@ -96,6 +96,9 @@ TEST(ProcStats, StatLineWhoseNameHasParenthesesAndSpaces) {
   EXPECT_EQ(p->pid, 4242);
   EXPECT_EQ(p->ppid, 17);
   EXPECT_EQ(p->cpu_ticks, 7u + 3 + 2 + 1);
+  EXPECT_FALSE(p->zombie);
+  EXPECT_TRUE(
+      internal::parse_process_stat("9 (z) Z 1 9 9 0 -1 0 0 0 0 0 1 1 0 0 20 0 1 0 5 0 0")->zombie);
   EXPECT_FALSE(internal::parse_process_stat("").has_value());
   EXPECT_FALSE(internal::parse_process_stat("4242 (cut").has_value());
 }

@@ -109,6 +109,7 @@ std::optional<ProcessStat> parse_process_stat(std::string_view stat) {
   ProcessStat p;
   p.pid = static_cast<pid_t>(*pid);
   p.ppid = static_cast<pid_t>(*ppid);
+  p.zombie = f[0] == "Z";
   for (size_t i = 11; i <= 14; ++i) p.cpu_ticks += unsigned_number(f[i]);  // utime..cstime
   return p;
 }
@@ -155,7 +156,8 @@ std::vector<ProcessStat> read_processes(const std::filesystem::path& proc_root) 
        it.increment(ec)) {
     std::string name = it->path().filename().string();
     if (name.empty() || !number(name)) continue;
-    if (auto p = parse_process_stat(read_proc_file(it->path() / "stat"))) out.push_back(*p);
+    auto p = parse_process_stat(read_proc_file(it->path() / "stat"));
+    if (p && !p->zombie) out.push_back(*p);
   }
   return out;
 }

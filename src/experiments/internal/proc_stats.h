@@ -41,6 +41,7 @@ struct ProcessStat {
   pid_t pid = 0;
   pid_t ppid = 0;
   uint64_t cpu_ticks = 0;
+  bool zombie = false;  // exited, not yet reaped: no memory, and psutil no longer sees it
 };
 // nullopt for text that is not a stat line (the process vanished mid-read).
 std::optional<ProcessStat> parse_process_stat(std::string_view stat);
@@ -51,7 +52,8 @@ std::optional<uint64_t> parse_statm_resident_pages(std::string_view statm);
 // `root` and every descendant of it among `processes` (root first; empty when root is absent).
 std::vector<ProcessStat> process_tree(pid_t root, const std::vector<ProcessStat>& processes);
 
-// Every process under `proc_root` (the numeric folders), skipping those that vanish meanwhile.
+// Every live process under `proc_root` (the numeric folders): zombies and processes that
+// vanish meanwhile are left out.
 std::vector<ProcessStat> read_processes(const std::filesystem::path& proc_root);
 
 // The whole file as text ("" when it cannot be read: procfs files come and go).
