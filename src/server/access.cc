@@ -117,7 +117,12 @@ const std::map<std::pair<std::string, std::string>, Rule>& rules() {
       // permissions (issue 20).
       {{"POST", "/graphql"}, {On::kAdmin}},
       {{"POST", "/files/{entity}/{project}/{run}/file_stream"}, {On::kAdmin}},
-      {{"PUT", "/wandb/upload/{run_id}/{*path}"}, {On::kAdmin}},
+      // Signed URLs (wandb_urls.h) authorise themselves: the SDK sends no credentials there.
+      {{"PUT", "/wandb/upload/{run_id}/{*path}"}, {On::kPublic}},
+      {{"PUT", "/wandb/artifact-file/{artifact_id}/{md5}"}, {On::kPublic}},
+      {{"GET", "/wandb/artifact-file/{artifact_id}/{md5}"}, {On::kPublic}},
+      {{"PUT", "/wandb/manifest/{artifact_id}"}, {On::kPublic}},
+      {{"GET", "/wandb/manifest/{artifact_id}"}, {On::kPublic}},
       {{"GET", "/{entity}/{project}/runs/{run}"}, {On::kAdmin}},
       {{"POST", "/sdk/otel/v1/{kind}"}, {On::kAdmin}},
   };

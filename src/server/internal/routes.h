@@ -16,9 +16,10 @@ void add_registry_routes(http::Router& router, registry::Registry& registry);
 void add_artifact_routes(http::Router& router, tracking::ArtifactStore& artifacts,
                          tracking::Store& store, registry::Registry& registry);
 
-// The W&B SDK's protocol (spec wandb-protocol.md): /graphql, file_stream and upload URLs.
-void add_wandb_routes(http::Router& router, tracking::Store& store,
-                      tracking::ArtifactStore& artifacts);
+// The W&B SDK's protocol (spec wandb-protocol.md): /graphql, file_stream, upload URLs and
+// artifact downloads.
+void add_wandb_routes(http::Router& router, tracking::Database& db, tracking::Store& store,
+                      tracking::ArtifactStore& artifacts, registry::Registry& registry);
 
 // The embedded web UI at / and the endpoints only it uses.
 void add_ui_routes(http::Router& router, tracking::Store& store);
