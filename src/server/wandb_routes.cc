@@ -25,6 +25,41 @@ std::map<std::string, std::string> query_of(const http::ServerRequest& req) {
   return {req.query.begin(), req.query.end()};
 }
 
+// `__type(name)` for the introspection older SDKs do (0.19-0.25, spec §1.5): the fields Plinth
+// answers, per type. Clients use it to choose features.
+json introspect(const std::string& type) {
+  static const std::map<std::string, std::vector<std::string>> kFields = {
+      {"Query", {"viewer", "serverInfo", "project", "artifact", "clientIDMapping"}},
+      {"Mutation",
+       {"upsertBucket", "createRunFiles", "createArtifact", "createArtifactManifest",
+        "updateArtifactManifest", "createArtifactFiles", "commitArtifact", "useArtifact"}},
+      {"ServerInfo", {"cliVersionInfo", "latestLocalVersionInfo", "features"}},
+      {"Project",
+       {"id", "internalId", "name", "entity", "run", "artifact", "artifactCollection",
+        "artifactCollectionMembership"}},
+      {"Artifact",
+       {"id", "digest", "state", "size", "fileCount", "description", "metadata", "versionIndex",
+        "artifactType", "artifactSequence", "aliases", "currentManifest", "historyStep",
+        "commitHash", "createdAt", "updatedAt", "ttlDurationSeconds", "ttlIsInherited"}}};
+  static const std::map<std::string, std::vector<std::string>> kInputFields = {
+      {"CreateArtifactInput",
+       {"entityName", "projectName", "runName", "artifactTypeName", "artifactCollectionName",
+        "artifactCollectionNames", "digest", "digestAlgorithm", "description", "labels", "aliases",
+        "metadata", "clientID", "sequenceClientID", "historyStep", "enableDigestDeduplication",
+        "distributedID", "ttlDurationSeconds", "storageRegion"}}};
+  auto names = [](const std::vector<std::string>& list) {
+    json out = json::array();
+    for (const auto& n : list) out.push_back({{"name", n}, {"args", json::array()}});
+    return out;
+  };
+  if (auto it = kFields.find(type); it != kFields.end())
+    return {{"name", type}, {"fields", names(it->second)}, {"inputFields", nullptr}};
+  if (auto it = kInputFields.find(type); it != kInputFields.end())
+    return {{"name", type}, {"fields", nullptr}, {"inputFields", names(it->second)}};
+  // Any other type has nothing Plinth answers; 0.19's probes crash on a null type.
+  return {{"name", type}, {"fields", json::array()}, {"inputFields", json::array()}};
+}
+
 class WandbApi {
  public:
   WandbApi(tracking::Database& db, tracking::Store& store, tracking::ArtifactStore& artifacts,
@@ -133,6 +168,7 @@ class WandbApi {
     if (f.name == "project")
       return wandb_artifacts_.project(arg("entityName"), arg("name"), variables, base_url(req));
     if (f.name == "clientIDMapping") return nullptr;  // no client-id references: none to map
+    if (f.name == "__type") return introspect(arg("name"));
     throw Error(ErrorCode::kInvalidInput,
                 "Plinth does not implement the W&B operation " +
                     (op.name.empty() ? std::string("(anonymous)") : op.name) + " (" + op.kind +

@@ -2,6 +2,14 @@
 source "$(dirname "${BASH_SOURCE[0]}")/tracking_lib.sh"
 
 WANDB_TEST_KEY=plinth-0123456789abcdefghij0123456789ABCDEFGHIJ
+# The oldest pinned SDK (wandb 0.19.11), in a venv of its own; need_old_wandb fails the test
+# when it is missing.
+WANDB_OLD_PYTHON=${PLINTH_WANDB_OLD_PYTHON:-$PLINTH_SOURCE/.venv-wandb-0.19/bin/python}
+need_old_wandb() {
+  [ -x "$WANDB_OLD_PYTHON" ] && return 0
+  echo "FAIL: $WANDB_OLD_PYTHON not found: create the wandb 0.19.11 venv (scripts/setup.sh)" >&2
+  exit 1
+}
 
 # wandb_env: the SDK's settings for a test: $BASE, a key, every folder under $SCRATCH, quiet.
 wandb_env() {

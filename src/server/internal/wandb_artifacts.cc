@@ -82,6 +82,7 @@ json project_info(const std::string& experiment_id, const std::string& entity,
   return {{"id", experiment_id},
           {"internalId", experiment_id},
           {"name", project},
+          {"entityName", entity},
           {"entity", {{"id", entity}, {"name", entity}}}};
 }
 
@@ -605,7 +606,9 @@ json WandbArtifacts::project(const std::string& entity, const std::string& proje
   if (!exp) return nullptr;
   std::string e = entity.empty() ? kDefaultEntity : entity;
   json out = project_info(std::to_string(*exp), e, project);
-  std::string name = variables.is_object() ? text(variables, "name") : "";
+  // RunStoppedStatus (SDKs to 0.23): nothing stops a run from the server.
+  if (!text(variables, "runId").empty()) out["run"] = {{"stopped", false}};
+  std::string name = text(variables, "name");
   if (!name.empty()) {
     auto row = resolve(*exp, name);
     json artifact = row ? fragment(*row, base) : json(nullptr);
@@ -620,7 +623,7 @@ json WandbArtifacts::project(const std::string& entity, const std::string& proje
                    {"artifact", artifact}}
             : json(nullptr);
   }
-  std::string collection = variables.is_object() ? text(variables, "collection") : "";
+  std::string collection = text(variables, "collection");
   if (!collection.empty()) {
     std::string alias = text(variables, "alias");
     auto row = resolve(*exp, collection + ":" + (alias.empty() ? "latest" : alias));
@@ -640,7 +643,10 @@ json WandbArtifacts::project(const std::string& entity, const std::string& proje
 
 json WandbArtifacts::artifact(const std::string& id, const std::string& base) {
   auto row = find(id);
-  return row ? fragment(*row, base) : json(nullptr);
+  if (!row) return nullptr;
+  json out = fragment(*row, base);
+  out["files"] = files_page(*row, base);  // SDKs to 0.2x list the files to download here
+  return out;
 }
 
 std::string WandbArtifacts::get_file(const std::string& artifact_id, const std::string& md5_hex,

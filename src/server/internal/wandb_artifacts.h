@@ -50,7 +50,7 @@ class WandbArtifacts {
   // null when the project does not exist.
   nlohmann::json project(const std::string& entity, const std::string& project,
                          const nlohmann::json& variables, const std::string& base);
-  // The `artifact(id)` field: the artifact with its current manifest's download URL.
+  // The `artifact(id)` field: the artifact with its manifest's and files' download URLs.
   nlohmann::json artifact(const std::string& id, const std::string& base);
 
   // The signed URLs' targets. Throw Error(kPermission) for a bad or expired URL.
