@@ -3,6 +3,7 @@
 // as MLflow runs (server/internal/wandb_runs.h).
 #include "core/error.h"
 #include "http/server.h"
+#include "server/internal/access.h"
 #include "server/internal/graphql.h"
 #include "server/internal/routes.h"
 #include "server/internal/wandb_artifacts.h"
@@ -63,8 +64,9 @@ json introspect(const std::string& type) {
 class WandbApi {
  public:
   WandbApi(tracking::Database& db, tracking::Store& store, tracking::ArtifactStore& artifacts,
-           registry::Registry& registry)
-      : store_(store),
+           registry::Registry& registry, const Access* access)
+      : access_(access),
+        store_(store),
         artifacts_(artifacts),
         runs_(store),
         wandb_artifacts_(db, store, artifacts, registry, runs_, signer_) {}
@@ -107,16 +109,18 @@ class WandbApi {
     if (!run)
       throw Error(ErrorCode::kNotFound, "No W&B run " + p.at("entity") + "/" + p.at("project") +
                                             "/" + p.at("run") + ": start it with wandb.init");
+    require(req, run->info.experiment_id, auth::Need::kUpdate);
     runs_.file_stream(*run, body);
     return json_response(json::object());
   }
 
   // The "View run" link the SDK prints: the UI's page of the MLflow run.
-  http::ServerResponse run_page(const http::PathParams& p) {
+  http::ServerResponse run_page(const http::PathParams& p, const http::ServerRequest& req) {
     auto run = runs_.find(p.at("entity"), p.at("project"), p.at("run"));
     if (!run)
       throw Error(ErrorCode::kNotFound,
                   "No W&B run " + p.at("entity") + "/" + p.at("project") + "/" + p.at("run"));
+    require(req, run->info.experiment_id, auth::Need::kRead);
     return {302, "text/plain", "", {{"Location", "/#/run/" + run->info.run_id}}};
   }
 
@@ -139,14 +143,17 @@ class WandbApi {
       auto it = f.args.find(k);
       return it != f.args.end() && it->is_string() ? it->get<std::string>() : std::string();
     };
-    if (f.name == "viewer")
-      return {{"id", kDefaultEntity},
+    if (f.name == "viewer") {
+      auto user = caller(req);
+      std::string name = user ? user->username : kDefaultEntity;
+      return {{"id", name},
               {"entity", kDefaultEntity},
-              {"username", kDefaultEntity},
+              {"username", name},
               {"email", ""},
               {"admin", false},
               {"flags", "{}"},
               {"teams", {{"edges", json::array()}}}};
+    }
     if (f.name == "serverInfo")
       // Every optional feature off: no gzip file_stream, no OpenTelemetry proxy.
       return {{"features", json::array()},
@@ -155,7 +162,14 @@ class WandbApi {
                {{"outOfDate", false},
                 {"latestVersionString", ""},
                 {"versionOnThisInstanceString", ""}}}};
-    if (f.name == "upsertBucket") return runs_.upsert_bucket(input());
+    check(f, input(), req);
+    if (f.name == "upsertBucket") {
+      auto user = caller(req);
+      bool fresh = !project_experiment(input(), "entityName", "modelName");
+      json out = runs_.upsert_bucket(input());
+      if (fresh && user && access_) access_->grant_creator(*user, out["bucket"]["project"]["id"]);
+      return out;
+    }
     if (f.name == "createRunFiles") return create_run_files(input(), req);
     if (f.name == "createArtifact") return wandb_artifacts_.create(input());
     if (f.name == "createArtifactManifest" || f.name == "updateArtifactManifest")
@@ -173,6 +187,70 @@ class WandbApi {
                 "Plinth does not implement the W&B operation " +
                     (op.name.empty() ? std::string("(anonymous)") : op.name) + " (" + op.kind +
                     " field '" + f.name + "'); see docs/wandb.md for what is supported");
+  }
+
+  // With logins on (--auth): the caller, who may `need` on experiment `id` or gets
+  // Error(kPermission) saying what to ask for. Without logins, everyone may do everything.
+  std::optional<auth::User> caller(const http::ServerRequest& req) const {
+    if (!access_) return std::nullopt;
+    return access_->authenticate(req.header("authorization"));
+  }
+  void require(const http::ServerRequest& req, const std::string& id, auth::Need need) const {
+    if (!access_) return;
+    auto user = caller(req);
+    if (user && auth::allows(access_->effective(*user, auth::kExperiment, id), need)) return;
+    auto exp = store_.get_experiment(id);
+    throw Error(ErrorCode::kPermission,
+                "Permission denied: " + (user ? user->username : std::string("you")) +
+                    (need == auth::Need::kRead ? " may not read" : " may not change") +
+                    " W&B project " + exp.name + " (MLflow experiment " + id +
+                    "); ask its owner or an admin for " +
+                    (need == auth::Need::kRead ? "READ" : "EDIT") + " on it");
+  }
+  // The experiment the W&B project an input names, when it exists.
+  std::optional<std::string> project_experiment(const json& input, const char* entity_key,
+                                                const char* project_key) {
+    if (!input.is_object()) return std::nullopt;
+    std::string entity = input.value(entity_key, json("")).is_string()
+                             ? input.value(entity_key, std::string())
+                             : std::string();
+    std::string project = input.value(project_key, json("")).is_string()
+                              ? input.value(project_key, std::string())
+                              : std::string();
+    return runs_.experiment(entity.empty() ? kDefaultEntity : entity,
+                            project.empty() ? "uncategorized" : project);
+  }
+  // What field `f` touches, checked before it runs: changes need EDIT on the project (a new
+  // project is anyone's to create: its creator gets MANAGE), reads need READ.
+  void check(const GraphqlField& f, const json& input, const http::ServerRequest& req) {
+    if (!access_) return;
+    using auth::Need;
+    auto on_project = [&](const char* e, const char* p, Need need) {
+      if (auto id = project_experiment(input, e, p)) require(req, *id, need);
+    };
+    auto on_artifact = [&](const json& id, Need need) {
+      if (!id.is_string()) return;
+      if (auto exp = wandb_artifacts_.artifact_experiment(id)) require(req, *exp, need);
+    };
+    if (f.name == "upsertBucket") {
+      on_project("entityName", "modelName", Need::kUpdate);
+    } else if (f.name == "createRunFiles" || f.name == "createArtifact") {
+      on_project("entityName", "projectName", Need::kUpdate);
+    } else if (f.name == "createArtifactManifest" || f.name == "updateArtifactManifest" ||
+               f.name == "commitArtifact") {
+      on_artifact(input.value("artifactID", json()), Need::kUpdate);
+    } else if (f.name == "createArtifactFiles") {
+      for (const auto& file : input.value("artifactFiles", json::array()))
+        if (file.is_object()) on_artifact(file.value("artifactID", json()), Need::kUpdate);
+    } else if (f.name == "useArtifact") {
+      on_artifact(input.value("artifactID", json()), Need::kRead);
+      on_project("entityName", "projectName", Need::kUpdate);
+    } else if (f.name == "artifact") {
+      on_artifact(f.args.value("id", json()), Need::kRead);
+    } else if (f.name == "project") {
+      json where = {{"e", f.args.value("entityName", json())}, {"p", f.args.value("name", json())}};
+      if (auto id = project_experiment(where, "e", "p")) require(req, *id, Need::kRead);
+    }
   }
 
   json create_run_files(const json& input, const http::ServerRequest& req) {
@@ -205,6 +283,7 @@ class WandbApi {
     return {{"runID", run->info.run_id}, {"uploadHeaders", json::array()}, {"files", files}};
   }
 
+  const Access* access_;  // null: no logins
   tracking::Store& store_;
   tracking::ArtifactStore& artifacts_;
   WandbRuns runs_;
@@ -219,8 +298,9 @@ http::ServerResponse bytes_response(const std::string& bytes) {
 }  // namespace
 
 void add_wandb_routes(http::Router& r, tracking::Database& db, tracking::Store& store,
-                      tracking::ArtifactStore& artifacts, registry::Registry& registry) {
-  auto api = std::make_shared<WandbApi>(db, store, artifacts, registry);
+                      tracking::ArtifactStore& artifacts, registry::Registry& registry,
+                      const Access* access) {
+  auto api = std::make_shared<WandbApi>(db, store, artifacts, registry, access);
   r.add("POST", "/graphql", [api](const auto& req, const auto&) {
     try {
       return api->graphql(req);
@@ -252,7 +332,7 @@ void add_wandb_routes(http::Router& r, tracking::Database& db, tracking::Store& 
           return bytes_response(api->artifacts().get_manifest(p.at("artifact_id"), query_of(req)));
         }));
   r.add("GET", "/{entity}/{project}/runs/{run}",
-        guarded([api](const auto&, const auto& p) { return api->run_page(p); }));
+        guarded([api](const auto& req, const auto& p) { return api->run_page(p, req); }));
   // The SDK's own telemetry (OpenTelemetry metrics and logs): accepted and dropped.
   r.add("POST", "/sdk/otel/v1/{kind}",
         [](const auto&, const auto&) { return json_response(json::object()); });

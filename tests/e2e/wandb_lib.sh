@@ -11,12 +11,14 @@ need_old_wandb() {
   exit 1
 }
 
-# wandb_env: the SDK's settings for a test: $BASE, a key, every folder under $SCRATCH, quiet.
+# wandb_env: the SDK's settings for a test: $BASE, a key, every folder (and the netrc `wandb
+# login` writes) under $SCRATCH, quiet.
 wandb_env() {
   export WANDB_BASE_URL=$BASE WANDB_API_KEY=${WANDB_API_KEY:-$WANDB_TEST_KEY} \
     WANDB_SILENT=true WANDB_DIR=$SCRATCH WANDB_CONFIG_DIR=$SCRATCH/wandb-config \
     WANDB_CACHE_DIR=$SCRATCH/wandb-cache WANDB_DATA_DIR=$SCRATCH/wandb-data \
     WANDB_ARTIFACT_DIR=$SCRATCH/wandb-artifacts WANDB_DISABLE_CODE=true WANDB_DISABLE_GIT=true \
+    NETRC=$SCRATCH/netrc \
     PYTHONWARNINGS=ignore MLFLOW_HTTP_REQUEST_MAX_RETRIES=0 \
     MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR=false
 }

@@ -641,6 +641,12 @@ json WandbArtifacts::project(const std::string& entity, const std::string& proje
   return out;
 }
 
+std::optional<std::string> WandbArtifacts::artifact_experiment(const std::string& id) {
+  auto row = find(id);
+  if (!row) return std::nullopt;
+  return std::to_string(row->experiment_id);
+}
+
 json WandbArtifacts::artifact(const std::string& id, const std::string& base) {
   auto row = find(id);
   if (!row) return nullptr;

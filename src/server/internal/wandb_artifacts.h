@@ -53,6 +53,9 @@ class WandbArtifacts {
   // The `artifact(id)` field: the artifact with its manifest's and files' download URLs.
   nlohmann::json artifact(const std::string& id, const std::string& base);
 
+  // The experiment id of the artifact `id`; nullopt for an unknown id.
+  std::optional<std::string> artifact_experiment(const std::string& id);
+
   // The signed URLs' targets. Throw Error(kPermission) for a bad or expired URL.
   void put_file(const std::string& artifact_id, const std::string& md5_hex,
                 const std::map<std::string, std::string>& query, const std::string& body);

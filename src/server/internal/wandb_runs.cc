@@ -154,6 +154,16 @@ std::string WandbRuns::experiment_id(const std::string& entity, const std::strin
   return store_.create_experiment(name, "", {{"wandb.entity", entity}, {"wandb.project", project}});
 }
 
+std::optional<std::string> WandbRuns::experiment(const std::string& entity,
+                                                 const std::string& project) {
+  try {
+    return experiment_id(entity, project, false);
+  } catch (const Error& e) {
+    if (e.code() == ErrorCode::kNotFound) return std::nullopt;
+    throw;
+  }
+}
+
 std::optional<tracking::Run> WandbRuns::find(const std::string& entity, const std::string& project,
                                              const std::string& name) {
   check_name("run id", name);

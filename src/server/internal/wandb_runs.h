@@ -25,6 +25,8 @@ class WandbRuns {
   // The MLflow run of a W&B run, or nullopt.
   std::optional<tracking::Run> find(const std::string& entity, const std::string& project,
                                     const std::string& name);
+  // The experiment id of W&B project `entity/project`, or nullopt when it does not exist.
+  std::optional<std::string> experiment(const std::string& entity, const std::string& project);
   // Applies one file_stream request body (spec wandb-protocol.md §1.4 item 6) to `run`.
   void file_stream(const tracking::Run& run, const nlohmann::json& body);
 
