@@ -421,7 +421,8 @@ void WandbRuns::log_lines(const std::string& run_id, const json& file, bool even
         if (events) std::tie(key, value) = system_metric(key, value);
         key = metric_key(key);
         if (key.empty() || !std::isfinite(value)) continue;
-        if (batch.size() == tracking::kMaxBatchMetrics) flush();
+        // The two line-count tags travel in the same batch, within MLflow's entity limit.
+        if (batch.size() + 2 == tracking::kMaxBatchEntities) flush();
         batch.push_back(metric(key, value, ts, step));
       }
     }
