@@ -1,46 +1,27 @@
 #include "server/internal/wandb_artifacts.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <regex>
 
 #include "core/error.h"
 #include "core/hash.h"
-#include "core/log.h"
 #include "core/random_id.h"
-#include "core/utc_time.h"
 #include "tracking/names.h"
 
+// Writing W&B artifacts: creating, uploading, committing, using. Reads are in
+// wandb_artifact_reads.cc.
 namespace plinth::server::internal {
 
 using nlohmann::json;
-using tracking::Row;
 using tracking::SqlValue;
-
-struct WandbArtifacts::Row {
-  std::string id, entity, project, collection, type, state, digest, run_id, description, metadata,
-      manifest, pending_aliases;
-  int64_t experiment_id = 0, size = 0, file_count = 0, created = 0, updated = 0;
-  std::optional<int64_t> version, history_step, model_version;
-};
 
 namespace {
 
-constexpr char kColumns[] =
-    "id, experiment_id, entity, project, collection, type, version, state, digest, run_id, "
-    "description, metadata, history_step, manifest, pending_aliases, size, file_count, "
-    "creation_time, update_time, model_version";
 constexpr char kUsedTag[] = "wandb.used_artifacts";
 constexpr char kLoggedArtifactsTag[] = "mlflow.loggedArtifacts";  // MLflow's tables
 
-std::string text(const json& obj, const char* key) {
-  auto it = obj.find(key);
-  return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 std::string required_text(const json& obj, const char* key, const char* operation) {
-  std::string v = text(obj, key);
+  std::string v = json_text(obj, key);
   if (v.empty())
     throw Error(ErrorCode::kInvalidInput,
                 std::string(operation) + " needs '" + key + "' in its input");
@@ -57,40 +38,10 @@ void check_artifact_name(const std::string& what, const std::string& name) {
 }
 
 // The manifest's base64 MD5 as hex; "" when it is not one.
-std::string md5_b64_to_hex(const std::string& b64) {
-  if (b64.size() != 24) return "";
-  unsigned char out[24];
-  int n = EVP_DecodeBlock(out, reinterpret_cast<const unsigned char*>(b64.data()), 24);
-  if (n != 18) return "";  // 16 bytes plus the two '=' of padding
-  static const char* kHex = "0123456789abcdef";
-  std::string hex;
-  for (int i = 0; i < 16; ++i) {
-    hex += kHex[out[i] >> 4];
-    hex += kHex[out[i] & 15];
-  }
-  return hex;
-}
-
-std::string iso_time(int64_t ms) {
-  return core::format_utc(static_cast<std::time_t>(ms / 1000), "%Y-%m-%dT%H:%M:%SZ");
-}
-
-json null_or(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
-
-json project_info(const std::string& experiment_id, const std::string& entity,
-                  const std::string& project) {
-  return {{"id", experiment_id},
-          {"internalId", experiment_id},
-          {"name", project},
-          {"entityName", entity},
-          {"entity", {{"id", entity}, {"name", entity}}}};
-}
-
-// The hex MD5 the SDK computes over a manifest's entries (its "MANIFEST_MD5" digest).
 std::string manifest_digest(const json& contents) {
   std::vector<std::pair<std::string, std::string>> entries;
   for (const auto& [path, entry] : contents.items())
-    entries.emplace_back(path, entry.is_object() ? text(entry, "digest") : "");
+    entries.emplace_back(path, entry.is_object() ? json_text(entry, "digest") : "");
   std::sort(entries.begin(), entries.end());
   std::string text = "wandb-artifact-manifest-v1\n";
   for (const auto& [path, digest] : entries) text += path + ":" + digest + "\n";
@@ -99,96 +50,10 @@ std::string manifest_digest(const json& contents) {
 
 }  // namespace
 
-std::optional<WandbArtifacts::Row> WandbArtifacts::find(const std::string& id) {
-  std::optional<Row> out;
-  tracking::Transaction tx(db_);
-  db_.query(std::string("SELECT ") + kColumns + " FROM wandb_artifacts WHERE id = ?", {id},
-            [&](const tracking::Row& r) {
-              Row a;
-              a.id = r.text(0);
-              a.experiment_id = r.integer(1);
-              a.entity = r.text(2);
-              a.project = r.text(3);
-              a.collection = r.text(4);
-              a.type = r.text(5);
-              if (!r.is_null(6)) a.version = r.integer(6);
-              a.state = r.text(7);
-              a.digest = r.text(8);
-              a.run_id = r.text(9);
-              a.description = r.text(10);
-              a.metadata = r.text(11);
-              if (!r.is_null(12)) a.history_step = r.integer(12);
-              a.manifest = r.text(13);
-              a.pending_aliases = r.text(14);
-              a.size = r.integer(15);
-              a.file_count = r.integer(16);
-              a.created = r.integer(17);
-              a.updated = r.integer(18);
-              if (!r.is_null(19)) a.model_version = r.integer(19);
-              out = a;
-            });
-  tx.commit();
-  return out;
-}
-
-WandbArtifacts::Row WandbArtifacts::require(const std::string& id, const char* operation) {
-  auto row = find(id);
-  if (!row)
-    throw Error(ErrorCode::kNotFound, std::string(operation) + ": no W&B artifact with id '" + id +
-                                          "'; create it with CreateArtifact first");
-  return *row;
-}
-
-// "collection:alias" or "collection:vN" (the alias "latest" when there is no ':').
-std::optional<WandbArtifacts::Row> WandbArtifacts::resolve(int64_t experiment_id,
-                                                           const std::string& name) {
-  size_t colon = name.rfind(':');
-  std::string collection = name.substr(0, colon);
-  std::string alias = colon == std::string::npos ? "latest" : name.substr(colon + 1);
-  std::string id;
-  static const std::regex kVersion("v([0-9]{1,12})");
-  std::smatch m;
-  {
-    tracking::Transaction tx(db_);
-    if (std::regex_match(alias, m, kVersion)) {
-      db_.query(
-          "SELECT id FROM wandb_artifacts WHERE experiment_id = ? AND collection = ? AND "
-          "version = ?",
-          {experiment_id, collection, static_cast<int64_t>(std::stoll(m[1]))},
-          [&](const tracking::Row& r) { id = r.text(0); });
-    } else {
-      db_.query(
-          "SELECT artifact_id FROM wandb_artifact_aliases WHERE experiment_id = ? AND "
-          "collection = ? AND alias = ?",
-          {experiment_id, collection, alias}, [&](const tracking::Row& r) { id = r.text(0); });
-    }
-    tx.commit();
-  }
-  if (id.empty()) return std::nullopt;
-  return find(id);
-}
-
-std::optional<int64_t> WandbArtifacts::experiment_of(const std::string& entity,
-                                                     const std::string& project) {
-  try {
-    return std::stoll(
-        store_.get_experiment_by_name((entity.empty() ? kDefaultEntity : entity) + "/" + project)
-            .experiment_id);
-  } catch (const Error& e) {
-    if (e.code() == ErrorCode::kNotFound) return std::nullopt;
-    throw;
-  }
-}
-
-std::string WandbArtifacts::blob_path(int64_t experiment_id, const std::string& md5_hex) {
-  auto exp = store_.get_experiment(std::to_string(experiment_id));
-  return tracking::proxied_path(exp.artifact_location) + "/wandb-blobs/" + md5_hex;
-}
-
 json WandbArtifacts::create(const json& input) {
   if (!input.is_object())
     throw Error(ErrorCode::kInvalidInput, "CreateArtifact needs an 'input' object");
-  std::string entity = text(input, "entityName");
+  std::string entity = json_text(input, "entityName");
   std::string project = required_text(input, "projectName", "CreateArtifact");
   std::string run_name = required_text(input, "runName", "CreateArtifact");
   std::string collection = required_text(input, "artifactCollectionName", "CreateArtifact");
@@ -203,7 +68,7 @@ json WandbArtifacts::create(const json& input) {
                     ": artifacts are logged by a run (wandb.init, then run.log_artifact)");
   json aliases = json::array();
   for (const auto& a : input.value("aliases", json::array()))
-    if (a.is_object() && !text(a, "alias").empty()) aliases.push_back(text(a, "alias"));
+    if (a.is_object() && !json_text(a, "alias").empty()) aliases.push_back(json_text(a, "alias"));
   int64_t exp = std::stoll(run->info.experiment_id);
 
   std::lock_guard lock(mutex_);
@@ -234,8 +99,8 @@ json WandbArtifacts::create(const json& input) {
     row.state = "PENDING";
     row.digest = digest;
     row.run_id = run->info.run_id;
-    row.description = text(input, "description");
-    row.metadata = text(input, "metadata");
+    row.description = json_text(input, "description");
+    row.metadata = json_text(input, "metadata");
     if (auto s = input.find("historyStep"); s != input.end() && s->is_number_integer())
       row.history_step = s->get<int64_t>();
     row.pending_aliases = aliases.dump();
@@ -279,13 +144,13 @@ json WandbArtifacts::create_files(const json& input, const std::string& base) {
   json edges = json::array();
   std::map<std::string, Row> rows;
   for (const auto& f : *list) {
-    std::string id = f.is_object() ? text(f, "artifactID") : "";
+    std::string id = f.is_object() ? json_text(f, "artifactID") : "";
     if (!rows.count(id)) rows.emplace(id, require(id, "CreateArtifactFiles"));
     const Row& row = rows.at(id);
-    std::string md5 = md5_b64_to_hex(text(f, "md5"));
+    std::string md5 = md5_base64_to_hex(json_text(f, "md5"));
     if (md5.empty())
-      throw Error(ErrorCode::kInvalidInput,
-                  "CreateArtifactFiles: file '" + text(f, "name") + "' has no base64 MD5 in 'md5'");
+      throw Error(ErrorCode::kInvalidInput, "CreateArtifactFiles: file '" + json_text(f, "name") +
+                                                "' has no base64 MD5 in 'md5'");
     bool stored = false;
     {
       tracking::Transaction tx(db_);
@@ -300,8 +165,8 @@ json WandbArtifacts::create_files(const json& input, const std::string& base) {
             signer_.query("file-put\n" + row.id + "\n" + md5, kUrlLifetimeSeconds);
     edges.push_back({{"node",
                       {{"id", row.id + "/" + md5},
-                       {"name", text(f, "name")},
-                       {"displayName", text(f, "name")},
+                       {"name", json_text(f, "name")},
+                       {"displayName", json_text(f, "name")},
                        {"storagePath", "wandb-blobs/" + md5},
                        {"uploadUrl", url},
                        {"uploadHeaders", json::array()},
@@ -354,7 +219,7 @@ void WandbArtifacts::put_manifest(const std::string& artifact_id,
 }
 
 json WandbArtifacts::commit(const json& input) {
-  std::string id = input.is_object() ? text(input, "artifactID") : "";
+  std::string id = input.is_object() ? json_text(input, "artifactID") : "";
   std::lock_guard lock(mutex_);
   Row row = require(id, "CommitArtifact");
   if (row.state == "COMMITTED") return {{"artifact", fragment(row, "")}};
@@ -367,7 +232,7 @@ json WandbArtifacts::commit(const json& input) {
     ++files;
     size += entry.value("size", int64_t{0});
     if (entry.contains("ref")) continue;  // a reference: the bytes stay where they are
-    std::string md5 = md5_b64_to_hex(text(entry, "digest"));
+    std::string md5 = md5_base64_to_hex(json_text(entry, "digest"));
     tracking::Transaction tx(db_);
     bool stored = tracking::query_integer(
                       db_, "SELECT 1 FROM wandb_artifact_blobs WHERE experiment_id = ? AND md5 = ?",
@@ -423,7 +288,7 @@ void WandbArtifacts::publish(const Row& row) {
     if (entry.contains("ref")) continue;
     std::string name = tracking::checked_artifact_path(path);
     auto bytes =
-        artifacts_.get(blob_path(row.experiment_id, md5_b64_to_hex(text(entry, "digest"))));
+        artifacts_.get(blob_path(row.experiment_id, md5_base64_to_hex(json_text(entry, "digest"))));
     if (!bytes)
       throw Error(ErrorCode::kNotFound, "CommitArtifact: the stored bytes of '" + path +
                                             "' are missing from the artifact store");
@@ -506,7 +371,7 @@ json WandbArtifacts::use(const json& input) {
   if (!input.is_object())
     throw Error(ErrorCode::kInvalidInput, "UseArtifact needs an 'input' object");
   Row row = require(required_text(input, "artifactID", "UseArtifact"), "UseArtifact");
-  std::string entity = text(input, "entityName");
+  std::string entity = json_text(input, "entityName");
   auto run = runs_.find(entity.empty() ? kDefaultEntity : entity,
                         required_text(input, "projectName", "UseArtifact"),
                         required_text(input, "runName", "UseArtifact"));
@@ -522,158 +387,6 @@ json WandbArtifacts::use(const json& input) {
     store_.log_batch(run->info.run_id, {}, {}, {{kUsedTag, used.dump()}});
   }
   return {{"artifact", {{"id", row.id}}}};
-}
-
-json WandbArtifacts::fragment(const Row& row, const std::string& base) {
-  std::string exp = std::to_string(row.experiment_id);
-  json project = project_info(exp, row.entity, row.project);
-  json collection = {{"__typename", "ArtifactSequence"},
-                     {"id", exp + "/" + row.collection},
-                     {"name", row.collection},
-                     {"project", project}};
-  json aliases = json::array();
-  {
-    tracking::Transaction tx(db_);
-    db_.query("SELECT alias FROM wandb_artifact_aliases WHERE artifact_id = ? ORDER BY alias",
-              {row.id}, [&](const tracking::Row& r) {
-                aliases.push_back({{"__typename", "ArtifactAlias"},
-                                   {"id", row.id + ":" + r.text(0)},
-                                   {"alias", r.text(0)},
-                                   {"artifactCollection", collection},
-                                   {"artifactCollectionName", row.collection}});
-              });
-    tx.commit();
-  }
-  json manifest = nullptr;
-  if (!base.empty() && !row.manifest.empty())
-    manifest = {
-        {"id", row.id},
-        {"file",
-         {{"id", row.id},
-          {"directUrl", base + "/wandb/manifest/" + row.id + "?" +
-                            signer_.query("manifest-get\n" + row.id, kUrlLifetimeSeconds)}}}};
-  return {{"__typename", "Artifact"},
-          {"id", row.id},
-          {"name", row.collection + ":v" + (row.version ? std::to_string(*row.version) : "")},
-          {"artifactSequence", collection},
-          {"versionIndex", row.version ? json(*row.version) : json(nullptr)},
-          {"artifactType", {{"id", row.type}, {"name", row.type}}},
-          {"description", null_or(row.description)},
-          {"metadata", null_or(row.metadata)},
-          {"ttlDurationSeconds", -2},
-          {"ttlIsInherited", true},
-          {"tags", json::array()},
-          {"historyStep", row.history_step ? json(*row.history_step) : json(nullptr)},
-          {"state", row.state},
-          {"size", row.size},
-          {"digest", row.digest},
-          {"digestAlgorithm", "MANIFEST_MD5"},
-          {"commitHash", row.digest.substr(0, 20)},
-          {"fileCount", row.file_count},
-          {"createdAt", iso_time(row.created)},
-          {"updatedAt", iso_time(row.updated)},
-          {"aliases", aliases},
-          {"currentManifest", manifest}};
-}
-
-json WandbArtifacts::files_page(const Row& row, const std::string& base) {
-  json manifest = json::parse(row.manifest, nullptr, false);
-  json edges = json::array();
-  if (manifest.is_object())
-    for (const auto& [path, entry] : manifest["contents"].items()) {
-      if (entry.contains("ref")) continue;
-      std::string md5 = md5_b64_to_hex(text(entry, "digest"));
-      std::string url = base + "/wandb/artifact-file/" + row.id + "/" + md5 + "?" +
-                        signer_.query("file-get\n" + row.id + "\n" + md5, kUrlLifetimeSeconds);
-      edges.push_back({{"node",
-                        {{"__typename", "File"},
-                         {"id", row.id + "/" + md5},
-                         {"name", path},
-                         {"url", url},
-                         {"directUrl", url},
-                         {"sizeBytes", entry.value("size", int64_t{0})},
-                         {"digest", text(entry, "digest")},
-                         {"md5", text(entry, "digest")}}}});
-    }
-  return {
-      {"pageInfo", {{"__typename", "PageInfo"}, {"endCursor", nullptr}, {"hasNextPage", false}}},
-      {"edges", edges}};
-}
-
-json WandbArtifacts::project(const std::string& entity, const std::string& project,
-                             const json& variables, const std::string& base) {
-  auto exp = experiment_of(entity, project);
-  if (!exp) return nullptr;
-  std::string e = entity.empty() ? kDefaultEntity : entity;
-  json out = project_info(std::to_string(*exp), e, project);
-  // RunStoppedStatus (SDKs to 0.23): nothing stops a run from the server.
-  if (!text(variables, "runId").empty()) out["run"] = {{"stopped", false}};
-  std::string name = text(variables, "name");
-  if (!name.empty()) {
-    auto row = resolve(*exp, name);
-    json artifact = row ? fragment(*row, base) : json(nullptr);
-    out["artifact"] = artifact;
-    out["artifactCollectionMembership"] =
-        row ? json{{"__typename", "ArtifactCollectionMembership"},
-                   {"id", row->id},
-                   {"versionIndex", artifact["versionIndex"]},
-                   {"createdAt", artifact["createdAt"]},
-                   {"aliases", artifact["aliases"]},
-                   {"artifactCollection", artifact["artifactSequence"]},
-                   {"artifact", artifact}}
-            : json(nullptr);
-  }
-  std::string collection = text(variables, "collection");
-  if (!collection.empty()) {
-    std::string alias = text(variables, "alias");
-    auto row = resolve(*exp, collection + ":" + (alias.empty() ? "latest" : alias));
-    json membership = nullptr;
-    if (row) {
-      membership = fragment(*row, base);
-      membership["files"] = files_page(*row, base);
-    }
-    out["artifactCollection"] = row ? json{{"__typename", "ArtifactSequence"},
-                                           {"id", std::to_string(*exp) + "/" + collection},
-                                           {"name", collection},
-                                           {"artifactMembership", membership}}
-                                    : json(nullptr);
-  }
-  return out;
-}
-
-std::optional<std::string> WandbArtifacts::artifact_experiment(const std::string& id) {
-  auto row = find(id);
-  if (!row) return std::nullopt;
-  return std::to_string(row->experiment_id);
-}
-
-json WandbArtifacts::artifact(const std::string& id, const std::string& base) {
-  auto row = find(id);
-  if (!row) return nullptr;
-  json out = fragment(*row, base);
-  out["files"] = files_page(*row, base);  // SDKs to 0.2x list the files to download here
-  return out;
-}
-
-std::string WandbArtifacts::get_file(const std::string& artifact_id, const std::string& md5_hex,
-                                     const std::map<std::string, std::string>& query) {
-  signer_.check("file-get\n" + artifact_id + "\n" + md5_hex, query,
-                "ask for the artifact's files again");
-  Row row = require(artifact_id, "download");
-  auto bytes = artifacts_.get(blob_path(row.experiment_id, md5_hex));
-  if (!bytes)
-    throw Error(ErrorCode::kNotFound,
-                "Artifact " + row.collection + " has no stored file " + "with MD5 " + md5_hex);
-  return *bytes;
-}
-
-std::string WandbArtifacts::get_manifest(const std::string& artifact_id,
-                                         const std::map<std::string, std::string>& query) {
-  signer_.check("manifest-get\n" + artifact_id, query, "ask for the artifact again");
-  Row row = require(artifact_id, "download");
-  if (row.manifest.empty())
-    throw Error(ErrorCode::kNotFound, "Artifact " + row.id + " has no manifest yet");
-  return row.manifest;
 }
 
 }  // namespace plinth::server::internal

@@ -67,7 +67,16 @@ class WandbArtifacts {
                            const std::map<std::string, std::string>& query);
 
  private:
-  struct Row;
+  struct Row {
+    std::string id, entity, project, collection, type, state, digest, run_id, description, metadata,
+        manifest, pending_aliases;
+    int64_t experiment_id = 0, size = 0, file_count = 0, created = 0, updated = 0;
+    std::optional<int64_t> version, history_step, model_version;
+  };
+  static constexpr char kColumns[] =
+      "id, experiment_id, entity, project, collection, type, version, state, digest, run_id, "
+      "description, metadata, history_step, manifest, pending_aliases, size, file_count, "
+      "creation_time, update_time, model_version";
   std::optional<Row> find(const std::string& id);
   std::optional<Row> resolve(int64_t experiment_id, const std::string& name);
   Row require(const std::string& id, const char* operation);
@@ -87,5 +96,10 @@ class WandbArtifacts {
   const UrlSigner& signer_;
   std::mutex mutex_;  // numbering and aliases: one commit at a time
 };
+
+// The string at `key` of a JSON object, or "".
+std::string json_text(const nlohmann::json& obj, const char* key);
+// A base64 MD5 (as W&B manifests hold them) in hex; "" when it is not one.
+std::string md5_base64_to_hex(const std::string& b64);
 
 }  // namespace plinth::server::internal
