@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 export OMP_WAIT_POLICY = PASSIVE
 
-.PHONY: setup build test demo tour bench bench-dvc bench-remotes bench-tables bench-drift bench-pipeline bench-experiments bench-tracking bench-mlflow bench-ui bench-models bench-serving bench-onnx fuzz format clean
+.PHONY: setup build test demo tour bench bench-dvc bench-remotes bench-tables bench-drift bench-pipeline bench-experiments bench-tracking bench-mlflow bench-wandb bench-ui bench-models bench-serving bench-onnx fuzz format clean
 
 setup:
 	scripts/setup.sh
@@ -70,6 +70,9 @@ bench-tracking: setup build
 
 bench-mlflow: setup build
 	PLINTH=$(abspath $(BUILD))/plinth bench/mlflow.sh
+
+bench-wandb: setup build
+	PLINTH=$(abspath $(BUILD))/plinth bench/wandb.sh
 
 # The web UI against MLflow's own UI in the same browser; see docs/benchmarks.md.
 bench-ui: setup build

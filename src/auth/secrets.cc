@@ -45,6 +45,14 @@ std::string new_token() {
   return "plinth_" + hex(bytes, sizeof bytes);
 }
 
+std::string new_api_key() {
+  init();
+  static const char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  std::string key = "plinth-";
+  for (int i = 0; i < 40; ++i) key += kAlphabet[randombytes_uniform(62)];
+  return key;
+}
+
 std::string hash_token(std::string_view token) {
   init();
   unsigned char digest[crypto_hash_sha256_BYTES];

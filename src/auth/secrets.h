@@ -15,6 +15,9 @@ bool verify_password(std::string_view encoded, std::string_view password);
 
 // A fresh random bearer token: "plinth_" and 64 hex digits.
 std::string new_token();
+// A fresh random W&B API key in the shape every wandb SDK accepts (0.19 wants exactly 40
+// characters after the last '-'): "plinth-" and 40 letters and digits (238 random bits).
+std::string new_api_key();
 // SHA-256 of `token` in hex: what the database keeps instead of the token.
 std::string hash_token(std::string_view token);
 // Compares in time independent of where the strings differ (same-length inputs).

@@ -184,7 +184,15 @@ std::optional<User> UserStore::check_password(const std::string& username,
 }
 
 std::string UserStore::create_token(const std::string& username, const std::string& name) {
-  std::string token = new_token();
+  return store_token(username, name, new_token());
+}
+
+std::string UserStore::create_api_key(const std::string& username, const std::string& name) {
+  return store_token(username, name, new_api_key());
+}
+
+std::string UserStore::store_token(const std::string& username, const std::string& name,
+                                   const std::string& token) {
   Transaction tx(db_);
   auto user = find_locked(username, nullptr);
   if (!user) throw no_user(username);

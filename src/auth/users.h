@@ -51,6 +51,9 @@ class UserStore {
   std::optional<User> check_password(const std::string& username, const std::string& password);
   // A new bearer token for the user, returned once; only its hash is stored.
   std::string create_token(const std::string& username, const std::string& name);
+  // A new W&B API key (new_api_key) for the user, returned once; kept and checked like a
+  // token (check_token).
+  std::string create_api_key(const std::string& username, const std::string& name);
   std::optional<User> check_token(const std::string& token);
 
   // The permission granted to `username` on a resource, if any.
@@ -68,6 +71,8 @@ class UserStore {
 
  private:
   std::optional<User> find_locked(const std::string& username, std::string* hash);
+  std::string store_token(const std::string& username, const std::string& name,
+                          const std::string& token);
   // The permission name granted to a user id on a resource, "" for none.
   std::string granted_locked(const std::string& resource_type, const std::string& resource_id,
                              int64_t user_id);

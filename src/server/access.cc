@@ -129,13 +129,19 @@ const std::map<std::pair<std::string, std::string>, Rule>& rules() {
        {On::kRegisteredModel, Need::kManage}},
       // The audit log: a model's history for its readers, the whole log for admins.
       {{"GET", "plinth/audit"}, {On::kAuditModel, Need::kRead}},
-      // The W&B client's API (wandb_routes.cc): admins only until its runs get per-project
-      // permissions (issue 20).
-      {{"POST", "/graphql"}, {On::kAdmin}},
-      {{"POST", "/files/{entity}/{project}/{run}/file_stream"}, {On::kAdmin}},
-      {{"PUT", "/wandb/upload/{run_id}/{*path}"}, {On::kAdmin}},
-      {{"GET", "/{entity}/{project}/runs/{run}"}, {On::kAdmin}},
-      {{"POST", "/sdk/otel/v1/{kind}"}, {On::kAdmin}},
+      {{"POST", "plinth/api-keys/create"}, {On::kUser}},
+      // The W&B client's API (wandb_routes.cc): it checks the caller's permission on each
+      // project (experiment) it touches itself, with Access::effective.
+      {{"POST", "/graphql"}, {On::kUser}},
+      {{"POST", "/files/{entity}/{project}/{run}/file_stream"}, {On::kUser}},
+      // Signed URLs (wandb_urls.h) authorise themselves: the SDK sends no credentials there.
+      {{"PUT", "/wandb/upload/{run_id}/{*path}"}, {On::kPublic}},
+      {{"PUT", "/wandb/artifact-file/{artifact_id}/{md5}"}, {On::kPublic}},
+      {{"GET", "/wandb/artifact-file/{artifact_id}/{md5}"}, {On::kPublic}},
+      {{"PUT", "/wandb/manifest/{artifact_id}"}, {On::kPublic}},
+      {{"GET", "/wandb/manifest/{artifact_id}"}, {On::kPublic}},
+      {{"GET", "/{entity}/{project}/runs/{run}"}, {On::kUser}},
+      {{"POST", "/sdk/otel/v1/{kind}"}, {On::kUser}},
   };
   return table;
 }
@@ -221,7 +227,9 @@ std::optional<Rule> rule_for(const std::string& method, const std::string& patte
 std::optional<auth::User> Access::authenticate(const std::string& authorization) const {
   auto credentials = auth::parse_authorization(authorization);
   if (!credentials) return std::nullopt;
-  if (credentials->bearer) return users_.check_token(credentials->secret);
+  // The W&B SDK sends its API key as the password of the user "api".
+  if (credentials->bearer || credentials->username == kApiKeyUser)
+    return users_.check_token(credentials->secret);
   return users_.check_password(credentials->username, credentials->secret);
 }
 
@@ -250,6 +258,10 @@ void Access::record_login(const std::string& user_key, const std::string& addres
   if (now - a.last > kForgetAddress) a.count = 0;
   a.last = now;
   if (++a.count >= kFreeFailuresPerAddress) a.until = now + kLockout;
+}
+
+void Access::grant_creator(const auth::User& user, const std::string& experiment_id) const {
+  users_.grant(auth::kExperiment, experiment_id, user.username, auth::Permission::kManage);
 }
 
 auth::Permission Access::effective(const auth::User& user, const std::string& type,
@@ -381,9 +393,9 @@ http::ServerResponse Access::handle(const http::Router& router,
   auto credentials = auth::parse_authorization(header);
   if (!credentials) return unauthenticated();
   // Failed password logins are counted per name and per client address, and slowed after a
-  // few. Bearer tokens are not: 256 random bits cannot be guessed, and one shared counter would
-  // let anyone lock CI out.
-  bool password = !credentials->bearer;
+  // few. Tokens and W&B API keys are not: 256 random bits cannot be guessed, and one shared counter
+  // would let anyone lock CI out.
+  bool password = !credentials->bearer && credentials->username != kApiKeyUser;
   std::string user_key = "user " + credentials->username;
   std::string address_key = req.peer_address.empty() ? "" : "address " + req.peer_address;
   int64_t wait = 0;
@@ -400,6 +412,13 @@ http::ServerResponse Access::handle(const http::Router& router,
     return error_response();
   }
   if (password) record_login(user_key, address_key, user.has_value());
+  if (!user && credentials->username == kApiKeyUser)
+    return {401,
+            "text/plain; charset=utf-8",
+            "This W&B API key is not valid on this server. Create one with POST "
+            "/api/2.0/plinth/api-keys/create (signed in with your password), then run `wandb "
+            "login --relogin --host URL KEY`.",
+            {{"WWW-Authenticate", "Basic realm=\"mlflow\""}}};
   if (!user) return unauthenticated();
   if (!match) return router.dispatch(req);  // 404 or 405
   if (!rule) return forbidden();            // a route without a rule is closed

@@ -171,6 +171,13 @@ void add_auth_routes(http::Router& r, auth::UserStore& users, const Access& acce
     std::string name = a.str("name");
     return json{{"token", users.create_token(me.username, name.empty() ? "token" : name)}};
   });
+  // A W&B API key for the caller (WANDB_API_KEY, `wandb login`), shown once.
+  add(r, "POST", "2.0", "plinth/api-keys/create",
+      [&users, &access](const Args& a, const auto& req) {
+        auth::User me = caller(access, req);
+        std::string name = a.str("name");
+        return json{{"api_key", users.create_api_key(me.username, name.empty() ? "wandb" : name)}};
+      });
 }
 
 }  // namespace plinth::server::internal

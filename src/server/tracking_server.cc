@@ -14,18 +14,18 @@
 
 namespace plinth::server {
 
-TrackingServer::TrackingServer(tracking::Store& store, registry::Registry& registry,
-                               tracking::ArtifactStore& artifacts, const AuthSettings& auth) {
+TrackingServer::TrackingServer(tracking::Database& db, tracking::Store& store,
+                               registry::Registry& registry, tracking::ArtifactStore& artifacts,
+                               const AuthSettings& auth) {
+  if (auth.users)
+    access_ =
+        std::make_unique<internal::Access>(*auth.users, store, registry, auth.default_permission);
   internal::add_tracking_routes(router_, store, artifacts);
   internal::add_registry_routes(router_, registry);
   internal::add_artifact_routes(router_, artifacts, store, registry);
-  internal::add_wandb_routes(router_, store, artifacts);
+  internal::add_wandb_routes(router_, db, store, artifacts, registry, access_.get());
   internal::add_ui_routes(router_, store);
-  if (auth.users) {
-    access_ =
-        std::make_unique<internal::Access>(*auth.users, store, registry, auth.default_permission);
-    internal::add_auth_routes(router_, *auth.users, *access_);
-  }
+  if (access_) internal::add_auth_routes(router_, *auth.users, *access_);
 }
 
 TrackingServer::~TrackingServer() = default;
@@ -67,7 +67,7 @@ void run_server(const ServeOptions& options) {
     auth.users = users.get();
     auth.default_permission = *p;
   }
-  TrackingServer server(*store, *registry, *artifacts, auth);
+  TrackingServer server(*db, *store, *registry, *artifacts, auth);
   http::ServerOptions http_options;
   http_options.host = options.host;
   http_options.port = options.port;

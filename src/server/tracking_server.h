@@ -29,7 +29,8 @@ struct AuthSettings {
 // its error_code maps to; predictable failures are never 5xx. Thread-safe.
 class TrackingServer {
  public:
-  TrackingServer(tracking::Store& store, registry::Registry& registry,
+  // `db` is the database `store` and `registry` keep their data in (W&B artifacts too).
+  TrackingServer(tracking::Database& db, tracking::Store& store, registry::Registry& registry,
                  tracking::ArtifactStore& artifacts, const AuthSettings& auth = {});
   ~TrackingServer();
 

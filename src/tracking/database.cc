@@ -99,6 +99,25 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_log_by_model ON audit_log (model_name, id);
 CREATE INDEX audit_log_by_time ON audit_log (change_time);
 )sql",
+    // W&B artifacts (server/internal/wandb_artifacts.h): versions per collection with their
+    // manifests, aliases and registered model version, and the file contents stored per
+    // experiment by MD5.
+    R"sql(
+CREATE TABLE wandb_artifacts (
+  id TEXT PRIMARY KEY, experiment_id BIGINT NOT NULL, entity TEXT NOT NULL, project TEXT NOT NULL,
+  collection TEXT NOT NULL, type TEXT NOT NULL, version BIGINT, state TEXT NOT NULL,
+  digest TEXT NOT NULL, run_id TEXT NOT NULL, description TEXT NOT NULL, metadata TEXT NOT NULL,
+  history_step BIGINT, manifest TEXT, pending_aliases TEXT NOT NULL, size BIGINT NOT NULL,
+  file_count BIGINT NOT NULL, creation_time BIGINT NOT NULL, update_time BIGINT NOT NULL,
+  model_version BIGINT);
+CREATE INDEX wandb_artifacts_by_collection ON wandb_artifacts (experiment_id, collection, digest);
+CREATE TABLE wandb_artifact_aliases (
+  experiment_id BIGINT NOT NULL, collection TEXT NOT NULL, alias TEXT NOT NULL,
+  artifact_id TEXT NOT NULL, PRIMARY KEY (experiment_id, collection, alias));
+CREATE TABLE wandb_artifact_blobs (
+  experiment_id BIGINT NOT NULL, md5 TEXT NOT NULL, size BIGINT NOT NULL,
+  PRIMARY KEY (experiment_id, md5));
+)sql",
 };
 
 }  // namespace

@@ -140,7 +140,7 @@ TEST(Access, EveryRouteHasARule) {
   auto registry = registry::make_registry(*db, *store);
   auto artifacts = tracking::open_artifact_store((dir.path() / "art").string());
   UserStore users(*db);
-  server::TrackingServer server(*store, *registry, *artifacts, {&users, Permission::kRead});
+  server::TrackingServer server(*db, *store, *registry, *artifacts, {&users, Permission::kRead});
   auto routes = server.router().routes();
   EXPECT_GT(routes.size(), 150u);
   for (const auto& [method, pattern] : routes)

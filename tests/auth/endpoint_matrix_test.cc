@@ -528,27 +528,47 @@ std::vector<Row> rows() {
        [=](S&, const O& o) {
          return msg({{"model", o.model}});
        }},
-      // The W&B SDK's protocol: admins only until its runs get per-project permissions.
-      {"POST", "/graphql", kAdmin,
+      // The W&B SDK's protocol: any signed-in user; each operation then checks READ or EDIT on
+      // the W&B project's experiment itself (tests/e2e/wandb_auth_test.sh), and the signed URLs
+      // are public but refuse a wrong signature.
+      {"POST", "/graphql", kAnyUser,
        [=](S&, const O&) {
          return msg({{"query", "query Viewer { viewer { id } }"}});
        }},
       {"POST",
        "/files/{entity}/{project}/{run}/file_stream",
-       {401, 403, 403, 403, 403, 404},
+       {401, 404, 404, 404, 404, 404},
        [=](S&, const O&) {
          return Call{"/files/e/p/r/file_stream", {{"files", json::object()}}};
        }},
       {"PUT",
        "/wandb/upload/{run_id}/{*path}",
-       {401, 403, 403, 403, 403, 403},
+       {403, 403, 403, 403, 403, 403},
        [=](S&, const O& o) { return path("/wandb/upload/" + o.run + "/f.txt"); }},
+      {"PUT",
+       "/wandb/artifact-file/{artifact_id}/{md5}",
+       {403, 403, 403, 403, 403, 403},
+       [=](S&, const O&) { return path("/wandb/artifact-file/a/00"); }},
+      {"GET",
+       "/wandb/artifact-file/{artifact_id}/{md5}",
+       {403, 403, 403, 403, 403, 403},
+       [=](S&, const O&) { return path("/wandb/artifact-file/a/00"); }},
+      {"PUT",
+       "/wandb/manifest/{artifact_id}",
+       {403, 403, 403, 403, 403, 403},
+       [=](S&, const O&) { return path("/wandb/manifest/a"); }},
+      {"GET",
+       "/wandb/manifest/{artifact_id}",
+       {403, 403, 403, 403, 403, 403},
+       [=](S&, const O&) { return path("/wandb/manifest/a"); }},
       {"GET",
        "/{entity}/{project}/runs/{run}",
-       {401, 403, 403, 403, 403, 404},
+       {401, 404, 404, 404, 404, 404},
        [=](S&, const O&) { return path("/e/p/runs/r"); }},
-      {"POST", "/sdk/otel/v1/{kind}", kAdmin,
+      {"POST", "/sdk/otel/v1/{kind}", kAnyUser,
        [=](S&, const O&) { return path("/sdk/otel/v1/traces"); }},
+      {"POST", "plinth/api-keys/create", kAnyUser,
+       [=](S&, const O&) { return msg({{"name", "laptop"}}); }},
   };
   // MLflow 2's per-resource permission endpoints, for experiments and registered models alike.
   for (const char* type : {"experiment", "registered_model"}) {
@@ -602,7 +622,8 @@ TEST(EndpointMatrix, EveryEndpointAtEveryLevel) {
     auto registry = registry::make_registry(*db, *store);
     auto artifacts = tracking::open_artifact_store((scratch / "art").string());
     auth::UserStore users(*db);
-    server::TrackingServer server(*store, *registry, *artifacts, {&users, auth::Permission::kRead});
+    server::TrackingServer server(*db, *store, *registry, *artifacts,
+                                  {&users, auth::Permission::kRead});
     routes = server.router().routes();
   }
   fs::remove_all(scratch);

@@ -41,6 +41,21 @@ call POST "$BASE/files/plinth/fraud/$run_id/file_stream" \
   '{"files":{"wandb-history.jsonl":{"offset":11,"content":["{\"loss\":99,\"_step\":11}","{\"loss\":0.01,\"_step\":12}"]}}}'
 expect_eq "$(history | jq -c '.[-2:]')" "$(jq -c '[[11, .[0].history[11].loss], [12, 0.01]]' "$SCRATCH/runs.json")" \
   "only lines past the stored ones are added"
+# Out of order: step 15 arrives before 13 and 14; the gap fills later, and 15 sent again is
+# not stored twice.
+stream() { call POST "$BASE/files/plinth/fraud/$run_id/file_stream" "{\"files\":{\"wandb-history.jsonl\":$1}}"; }
+stream '{"offset":15,"content":["{\"loss\":0.015,\"_step\":15}"]}'
+expect_call 200 "a file_stream chunk ahead of a gap"
+stream '{"offset":13,"content":["{\"loss\":0.013,\"_step\":13}","{\"loss\":0.014,\"_step\":14}"]}'
+stream '{"offset":15,"content":["{\"loss\":99,\"_step\":15}","{\"loss\":0.016,\"_step\":16}"]}'
+expect_eq "$(history | jq -c '.[-5:]')" "$(jq -c '[[11, .[0].history[11].loss], [12, 0.01], [13, 0.013], [14, 0.014], [15, 0.015], [16, 0.016]][-5:]' "$SCRATCH/runs.json")" \
+  "chunks out of order: every line once, in its place"
+# One chunk larger than an MLflow batch (60 lines x 20 metrics): stored whole.
+lines=$("$PYTHON" -c 'import json; print(json.dumps([json.dumps(dict({f"k{j:02d}": i + j / 100 for j in range(20)}, _step=17 + i)) for i in range(60)]))')
+stream "{\"offset\":17,\"content\":$lines}"
+expect_call 200 "a file_stream chunk of 1,200 values"
+call GET "$API/metrics/get-history?run_id=$mlflow_run&metric_key=k19"
+expect_eq "$(field '[.metrics[] | .step] | length')" 60 "every line of a chunk larger than an MLflow batch"
 call POST "$BASE/files/plinth/fraud/nosuchrun/file_stream" '{}'
 expect_error_call 404 RESOURCE_DOES_NOT_EXIST "nosuchrun" "file_stream for an unknown run"
 

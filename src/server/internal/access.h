@@ -43,6 +43,9 @@ struct Rule {
 // (it is then refused: a new route without a rule fails closed, and access_test fails).
 std::optional<Rule> rule_for(const std::string& method, const std::string& pattern);
 
+// The user name the W&B SDK sends with its API key as the password.
+inline constexpr char kApiKeyUser[] = "api";
+
 // Checks every request of a server started with --auth: authenticates it (HTTP Basic or a
 // bearer token), checks the route's rule, runs it, then filters search results to what the
 // user may read and gives creators MANAGE on what they created.
@@ -54,7 +57,8 @@ class Access {
 
   http::ServerResponse handle(const http::Router& router, const http::ServerRequest& req) const;
 
-  // The user the Authorization header names, or nullopt (missing, malformed or wrong).
+  // The user the Authorization header names, or nullopt (missing, malformed or wrong). HTTP
+  // Basic with the user name kApiKeyUser carries a token or W&B API key as its password.
   std::optional<auth::User> authenticate(const std::string& authorization) const;
 
   // After this many failed password logins in a row for one name, each further attempt must wait
@@ -66,6 +70,9 @@ class Access {
   static constexpr int kFreeFailuresPerAddress = 20;
   static constexpr std::chrono::seconds kLockout{30};
   static constexpr std::chrono::minutes kForgetAddress{15};
+
+  // Gives the creator of an experiment MANAGE on it (as MLflow's experiments/create does).
+  void grant_creator(const auth::User& user, const std::string& experiment_id) const;
 
   // The effective permission of `user` on a resource: MANAGE for admins, the granted one, or
   // the default.

@@ -16,14 +16,17 @@ void add_registry_routes(http::Router& router, registry::Registry& registry);
 void add_artifact_routes(http::Router& router, tracking::ArtifactStore& artifacts,
                          tracking::Store& store, registry::Registry& registry);
 
-// The W&B SDK's protocol (spec wandb-protocol.md): /graphql, file_stream and upload URLs.
-void add_wandb_routes(http::Router& router, tracking::Store& store,
-                      tracking::ArtifactStore& artifacts);
+class Access;
+// The W&B SDK's protocol (spec wandb-protocol.md): /graphql, file_stream, upload URLs and
+// artifact downloads. With `access` (logins on), each operation checks the caller's permission
+// on the projects it touches.
+void add_wandb_routes(http::Router& router, tracking::Database& db, tracking::Store& store,
+                      tracking::ArtifactStore& artifacts, registry::Registry& registry,
+                      const Access* access);
 
 // The embedded web UI at / and the endpoints only it uses.
 void add_ui_routes(http::Router& router, tracking::Store& store);
 
-class Access;
 // MLflow's user and permission endpoints (its basic-auth app) and Plinth's token endpoint.
 void add_auth_routes(http::Router& router, auth::UserStore& users, const Access& access);
 

@@ -23,6 +23,8 @@ constexpr char kRunIdTag[] = "wandb.run_id";
 constexpr char kTagsTag[] = "wandb.tags";  // the W&B tags, a JSON list, to drop removed ones
 constexpr char kHistoryTag[] = "wandb.history_lines";
 constexpr char kEventsTag[] = "wandb.events_lines";
+constexpr char kHistoryAheadTag[] = "wandb.history_ahead";  // ranges stored beyond a gap
+constexpr char kEventsAheadTag[] = "wandb.events_ahead";
 constexpr char kSummaryTag[] = "wandb.summary";  // the latest summary, applied at the end
 constexpr size_t kParamValueLimit = 6000;        // MLflow's
 constexpr size_t kTagValueLimit = 8000;
@@ -152,6 +154,16 @@ std::string WandbRuns::experiment_id(const std::string& entity, const std::strin
     if (e.code() != ErrorCode::kNotFound || !create) throw;
   }
   return store_.create_experiment(name, "", {{"wandb.entity", entity}, {"wandb.project", project}});
+}
+
+std::optional<std::string> WandbRuns::experiment(const std::string& entity,
+                                                 const std::string& project) {
+  try {
+    return experiment_id(entity, project, false);
+  } catch (const Error& e) {
+    if (e.code() == ErrorCode::kNotFound) return std::nullopt;
+    throw;
+  }
 }
 
 std::optional<tracking::Run> WandbRuns::find(const std::string& entity, const std::string& project,
@@ -322,51 +334,102 @@ json WandbRuns::keep_summary(const std::string& run_id, const json& file) {
   return summary;
 }
 
+namespace {
+
+// The lines of a file_stream file stored so far: every index below `count`, and the ranges
+// [first, end) beyond it that arrived ahead of a gap (a chunk out of order). Both are run
+// tags written in the same batch as the lines' metrics.
+struct StoredLines {
+  int64_t count = 0;
+  std::vector<std::pair<int64_t, int64_t>> ahead;  // sorted, disjoint, each above count
+
+  bool has(int64_t i) const {
+    if (i < count) return true;
+    for (const auto& [a, b] : ahead)
+      if (i >= a && i < b) return true;
+    return false;
+  }
+  void add(int64_t i) {
+    ahead.emplace_back(i, i + 1);
+    std::sort(ahead.begin(), ahead.end());
+    std::vector<std::pair<int64_t, int64_t>> merged;
+    for (const auto& r : ahead) {
+      if (!merged.empty() && r.first <= merged.back().second)
+        merged.back().second = std::max(merged.back().second, r.second);
+      else
+        merged.push_back(r);
+    }
+    ahead.clear();
+    for (const auto& r : merged) {
+      if (r.first <= count)
+        count = std::max(count, r.second);
+      else
+        ahead.push_back(r);
+    }
+  }
+  std::string ahead_json() const {
+    json out = json::array();
+    for (const auto& [a, b] : ahead) out.push_back({a, b});
+    return out.dump();
+  }
+};
+
+}  // namespace
+
 void WandbRuns::log_lines(const std::string& run_id, const json& file, bool events) {
   const char* count_tag = events ? kEventsTag : kHistoryTag;
-  int64_t stored = line_count(store_.get_run(run_id), count_tag);
+  const char* ahead_tag = events ? kEventsAheadTag : kHistoryAheadTag;
+  const char* file_name = events ? "wandb-events.jsonl" : "wandb-history.jsonl";
+  auto run = store_.get_run(run_id);
+  StoredLines stored;
+  stored.count = line_count(run, count_tag);
+  json ahead = json::parse(tag_value(run, ahead_tag), nullptr, false);
+  if (ahead.is_array())
+    for (const auto& r : ahead)
+      if (r.is_array() && r.size() == 2 && r[0].is_number_integer() && r[1].is_number_integer())
+        stored.ahead.emplace_back(r[0].get<int64_t>(), r[1].get<int64_t>());
   auto at = file.is_object() ? file.find("offset") : file.end();
   if (at != file.end() && !at->is_number_integer())
-    throw Error(ErrorCode::kInvalidInput,
-                std::string("file_stream: 'offset' of ") +
-                    (events ? "wandb-events.jsonl" : "wandb-history.jsonl") +
-                    " must be an integer, not " + at->dump());
+    throw Error(ErrorCode::kInvalidInput, std::string("file_stream: 'offset' of ") + file_name +
+                                              " must be an integer, not " + at->dump());
   int64_t offset = at == file.end() ? 0 : at->get<int64_t>();
   auto content = file.find("content");
   if (content == file.end() || !content->is_array()) return;
   std::vector<Metric> batch;
-  int64_t done = stored;  // lines whose metrics are all in `batch` or stored
+  bool changed = false;  // lines whose metrics are all in `batch` or stored are in `stored`
   auto flush = [&]() {
-    store_.log_batch(run_id, batch, {}, {{count_tag, std::to_string(done)}});
+    store_.log_batch(run_id, batch, {},
+                     {{count_tag, std::to_string(stored.count)}, {ahead_tag, stored.ahead_json()}});
     batch.clear();
   };
   for (size_t i = 0; i < content->size(); ++i) {
     int64_t index = offset + static_cast<int64_t>(i);
-    if (index < stored) continue;  // a chunk sent again after a retry
+    if (stored.has(index)) continue;  // a chunk sent again after a retry
     const json& line = (*content)[i];
     json row = line.is_string() ? json::parse(line.get<std::string>(), nullptr, false) : line;
     if (!row.is_object()) {
       spdlog::warn("W&B run {}: line {} of {} is not a JSON object; skipped", run_id, index,
-                   events ? "wandb-events.jsonl" : "wandb-history.jsonl");
-      done = index + 1;
-      continue;
+                   file_name);
+    } else {
+      int64_t step = index;
+      if (auto s = row.find("_step"); !events && s != row.end() && s->is_number_integer())
+        step = s->get<int64_t>();
+      int64_t ts = timestamp_ms(row);
+      std::vector<std::pair<std::string, double>> values;
+      numbers(row, "", values);
+      for (auto [key, value] : values) {
+        if (events) std::tie(key, value) = system_metric(key, value);
+        key = metric_key(key);
+        if (key.empty() || !std::isfinite(value)) continue;
+        // The two line-count tags travel in the same batch, within MLflow's entity limit.
+        if (batch.size() + 2 == tracking::kMaxBatchEntities) flush();
+        batch.push_back(metric(key, value, ts, step));
+      }
     }
-    int64_t step = index;
-    if (auto s = row.find("_step"); !events && s != row.end() && s->is_number_integer())
-      step = s->get<int64_t>();
-    int64_t ts = timestamp_ms(row);
-    std::vector<std::pair<std::string, double>> values;
-    numbers(row, "", values);
-    for (auto [key, value] : values) {
-      if (events) std::tie(key, value) = system_metric(key, value);
-      key = metric_key(key);
-      if (key.empty() || !std::isfinite(value)) continue;
-      if (batch.size() == tracking::kMaxBatchMetrics) flush();
-      batch.push_back(metric(key, value, ts, step));
-    }
-    done = index + 1;
+    stored.add(index);
+    changed = true;
   }
-  if (done > stored) flush();
+  if (changed) flush();
 }
 
 void WandbRuns::log_summary(const std::string& run_id, const json& summary) {

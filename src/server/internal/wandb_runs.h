@@ -12,9 +12,10 @@ namespace plinth::server::internal {
 // W&B runs kept as MLflow runs in the tracking store (docs/wandb.md): the entity/project is
 // the experiment "entity/project", the client's run id is tag wandb.run_id, the config
 // flattened with dots are params, history rows are metrics stepped by _step; when the run ends,
-// summary values that differ from the history's latest are metrics at the summary's step. How many
-// history and events lines are stored is a tag written in the same batch as their metrics, so a
-// re-sent chunk is skipped line by line and nothing is logged twice, across server restarts too.
+// summary values that differ from the history's latest are metrics at the summary's step. Which
+// history and events lines are stored (a count, and the ranges that came ahead of a gap) are
+// tags written in the same batch as their metrics, so a re-sent chunk is skipped line by line, a
+// chunk out of order fills its gap later, and nothing is logged twice, across restarts too.
 // Thread-safe.
 class WandbRuns {
  public:
@@ -25,6 +26,8 @@ class WandbRuns {
   // The MLflow run of a W&B run, or nullopt.
   std::optional<tracking::Run> find(const std::string& entity, const std::string& project,
                                     const std::string& name);
+  // The experiment id of W&B project `entity/project`, or nullopt when it does not exist.
+  std::optional<std::string> experiment(const std::string& entity, const std::string& project);
   // Applies one file_stream request body (spec wandb-protocol.md §1.4 item 6) to `run`.
   void file_stream(const tracking::Run& run, const nlohmann::json& body);
 
