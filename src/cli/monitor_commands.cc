@@ -224,7 +224,7 @@ void add_drift(CLI::App& app, Invocation& inv) {
           columns.push_back(*role);
       table::ReadOptions read;
       read.columns = columns;
-      if (is_model_uri(f->reference) || fs::is_directory(f->reference) ||
+      if (is_model_uri(f->reference) || fs::exists(fs::path(f->reference) / "MLmodel") ||
           fs::path(f->reference).extension() == ".onnx")
         return drift_against_package(*f, columns, options);
       std::vector<table::Table> reference = read_pieces(f->reference, read);

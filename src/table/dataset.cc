@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "core/error.h"
+#include "core/hash.h"
 #include "storage/files.h"
 
 namespace plinth::table {
@@ -100,6 +101,13 @@ std::vector<DatasetFile> list_dataset(const std::string& uri) {
     throw Error(ErrorCode::kNotFound, "no .parquet or .csv files under " + uri +
                                           " (hidden names starting with '.' or '_' are left out)");
   return files;
+}
+
+std::string dataset_digest(const std::string& uri) {
+  if (!storage::is_s3_uri(uri) && !std::filesystem::is_directory(uri)) return core::md5_file(uri);
+  std::string listing;
+  for (const auto& f : list_dataset(uri)) listing += f.uri + "\t" + std::to_string(f.size) + "\n";
+  return core::md5_hex(listing);
 }
 
 DatasetReader::DatasetReader(std::string uri, std::vector<DatasetFile> files,

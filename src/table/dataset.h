@@ -25,6 +25,11 @@ struct DatasetFile {
 // _SUCCESS and _temporary/). Throws Error(kNotFound) naming `uri` when there are none.
 std::vector<DatasetFile> list_dataset(const std::string& uri);
 
+// A digest of what `uri` names: a local file's md5 (DVC's content hash); for an s3:// object,
+// prefix or local folder, the md5 of its listing (each file's URI and size), which changes when
+// a file is added, removed or rewritten with another size, without reading the data.
+std::string dataset_digest(const std::string& uri);
+
 // Reads the files of a dataset one after the other as one table: each file's columns, then a
 // column per partition key (int64 when every value is an integer, else string; the value
 // __HIVE_DEFAULT_PARTITION__ is null). Every file must have the first file's columns and
