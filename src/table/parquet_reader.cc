@@ -132,6 +132,7 @@ struct ParquetReader::Impl {
   std::vector<size_t> selected;  // indices into leaves
   Schema schema;
   size_t next_group = 0;
+  size_t prefetched = 0;  // row groups [0, prefetched) were loaded or are being prefetched
   core::ThreadPool pool;
 
   Impl(std::string n, std::unique_ptr<ByteSource> f, const ParquetReadOptions& options)
@@ -194,8 +195,8 @@ struct ParquetReader::Impl {
                              std::min<uint64_t>(m.total_compressed_size, data_end - offset)};
   }
 
-  // The chunks of the selected columns in row groups [first, last), fetched at once.
-  void load_groups(size_t first, size_t last) {
+  // The chunks of the selected columns in row groups [first, last).
+  std::vector<ByteSource::Range> group_ranges(size_t first, size_t last) const {
     std::vector<ByteSource::Range> ranges;
     for (size_t g = first; g < last; ++g) {
       if (meta.row_groups[g].num_rows == 0) continue;
@@ -203,7 +204,25 @@ struct ParquetReader::Impl {
         if (const auto& m = meta.row_groups[g].columns[leaves[i].chunk_index].meta)
           if (auto r = chunk_range(*m)) ranges.push_back(*r);
     }
-    file->load(ranges);
+    return ranges;
+  }
+
+  // Fetches row groups [first, last) (at once), then starts fetching the row groups after them
+  // in the background, up to kPrefetchBytes ahead, so the next batches download while this
+  // one decodes.
+  static constexpr uint64_t kPrefetchBytes = 64ull << 20;
+  void load_groups(size_t first, size_t last) {
+    file->load(group_ranges(first, last));
+    prefetched = std::max(prefetched, last);
+    uint64_t ahead = 0;
+    for (size_t g = last; g < meta.row_groups.size(); ++g) {
+      for (const auto& r : group_ranges(g, g + 1)) ahead += r.length;
+      if (ahead > kPrefetchBytes && g > last) break;
+      if (g >= prefetched) {
+        file->prefetch(group_ranges(g, g + 1));
+        prefetched = g + 1;
+      }
+    }
   }
 
   void select(const std::vector<std::string>& names) {
