@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 export OMP_WAIT_POLICY = PASSIVE
 
-.PHONY: setup build test demo bench bench-dvc bench-remotes bench-tables bench-drift bench-pipeline bench-tracking bench-mlflow bench-ui bench-models bench-serving bench-onnx fuzz format clean
+.PHONY: setup build test demo tour bench bench-dvc bench-remotes bench-tables bench-drift bench-pipeline bench-experiments bench-tracking bench-mlflow bench-ui bench-models bench-serving bench-onnx fuzz format clean
 
 setup:
 	scripts/setup.sh
@@ -17,6 +17,10 @@ test: setup build
 
 demo: setup build
 	PLINTH=$(abspath $(BUILD))/plinth scripts/demo.sh
+
+# Every command one at a time (the demo before the handbook's project existed).
+tour: setup build
+	PLINTH=$(abspath $(BUILD))/plinth scripts/tour.sh
 
 bench: setup build
 	PLINTH=$(abspath $(BUILD))/plinth bench/data_versioning.sh
@@ -56,6 +60,10 @@ fuzz:
 
 bench-pipeline: setup build
 	PLINTH=$(abspath $(BUILD))/plinth bench/pipeline_repro.sh
+
+# exp run --run-all against the real dvc exp run --run-all (.venv-test); see docs/benchmarks.md.
+bench-experiments: setup build
+	PLINTH=$(abspath $(BUILD))/plinth bench/experiments.sh
 
 bench-tracking: setup build
 	PLINTH=$(abspath $(BUILD))/plinth bench/tracking.sh

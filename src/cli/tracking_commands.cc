@@ -7,10 +7,12 @@
 #include <iostream>
 #include <set>
 
+#include "auth/auth_config.h"
 #include "cli/commands.h"
 #include "cli/model_uri.h"
 #include "cli/output.h"
 #include "cli/tracked_training.h"
+#include "cli/tracking_session.h"
 #include "core/error.h"
 #include "core/file_io.h"
 #include "core/hash.h"
@@ -29,94 +31,6 @@ using nlohmann::json;
 
 namespace {
 
-// The folder that holds .dvc or .git, else the current one.
-fs::path project_root() {
-  fs::path dir = fs::current_path();
-  for (fs::path d = dir; !d.empty(); d = d.parent_path()) {
-    if (fs::exists(d / ".dvc") || fs::exists(d / ".git")) return d;
-    if (d == d.parent_path()) break;
-  }
-  return dir;
-}
-
-std::string env(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? v : "";
-}
-
-struct TrackingFlags {
-  std::string tracking_uri;
-  std::string artifacts_destination;
-  std::string run_id;
-  bool json = false;
-};
-
-void add_tracking_flags(CLI::App* cmd, TrackingFlags& flags) {
-  cmd->add_option("--tracking-uri", flags.tracking_uri,
-                  "sqlite:///PATH.db or postgresql://... (default: $PLINTH_TRACKING_URI, "
-                  "$MLFLOW_TRACKING_URI, else sqlite:///mlruns.db at the project root)");
-  cmd->add_option("--artifacts-destination", flags.artifacts_destination,
-                  "Folder or s3://bucket/prefix for artifacts (default: mlartifacts/ at the "
-                  "project root)");
-}
-
-// The stores a command works on: the database the tracking URI names (embedded mode), or the
-// server's REST API for an http(s):// tracking URI.
-struct Session {
-  std::unique_ptr<tracking::Database> db;
-  std::unique_ptr<tracking::Store> store;
-  std::unique_ptr<registry::Registry> registry;
-  std::unique_ptr<tracking::ArtifactStore> artifacts;
-  fs::path artifacts_root;  // when artifacts are a local folder; else they are downloaded
-
-  explicit Session(const TrackingFlags& flags) {
-    fs::path root = project_root();
-    std::string uri = flags.tracking_uri;
-    if (uri.empty()) uri = env("PLINTH_TRACKING_URI");
-    if (uri.empty()) uri = env("MLFLOW_TRACKING_URI");
-    if (uri.empty()) uri = "sqlite:///" + (root / "mlruns.db").string();
-    if (uri.rfind("http://", 0) == 0 || uri.rfind("https://", 0) == 0) {
-      auto client = std::make_shared<tracking::RestClient>(uri);
-      store = tracking::connect_store(client);
-      registry = registry::connect_registry(client);
-      artifacts = tracking::connect_artifacts(client);
-      return;
-    }
-    std::string dest = flags.artifacts_destination.empty() ? (root / "mlartifacts").string()
-                                                           : flags.artifacts_destination;
-    db = tracking::open_database(uri);
-    store = tracking::make_store(*db, "mlflow-artifacts:");
-    registry = registry::make_registry(*db, *store);
-    artifacts = tracking::open_artifact_store(dest);
-    if (dest.rfind("s3://", 0) != 0) artifacts_root = fs::absolute(dest);
-  }
-
-  // The local folder (or file) holding an artifact URI's files. Artifacts that are not in a
-  // local folder are downloaded first, under .plinth/artifacts/ at the project root.
-  fs::path local_copy(const std::string& artifact_uri) {
-    if (!artifacts_root.empty() || artifact_uri.rfind("mlflow-artifacts:", 0) != 0)
-      return registry::local_artifact_path(artifact_uri, artifacts_root);
-    std::string path = tracking::proxied_path(artifact_uri);
-    fs::path dest = project_root() / ".plinth" / "artifacts" / path;
-    if (!download(path, dest)) throw Error(ErrorCode::kNotFound, "no artifacts at " + artifact_uri);
-    return dest;
-  }
-
- private:
-  bool download(const std::string& path, const fs::path& dest) {
-    auto entries = artifacts->list(path);
-    if (entries.empty()) {
-      auto bytes = artifacts->get(path);
-      if (!bytes) return false;
-      fs::create_directories(dest.parent_path());
-      core::write_file_atomic(dest, *bytes);
-      return true;
-    }
-    for (const auto& e : entries) download(path + "/" + e.path, dest / e.path);
-    return true;
-  }
-};
-
 fs::path active_run_file() { return project_root() / ".plinth" / "active_run"; }
 
 // The run commands log to: --run, $PLINTH_RUN_ID, else the one `plinth runs start` began.
@@ -131,30 +45,10 @@ std::string current_run(const TrackingFlags& flags) {
               "--run RUN_ID");
 }
 
-std::string format_time(int64_t ms) {
-  return core::format_utc(static_cast<std::time_t>(ms / 1000), "%Y-%m-%d %H:%M:%S");
-}
-
 std::string metric_text(double v) {
   std::ostringstream out;
   out << std::setprecision(6) << v;
   return out.str();
-}
-
-// Prints rows as aligned columns, the first row being the header.
-void print_table(const std::vector<std::vector<std::string>>& rows) {
-  std::vector<size_t> width;
-  for (const auto& row : rows)
-    for (size_t i = 0; i < row.size(); ++i) {
-      if (width.size() <= i) width.push_back(0);
-      width[i] = std::max(width[i], row[i].size());
-    }
-  for (const auto& row : rows) {
-    std::string line;
-    for (size_t i = 0; i < row.size(); ++i)
-      line += i + 1 < row.size() ? row[i] + std::string(width[i] - row[i].size() + 2, ' ') : row[i];
-    std::cout << line << "\n";
-  }
 }
 
 std::string experiment_id_for(tracking::Store& store, const std::string& name) {
@@ -189,16 +83,40 @@ void add_server_command(CLI::App& app, Invocation& inv) {
   cmd->add_option("--port", opts->port, "Port (default 5000; 0 picks a free one)");
   cmd->add_flag("--auth", opts->auth,
                 "Require logins (HTTP Basic or bearer token) and MLflow's permissions; the admin "
-                "comes from PLINTH_ADMIN_USERNAME and PLINTH_ADMIN_PASSWORD on first start "
-                "(always on when --host is not loopback)");
+                "comes from PLINTH_ADMIN_USERNAME and PLINTH_ADMIN_PASSWORD (or MLflow's "
+                "MLFLOW_AUTH_ADMIN_USERNAME/PASSWORD, or --auth-config) on first start (always "
+                "on when --host is not loopback)");
+  auto auth_config = std::make_shared<std::string>();
+  cmd->add_option("--auth-config", *auth_config,
+                  "MLflow's basic_auth.ini: admin_username, admin_password, default_permission "
+                  "are used (implies --auth; refused when others may read a password in it)")
+      ->envname("MLFLOW_AUTH_CONFIG_PATH");
   cmd->add_flag("--insecure-no-auth", opts->insecure_no_auth,
                 "Serve beyond loopback without logins: anyone who reaches the port can read and "
                 "change everything");
   cmd->add_option("--default-permission", opts->default_permission,
                   "With logins: what users may do on experiments and models nobody granted them "
                   "anything on (READ default, USE, EDIT, MANAGE, NO_PERMISSIONS)");
-  cmd->callback([&inv, opts] {
-    inv.run = [opts] {
+  cmd->callback([&inv, cmd, opts, auth_config] {
+    bool permission_flag = cmd->count("--default-permission") > 0;
+    inv.run = [opts, auth_config, permission_flag] {
+      if (!auth_config->empty()) {
+        auth::AuthConfig config = auth::read_auth_config(*auth_config);
+        for (const auto& key : config.ignored)
+          std::cerr << "plinth server: " << *auth_config << ": ignoring " << key << "\n";
+        opts->auth = true;
+        opts->admin_username = config.admin_username;
+        opts->admin_password = config.admin_password;
+        if (!permission_flag && !config.default_permission.empty())
+          opts->default_permission = config.default_permission;
+      }
+      // The environment wins over the file, as in MLflow.
+      for (const char* prefix : {"MLFLOW_AUTH_ADMIN_", "PLINTH_ADMIN_"}) {
+        std::string name = env((std::string(prefix) + "USERNAME").c_str());
+        std::string password = env((std::string(prefix) + "PASSWORD").c_str());
+        if (!name.empty()) opts->admin_username = name;
+        if (!password.empty()) opts->admin_password = password;
+      }
       server::run_server(*opts);
       return 0;
     };
@@ -695,6 +613,11 @@ tracking::Dataset dataset_of(const fs::path& data) {
 
 }  // namespace
 
+std::shared_ptr<tracking::Store> open_tracking_store() {
+  auto session = std::make_shared<Session>(TrackingFlags{});
+  return std::shared_ptr<tracking::Store>(session, session->store.get());
+}
+
 std::string start_training_run(const std::string& experiment, const std::string& run_name) {
   Session s(TrackingFlags{});
   return create_local_run(*s.store, experiment, run_name);
@@ -792,6 +715,7 @@ void register_tracking_commands(CLI::App& app, Invocation& invocation) {
   add_log_group(app, invocation);
   add_artifacts_group(app, invocation);
   add_models_group(app, invocation);
+  register_audit_commands(app, invocation);
 }
 
 }  // namespace plinth::cli
