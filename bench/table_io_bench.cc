@@ -6,6 +6,7 @@
 //   table_io_bench parquet-write FILE OUT.parquet       (FILE .csv or .parquet; times the write)
 //   table_io_bench parquet-read FILE.parquet
 //   table_io_bench parquet-stream FILE.parquet          (row group by row group; peak memory)
+//   table_io_bench table-read PATH-OR-URI               (any table_io input: s3://, prefixes)
 #include <sys/resource.h>
 
 #include <chrono>
@@ -69,7 +70,8 @@ const char kUsage[] =
     "  csv-read FILE.csv\n"
     "  parquet-write FILE OUT.parquet       (FILE .csv or .parquet; times the write only)\n"
     "  parquet-read FILE.parquet\n"
-    "  parquet-stream FILE.parquet          (row group by row group; peak memory)\n";
+    "  parquet-stream FILE.parquet          (row group by row group; peak memory)\n"
+    "  table-read PATH-OR-URI               (a file, folder, s3:// object or prefix: all of it)\n";
 
 int run(int argc, char** argv) {
   if (argc == 2 && (!std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h"))) {
@@ -99,6 +101,8 @@ int run(int argc, char** argv) {
     });
   } else if (mode == "parquet-read") {
     twice([&] { return read_parquet(argv[2]).num_rows(); });
+  } else if (mode == "table-read") {
+    twice([&] { return read_table(argv[2]).num_rows(); });
   } else if (mode == "parquet-stream") {
     size_t base = rss_bytes();
     double t0 = now();

@@ -187,7 +187,8 @@ void add_evaluate(CLI::App& app, Invocation& inv) {
 
 void add_score(CLI::App& app, Invocation& inv) {
   auto* cmd = app.add_subcommand(
-      "score", "Batch-score a CSV or Parquet file with a package, streaming, on all cores");
+      "score",
+      "Batch-score CSV or Parquet files (local or s3://) with a package, streaming, on all cores");
   struct Flags {
     std::string model, input, output, shard, engine = "compiled", on_invalid = "error";
     size_t threads = 0;
@@ -195,15 +196,20 @@ void add_score(CLI::App& app, Invocation& inv) {
   };
   auto f = std::make_shared<Flags>();
   cmd->add_option("--model", f->model, kModelHelp)->required();
-  cmd->add_option("--input", f->input,
-                  "Rows to score: a CSV or Parquet file, or a directory of them (one schema)")
+  cmd->add_option(
+         "--input", f->input,
+         "Rows to score: a CSV or Parquet file or s3:// object, or a folder or s3:// prefix "
+         "of them (one schema; hive key=value folders become columns)")
       ->required();
-  cmd->add_option("--output", f->output, "Scored rows: CSV or Parquet (by extension)")->required();
+  cmd->add_option("--output", f->output,
+                  "Scored rows: a CSV or Parquet file or s3:// object (by extension); a folder "
+                  "or prefix ending in / gets part-IIIII-of-NNNNN.parquet")
+      ->required();
   cmd->add_option("--threads", f->threads, "Threads (default: one per core)");
   cmd->add_option("--shard", f->shard,
-                  "I/N: score only the I-th of N deterministic shares of the input (a directory's "
-                  "files, else a file's row groups or CSV chunks), for N machines splitting one "
-                  "job");
+                  "I/N: score only the I-th of N deterministic shares of the input (every N-th "
+                  "Parquet row group or CSV chunk across its files), for N machines splitting "
+                  "one job");
   cmd->add_option("--engine", f->engine, "compiled (default) or xgboost")
       ->check(CLI::IsMember({"compiled", "xgboost"}));
   cmd->add_option("--on-invalid", f->on_invalid,

@@ -15,6 +15,7 @@
 #include "monitor/drift.h"
 #include "monitor/profile_drift.h"
 #include "monitor/report.h"
+#include "table/dataset.h"
 #include "table/table_io.h"
 
 namespace plinth::cli {
@@ -118,6 +119,20 @@ int emit(const DriftFlags& f, const monitor::DriftReport& report,
     print_table(report, skipped);
   }
   return f.fail_on_drift && report.dataset_drift ? 1 : 0;
+}
+
+// A folder given as --reference is a model package unless it holds data files and none of a
+// package's (MLmodel, profile.json).
+bool is_package_folder(const std::string& path) {
+  if (!fs::is_directory(path)) return false;
+  if (fs::exists(fs::path(path) / "MLmodel") || fs::exists(fs::path(path) / "profile.json"))
+    return true;
+  try {
+    table::list_dataset(path);
+    return false;
+  } catch (const plinth::Error&) {
+    return true;  // no data files: report what a package lacks
+  }
 }
 
 // --reference DIR: the package's profile.json against the current data.
@@ -224,7 +239,7 @@ void add_drift(CLI::App& app, Invocation& inv) {
           columns.push_back(*role);
       table::ReadOptions read;
       read.columns = columns;
-      if (is_model_uri(f->reference) || fs::is_directory(f->reference) ||
+      if (is_model_uri(f->reference) || is_package_folder(f->reference) ||
           fs::path(f->reference).extension() == ".onnx")
         return drift_against_package(*f, columns, options);
       std::vector<table::Table> reference = read_pieces(f->reference, read);

@@ -13,6 +13,8 @@
 #include "cli/output.h"
 #include "core/error.h"
 #include "core/progress.h"
+#include "storage/files.h"
+#include "table/dataset.h"
 #include "table/fraud_data.h"
 #include "table/table_io.h"
 #include "table/timestamp.h"
@@ -34,7 +36,10 @@ struct InputFlags {
   bool no_header = false;
 
   void add_to(CLI::App* cmd) {
-    cmd->add_option("FILE", path, "A .csv, .tsv or .parquet file")->required();
+    cmd->add_option("FILE", path,
+                    "A .csv, .tsv or .parquet file or s3:// object, or a folder or s3:// prefix "
+                    "of them (hive key=value folders become columns)")
+        ->required();
     cmd->add_option("-c,--columns", columns, "Only these columns, comma-separated");
     cmd->add_option("--type", types,
                     "CSV: a column's type instead of the inferred one, COLUMN=TYPE "
@@ -68,8 +73,16 @@ struct InputFlags {
   }
 
   std::unique_ptr<table::BatchReader> open() const {
-    if (!fs::exists(path)) throw Error(ErrorCode::kNotFound, "'" + path + "' does not exist");
+    if (!storage::is_s3_uri(path) && !fs::exists(path))
+      throw Error(ErrorCode::kNotFound, "'" + path + "' does not exist");
     return table::open_table(path, options());
+  }
+  // One Parquet file or object (not a folder or prefix of them).
+  bool is_parquet_file() const {
+    bool named = path.ends_with(".parquet") || path.ends_with(".pq");
+    if (storage::is_s3_uri(path)) return named;
+    if (!fs::exists(path)) throw Error(ErrorCode::kNotFound, "'" + path + "' does not exist");
+    return named && !fs::is_directory(path);
   }
 };
 
@@ -149,9 +162,7 @@ void add_schema(CLI::App& group, Invocation& inv) {
     inv.run = [=] {
       json out = json::object();
       json cols = json::array();
-      if (table::format_of(in->path) == table::FileFormat::kParquet) {
-        if (!fs::exists(in->path))
-          throw Error(ErrorCode::kNotFound, "'" + in->path + "' does not exist");
+      if (in->is_parquet_file()) {
         table::ParquetReader reader(in->path, {in->options().columns, 1});
         out["format"] = "parquet";
         out["rows"] = reader.num_rows();
@@ -183,7 +194,9 @@ void add_schema(CLI::App& group, Invocation& inv) {
         }
       } else {
         auto reader = in->open();
-        out["format"] = "csv";
+        auto* dataset = dynamic_cast<table::DatasetReader*>(reader.get());
+        out["format"] = dataset ? "dataset" : "csv";
+        if (dataset) out["files"] = dataset->files().size();
         for (const auto& f : reader->schema())
           cols.push_back({{"name", f.name}, {"type", table::type_name(f.type)}});
       }
@@ -196,6 +209,9 @@ void add_schema(CLI::App& group, Invocation& inv) {
         std::cout << in->path << ": Parquet, " << plural(out["rows"].get<size_t>(), "row") << " in "
                   << plural(out["row_groups"].get<size_t>(), "row group") << ", written by "
                   << out["created_by"].get<std::string>() << "\n";
+      else if (out["format"] == "dataset")
+        std::cout << in->path << ": " << plural(out["files"].get<size_t>(), "file")
+                  << " (the first one's columns, then partition keys)\n";
       else
         std::cout << in->path << ": CSV (types inferred from the first rows)\n";
       std::vector<std::vector<std::string>> rows = {{"column", "type", "parquet type"}};

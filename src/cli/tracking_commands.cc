@@ -25,6 +25,8 @@
 #include "registry/json_format.h"
 #include "registry/uri.h"
 #include "server/tracking_server.h"
+#include "storage/files.h"
+#include "table/dataset.h"
 #include "tracking/json_format.h"
 #include "tracking/rest_client.h"
 
@@ -607,6 +609,15 @@ void add_models_group(CLI::App& app, Invocation& inv) {
   });
 }
 
+// The training data as an MLflow dataset: a local file by its md5, an s3:// object or prefix
+// (source type "s3") or a folder by the md5 of its listing.
+tracking::Dataset dataset_of(const fs::path& data) {
+  std::string uri = data.string();
+  bool s3 = storage::is_s3_uri(uri);
+  std::string source = s3 ? uri : fs::relative(fs::absolute(data), project_root()).generic_string();
+  return {source, table::dataset_digest(uri), s3 ? "s3" : "local", source, "", ""};
+}
+
 }  // namespace
 
 std::shared_ptr<tracking::Store> open_tracking_store() {
@@ -633,11 +644,7 @@ std::string finish_training_run(const TrainingRecord& r) {
       metrics.push_back(m);
     }
   s.store->log_batch(r.run_id, metrics, params, {});
-  std::string source = fs::relative(fs::absolute(r.data), project_root()).generic_string();
-  s.store->log_inputs(r.run_id,
-                      {{{{"mlflow.data.context", "training"}},
-                        {source, core::md5_file(r.data), "local", source, "", ""}}},
-                      {});
+  s.store->log_inputs(r.run_id, {{{{"mlflow.data.context", "training"}}, dataset_of(r.data)}}, {});
   std::string base =
       tracking::proxied_path(s.store->get_run(r.run_id).info.artifact_uri) + "/model";
   for (const auto& e : fs::recursive_directory_iterator(r.package))

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "storage/files.h"
 #include "core/file_io.h"
 
 namespace plinth::features {
@@ -512,7 +513,7 @@ const Source& Registry::batch_source(const FeatureView& view) const {
 std::filesystem::path Registry::source_path(const Source& s,
                                             const std::filesystem::path& repo) const {
   std::filesystem::path p = s.path;
-  return p.is_absolute() ? p : repo / p;
+  return p.is_absolute() || storage::is_s3_uri(s.path) ? p : repo / p;
 }
 
 std::vector<std::string> Registry::join_keys(const FeatureView& view) const {

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "core/error.h"
+#include "storage/files.h"
 #include "core/file_io.h"
 #include "table/table_io.h"
 
@@ -308,10 +309,11 @@ bool types_compatible(ValueType declared, table::ColumnType actual) {
 // The source file's columns after field_mapping. Throws naming the view when unreadable.
 table::Schema source_schema(const Source& s, const FeatureStoreConfig& config,
                             const FeatureView& v) {
-  std::filesystem::path path = std::filesystem::path(s.path).is_absolute()
+  bool s3 = storage::is_s3_uri(s.path);
+  std::filesystem::path path = std::filesystem::path(s.path).is_absolute() || s3
                                    ? std::filesystem::path(s.path)
                                    : config.repo_path / s.path;
-  if (!std::filesystem::exists(path))
+  if (!s3 && !std::filesystem::exists(path))
     throw invalid(s.defined_in, "source '" + s.name + "' (used by feature view '" + v.name +
                                     "'): file '" + path.string() +
                                     "' does not exist; create it or fix 'path'");

@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "core/thread_pool.h"
 #include "model/preprocess.h"
+#include "table/dataset.h"
 #include "table/table_io.h"
 
 namespace plinth::model {
@@ -26,23 +27,6 @@ std::pair<size_t, size_t> parse_shard(const std::string& text) {
 }
 
 namespace {
-
-// The files to score: `input` itself, or the CSV and Parquet files directly in it, by name.
-std::vector<std::filesystem::path> input_files(const std::filesystem::path& input) {
-  if (!std::filesystem::is_directory(input)) return {input};
-  std::vector<std::filesystem::path> files;
-  for (const auto& e : std::filesystem::directory_iterator(input)) {
-    auto ext = e.path().extension();
-    if (e.is_regular_file() &&
-        (ext == ".csv" || ext == ".tsv" || ext == ".parquet" || ext == ".pq"))
-      files.push_back(e.path());
-  }
-  std::sort(files.begin(), files.end());
-  if (files.empty())
-    throw Error(ErrorCode::kNotFound,
-                "no .csv or .parquet files in " + input.string() + "; nothing to score");
-  return files;
-}
 
 // The output schema: the input's columns but those named like an output, then the outputs.
 table::Schema output_schema(const ModelPackage& package, const table::Schema& input,
@@ -95,45 +79,47 @@ void score_batch(const Predictor& predictor, const ScoreOptions& o, table::Table
   ++summary.batches;
 }
 
+// Where the output goes: --output itself, or a name for this shard under a folder or prefix.
+std::string output_uri(const ScoreOptions& o) {
+  std::string out = o.output.string();
+  if (!out.ends_with('/')) return out;
+  char name[64];
+  std::snprintf(name, sizeof name, "part-%05zu-of-%05zu.parquet", o.shard_index, o.shard_count);
+  return out + name;
+}
+
 }  // namespace
 
 ScoreSummary score(const ScoreOptions& o) {
   auto start = std::chrono::steady_clock::now();
   ModelPackage package = read_package(o.model);
   size_t threads = o.threads ? o.threads : core::default_jobs();
-  std::vector<std::filesystem::path> files = input_files(o.input);
-  bool shard_files = std::filesystem::is_directory(o.input);
   table::ReadOptions read;
   read.jobs = threads;
+  auto reader = table::open_dataset(o.input.string(), read);
   Predictor predictor(package, o.engine, threads);
   ScoreSummary summary;
   summary.engine = predictor.engine_name();
   // The first file fixes the schema; the output exists even when this shard gets no rows.
-  table::Schema first_schema = table::open_table(files.front(), read)->schema();
-  check_inputs(package.preprocessing, first_schema, files.front().string());
+  const table::Schema& schema = reader->schema();
+  check_inputs(package.preprocessing, schema, reader->current_file());
   std::vector<size_t> kept;
   table::WriteOptions write;
   write.parquet.jobs = threads;
-  auto writer = table::open_table_writer(
-      o.output, output_schema(package, first_schema, kept, summary), write);
-
-  for (size_t k = 0; k < files.size(); ++k) {
-    if (shard_files && k % o.shard_count != o.shard_index) continue;
-    std::string source = files[k].string();
-    auto reader = table::open_table(files[k], read);
-    if (reader->schema() != first_schema)
-      throw Error(ErrorCode::kInvalidInput, source + " has other columns or types than " +
-                                                files.front().string() +
-                                                "; the files of one input must share a schema");
-    size_t row_offset = 0;
-    for (size_t b = 0;; ++b) {
-      std::optional<table::Table> batch = reader->next();
-      if (!batch) break;
-      size_t first_row = row_offset;
-      row_offset += batch->num_rows();
-      if (!shard_files && b % o.shard_count != o.shard_index) continue;
-      score_batch(predictor, o, *batch, first_row, source, kept, *writer, summary);
+  auto writer =
+      table::open_table_writer(output_uri(o), output_schema(package, schema, kept, summary), write);
+  // Batches (a Parquet file's row groups, a CSV file's chunks) are numbered across the files
+  // in name order; shard I takes those numbered I, I + N, I + 2N, ... and passes over the
+  // others without decoding them.
+  for (size_t b = 0;; ++b) {
+    if (b % o.shard_count != o.shard_index) {
+      if (!reader->skip()) break;
+      continue;
     }
+    std::optional<table::Table> batch = reader->next();
+    if (!batch) break;
+    score_batch(predictor, o, *batch, reader->current_row(), reader->current_file(), kept, *writer,
+                summary);
   }
   writer->close();
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -13,11 +13,13 @@ namespace plinth::model {
 struct ScoreOptions {
   std::filesystem::path model, input, output;
   size_t threads = 0;  // 0: one per core
-  // `input` is a file, or a directory whose .csv/.parquet files (same schema) are scored in
-  // name order. Shard `shard_index` of `shard_count` scores, of a directory, the files k with
-  // k % shard_count == shard_index; of one file, the batches b with b % shard_count ==
-  // shard_index (Parquet row groups; CSV chunks of a fixed size). Either way the shards are
-  // deterministic and together cover the input exactly once.
+  // `input` is a file or an s3:// object, or a local folder or s3:// prefix whose table files
+  // (one schema; hive partition folders become columns) are scored in name order. `output` is
+  // a file or s3:// object; one ending in '/' is a folder or prefix, and the output is named
+  // part-IIIII-of-NNNNN.parquet in it. Shard `shard_index` of `shard_count` scores the batches
+  // (Parquet row groups, CSV chunks of a fixed size), numbered across the files in order, whose
+  // number b has b % shard_count == shard_index: deterministic, and together the shards cover
+  // the input exactly once.
   size_t shard_index = 0, shard_count = 1;
   Engine engine = Engine::kCompiled;
   // A row outside the package's declared constraints: kError stops scoring naming it, kSkip

@@ -15,6 +15,7 @@
 #include "model/profile.h"
 #include "model/rules.h"
 #include "model/xgboost_flavor.h"
+#include "table/dataset.h"
 #include "table/table_io.h"
 
 namespace plinth::model {
@@ -304,7 +305,7 @@ TrainResult train(const TrainOptions& o) {
     const double* row = train_scores.values.data() + i * train_scores.width;
     reference[i] = *std::max_element(row, row + train_scores.width);
   }
-  p.training_data = {o.data.string(), core::md5_file(o.data), t.num_rows()};
+  p.training_data = {o.data.string(), table::dataset_digest(o.data.string()), t.num_rows()};
   r.files["profile.json"] = build_profile(p, train_t, reference).dump(1) + "\n";
   r.files["input_example.json"] = input_example(p, train_t);
   r.files["metrics.json"] = r.evaluation.metrics.dump(2) + "\n";

@@ -10,8 +10,9 @@ namespace plinth::remote {
 std::unique_ptr<Remote> open_remote(const RemoteSpec& spec) {
   const std::string& url = spec.url;
   if (url.starts_with("s3://"))
-    return open_s3_remote(spec.name, url,
-                          resolve_s3_settings(spec.name, url, spec.options, process_environment()));
+    return open_s3_remote(
+        spec.name, url,
+        storage::resolve_s3_settings(spec.name, url, spec.options, storage::process_environment()));
   std::string path = url.starts_with("file://") ? url.substr(7) : url;
   auto scheme = url.find("://");
   if (scheme != std::string::npos && !url.starts_with("file://"))

@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "core/file_io.h"
 #include "core/thread_pool.h"
+#include "storage/files.h"
 #include "table/internal/mapped_file.h"
 #include "table/timestamp.h"
 
@@ -556,7 +557,11 @@ std::string format_header(const Schema& schema, char delim) {
 
 std::unique_ptr<BatchReader> open_csv(const std::filesystem::path& path,
                                       const CsvReadOptions& options) {
-  return std::make_unique<CsvReader>(std::make_unique<MappedFile>(path), path.string(), options);
+  // An S3 object is read whole: CSV has no index to read parts of it by.
+  auto bytes = storage::is_s3_uri(path.string())
+                   ? std::make_unique<MappedFile>(storage::read_s3_object(path.string()))
+                   : std::make_unique<MappedFile>(path);
+  return std::make_unique<CsvReader>(std::move(bytes), path.string(), options);
 }
 
 Table read_csv(const std::filesystem::path& path, const CsvReadOptions& options) {

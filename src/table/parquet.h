@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "storage/files.h"
 #include "table/table.h"
 
 namespace plinth::table {
@@ -42,11 +43,17 @@ struct ParquetColumnInfo {
 class ParquetReader : public BatchReader {
  public:
   // Reads and checks the footer. Throws Error(kInvalidInput/kCorrupted) naming the file.
+  // `path` may be an s3:// URI: the footer is read with one ranged request, then each batch's
+  // column chunks (only the selected columns') with several requests in flight.
   ParquetReader(const std::filesystem::path& path, const ParquetReadOptions& options = {});
+  explicit ParquetReader(std::unique_ptr<storage::RandomAccessFile> file,
+                         const ParquetReadOptions& options = {});
   ~ParquetReader() override;
 
   const Schema& schema() const override;
   std::optional<Table> next() override;
+  // Passes over the next row group without reading its column chunks.
+  std::optional<size_t> skip() override;
 
   size_t num_rows() const;
   size_t num_row_groups() const;

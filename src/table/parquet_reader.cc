@@ -5,9 +5,9 @@
 
 #include "core/error.h"
 #include "core/thread_pool.h"
+#include "table/internal/byte_source.h"
 #include "table/internal/chunk_decoder.h"
 #include "table/internal/codecs.h"
-#include "table/internal/mapped_file.h"
 #include "table/internal/parquet_format.h"
 #include "table/parquet.h"
 
@@ -126,15 +126,16 @@ class SchemaWalker {
 
 struct ParquetReader::Impl {
   std::string name;
-  std::unique_ptr<MappedFile> file;
+  std::unique_ptr<ByteSource> file;
   FileMetaData meta;
   std::vector<Leaf> leaves;
   std::vector<size_t> selected;  // indices into leaves
   Schema schema;
   size_t next_group = 0;
+  size_t prefetched = 0;  // row groups [0, prefetched) were loaded or are being prefetched
   core::ThreadPool pool;
 
-  Impl(std::string n, std::unique_ptr<MappedFile> f, const ParquetReadOptions& options)
+  Impl(std::string n, std::unique_ptr<ByteSource> f, const ParquetReadOptions& options)
       : name(std::move(n)),
         file(std::move(f)),
         pool(options.jobs ? options.jobs : core::default_jobs()) {
@@ -153,11 +154,14 @@ struct ParquetReader::Impl {
     throw Error(ErrorCode::kCorrupted, name + ": " + what + "; the file is damaged");
   }
 
+  // Reads the first 4 bytes and the last 64 KiB (one round trip for a remote file, which holds
+  // the whole footer of most files), then the rest of a longer footer.
   void read_footer() {
-    std::string_view bytes = file->view();
-    uint64_t size = bytes.size();
+    uint64_t size = file->size();
     if (size < 12) corrupt("too small to be a Parquet file (" + std::to_string(size) + " bytes)");
-    std::string_view head = bytes.substr(0, 4), tail = bytes.substr(size - 8);
+    uint64_t tail_len = std::min<uint64_t>(size - 4, 64 << 10);
+    file->load({{0, 4}, {size - tail_len, tail_len}});
+    std::string_view head = file->view(0, 4), tail = file->view(size - 8, 8);
     if (tail.substr(4) == "PARE")
       throw Error(ErrorCode::kInvalidInput,
                   name + ": the file is encrypted; Plinth cannot read encrypted Parquet");
@@ -169,7 +173,56 @@ struct ParquetReader::Impl {
     uint32_t len;
     std::memcpy(&len, tail.data(), 4);
     if (len > size - 12) corrupt("the footer length " + std::to_string(len) + " exceeds the file");
-    meta = parse_file_metadata(bytes.substr(size - 8 - len, len), name);
+    if (len + 8 > tail_len) file->load({{size - 8 - len, len}});
+    meta = parse_file_metadata(file->view(size - 8 - len, len), name);
+    file->release(0, 4);
+    file->release(size - tail_len, tail_len);
+    if (len + 8 > tail_len) file->release(size - 8 - len, len);
+  }
+
+  // Where a column chunk's bytes are (dictionary page first), clamped to the file; nullopt
+  // when the metadata is unusable (read_chunk says why).
+  std::optional<ByteSource::Range> chunk_range(const ColumnMetaData& m) const {
+    int64_t start = m.data_page_offset;
+    if (m.dictionary_page_offset && *m.dictionary_page_offset > 0 &&
+        *m.dictionary_page_offset < start)
+      start = *m.dictionary_page_offset;
+    uint64_t data_end = file->size() - 8;
+    if (start < 4 || static_cast<uint64_t>(start) >= data_end || m.total_compressed_size < 0)
+      return std::nullopt;
+    uint64_t offset = static_cast<uint64_t>(start);
+    return ByteSource::Range{offset,
+                             std::min<uint64_t>(m.total_compressed_size, data_end - offset)};
+  }
+
+  // The chunks of the selected columns in row groups [first, last).
+  std::vector<ByteSource::Range> group_ranges(size_t first, size_t last) const {
+    std::vector<ByteSource::Range> ranges;
+    for (size_t g = first; g < last; ++g) {
+      if (meta.row_groups[g].num_rows == 0) continue;
+      for (size_t i : selected)
+        if (const auto& m = meta.row_groups[g].columns[leaves[i].chunk_index].meta)
+          if (auto r = chunk_range(*m)) ranges.push_back(*r);
+    }
+    return ranges;
+  }
+
+  // Fetches row groups [first, last) (at once), then starts fetching the row groups after them
+  // in the background, up to kPrefetchBytes ahead, so the next batches download while this
+  // one decodes.
+  static constexpr uint64_t kPrefetchBytes = 64ull << 20;
+  void load_groups(size_t first, size_t last) {
+    file->load(group_ranges(first, last));
+    prefetched = std::max(prefetched, last);
+    uint64_t ahead = 0;
+    for (size_t g = last; g < meta.row_groups.size(); ++g) {
+      for (const auto& r : group_ranges(g, g + 1)) ahead += r.length;
+      if (ahead > kPrefetchBytes && g > last) break;
+      if (g >= prefetched) {
+        file->prefetch(group_ranges(g, g + 1));
+        prefetched = g + 1;
+      }
+    }
   }
 
   void select(const std::vector<std::string>& names) {
@@ -224,26 +277,17 @@ struct ParquetReader::Impl {
     // An empty row group has nothing to read; pyarrow writes its chunks with a
     // data_page_offset of 0.
     if (g.num_rows == 0) return;
-    int64_t start = m.data_page_offset;
-    if (m.dictionary_page_offset && *m.dictionary_page_offset > 0 &&
-        *m.dictionary_page_offset < start)
-      start = *m.dictionary_page_offset;
-    uint64_t data_end = file->view().size() - 8;
-    if (start < 4 || static_cast<uint64_t>(start) >= data_end || m.total_compressed_size < 0)
-      corrupt(where + ": the column chunk's offset is outside the file");
-    uint64_t len = std::min<uint64_t>(m.total_compressed_size, data_end - start);
-    decode_column_chunk(leaf, m, file->view().substr(start, len), context, g.num_rows, out);
+    auto range = chunk_range(m);
+    if (!range) corrupt(where + ": the column chunk's offset is outside the file");
+    decode_column_chunk(leaf, m, file->view(range->offset, range->length), context, g.num_rows,
+                        out);
   }
 
   // Lets go of the mapped bytes of row group `g`, for streaming in bounded memory.
   void release_group(size_t g) {
     for (const auto& c : meta.row_groups[g].columns)
-      if (c.meta && c.meta->total_compressed_size > 0) {
-        int64_t start = c.meta->data_page_offset;
-        if (c.meta->dictionary_page_offset && *c.meta->dictionary_page_offset > 0)
-          start = std::min(start, *c.meta->dictionary_page_offset);
-        if (start >= 0) file->release(start, c.meta->total_compressed_size);
-      }
+      if (c.meta)
+        if (auto r = chunk_range(*c.meta)) file->release(r->offset, r->length);
   }
 
   // Row groups [first, last) as one table, each column decoded straight into place, columns
@@ -253,6 +297,7 @@ struct ParquetReader::Impl {
     for (size_t g = first; g < last; ++g) rows += meta.row_groups[g].num_rows;
     std::vector<Column> cols;
     for (size_t i : selected) cols.emplace_back(leaves[i].path, leaves[i].type);
+    load_groups(first, last);
     pool.parallel_for(selected.size(), [&](size_t k) {
       Column& c = cols[k];
       // Untouched reserved memory costs nothing, so reserve for every row up front, and for
@@ -270,8 +315,23 @@ struct ParquetReader::Impl {
   }
 };
 
+namespace {
+std::unique_ptr<ByteSource> open_source(const std::filesystem::path& path) {
+  if (storage::is_s3_uri(path.string()))
+    return std::make_unique<RemoteSource>(storage::open_s3_file(path.string()));
+  return std::make_unique<MappedSource>(std::make_unique<MappedFile>(path));
+}
+}  // namespace
+
 ParquetReader::ParquetReader(const std::filesystem::path& path, const ParquetReadOptions& options)
-    : impl_(std::make_unique<Impl>(path.string(), std::make_unique<MappedFile>(path), options)) {}
+    : impl_(std::make_unique<Impl>(path.string(), open_source(path), options)) {}
+
+ParquetReader::ParquetReader(std::unique_ptr<storage::RandomAccessFile> file,
+                             const ParquetReadOptions& options)
+    : impl_(nullptr) {
+  std::string uri = file->uri();  // before the move below
+  impl_ = std::make_unique<Impl>(uri, std::make_unique<RemoteSource>(std::move(file)), options);
+}
 
 ParquetReader::~ParquetReader() = default;
 
@@ -285,10 +345,17 @@ std::optional<Table> ParquetReader::next() {
   return t;
 }
 
+std::optional<size_t> ParquetReader::skip() {
+  if (impl_->next_group >= impl_->meta.row_groups.size()) return std::nullopt;
+  return static_cast<size_t>(impl_->meta.row_groups[impl_->next_group++].num_rows);
+}
+
 Table ParquetReader::read_remaining() {
   size_t first = std::min(impl_->next_group, impl_->meta.row_groups.size());
   impl_->next_group = impl_->meta.row_groups.size();
-  return impl_->read_groups(first, impl_->next_group);
+  Table t = impl_->read_groups(first, impl_->next_group);
+  for (size_t g = first; g < impl_->next_group; ++g) impl_->release_group(g);
+  return t;
 }
 
 size_t ParquetReader::num_rows() const {
@@ -316,7 +383,8 @@ ParquetReader::ParquetReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)
 
 Table parse_parquet(std::string bytes, const ParquetReadOptions& options) {
   ParquetReader reader(std::make_unique<ParquetReader::Impl>(
-      "<memory>", std::make_unique<MappedFile>(std::move(bytes)), options));
+      "<memory>", std::make_unique<MappedSource>(std::make_unique<MappedFile>(std::move(bytes))),
+      options));
   return reader.read_remaining();
 }
 

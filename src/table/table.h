@@ -125,6 +125,12 @@ class BatchReader {
   virtual const Schema& schema() const = 0;
   // The next batch, or nullopt at the end. Throws Error naming the file on bad input.
   virtual std::optional<Table> next() = 0;
+  // Passes over the next batch, returning its row count (nullopt at the end). Readers that can
+  // do so without decoding (Parquet) override this.
+  virtual std::optional<size_t> skip() {
+    auto batch = next();
+    return batch ? std::optional<size_t>(batch->num_rows()) : std::nullopt;
+  }
 };
 
 // The tables one after the other (same schemas), copying each value once.

@@ -20,7 +20,8 @@ struct ReadOptions {
   size_t jobs = 0;
 };
 
-// A streaming reader for either format.
+// A streaming reader for either format. `path` may also be an s3://bucket/key URI, a local
+// folder or an s3:// prefix: then every table file under it is read (see dataset.h).
 std::unique_ptr<BatchReader> open_table(const std::filesystem::path& path,
                                         const ReadOptions& options = {});
 Table read_table(const std::filesystem::path& path, const ReadOptions& options = {});
@@ -38,6 +39,7 @@ struct WriteOptions {
   ParquetWriteOptions parquet;
 };
 
+// `path` may be an s3:// URI: the table is uploaded on close() and appears only when complete.
 std::unique_ptr<TableWriter> open_table_writer(const std::filesystem::path& path, Schema schema,
                                                const WriteOptions& options = {});
 void write_table(const Table& table, const std::filesystem::path& path,

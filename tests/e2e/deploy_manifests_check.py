@@ -179,6 +179,7 @@ EXPECTED = {
     "Deployment": "apps/v1",
     "Service": "v1",
     "HorizontalPodAutoscaler": "autoscaling/v2",
+    "Job": "batch/v1",
 }
 
 
@@ -343,12 +344,86 @@ def check_hpa(name, h, deployment, container):
 
 
 def check_kustomization(files, docs):
+    # A Job runs once per `kubectl create`; applying it with the serving stack would not rerun it.
+    jobs = {name for name, _ in docs.get("Job", [])}
     for name, k in docs.get("Kustomization", []):
         listed = set(k.get("resources", []))
         for f in listed - set(files):
             fail(f"{name}: lists {f}, which does not exist")
-        for f in set(files) - listed - {name}:
+        for f in listed & jobs:
+            fail(f"{name}: lists the Job {f}, which `kubectl apply -k` would not run again")
+        for f in set(files) - listed - jobs - {name}:
             fail(f"{name}: does not list {f}")
+
+
+JOB_INDEX_FIELD = "metadata.annotations['batch.kubernetes.io/job-completion-index']"
+
+
+def check_batch_job(name, job, image):
+    """The Indexed Job that runs `plinth score --shard I/N`, one pod per shard."""
+    spec = get(job, "spec", default={})
+    if spec.get("completionMode") != "Indexed":
+        fail(f"{name}: Job completionMode is {spec.get('completionMode')}, expected Indexed "
+             "(pods need JOB_COMPLETION_INDEX for --shard)")
+    n = spec.get("completions")
+    if not isinstance(n, int) or n < 1:
+        fail(f"{name}: Job completions is {n}, expected the shard count")
+        return
+    if not isinstance(spec.get("parallelism", 1), int) or spec.get("parallelism", 1) > n:
+        fail(f"{name}: Job parallelism {spec.get('parallelism')} exceeds completions {n}")
+    if spec.get("backoffLimitPerIndex") is None and spec.get("backoffLimit") is None:
+        fail(f"{name}: Job sets no backoffLimitPerIndex or backoffLimit for retrying a shard")
+    pod = get(spec, "template", "spec", default={})
+    if pod.get("restartPolicy") not in ("Never", "OnFailure"):
+        fail(f"{name}: restartPolicy is {pod.get('restartPolicy')}, expected Never or OnFailure")
+    containers = pod.get("containers", [])
+    if len(containers) != 1:
+        fail(f"{name}: {len(containers)} containers, expected 1")
+        return
+    c = containers[0]
+    command = [str(a) for a in c.get("command", [])]
+    args = command[1:] + [str(a) for a in c.get("args", [])]
+    if command[:1] != ["plinth"] or args[:1] != ["score"]:
+        fail(f"{name}: the container does not run `plinth score` (the image's ENTRYPOINT is "
+             f"`plinth serve`, so set command: [plinth]): {command} {args[:1]}")
+    shard = option(args, "--shard")
+    if shard != f"$(JOB_COMPLETION_INDEX)/{n}":
+        fail(f"{name}: --shard is {shard}, expected $(JOB_COMPLETION_INDEX)/{n} (completions)")
+    env = {e.get("name"): e for e in c.get("env", [])}
+    index = env.get("JOB_COMPLETION_INDEX")
+    if index is not None and get(index, "valueFrom", "fieldRef", "fieldPath") != JOB_INDEX_FIELD:
+        fail(f"{name}: JOB_COMPLETION_INDEX is not the fieldRef {JOB_INDEX_FIELD}")
+    source, out = option(args, "--input") or "", option(args, "--output") or ""
+    if not source.startswith("s3://"):
+        fail(f"{name}: --input {source} is not an s3:// prefix every pod can read")
+    if not (out.startswith("s3://") and out.endswith("/")):
+        fail(f"{name}: --output {out} is not an s3:// prefix ending in '/': shards would write "
+             "one object over each other instead of part-I-of-N each")
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        if key in env and "value" in env[key]:
+            fail(f"{name}: {key} is written into the manifest; take it from a Secret")
+    if args and re.match(r"(models|runs):/", option(args, "--model") or "") and \
+            "PLINTH_TRACKING_URI" not in env:
+        fail(f"{name}: scores with {option(args, '--model')} but sets no PLINTH_TRACKING_URI")
+    pod_sc, c_sc = pod.get("securityContext", {}), c.get("securityContext", {})
+    if c_sc.get("runAsNonRoot", pod_sc.get("runAsNonRoot")) is not True:
+        fail(f"{name}: runAsNonRoot is not true")
+    run_as = c_sc.get("runAsUser", pod_sc.get("runAsUser"))
+    if image.get("uid") is not None and run_as != image["uid"]:
+        fail(f"{name}: runAsUser {run_as} differs from the image's USER {image['uid']}")
+    limits = get(c, "resources", "limits", default={})
+    for r in ("cpu", "memory"):
+        if r not in limits:
+            fail(f"{name}: resources.limits.{r} is not set")
+    threads = option(args, "--threads")
+    if threads is not None and str(limits.get("cpu", "")).isdigit() and \
+            int(threads) > int(limits["cpu"]):
+        fail(f"{name}: --threads {threads} exceeds the CPU limit {limits['cpu']}")
+    # score writes each shard to a temporary file before its multipart upload.
+    if c_sc.get("readOnlyRootFilesystem") and not any(
+            m.get("mountPath") == "/tmp" for m in c.get("volumeMounts", [])):
+        fail(f"{name}: the root filesystem is read-only but /tmp, where a shard's output is "
+             "written before upload, is not a writable volume")
 
 
 def runtime_packages():
@@ -383,6 +458,8 @@ def main():
             check_service(sname, s, labels, container)
         for hname, h in docs.get("HorizontalPodAutoscaler", []):
             check_hpa(hname, h, d, container)
+    for jname, job in docs.get("Job", []):
+        check_batch_job(jname, job, image)
     for f in failures:
         print("FAIL: " + f)
     sys.exit(1 if failures else 0)

@@ -123,6 +123,25 @@ broken $K/hpa.yaml 's#autoscaling/v2#autoscaling/v1#' "expected autoscaling/v2"
 broken $K/hpa.yaml 's/name: cpu/name: memory/' "no CPU resource metric"
 broken $K/hpa.yaml 's/maxReplicas: 10/maxReplicas: 1/' "are not a range"
 broken $K/deployment.yaml 's/^  revisionHistoryLimit: 5/  replicas: 3\n&/' "sets spec.replicas"
+# The batch-scoring Indexed Job
+J=$K/batch-score-job.yaml
+broken $J 's/completionMode: Indexed/completionMode: NonIndexed/' "expected Indexed"
+broken $J 's#\$(JOB_COMPLETION_INDEX)/8#$(JOB_COMPLETION_INDEX)/4#' "expected \$(JOB_COMPLETION_INDEX)/8"
+broken $J 's/completions: 8 /completions: 6 /' "expected \$(JOB_COMPLETION_INDEX)/6"
+broken $J "s/job-completion-index/job-index/" "is not the fieldRef"
+broken $J 's#s3://lake/scores/dt=2026-03-30/#s3://lake/scores/all.parquet#' "shards would write"
+broken $J '/command: \["plinth"\]/d' "does not run \`plinth score\`"
+broken $J 's/restartPolicy: Never/restartPolicy: Always/' "expected Never or OnFailure"
+broken $J '/backoffLimitPerIndex/d' "no backoffLimitPerIndex"
+broken $J 's/- "2"$/- "16"/' "--threads 16 exceeds the CPU limit"
+broken $J '/mountPath: \/tmp/d' "where a shard's output is written"
+broken $J 's/runAsUser: 10001/runAsUser: 10002/' "differs from the image's USER"
+broken $J 's/^kind: Job/kind: Job\napiVersion: batch\/v1beta1/;s/^apiVersion: batch\/v1$//' \
+  "apiVersion batch/v1beta1"
+fresh_copy
+echo "  - batch-score-job.yaml" >>"$SCRATCH/copy/$K/kustomization.yaml"
+out=$("$PYTHON" "$CHECK" "$SCRATCH/copy" 2>&1) && fail "the check passed a kustomization listing the Job"
+expect_contains "$out" "would not run again" "a kustomization listing the Job"
 # kustomization.yaml
 broken $K/kustomization.yaml '/hpa.yaml/d' "does not list hpa.yaml"
 # YAML that does not parse at all

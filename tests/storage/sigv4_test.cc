@@ -1,11 +1,11 @@
 // The signer against the example requests AWS publishes for Signature Version 4: the four
 // worked examples of the S3 API reference ("Signature Calculations for the Authorization
 // Header") and get-vanilla from the generic SigV4 test suite.
-#include "remote/sigv4.h"
+#include "storage/sigv4.h"
 
 #include <gtest/gtest.h>
 
-namespace plinth::remote {
+namespace plinth::storage {
 namespace {
 
 const Credentials kS3Docs{"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", ""};
@@ -100,4 +100,4 @@ TEST(SigV4, QueryValuesArePercentEncoded) {
 }
 
 }  // namespace
-}  // namespace plinth::remote
+}  // namespace plinth::storage

@@ -1,4 +1,4 @@
-#include "remote/sigv4.h"
+#include "storage/sigv4.h"
 
 #include <openssl/hmac.h>
 
@@ -10,7 +10,7 @@
 #include "core/utc_time.h"
 #include "http/client.h"
 
-namespace plinth::remote {
+namespace plinth::storage {
 namespace {
 
 std::string lower(std::string s) {
@@ -107,4 +107,4 @@ std::string authorization(const SignedRequest& r, const Credentials& credentials
 
 std::string amz_date_now() { return core::format_utc_now("%Y%m%dT%H%M%SZ"); }
 
-}  // namespace plinth::remote
+}  // namespace plinth::storage

@@ -4,7 +4,7 @@
 #include <utility>
 #include <vector>
 
-namespace plinth::remote {
+namespace plinth::storage {
 
 struct Credentials {
   std::string access_key_id;
@@ -34,4 +34,4 @@ std::string authorization(const SignedRequest& request, const Credentials& crede
 // "20130524T000000Z" for now (UTC).
 std::string amz_date_now();
 
-}  // namespace plinth::remote
+}  // namespace plinth::storage

@@ -1,5 +1,5 @@
 // Where an S3 remote's credentials, region and endpoint come from, in the AWS tools' order.
-#include "remote/s3_settings.h"
+#include "storage/s3_settings.h"
 
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@
 
 #include "core/error.h"
 
-namespace plinth::remote {
+namespace plinth::storage {
 namespace {
 namespace fs = std::filesystem;
 
@@ -118,4 +118,4 @@ TEST_F(S3SettingsTest, ErrorsNameTheRemoteAndNeverTheSecret) {
 }
 
 }  // namespace
-}  // namespace plinth::remote
+}  // namespace plinth::storage

@@ -6,12 +6,12 @@
 #include <string>
 
 #include "http/client.h"
-#include "remote/sigv4.h"
+#include "storage/sigv4.h"
 
-namespace plinth::remote {
+namespace plinth::storage {
 
-// Where an S3 remote lives and how to sign for it, resolved from the remote's options, the
-// environment and the AWS shared files in the order the AWS CLI and SDKs use:
+// Where an S3 remote (or any s3:// URI) lives and how to sign for it, resolved from the remote's
+// options, the environment and the AWS shared files in the order the AWS CLI and SDKs use:
 // - credentials: the remote's access_key_id/secret_access_key/session_token; else, when the
 //   remote names a `profile`, that profile in ~/.aws/credentials then ~/.aws/config; else
 //   AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN; else profile $AWS_PROFILE or
@@ -44,4 +44,8 @@ S3Settings resolve_s3_settings(const std::string& remote_name, const std::string
                                const std::map<std::string, std::string>& options,
                                const Getenv& getenv);
 
-}  // namespace plinth::remote
+// The same for an s3:// URI named on the command line (a table, a prefix): the environment and
+// the AWS shared files only; `prefix` is the URI's key. Errors name the URI.
+S3Settings resolve_s3_uri_settings(const std::string& uri, const Getenv& getenv);
+
+}  // namespace plinth::storage

@@ -1,4 +1,4 @@
-#include "remote/s3_settings.h"
+#include "storage/s3_settings.h"
 
 #include <cstdlib>
 #include <filesystem>
@@ -6,7 +6,7 @@
 
 #include "core/error.h"
 
-namespace plinth::remote {
+namespace plinth::storage {
 namespace {
 
 using Ini = std::map<std::string, std::map<std::string, std::string>>;
@@ -92,13 +92,19 @@ Getenv process_environment() {
   };
 }
 
-S3Settings resolve_s3_settings(const std::string& remote_name, const std::string& url,
-                               const std::map<std::string, std::string>& options,
-                               const Getenv& getenv) {
+namespace {
+
+// `remote_name` is empty for a URI given on the command line (a table, a model): messages then
+// name the URI and point at the environment instead of `plinth remote modify`.
+S3Settings resolve(const std::string& remote_name, const std::string& url,
+                   const std::map<std::string, std::string>& options, const Getenv& getenv) {
   S3Settings s;
+  std::string subject = remote_name.empty() ? url : "remote '" + remote_name + "'";
   if (!url.starts_with("s3://") || url.size() == 5 || url[5] == '/')
-    throw Error(ErrorCode::kInvalidInput, "remote '" + remote_name + "': URL '" + url +
-                                              "' is not of the form s3://bucket[/prefix]");
+    throw Error(ErrorCode::kInvalidInput,
+                remote_name.empty()
+                    ? "'" + url + "' is not of the form s3://bucket/key"
+                    : subject + ": URL '" + url + "' is not of the form s3://bucket[/prefix]");
   std::string rest = url.substr(5);
   auto slash = rest.find('/');
   s.bucket = rest.substr(0, slash);
@@ -110,7 +116,7 @@ S3Settings resolve_s3_settings(const std::string& remote_name, const std::string
   std::string profile_name = explicit_profile.value_or(getenv("AWS_PROFILE").value_or("default"));
   auto profile = files.profile(profile_name);
   if (explicit_profile && profile.empty())
-    throw Error(ErrorCode::kInvalidInput, "remote '" + remote_name + "': profile '" + profile_name +
+    throw Error(ErrorCode::kInvalidInput, subject + ": profile '" + profile_name +
                                               "' is in neither " + files.credentials_path.string() +
                                               " nor " + files.config_path.string());
 
@@ -129,6 +135,13 @@ S3Settings resolve_s3_settings(const std::string& remote_name, const std::string
     s.credentials_from = "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY";
   } else if (take_keys(profile, s.credentials)) {
     s.credentials_from = "profile '" + profile_name + "' of the AWS shared files";
+  } else if (remote_name.empty()) {
+    throw Error(ErrorCode::kInvalidInput,
+                "no AWS credentials for " + url +
+                    ": export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE naming "
+                    "a profile of " +
+                    files.credentials_path.string() + " (looked for profile '" + profile_name +
+                    "')");
   } else {
     throw Error(ErrorCode::kInvalidInput,
                 "no AWS credentials for remote '" + remote_name +
@@ -175,4 +188,16 @@ S3Settings resolve_s3_settings(const std::string& remote_name, const std::string
   return s;
 }
 
-}  // namespace plinth::remote
+}  // namespace
+
+S3Settings resolve_s3_settings(const std::string& remote_name, const std::string& url,
+                               const std::map<std::string, std::string>& options,
+                               const Getenv& getenv) {
+  return resolve(remote_name, url, options, getenv);
+}
+
+S3Settings resolve_s3_uri_settings(const std::string& uri, const Getenv& getenv) {
+  return resolve("", uri, {}, getenv);
+}
+
+}  // namespace plinth::storage
