@@ -16,6 +16,7 @@
 #include "core/hash.h"
 #include "core/utc_time.h"
 #include "registry/json_format.h"
+#include "registry/model_source.h"
 #include "registry/uri.h"
 #include "server/tracking_server.h"
 #include "tracking/json_format.h"
@@ -27,15 +28,7 @@ using nlohmann::json;
 
 namespace {
 
-// The folder that holds .dvc or .git, else the current one.
-fs::path project_root() {
-  fs::path dir = fs::current_path();
-  for (fs::path d = dir; !d.empty(); d = d.parent_path()) {
-    if (fs::exists(d / ".dvc") || fs::exists(d / ".git")) return d;
-    if (d == d.parent_path()) break;
-  }
-  return dir;
-}
+using registry::project_root;
 
 std::string env(const char* name) {
   const char* v = std::getenv(name);
@@ -60,59 +53,11 @@ void add_tracking_flags(CLI::App* cmd, TrackingFlags& flags) {
 
 // The stores a command works on: the database the tracking URI names (embedded mode), or the
 // server's REST API for an http(s):// tracking URI.
-struct Session {
-  std::unique_ptr<tracking::Database> db;
-  std::unique_ptr<tracking::Store> store;
-  std::unique_ptr<registry::Registry> registry;
-  std::unique_ptr<tracking::ArtifactStore> artifacts;
-  fs::path artifacts_root;  // when artifacts are a local folder; else they are downloaded
-
-  explicit Session(const TrackingFlags& flags) {
-    fs::path root = project_root();
-    std::string uri = flags.tracking_uri;
-    if (uri.empty()) uri = env("PLINTH_TRACKING_URI");
-    if (uri.empty()) uri = env("MLFLOW_TRACKING_URI");
-    if (uri.empty()) uri = "sqlite:///" + (root / "mlruns.db").string();
-    if (uri.rfind("http://", 0) == 0 || uri.rfind("https://", 0) == 0) {
-      auto client = std::make_shared<tracking::RestClient>(uri);
-      store = tracking::connect_store(client);
-      registry = registry::connect_registry(client);
-      artifacts = tracking::connect_artifacts(client);
-      return;
-    }
-    std::string dest = flags.artifacts_destination.empty() ? (root / "mlartifacts").string()
-                                                           : flags.artifacts_destination;
-    db = tracking::open_database(uri);
-    store = tracking::make_store(*db, "mlflow-artifacts:");
-    registry = registry::make_registry(*db, *store);
-    artifacts = tracking::open_artifact_store(dest);
-    if (dest.rfind("s3://", 0) != 0) artifacts_root = fs::absolute(dest);
-  }
-
-  // The local folder (or file) holding an artifact URI's files. Artifacts that are not in a
-  // local folder are downloaded first, under .plinth/artifacts/ at the project root.
-  fs::path local_copy(const std::string& artifact_uri) {
-    if (!artifacts_root.empty() || artifact_uri.rfind("mlflow-artifacts:", 0) != 0)
-      return registry::local_artifact_path(artifact_uri, artifacts_root);
-    std::string path = tracking::proxied_path(artifact_uri);
-    fs::path dest = project_root() / ".plinth" / "artifacts" / path;
-    if (!download(path, dest)) throw Error(ErrorCode::kNotFound, "no artifacts at " + artifact_uri);
-    return dest;
-  }
-
- private:
-  bool download(const std::string& path, const fs::path& dest) {
-    auto entries = artifacts->list(path);
-    if (entries.empty()) {
-      auto bytes = artifacts->get(path);
-      if (!bytes) return false;
-      fs::create_directories(dest.parent_path());
-      core::write_file_atomic(dest, *bytes);
-      return true;
-    }
-    for (const auto& e : entries) download(path + "/" + e.path, dest / e.path);
-    return true;
-  }
+struct Session : registry::TrackingStores {
+  explicit Session(const TrackingFlags& flags)
+      : registry::TrackingStores(
+            flags.tracking_uri.empty() ? registry::environment_tracking_uri() : flags.tracking_uri,
+            flags.artifacts_destination) {}
 };
 
 fs::path active_run_file() { return project_root() / ".plinth" / "active_run"; }
@@ -757,26 +702,13 @@ std::string log_pipeline_run(const PipelineRecord& r) {
   return run_id;
 }
 
-bool is_model_uri(const std::string& text) {
-  return text.rfind("models:/", 0) == 0 || text.rfind("runs:/", 0) == 0;
-}
+bool is_model_uri(const std::string& text) { return registry::is_model_uri(text); }
 
-fs::path resolve_model_folder(const std::string& uri) {
-  Session s(TrackingFlags{});
-  return s.local_copy(registry::resolve_artifact_uri(uri, *s.registry, *s.store));
-}
+fs::path resolve_model_folder(const std::string& uri) { return resolve_model(uri).folder; }
 
 ResolvedModel resolve_model(const std::string& uri) {
   Session s(TrackingFlags{});
-  ResolvedModel r;
-  std::string exact = uri;  // one lookup: a promotion in between cannot mix two versions
-  if (auto v = registry::resolve_model_version(uri, *s.registry)) {
-    r.name = v->name;
-    r.version = std::to_string(v->version);
-    exact = "models:/" + r.name + "/" + r.version;
-  }
-  r.folder = s.local_copy(registry::resolve_artifact_uri(exact, *s.registry, *s.store));
-  return r;
+  return registry::resolve_model(uri, s);
 }
 
 void register_tracking_commands(CLI::App& app, Invocation& invocation) {
