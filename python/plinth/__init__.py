@@ -13,13 +13,14 @@ command line, and ``drift`` the same report as ``plinth drift --json``.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from typing import Any, Dict, Mapping, Optional, Sequence, Union
 
 from . import _plinth
 
-__all__ = ["Error", "Model", "ValidationError", "drift", "load_model"]
+__all__ = ["Error", "Model", "ValidationError", "cached_model", "drift", "load_model"]
 __version__ = "0.1.0"
 
 Error = _plinth.Error
@@ -159,6 +160,25 @@ def load_model(
     Raises plinth.Error naming the file or field at fault, or what the registry does not know.
     """
     return Model(_plinth.Model(os.fspath(location), threads or 0, engine))
+
+
+@functools.lru_cache(maxsize=None)
+def _cached(location: str, threads: int, engine: str) -> Model:
+    return load_model(location, threads=threads or None, engine=engine)
+
+
+def cached_model(
+    location: Union[str, "os.PathLike[str]"], *, threads: Optional[int] = None,
+    engine: str = "compiled",
+) -> Model:
+    """:func:`load_model`, once per process for each location, threads and engine.
+
+    For code that an engine calls once per partition or task in long-lived worker processes
+    (Spark's mapInArrow and pandas_udf, Dask, Ray): the first call in a worker loads the model,
+    later ones return the same Model. A models:/ URI is resolved on the first call only, so a
+    worker keeps the version it started with.
+    """
+    return _cached(os.fspath(location), threads or 0, engine)
 
 
 def _drift_side(data: Any) -> Any:
