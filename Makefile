@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 export OMP_WAIT_POLICY = PASSIVE
 
-.PHONY: setup build test demo bench bench-dvc bench-remotes bench-tables bench-drift bench-pipeline bench-tracking bench-mlflow bench-ui bench-models bench-serving bench-onnx bench-python fuzz format clean
+.PHONY: setup build test demo tour bench bench-dvc bench-remotes bench-tables bench-drift bench-pipeline bench-tracking bench-mlflow bench-ui bench-models bench-serving bench-onnx bench-python fuzz format clean
 
 setup:
 	scripts/setup.sh
@@ -17,6 +17,10 @@ test: setup build
 
 demo: setup build
 	PLINTH=$(abspath $(BUILD))/plinth scripts/demo.sh
+
+# Every command one at a time (the demo before the handbook's project existed).
+tour: setup build
+	PLINTH=$(abspath $(BUILD))/plinth scripts/tour.sh
 
 bench: setup build
 	PLINTH=$(abspath $(BUILD))/plinth bench/data_versioning.sh

@@ -94,12 +94,19 @@ fi
 
 # The real tools (MLflow, DVC, Evidently, Feast, pyarrow, polars, onnxruntime, ...) that tests
 # and benchmarks run beside Plinth, exactly as requirements-test.txt pins them (with hashes),
-# in .venv-test/. Tests find its interpreter as PLINTH_TOOLS_PYTHON. Skipped when the pins have
-# not changed since the last install. Debian's own python3-* oracles stay apart (TOOLCHAIN.md).
-venv=.venv-test
+# in .venv-test/; the oldest W&B SDK the [wandb] tests drive, in .venv-wandb-0.19/. Tests find
+# their interpreters as PLINTH_TOOLS_PYTHON and PLINTH_WANDB_OLD_PYTHON. Each is skipped when its
+# pins have not changed since the last install. Debian's own python3-* oracles stay apart
+# (TOOLCHAIN.md).
 pip_version=26.3
-if ! cmp -s requirements-test.txt "$venv/.plinth-installed-requirements" 2>/dev/null; then
-  echo "setup: installing the pinned Python test tools into $venv (a few minutes the first time)"
+install_venv() { # VENV REQUIREMENTS
+  local venv=$1 requirements=$2
+  if cmp -s "$requirements" "$venv/.plinth-installed-requirements" 2>/dev/null; then
+    return
+  fi
+  echo "setup: installing the pinned Python tools of $requirements into $venv" \
+    "(a few minutes the first time)"
+  local start
   start=$(date +%s)
   # A venv without pip (python3 -m venv stopped in ensurepip) is made again, not reused.
   if ! "$venv/bin/python" -m pip --version >/dev/null 2>&1; then
@@ -111,18 +118,20 @@ if ! cmp -s requirements-test.txt "$venv/.plinth-installed-requirements" 2>/dev/
       exit 1
     fi
   fi
-  log="$venv/pip-install.log"
+  local log="$venv/pip-install.log"
   # pip 23 (Python 3.11's) refuses a hashed requirement that another one names with extras.
   if ! "$venv/bin/python" -m pip install --disable-pip-version-check -q "pip==$pip_version" >"$log" 2>&1 ||
     ! "$venv/bin/python" -m pip install --disable-pip-version-check --no-input \
-      --require-hashes -r requirements-test.txt >"$log" 2>&1; then
+      --require-hashes -r "$requirements" >"$log" 2>&1; then
     # pip names the package it stopped at on its ERROR lines (and on "Failed building wheel").
-    echo "setup: error: pip could not install requirements-test.txt into $venv:" >&2
+    echo "setup: error: pip could not install $requirements into $venv:" >&2
     grep -A2 -E "^ERROR|Failed building wheel for" "$log" | head -n 6 | sed 's/^/setup:   /' >&2 || true
-    echo "setup: the full log is $log; fix the pin in requirements-test.in, regenerate" \
-      "requirements-test.txt (see its header) and run scripts/setup.sh again" >&2
+    echo "setup: the full log is $log; fix the pin in ${requirements%.txt}.in, regenerate" \
+      "$requirements (the command is in ${requirements%.txt}.in) and run scripts/setup.sh again" >&2
     exit 1
   fi
-  cp requirements-test.txt "$venv/.plinth-installed-requirements"
-  echo "setup: Python test tools installed in $(( $(date +%s) - start )) s"
-fi
+  cp "$requirements" "$venv/.plinth-installed-requirements"
+  echo "setup: $venv installed in $(( $(date +%s) - start )) s"
+}
+install_venv .venv-test requirements-test.txt
+install_venv .venv-wandb-0.19 requirements-wandb-0.19.txt

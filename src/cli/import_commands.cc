@@ -77,14 +77,8 @@ Imported import_model(const ImportFlags& f) {
   model::Predictor predictor(p, model::Engine::kCompiled, core::default_jobs());
   if (f.reference.empty()) return r;
   table::Table t = table::read_table(f.reference);
-  model::Scores s = predictor.predict(t, f.reference);
-  std::vector<double> reference(s.rows);
-  for (size_t i = 0; i < s.rows; ++i) {
-    const double* row = s.values.data() + i * s.width;
-    reference[i] = *std::max_element(row, row + s.width);
-  }
   p.training_data = {f.reference, core::md5_file(f.reference), t.num_rows()};
-  r.files["profile.json"] = model::build_profile(p, t, reference).dump(1) + "\n";
+  r.files["profile.json"] = model::profile_of_data(p, predictor, t, f.reference).dump(1) + "\n";
   r.files["input_example.json"] = model::input_example(p, t);
   r.reference_rows = t.num_rows();
   return r;

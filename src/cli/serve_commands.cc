@@ -19,7 +19,8 @@ namespace plinth::cli {
 namespace {
 
 struct ServeFlags {
-  std::string model, host = "127.0.0.1", name, log_dir, feature_repo;
+  std::string model, host = "127.0.0.1", name, log_dir, feature_repo, feature_service, entity_key,
+                     reference_data;
   double log_sample = 1.0;
   uint16_t port = 8000;
   size_t threads = 0, max_connections = 1024, body_limit = 1 << 20;
@@ -61,6 +62,9 @@ int run_serve(const ServeFlags& f) {
   serving::ServiceOptions options;
   if (!f.feature_repo.empty())
     options.features = std::make_shared<features::OnlineFeatures>(f.feature_repo);
+  options.reference_data = f.reference_data;
+  if (!f.feature_service.empty())
+    options.feature_lookup = model::FeatureLookup{f.feature_service, f.entity_key};
   options.drift.window_rows = f.drift_window;
   options.drift.window_seconds = f.drift_window_seconds;
   options.drift.min_rows = f.drift_min_rows;
@@ -178,6 +182,18 @@ void register_serve_commands(CLI::App& app, Invocation& invocation) {
   cmd->add_option("--feature-repo", f->feature_repo,
                   "The feature repository whose online store completes requests, for a model "
                   "that declares features: {service, entity_key}");
+  auto* service = cmd->add_option(
+      "--feature-service", f->feature_service,
+      "For a model that declares no features (one logged with mlflow.onnx, say): complete "
+      "requests from this feature service of --feature-repo");
+  auto* key = cmd->add_option("--entity-key", f->entity_key,
+                              "The request field --feature-service is keyed by, e.g. user_id");
+  service->needs(key);
+  key->needs(service);
+  cmd->add_option("--reference-data", f->reference_data,
+                  "Training data (.csv/.parquet) for live drift of a model that has no "
+                  "profile.json (one logged with mlflow.onnx, say); profiled at load")
+      ->check(CLI::ExistingFile);
   cmd->add_option("--max-batch", f->max_batch,
                   "Micro-batching: score concurrent requests together, up to N rows (default 1: "
                   "off)");

@@ -1,5 +1,6 @@
 // Table commands: look into CSV and Parquet files, convert between them, generate demo data.
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -412,6 +413,18 @@ void add_convert(CLI::App& group, Invocation& inv) {
   });
 }
 
+// A --start or --end value: ISO 8601, or "now".
+int64_t fraud_time(const char* option, const std::string& text) {
+  if (text == "now")
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  if (auto t = table::parse_timestamp(text)) return *t;
+  throw Error(ErrorCode::kInvalidInput, std::string(option) + " '" + text +
+                                            "' is not a time: give ISO 8601 such as "
+                                            "2026-03-01T00:00:00Z, or now");
+}
+
 void add_fraud(CLI::App& group, Invocation& inv) {
   auto* cmd = group.add_subcommand(
       "fraud", "Card transactions with about 2% fraud, the handbook's example data");
@@ -429,11 +442,26 @@ void add_fraud(CLI::App& group, Invocation& inv) {
                   "distance_from_home); repeatable");
   cmd->add_option("--category-mix", *mix,
                   "Drift: category weights, e.g. online=0.4,travel=0.1 (others keep theirs)");
+  auto start = std::make_shared<std::string>();
+  auto end = std::make_shared<std::string>();
+  auto* start_opt = cmd->add_option(
+      "--start", *start,
+      "First day of the data, ISO 8601 (default 2026-01-01); rows spread over 30 days from "
+      "its midnight UTC");
+  cmd->add_option("--end", *end,
+                  "Instead of --start: the 30 days end at the midnight UTC before this time, ISO "
+                  "8601 or 'now' (data for features a server evaluates as of now)")
+      ->excludes(start_opt);
   out->add_to(cmd);
-  cmd->callback([&inv, rows, seed, out_path, shifts, mix, out] {
+  cmd->callback([&inv, rows, seed, out_path, shifts, mix, start, end, out] {
     inv.run = [=] {
       table::FraudOptions fo;
       fo.seed = *seed;
+      // Midnight, so that each row's hour_of_day is its timestamp's hour.
+      constexpr int64_t kDay = 86400LL * 1'000'000'000;
+      auto midnight = [](int64_t t) { return t - ((t % kDay) + kDay) % kDay; };
+      if (!start->empty()) fo.start = midnight(fraud_time("--start", *start));
+      if (!end->empty()) fo.start = midnight(fraud_time("--end", *end)) - table::kFraudSpan;
       for (const auto& s : *shifts) fo.shift.insert(table::parse_shift(s));
       if (!mix->empty()) fo.category_mix = table::parse_category_mix(*mix);
       table::validate(fo);

@@ -71,7 +71,12 @@ AtomicFile::AtomicFile(fs::path target, fs::path temp_dir) : target_(std::move(t
   temp_ = dir / (target_.filename().string() + unique_suffix());
   check_fault(FsOp::kCreate, temp_);
   fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd_ < 0) throw system_error("create", temp_.string(), errno);
+  // An output in a folder that does not exist yet (`--out data/features/train.csv`): make the
+  // folder, as `mkdir -p` would, rather than fail naming a temporary file.
+  std::error_code ec;
+  if (fd_ < 0 && errno == ENOENT && !dir.empty() && fs::create_directories(dir, ec))
+    fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd_ < 0) throw system_error("create", target_.string(), errno);
 }
 
 AtomicFile::~AtomicFile() {

@@ -388,6 +388,8 @@ std::string format_duration(int64_t nanos) {
   std::string out;
   int64_t rest = nanos;
   for (const Unit& u : kUnits) {
+    // Weeks only for whole weeks: 30 days reads "30d", not "4w2d".
+    if (u.name[0] == 'w' && rest % u.scale != 0) continue;
     if (rest >= u.scale) {
       out += std::to_string(rest / u.scale) + u.name;
       rest %= u.scale;

@@ -1,5 +1,6 @@
 #include "model/profile.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 
@@ -67,6 +68,17 @@ nlohmann::json build_profile(const ModelPackage& package, const table::Table& t,
   pred["name"] =
       package.task == Task::kRegression ? package.outputs.label : package.outputs.probability;
   return {{"inputs", inputs}, {"prediction", pred}};
+}
+
+nlohmann::json profile_of_data(const ModelPackage& package, const Predictor& predictor,
+                               const table::Table& t, const std::string& source) {
+  Scores s = predictor.predict(t, source);
+  std::vector<double> reference(s.rows);
+  for (size_t i = 0; i < s.rows; ++i) {
+    const double* row = s.values.data() + i * s.width;
+    reference[i] = *std::max_element(row, row + s.width);
+  }
+  return build_profile(package, t, reference);
 }
 
 }  // namespace plinth::model

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "model/package.h"
+#include "model/predictor.h"
 #include "table/table.h"
 
 // profile.json: the reference profile drift monitoring compares live data against. Shape (see
@@ -26,5 +27,11 @@ nlohmann::json numeric_profile(const std::vector<double>& values);
 // predicted value) under the package's output name.
 nlohmann::json build_profile(const ModelPackage& package, const table::Table& t,
                              const std::vector<double>& prediction);
+
+// build_profile over reference data `t` (read from `source`, named in errors) as `predictor`
+// scores it, each row's prediction its highest output: what `plinth models import
+// --reference-data` writes and `plinth serve --reference-data` builds in memory.
+nlohmann::json profile_of_data(const ModelPackage& package, const Predictor& predictor,
+                               const table::Table& t, const std::string& source);
 
 }  // namespace plinth::model

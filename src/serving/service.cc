@@ -6,8 +6,10 @@
 #include "core/file_io.h"
 #include "core/log.h"
 #include "core/random_id.h"
+#include "model/profile.h"
 #include "monitor/report.h"
 #include "serving/openapi.h"
+#include "table/table_io.h"
 
 namespace plinth::serving {
 namespace fs = std::filesystem;
@@ -80,12 +82,18 @@ bool starts_with(std::string_view s, std::string_view prefix) {
 // profile.json's columns the live windows compare against: every input, then the prediction.
 void attach_drift(LoadedModel& m, const ServiceOptions& options) {
   fs::path path = m.ref.folder / "profile.json";
-  if (!fs::exists(path)) return;
   json profile;
-  try {
-    profile = json::parse(core::read_file(path));
-  } catch (const json::exception& e) {
-    throw Error(ErrorCode::kCorrupted, path.string() + ": " + e.what());
+  if (fs::exists(path)) {
+    try {
+      profile = json::parse(core::read_file(path));
+    } catch (const json::exception& e) {
+      throw Error(ErrorCode::kCorrupted, path.string() + ": " + e.what());
+    }
+  } else if (!options.reference_data.empty()) {
+    std::string source = options.reference_data.string();
+    profile = model::profile_of_data(m.package, *m.predictor, table::read_table(source), source);
+  } else {
+    return;
   }
   std::vector<monitor::ProfiledColumn> columns;
   m.drift_of_field.assign(m.fields.size(), kNone);
@@ -109,6 +117,7 @@ std::shared_ptr<const LoadedModel> load_model(const ModelRef& ref, const Service
   auto m = std::make_shared<LoadedModel>();
   m->ref = ref;
   m->package = model::read_package(ref.folder);
+  if (!m->package.features) m->package.features = options.feature_lookup;
   if (m->ref.version.empty()) m->ref.version = m->package.model_uuid.substr(0, 8);
   if (m->ref.name.empty())  // a folder's name, or a model file's without its extension
     m->ref.name = fs::is_regular_file(ref.folder) ? ref.folder.stem().string()

@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -63,6 +64,12 @@ struct ServiceOptions {
   // The feature repository for packages that declare `features:` (their inputs are completed
   // from its online store by entity key); null when serving without one.
   std::shared_ptr<features::OnlineFeatures> features;
+  // Declared at serve time for a package that declares no `features:` of its own (a model
+  // logged with mlflow.onnx, say); the package's own declaration wins.
+  std::optional<model::FeatureLookup> feature_lookup;
+  // Reference data for live drift of a package without profile.json (one logged with
+  // mlflow.onnx, say): profiled as the model scores it when the model is loaded.
+  std::filesystem::path reference_data;
 };
 
 // Loads and compiles the package and scores its input example once, so a model that cannot

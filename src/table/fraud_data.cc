@@ -21,7 +21,7 @@ constexpr double kCategoryRisk[] = {-0.6, -0.3, -0.5, 1.1, 1.2, 0.9, 0.0, -0.4};
 constexpr double kHourWeight[] = {0.3, 0.2, 0.15, 0.1, 0.1, 0.2, 0.5, 1.0, 1.5, 1.8, 2.0, 2.2,
                                   2.5, 2.3, 2.0,  2.0, 2.1, 2.4, 2.6, 2.3, 1.8, 1.3, 0.9, 0.5};
 constexpr int64_t kNanosPerSecond = 1'000'000'000;
-constexpr int64_t kDays = 30;
+constexpr int64_t kDays = kFraudSpan / (86400 * kNanosPerSecond);
 const char* const kShiftable[] = {"amount", "transaction_velocity", "distance_from_home"};
 
 uint64_t splitmix64(uint64_t& state) {

@@ -26,9 +26,12 @@ struct FraudOptions {
   // Relative weights replacing the default category frequencies, by category name; categories
   // not named keep their default weight.
   std::map<std::string, double> category_mix;
-  // event_timestamp of the first row, UTC nanoseconds; rows spread over 30 days.
+  // event_timestamp of the first row, UTC nanoseconds; rows spread over kFraudSpan.
   int64_t start = 1'767'225'600'000'000'000;  // 2026-01-01T00:00:00Z
 };
+
+// The time the rows of a data set spread over: 30 days, in nanoseconds.
+inline constexpr int64_t kFraudSpan = 30LL * 86400 * 1'000'000'000;
 
 extern const std::vector<std::string> kMerchantCategories;
 

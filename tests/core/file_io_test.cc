@@ -34,6 +34,23 @@ TEST_F(FileIoTest, AtomicWriteReplacesContent) {
   EXPECT_EQ(entries(), 1u);
 }
 
+TEST_F(FileIoTest, AtomicWriteMakesMissingFolders) {
+  write_file_atomic(dir_ / "a" / "b" / "f", "x");
+  EXPECT_EQ(read_file(dir_ / "a" / "b" / "f"), "x");
+  EXPECT_EQ(fs::directory_iterator(dir_ / "a" / "b")->path().filename(), "f");
+}
+
+TEST_F(FileIoTest, AtomicWriteFailureNamesTheTarget) {
+  write_file_atomic(dir_ / "plain", "x");
+  try {
+    write_file_atomic(dir_ / "plain" / "f", "y");  // a file where a folder should be
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find((dir_ / "plain" / "f").string() + "'"), std::string::npos)
+        << e.what();
+  }
+}
+
 // A failure at any step leaves the old file untouched and no temporary behind.
 TEST_F(FileIoTest, FailureAtAnyStepKeepsOldFile) {
   for (FsOp failing : {FsOp::kCreate, FsOp::kWrite, FsOp::kFsync, FsOp::kRename}) {

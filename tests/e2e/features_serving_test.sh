@@ -85,6 +85,23 @@ out=$(post /predict '{"amount": 1.0, "merchant_category": "online", "hour_of_day
 expect_eq "$(echo "$out" | head -1)" 422 "no entity key"
 expect_contains "$out" "user_id" "the 422 names the entity key"
 
+# A package that declares no features (one logged with mlflow.onnx, say) is given them at
+# serve time: the same enriched answer.
+cp -r model plain && sed -i '/service: user_features/d' plain/MLmodel
+expect_error 2 "--entity-key" "$PLINTH" serve plain --port 0 --feature-repo fs \
+  --feature-service user_features
+first_pid=$SERVER_PID first_url=$URL
+start_server "$SCRATCH/plain.log" plain --feature-repo fs --feature-service user_features \
+  --entity-key user_id
+u=$(echo "$users" | head -1)
+out=$(post /predict "{\"user_id\": \"$u\", \"amount\": 42.5, \"merchant_category\": \"online\", \"hour_of_day\": 3, \"day_of_week\": 2}")
+expect_eq "$(echo "$out" | head -1)" 200 "--feature-service enriches a package that declares none"
+expect_eq "$(echo "$out" | tail -n +2 | "$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["probability"])')" \
+  "$("$PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))["probability"])' "$SCRATCH/enriched-$u.json")" \
+  "the same probability as the declared package's"
+kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
+SERVER_PID=$first_pid URL=$first_url
+
 # The prediction log holds the joined rows (features read from the store).
 kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
 log=$(ls logs/*.parquet | head -1)

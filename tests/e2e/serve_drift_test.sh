@@ -74,4 +74,27 @@ for name, c in cli["columns"].items():
     assert l["stattest"] == c["stattest"] and l["drifted"] == c["drifted"], (name, l, c)
     assert abs(l["score"] - c["score"]) <= 1e-9 * max(1, abs(c["score"])), (name, l, c)
 PY
+
+# A model without profile.json (as mlflow.onnx logs one) has no live drift, unless served with
+# --reference-data: then its window is judged against that data as `plinth drift` judges the
+# same rows against the file.
+kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
+cp -r model bare && rm bare/profile.json
+start_server bare.log bare --drift-window 600 --drift-min-rows 100
+expect_eq "$(curl -s "$URL/metrics" | grep -c '^model_feature_drift' || true)" 0 "no profile, no drift gauges"
+kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
+expect_error 2 "--reference-data" "$PLINTH" serve bare --port 0 --reference-data missing.csv
+start_server bare.log bare --drift-window 600 --drift-min-rows 100 --reference-data train.csv
+send shifted.csv
+curl -s "$URL/monitoring/drift" >bare.json
+"$PLINTH" drift --reference train.csv --current shifted.csv --json table.json >/dev/null ||
+  fail "plinth drift train.csv shifted.csv"
+"$PYTHON" - bare.json table.json <<'PY' || fail "--reference-data: live drift against the file: $(cat bare.json)"
+import json, sys
+live, table = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert live["columns"]["amount"]["drifted"], live["columns"]["amount"]
+for name, l in live["columns"].items():
+    if name in table["columns"]:
+        assert l["drifted"] == table["columns"][name]["drifted"], (name, l, table["columns"][name])
+PY
 finish

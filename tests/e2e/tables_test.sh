@@ -120,6 +120,25 @@ expect_error 2 "unknown table format" "$PLINTH" table convert a.csv out.xlsx
 expect_error 2 "--shift" "$PLINTH" demo-data fraud --rows 10 --out x.csv --shift hour_of_day=2
 expect_error 2 "unknown category 'crypto'" "$PLINTH" demo-data fraud --rows 10 --out x.csv \
   --category-mix crypto=1
+expect_error 2 "--end 'yesterday' is not a time" "$PLINTH" demo-data fraud --rows 10 --out x.csv \
+  --end yesterday
+
+# --start / --end place the 30 days; each row's hour and weekday are its timestamp's (pandas).
+"$PLINTH" -q demo-data fraud --rows 2000 --seed 7 --out march.csv --start 2026-03-01T15:00:00Z
+"$PLINTH" -q demo-data fraud --rows 2000 --seed 7 --out recent.csv --end now
+"$PYTHON" - march.csv recent.csv <<'PY' || fail "--start and --end place the data in time"
+import sys
+import pandas as pd
+now = pd.Timestamp.now(tz="UTC")
+for path, lo, hi in ((sys.argv[1], pd.Timestamp("2026-03-01", tz="UTC"),
+                      pd.Timestamp("2026-03-31", tz="UTC")),
+                     (sys.argv[2], now.floor("D") - pd.Timedelta(days=30), now.floor("D"))):
+    df = pd.read_csv(path)
+    ts = pd.to_datetime(df.event_timestamp, utc=True)
+    assert lo <= ts.min() and ts.max() < hi and ts.max() - ts.min() > pd.Timedelta(days=28), (
+        path, ts.min(), ts.max())
+    assert (ts.dt.hour == df.hour_of_day).all() and (ts.dt.dayofweek == df.day_of_week).all(), path
+PY
 expect_error 4 "CRC" "$PLINTH" table head \
   "$PLINTH_SOURCE/../shared/data/parquet-testing/datapage_v1-corrupt-checksum.parquet"
 nested=$("$PLINTH" table head "$PLINTH_SOURCE/../shared/data/parquet-testing/datapage_v2.snappy.parquet" 2>&1)

@@ -17,7 +17,7 @@ TEST(Durations, ParseAndFormatRoundTrip) {
   EXPECT_EQ(parse_duration("86400", "t"), 86400 * kSecond);
   EXPECT_EQ(parse_duration("0", "t"), 0);
   EXPECT_EQ(parse_duration("500ms", "t"), kSecond / 2);
-  for (const char* text : {"1h", "1d", "1w", "1h30m", "0s", "2d3h4m5s", "500ms"})
+  for (const char* text : {"1h", "1d", "1w", "2w", "30d", "1h30m", "0s", "2d3h4m5s", "500ms"})
     EXPECT_EQ(format_duration(parse_duration(text, "t")), text);
   for (const char* bad : {"", "1 day", "h", "1y", "-1h", "1.5h"})
     EXPECT_THROW(parse_duration(bad, "t"), Error) << bad;
