@@ -466,8 +466,11 @@ NB_MODULE(_plinth, m) {
   nb::register_exception_translator(translate);
 
   nb::class_<Model>(m, "Model")
+      // Resolving a registry URI may download from a server, and compiling trees takes a
+      // while: neither touches Python objects.
       .def(nb::init<const std::string&, size_t, const std::string&>(), nb::arg("location"),
-           nb::arg("threads") = 0, nb::arg("engine") = "compiled")
+           nb::arg("threads") = 0, nb::arg("engine") = "compiled",
+           nb::call_guard<nb::gil_scoped_release>())
       .def("predict_stream", &Model::predict_stream, nb::arg("stream"), nb::arg("on_invalid"))
       .def("predict_matrix", &Model::predict_matrix, nb::arg("matrix"), nb::arg("on_invalid"))
       .def("info", &Model::info);
