@@ -35,3 +35,15 @@ pkg_check_modules(XGB REQUIRED IMPORTED_TARGET xgboost)
 # ONNX models: Debian's libonnx (protobuf classes and the checker, TOOLCHAIN.md) on protobuf.
 find_package(Protobuf REQUIRED)
 find_package(ONNX REQUIRED)
+
+# The libraries the Python module (python/) links, compiled position-independent since a module
+# is a shared library (-fno-semantic-interposition keeps the inlining a non-PIC build gets).
+# The main build and pip's build of python/ both call this, so their command lines match and
+# ccache shares the objects.
+function(plinth_python_libraries_position_independent)
+  foreach(lib plinth_core plinth_http plinth_remote plinth_table plinth_monitor plinth_model
+              plinth_tracking plinth_registry)
+    set_target_properties(${lib} PROPERTIES POSITION_INDEPENDENT_CODE ON)
+    target_compile_options(${lib} PRIVATE -fno-semantic-interposition)
+  endforeach()
+endfunction()
