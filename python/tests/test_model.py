@@ -198,11 +198,15 @@ def test_predict_releases_the_gil(data, xgb_package):
     stop.set()
     thread.join()
     during = [t for t in counts if start < t < end]
-    # With the GIL held the other thread could not run during predict; released, it keeps
-    # counting throughout (allow the first and last switch intervals, 5 ms each).
-    assert end - start > 0.1
-    assert during and during[0] - start < 0.05 and end - during[-1] < 0.05, (
-        f"predict took {end - start:.3f} s; the other thread ran {len(during)}k loops in it")
+    # With the GIL held the other thread could run only before and after the C++ part (switch
+    # intervals of 5 ms); released, it keeps counting all through predict. Measured in quarters
+    # of predict's time, since a loaded machine may starve the thread now and then.
+    took = end - start
+    assert took > 0.1
+    middle = [t for t in during if start + took / 4 < t < end - took / 4]
+    assert during and during[0] - start < took / 4 and middle, (
+        f"predict took {took:.3f} s; the other thread ran {len(during)}k loops in it, "
+        f"{len(middle)}k in its middle half")
 
 
 def test_onnx_pipeline_equals_plinth_score(data, onnx_model):
