@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 export OMP_WAIT_POLICY = PASSIVE
 
-.PHONY: setup build test demo tour bench bench-dvc bench-remotes bench-tables bench-drift bench-pipeline bench-tracking bench-mlflow bench-ui bench-models bench-serving bench-onnx bench-python fuzz format clean
+.PHONY: setup build test demo tour bench bench-dvc bench-remotes bench-tables bench-drift bench-pipeline bench-experiments bench-tracking bench-mlflow bench-ui bench-models bench-serving bench-onnx bench-python fuzz format clean
 
 setup:
 	scripts/setup.sh
@@ -60,6 +60,10 @@ fuzz:
 
 bench-pipeline: setup build
 	PLINTH=$(abspath $(BUILD))/plinth bench/pipeline_repro.sh
+
+# exp run --run-all against the real dvc exp run --run-all (.venv-test); see docs/benchmarks.md.
+bench-experiments: setup build
+	PLINTH=$(abspath $(BUILD))/plinth bench/experiments.sh
 
 bench-tracking: setup build
 	PLINTH=$(abspath $(BUILD))/plinth bench/tracking.sh

@@ -26,6 +26,8 @@ int main(int argc, char** argv) {
   plinth::cli::register_table_commands(app, invocation);
   plinth::cli::register_monitor_commands(app, invocation);
   plinth::cli::register_pipeline_commands(app, invocation);
+  plinth::cli::register_experiment_commands(app, invocation);
+  plinth::cli::register_sweep_commands(app, invocation);
   plinth::cli::register_tracking_commands(app, invocation);
   plinth::cli::register_import_commands(app, invocation);
   plinth::cli::register_model_commands(app, invocation);

@@ -85,4 +85,14 @@ std::optional<Credentials> parse_authorization(std::string_view header) {
   return Credentials{false, decoded.substr(0, colon), decoded.substr(colon + 1)};
 }
 
+std::string basic_authorization(std::string_view username, std::string_view password) {
+  init();
+  std::string plain = std::string(username) + ":" + std::string(password);
+  std::string out(sodium_base64_ENCODED_LEN(plain.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(plain.data()),
+                    plain.size(), sodium_base64_VARIANT_ORIGINAL);
+  out.resize(out.find('\0'));
+  return "Basic " + out;
+}
+
 }  // namespace plinth::auth

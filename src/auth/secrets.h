@@ -33,5 +33,7 @@ struct Credentials {
 };
 // nullopt for a missing or malformed header.
 std::optional<Credentials> parse_authorization(std::string_view header);
+// "Basic base64(username:password)", the header MLflow's client sends.
+std::string basic_authorization(std::string_view username, std::string_view password);
 
 }  // namespace plinth::auth

@@ -1,7 +1,6 @@
 #include "auth/users.h"
 
-#include <cstdlib>
-
+#include "auth/audit.h"
 #include "auth/secrets.h"
 #include "core/error.h"
 
@@ -23,6 +22,28 @@ void check_name(const std::string& username) {
 
 Error no_user(const std::string& username) {
   return Error(ErrorCode::kNotFound, "User with username=" + username + " not found");
+}
+
+void record_user_change(tracking::Database& db, const std::string& action,
+                        const std::string& username, nlohmann::json before, nlohmann::json after) {
+  record_change(db, {0, 0, "", action, "user", username, "", std::move(before), std::move(after)});
+}
+
+// A permission's entry names the resource and the user it is granted to; a registered model's
+// permissions belong to the model's history.
+void record_permission_change(tracking::Database& db, const std::string& action,
+                              const std::string& resource_type, const std::string& resource_id,
+                              const std::string& username, const char* before, const char* after) {
+  auto state = [&](const char* p) -> nlohmann::json {
+    if (!p) return nullptr;
+    return {{"resource_type", resource_type},
+            {"resource_id", resource_id},
+            {"username", username},
+            {"permission", p}};
+  };
+  record_change(
+      db, {0, 0, "", action, "permission", resource_type + " " + resource_id + " for " + username,
+           resource_type == kRegisteredModel ? resource_id : "", state(before), state(after)});
 }
 
 }  // namespace
@@ -48,8 +69,20 @@ User UserStore::create_user(const std::string& username, const std::string& pass
   int64_t id = tracking::query_integer(db_, "SELECT MAX(id) FROM auth_users", {}, 0) + 1;
   db_.exec("INSERT INTO auth_users (id, username, password_hash, is_admin) VALUES (?, ?, ?, ?)",
            {id, username, hash, int64_t{is_admin}});
+  record_user_change(db_, "create_user", username, nullptr,
+                     {{"username", username}, {"is_admin", is_admin}});
   tx.commit();
   return User{id, username, is_admin};
+}
+
+std::string UserStore::granted_locked(const std::string& resource_type,
+                                      const std::string& resource_id, int64_t user_id) {
+  std::string out;
+  db_.query(
+      "SELECT permission FROM auth_permissions WHERE resource_type = ? AND resource_id = ? AND "
+      "user_id = ?",
+      {resource_type, resource_id, user_id}, [&](const Row& row) { out = row.text(0); });
+  return out;
 }
 
 std::optional<User> UserStore::find_user(const std::string& username) {
@@ -78,13 +111,18 @@ void UserStore::update_password(const std::string& username, const std::string& 
   Transaction tx(db_);
   if (!find_locked(username, nullptr)) throw no_user(username);
   db_.exec("UPDATE auth_users SET password_hash = ? WHERE username = ?", {hash, username});
+  // What changed is the password; the log never holds it or its hash.
+  record_user_change(db_, "update_password", username, nullptr, nullptr);
   tx.commit();
 }
 
 void UserStore::update_admin(const std::string& username, bool is_admin) {
   Transaction tx(db_);
-  if (!find_locked(username, nullptr)) throw no_user(username);
+  auto user = find_locked(username, nullptr);
+  if (!user) throw no_user(username);
   db_.exec("UPDATE auth_users SET is_admin = ? WHERE username = ?", {int64_t{is_admin}, username});
+  record_user_change(db_, "update_admin", username, {{"is_admin", user->is_admin}},
+                     {{"is_admin", is_admin}});
   tx.commit();
 }
 
@@ -92,9 +130,22 @@ void UserStore::delete_user(const std::string& username) {
   Transaction tx(db_);
   auto user = find_locked(username, nullptr);
   if (!user) throw no_user(username);
+  nlohmann::json permissions = nlohmann::json::array();
+  db_.query(
+      "SELECT resource_type, resource_id, permission FROM auth_permissions WHERE user_id = ? "
+      "ORDER BY resource_type, resource_id",
+      {user->id}, [&](const Row& row) {
+        permissions.push_back({{"resource_type", row.text(0)},
+                               {"resource_id", row.text(1)},
+                               {"permission", row.text(2)}});
+      });
   db_.exec("DELETE FROM auth_tokens WHERE user_id = ?", {user->id});
   db_.exec("DELETE FROM auth_permissions WHERE user_id = ?", {user->id});
   db_.exec("DELETE FROM auth_users WHERE id = ?", {user->id});
+  record_user_change(
+      db_, "delete_user", username,
+      {{"username", username}, {"is_admin", user->is_admin}, {"permissions", permissions}},
+      nullptr);
   tx.commit();
 }
 
@@ -139,6 +190,7 @@ std::string UserStore::create_token(const std::string& username, const std::stri
   if (!user) throw no_user(username);
   db_.exec("INSERT INTO auth_tokens (token_hash, user_id, name, creation_time) VALUES (?, ?, ?, ?)",
            {hash_token(token), user->id, name, now_ms()});
+  record_change(db_, {0, 0, "", "create_token", "token", username, "", nullptr, {{"name", name}}});
   tx.commit();
   return token;
 }
@@ -175,6 +227,7 @@ void UserStore::grant(const std::string& resource_type, const std::string& resou
   Transaction tx(db_);
   auto user = find_locked(username, nullptr);
   if (!user) throw no_user(username);
+  std::string old = granted_locked(resource_type, resource_id, user->id);
   db_.exec(
       "DELETE FROM auth_permissions WHERE resource_type = ? AND resource_id = ? AND user_id = ?",
       {resource_type, resource_id, user->id});
@@ -182,6 +235,8 @@ void UserStore::grant(const std::string& resource_type, const std::string& resou
       "INSERT INTO auth_permissions (resource_type, resource_id, user_id, permission) "
       "VALUES (?, ?, ?, ?)",
       {resource_type, resource_id, user->id, std::string(permission_name(p))});
+  record_permission_change(db_, "grant_permission", resource_type, resource_id, username,
+                           old.empty() ? nullptr : old.c_str(), permission_name(p));
   tx.commit();
 }
 
@@ -190,17 +245,15 @@ void UserStore::revoke(const std::string& resource_type, const std::string& reso
   Transaction tx(db_);
   auto user = find_locked(username, nullptr);
   if (!user) throw no_user(username);
-  int64_t n = tracking::query_integer(
-      db_,
-      "SELECT COUNT(*) FROM auth_permissions WHERE resource_type = ? AND resource_id = ? AND "
-      "user_id = ?",
-      {resource_type, resource_id, user->id}, 0);
-  if (n == 0)
+  std::string old = granted_locked(resource_type, resource_id, user->id);
+  if (old.empty())
     throw Error(ErrorCode::kNotFound,
                 "No permission on " + resource_type + " " + resource_id + " for user " + username);
   db_.exec(
       "DELETE FROM auth_permissions WHERE resource_type = ? AND resource_id = ? AND user_id = ?",
       {resource_type, resource_id, user->id});
+  record_permission_change(db_, "revoke_permission", resource_type, resource_id, username,
+                           old.c_str(), nullptr);
   tx.commit();
 }
 
@@ -213,16 +266,15 @@ void UserStore::rename_resource(const std::string& resource_type, const std::str
   tx.commit();
 }
 
-void bootstrap_admin(UserStore& users) {
-  const char* name = std::getenv("PLINTH_ADMIN_USERNAME");
-  const char* password = std::getenv("PLINTH_ADMIN_PASSWORD");
-  bool named = name && *name && password && *password;
-  if (!named) {
+void bootstrap_admin(UserStore& users, const std::string& name, const std::string& password) {
+  ActingUser actor("(server start)");
+  if (name.empty() || password.empty()) {
     if (users.any_admin()) return;
     throw Error(ErrorCode::kInvalidInput,
                 "--auth needs an admin and the database has none: set PLINTH_ADMIN_USERNAME and "
-                "PLINTH_ADMIN_PASSWORD (there is no default password); the admin is created "
-                "on first start and then kept in the tracking database");
+                "PLINTH_ADMIN_PASSWORD, or admin_username and admin_password in an "
+                "--auth-config file (there is no default password); the admin is created on "
+                "first start and then kept in the tracking database");
   }
   if (auto user = users.find_user(name)) {
     if (!user->is_admin) users.update_admin(name, true);

@@ -26,6 +26,8 @@ inline constexpr const char* kRegisteredModel = "registered_model";
 // Users, their Argon2id password hashes, their bearer tokens (kept as SHA-256) and their
 // permissions per experiment and per registered model, in the tracking database (tables
 // auth_users, auth_tokens, auth_permissions). Thread-safe: every call holds a transaction.
+// Every change is recorded in the audit log (auth/audit.h) in its transaction, for the acting
+// user; passwords and tokens never are.
 class UserStore {
  public:
   explicit UserStore(tracking::Database& db) : db_(db) {}
@@ -66,14 +68,18 @@ class UserStore {
 
  private:
   std::optional<User> find_locked(const std::string& username, std::string* hash);
+  // The permission name granted to a user id on a resource, "" for none.
+  std::string granted_locked(const std::string& resource_type, const std::string& resource_id,
+                             int64_t user_id);
   tracking::Database& db_;
   std::mutex verified_mutex_;
   std::map<std::string, std::chrono::steady_clock::time_point> verified_;  // digest -> expiry
 };
 
-// The admin named by PLINTH_ADMIN_USERNAME / PLINTH_ADMIN_PASSWORD, created when missing (an
-// existing user keeps its stored password and is made admin). Throws Error(kInvalidInput),
-// saying how to name one, when neither the variables nor an admin in the database exist.
-void bootstrap_admin(UserStore& users);
+// The admin `username` with `password` (from the environment or an --auth-config file), created
+// when missing (an existing user keeps its stored password and is made admin). With no name
+// given, the database must hold an admin already: else throws Error(kInvalidInput) saying how
+// to name one.
+void bootstrap_admin(UserStore& users, const std::string& username, const std::string& password);
 
 }  // namespace plinth::auth

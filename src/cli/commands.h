@@ -22,15 +22,22 @@ void register_data_commands(CLI::App& app, Invocation& invocation);
 // remote add|modify|list|remove|default, push, fetch, pull.
 void register_remote_commands(CLI::App& app, Invocation& invocation);
 
+// exp run|show|diff|apply|branch|remove.
+void register_experiment_commands(CLI::App& app, Invocation& invocation);
+
 // table schema|head|stats|convert, demo-data fraud.
 void register_table_commands(CLI::App& app, Invocation& invocation);
 // drift.
 void register_monitor_commands(CLI::App& app, Invocation& invocation);
 // stage add, dag, repro, params diff, metrics show|diff, plots show|diff.
 void register_pipeline_commands(CLI::App& app, Invocation& invocation);
+// sweep.
+void register_sweep_commands(CLI::App& app, Invocation& invocation);
 // server, runs start|end|list|show|compare, log param|metric|tag|dataset, artifacts log|list|get,
 // models register|list|show|transition|alias|delete|resolve.
 void register_tracking_commands(CLI::App& app, Invocation& invocation);
+// audit (called by register_tracking_commands).
+void register_audit_commands(CLI::App& app, Invocation& invocation);
 // models import (after register_tracking_commands, which makes the models group).
 void register_import_commands(CLI::App& app, Invocation& invocation);
 // train, evaluate, score, baseline.

@@ -2,10 +2,19 @@
 
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 
+namespace plinth::tracking {
+class Store;
+}
+
 namespace plinth::cli {
+
+// The tracking store the environment selects (PLINTH_TRACKING_URI, MLFLOW_TRACKING_URI, else
+// the project's mlruns.db), for modules that log runs themselves (experiments).
+std::shared_ptr<tracking::Store> open_tracking_store();
 
 // The run a `plinth train` records in the tracking store the environment selects
 // (PLINTH_TRACKING_URI, MLFLOW_TRACKING_URI, else the project's mlruns.db): started before

@@ -7,16 +7,17 @@
 #include <iostream>
 #include <set>
 
+#include "auth/auth_config.h"
 #include "cli/commands.h"
 #include "cli/model_uri.h"
 #include "cli/output.h"
 #include "cli/tracked_training.h"
+#include "cli/tracking_session.h"
 #include "core/error.h"
 #include "core/file_io.h"
 #include "core/hash.h"
 #include "core/utc_time.h"
 #include "registry/json_format.h"
-#include "registry/model_source.h"
 #include "registry/uri.h"
 #include "server/tracking_server.h"
 #include "tracking/json_format.h"
@@ -27,38 +28,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-using registry::project_root;
-
-std::string env(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? v : "";
-}
-
-struct TrackingFlags {
-  std::string tracking_uri;
-  std::string artifacts_destination;
-  std::string run_id;
-  bool json = false;
-};
-
-void add_tracking_flags(CLI::App* cmd, TrackingFlags& flags) {
-  cmd->add_option("--tracking-uri", flags.tracking_uri,
-                  "sqlite:///PATH.db or postgresql://... (default: $PLINTH_TRACKING_URI, "
-                  "$MLFLOW_TRACKING_URI, else sqlite:///mlruns.db at the project root)");
-  cmd->add_option("--artifacts-destination", flags.artifacts_destination,
-                  "Folder or s3://bucket/prefix for artifacts (default: mlartifacts/ at the "
-                  "project root)");
-}
-
-// The stores a command works on: the database the tracking URI names (embedded mode), or the
-// server's REST API for an http(s):// tracking URI.
-struct Session : registry::TrackingStores {
-  explicit Session(const TrackingFlags& flags)
-      : registry::TrackingStores(
-            flags.tracking_uri.empty() ? registry::environment_tracking_uri() : flags.tracking_uri,
-            flags.artifacts_destination) {}
-};
 
 fs::path active_run_file() { return project_root() / ".plinth" / "active_run"; }
 
@@ -74,30 +43,10 @@ std::string current_run(const TrackingFlags& flags) {
               "--run RUN_ID");
 }
 
-std::string format_time(int64_t ms) {
-  return core::format_utc(static_cast<std::time_t>(ms / 1000), "%Y-%m-%d %H:%M:%S");
-}
-
 std::string metric_text(double v) {
   std::ostringstream out;
   out << std::setprecision(6) << v;
   return out.str();
-}
-
-// Prints rows as aligned columns, the first row being the header.
-void print_table(const std::vector<std::vector<std::string>>& rows) {
-  std::vector<size_t> width;
-  for (const auto& row : rows)
-    for (size_t i = 0; i < row.size(); ++i) {
-      if (width.size() <= i) width.push_back(0);
-      width[i] = std::max(width[i], row[i].size());
-    }
-  for (const auto& row : rows) {
-    std::string line;
-    for (size_t i = 0; i < row.size(); ++i)
-      line += i + 1 < row.size() ? row[i] + std::string(width[i] - row[i].size() + 2, ' ') : row[i];
-    std::cout << line << "\n";
-  }
 }
 
 std::string experiment_id_for(tracking::Store& store, const std::string& name) {
@@ -132,16 +81,40 @@ void add_server_command(CLI::App& app, Invocation& inv) {
   cmd->add_option("--port", opts->port, "Port (default 5000; 0 picks a free one)");
   cmd->add_flag("--auth", opts->auth,
                 "Require logins (HTTP Basic or bearer token) and MLflow's permissions; the admin "
-                "comes from PLINTH_ADMIN_USERNAME and PLINTH_ADMIN_PASSWORD on first start "
-                "(always on when --host is not loopback)");
+                "comes from PLINTH_ADMIN_USERNAME and PLINTH_ADMIN_PASSWORD (or MLflow's "
+                "MLFLOW_AUTH_ADMIN_USERNAME/PASSWORD, or --auth-config) on first start (always "
+                "on when --host is not loopback)");
+  auto auth_config = std::make_shared<std::string>();
+  cmd->add_option("--auth-config", *auth_config,
+                  "MLflow's basic_auth.ini: admin_username, admin_password, default_permission "
+                  "are used (implies --auth; refused when others may read a password in it)")
+      ->envname("MLFLOW_AUTH_CONFIG_PATH");
   cmd->add_flag("--insecure-no-auth", opts->insecure_no_auth,
                 "Serve beyond loopback without logins: anyone who reaches the port can read and "
                 "change everything");
   cmd->add_option("--default-permission", opts->default_permission,
                   "With logins: what users may do on experiments and models nobody granted them "
                   "anything on (READ default, USE, EDIT, MANAGE, NO_PERMISSIONS)");
-  cmd->callback([&inv, opts] {
-    inv.run = [opts] {
+  cmd->callback([&inv, cmd, opts, auth_config] {
+    bool permission_flag = cmd->count("--default-permission") > 0;
+    inv.run = [opts, auth_config, permission_flag] {
+      if (!auth_config->empty()) {
+        auth::AuthConfig config = auth::read_auth_config(*auth_config);
+        for (const auto& key : config.ignored)
+          std::cerr << "plinth server: " << *auth_config << ": ignoring " << key << "\n";
+        opts->auth = true;
+        opts->admin_username = config.admin_username;
+        opts->admin_password = config.admin_password;
+        if (!permission_flag && !config.default_permission.empty())
+          opts->default_permission = config.default_permission;
+      }
+      // The environment wins over the file, as in MLflow.
+      for (const char* prefix : {"MLFLOW_AUTH_ADMIN_", "PLINTH_ADMIN_"}) {
+        std::string name = env((std::string(prefix) + "USERNAME").c_str());
+        std::string password = env((std::string(prefix) + "PASSWORD").c_str());
+        if (!name.empty()) opts->admin_username = name;
+        if (!password.empty()) opts->admin_password = password;
+      }
       server::run_server(*opts);
       return 0;
     };
@@ -629,6 +602,11 @@ void add_models_group(CLI::App& app, Invocation& inv) {
 
 }  // namespace
 
+std::shared_ptr<tracking::Store> open_tracking_store() {
+  auto session = std::make_shared<Session>(TrackingFlags{});
+  return std::shared_ptr<tracking::Store>(session, session->store.get());
+}
+
 std::string start_training_run(const std::string& experiment, const std::string& run_name) {
   Session s(TrackingFlags{});
   return create_local_run(*s.store, experiment, run_name);
@@ -702,13 +680,26 @@ std::string log_pipeline_run(const PipelineRecord& r) {
   return run_id;
 }
 
-bool is_model_uri(const std::string& text) { return registry::is_model_uri(text); }
+bool is_model_uri(const std::string& text) {
+  return text.rfind("models:/", 0) == 0 || text.rfind("runs:/", 0) == 0;
+}
 
-fs::path resolve_model_folder(const std::string& uri) { return resolve_model(uri).folder; }
+fs::path resolve_model_folder(const std::string& uri) {
+  Session s(TrackingFlags{});
+  return s.local_copy(registry::resolve_artifact_uri(uri, *s.registry, *s.store));
+}
 
 ResolvedModel resolve_model(const std::string& uri) {
   Session s(TrackingFlags{});
-  return registry::resolve_model(uri, s);
+  ResolvedModel r;
+  std::string exact = uri;  // one lookup: a promotion in between cannot mix two versions
+  if (auto v = registry::resolve_model_version(uri, *s.registry)) {
+    r.name = v->name;
+    r.version = std::to_string(v->version);
+    exact = "models:/" + r.name + "/" + r.version;
+  }
+  r.folder = s.local_copy(registry::resolve_artifact_uri(exact, *s.registry, *s.store));
+  return r;
 }
 
 void register_tracking_commands(CLI::App& app, Invocation& invocation) {
@@ -717,6 +708,7 @@ void register_tracking_commands(CLI::App& app, Invocation& invocation) {
   add_log_group(app, invocation);
   add_artifacts_group(app, invocation);
   add_models_group(app, invocation);
+  register_audit_commands(app, invocation);
 }
 
 }  // namespace plinth::cli

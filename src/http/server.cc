@@ -102,9 +102,12 @@ ServerResponse error_response(int status, const std::string& code, const std::st
 }
 
 ServerResponse handle(const Handler& handler,
-                      const beast::http::request<beast::http::string_body>& in) {
+                      const beast::http::request<beast::http::string_body>& in,
+                      const std::string& peer_address) {
   try {
-    return handler(to_request(in));
+    ServerRequest req = to_request(in);
+    req.peer_address = peer_address;
+    return handler(req);
   } catch (const Error& e) {
     bool bad = e.code() == ErrorCode::kInvalidInput;
     return error_response(bad ? 400 : 500, bad ? "INVALID_PARAMETER_VALUE" : "INTERNAL_ERROR",
@@ -177,6 +180,8 @@ class Session : public std::enable_shared_from_this<Session> {
     if (stopping) return close();
     beast::error_code ec;
     stream_.socket().set_option(tcp::no_delay(true), ec);
+    auto peer = stream_.socket().remote_endpoint(ec);
+    if (!ec) peer_address_ = peer.address().to_string();
     if (over_capacity) {
       reply(error_response(503, "TEMPORARILY_UNAVAILABLE",
                            "the server has too many open connections; retry later"),
@@ -220,7 +225,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_request(beast::error_code ec) {
     if (ec) return refuse(ec);
     stream_.expires_never();
-    reply(handle(shared_.handler, parser_->get()), parser_->get().keep_alive());
+    reply(handle(shared_.handler, parser_->get(), peer_address_), parser_->get().keep_alive());
   }
 
   // A request that could not be read: answered when the client can use an answer, else closed.
@@ -277,6 +282,7 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::tcp_stream stream_;
   Shared& shared_;
   uint64_t id_ = 0;
+  std::string peer_address_;
   beast::flat_buffer buffer_;
   std::optional<beast::http::request_parser<beast::http::string_body>> parser_;
   beast::http::response<beast::http::string_body> response_;

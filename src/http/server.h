@@ -19,6 +19,9 @@ struct ServerRequest {
   std::multimap<std::string, std::string> query;  // decoded; repeated keys kept in order
   std::map<std::string, std::string> headers;
   std::string body;
+  // The client's IP address as the socket sees it ("" when unknown; a reverse proxy's own
+  // address when there is one in front).
+  std::string peer_address;
 
   // The header's value, or "" when absent.
   std::string header(const std::string& name) const;

@@ -5,16 +5,21 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "registry/internal/changes.h"
 #include "tracking/search.h"
 
 namespace plinth::registry {
 namespace {
 
+using internal::record_alias_change;
+using internal::record_model_change;
+using internal::record_version_change;
 using tracking::OrderKey;
 using tracking::Row;
 using tracking::SortValue;
 using tracking::SqlValue;
 using tracking::Transaction;
+using Json = nlohmann::json;
 
 [[noreturn]] void invalid(const std::string& message) {
   throw Error(ErrorCode::kInvalidInput, message);
@@ -114,6 +119,9 @@ class SqlRegistry : public Registry {
                        const Tag& tag) override;
   void delete_version_tag(const std::string& name, const std::string& version,
                           const std::string& key) override;
+  auth::AuditPage audit_log(const auth::AuditQuery& query) override {
+    return auth::read_audit(db_, query);
+  }
 
  private:
   RegisteredModel load_model(const std::string& name);
@@ -153,6 +161,7 @@ RegisteredModel SqlRegistry::create_model(const std::string& name, const std::ve
     db_.exec("INSERT INTO registered_model_tags (name, key, value) VALUES (?, ?, ?)",
              {name, t.key, t.value});
   RegisteredModel m = load_model(name);
+  record_model_change(db_, "create_model", name, nullptr, internal::model_state(m));
   tx.commit();
   return m;
 }
@@ -176,6 +185,7 @@ RegisteredModel SqlRegistry::rename_model(const std::string& name, const std::st
     db_.exec(std::string("UPDATE ") + table + " SET name = ? WHERE name = ?", {new_name, name});
   touch_model(new_name);
   RegisteredModel m = load_model(new_name);
+  record_model_change(db_, "rename_model", new_name, {{"name", name}}, {{"name", new_name}});
   tx.commit();
   return m;
 }
@@ -183,10 +193,12 @@ RegisteredModel SqlRegistry::rename_model(const std::string& name, const std::st
 RegisteredModel SqlRegistry::update_model(const std::string& name, const std::string& description) {
   require(name, "name");
   Transaction tx(db_);
-  load_model(name);
+  std::string before = load_model(name).description;
   db_.exec("UPDATE registered_models SET description = ? WHERE name = ?", {description, name});
   touch_model(name);
   RegisteredModel m = load_model(name);
+  record_model_change(db_, "update_model", name, {{"description", before}},
+                      {{"description", description}});
   tx.commit();
   return m;
 }
@@ -194,10 +206,13 @@ RegisteredModel SqlRegistry::update_model(const std::string& name, const std::st
 void SqlRegistry::delete_model(const std::string& name) {
   require(name, "name");
   Transaction tx(db_);
-  load_model(name);
+  Json before = internal::model_state(load_model(name));
+  before["versions"] = Json::array();
+  for (const auto& v : load_versions(name)) before["versions"].push_back(v.version);
   for (const char* table : {"registered_models", "registered_model_tags", "model_versions",
                             "model_version_tags", "registered_model_aliases"})
     db_.exec(std::string("DELETE FROM ") + table + " WHERE name = ?", {name});
+  record_model_change(db_, "delete_model", name, before, nullptr);
   tx.commit();
 }
 
@@ -256,18 +271,22 @@ Page<RegisteredModel> SqlRegistry::search_models(const SearchSpec& search) {
 void SqlRegistry::set_model_tag(const std::string& name, const Tag& tag) {
   require(tag.key, "key");
   Transaction tx(db_);
-  load_model(name);
+  Json before = internal::tag_state(tag.key, find_tag(load_model(name).tags, tag.key));
   db_.exec(
       "INSERT INTO registered_model_tags (name, key, value) VALUES (?, ?, ?) ON CONFLICT (name, "
       "key) DO UPDATE SET value = excluded.value",
       {name, tag.key, tag.value});
+  record_model_change(db_, "set_model_tag", name, before, internal::tag_state(tag.key, &tag));
   tx.commit();
 }
 
 void SqlRegistry::delete_model_tag(const std::string& name, const std::string& key) {
   Transaction tx(db_);
-  load_model(name);
+  RegisteredModel m = load_model(name);
+  const Tag* old = find_tag(m.tags, key);
   db_.exec("DELETE FROM registered_model_tags WHERE name = ? AND key = ?", {name, key});
+  if (old)
+    record_model_change(db_, "delete_model_tag", name, internal::tag_state(key, old), nullptr);
   tx.commit();
 }
 
@@ -302,10 +321,16 @@ void SqlRegistry::set_alias(const std::string& name, const std::string& alias,
   int64_t v = parse_version(name, version);
   Transaction tx(db_);
   load_version(name, v);
+  int64_t old = tracking::query_integer(
+      db_, "SELECT version FROM registered_model_aliases WHERE name = ? AND alias = ?",
+      {name, alias}, -1);
   db_.exec(
       "INSERT INTO registered_model_aliases (name, alias, version) VALUES (?, ?, ?) ON CONFLICT "
       "(name, alias) DO UPDATE SET version = excluded.version",
       {name, alias, v});
+  record_alias_change(db_, "set_alias", name, alias,
+                      {{"alias", alias}, {"version", old < 0 ? Json() : Json(old)}},
+                      {{"alias", alias}, {"version", v}});
   tx.commit();
 }
 
@@ -313,7 +338,13 @@ void SqlRegistry::delete_alias(const std::string& name, const std::string& alias
   require(alias, "alias");
   Transaction tx(db_);
   load_model(name);
+  int64_t old = tracking::query_integer(
+      db_, "SELECT version FROM registered_model_aliases WHERE name = ? AND alias = ?",
+      {name, alias}, -1);
   db_.exec("DELETE FROM registered_model_aliases WHERE name = ? AND alias = ?", {name, alias});
+  if (old >= 0)
+    record_alias_change(db_, "delete_alias", name, alias, {{"alias", alias}, {"version", old}},
+                        nullptr);
   tx.commit();
 }
 
@@ -380,6 +411,8 @@ ModelVersion SqlRegistry::insert_version(const NewModelVersion& spec, const std:
              {spec.name, version, t.key, t.value});
   touch_model(spec.name);
   ModelVersion v = load_version(spec.name, version);
+  record_version_change(db_, "create_version", spec.name, version, nullptr,
+                        internal::version_state(v));
   tx.commit();
   return v;
 }
@@ -395,12 +428,14 @@ ModelVersion SqlRegistry::update_version(const std::string& name, const std::str
                                          const std::string& description) {
   int64_t v = parse_version(name, version);
   Transaction tx(db_);
-  load_version(name, v);
+  std::string before = load_version(name, v).description;
   db_.exec(
       "UPDATE model_versions SET description = ?, last_updated_time = ? WHERE name = ? AND "
       "version = ?",
       {description, tracking::now_ms(), name, v});
   ModelVersion out = load_version(name, v);
+  record_version_change(db_, "update_version", name, v, {{"description", before}},
+                        {{"description", description}});
   tx.commit();
   return out;
 }
@@ -408,11 +443,12 @@ ModelVersion SqlRegistry::update_version(const std::string& name, const std::str
 void SqlRegistry::delete_version(const std::string& name, const std::string& version) {
   int64_t v = parse_version(name, version);
   Transaction tx(db_);
-  load_version(name, v);
+  Json before = internal::version_state(load_version(name, v));
   db_.exec("UPDATE model_versions SET deleted = 1 WHERE name = ? AND version = ?", {name, v});
   db_.exec("DELETE FROM registered_model_aliases WHERE name = ? AND version = ?", {name, v});
   db_.exec("DELETE FROM model_version_tags WHERE name = ? AND version = ?", {name, v});
   touch_model(name);
+  record_version_change(db_, "delete_version", name, v, before, nullptr);
   tx.commit();
 }
 
@@ -499,19 +535,30 @@ ModelVersion SqlRegistry::transition_stage(const std::string& name, const std::s
             "' is not an Active stage. Valid stages are Staging, Production");
   int64_t v = parse_version(name, version);
   Transaction tx(db_);
-  load_version(name, v);
+  std::string from = load_version(name, v).current_stage;
   int64_t now = tracking::now_ms();
-  if (archive_existing)
+  Json archived = Json::array();
+  if (archive_existing) {
+    for (const auto& other : load_versions(name))
+      if (other.current_stage == target && other.version != v) archived.push_back(other.version);
     db_.exec(
         "UPDATE model_versions SET current_stage = 'Archived', last_updated_time = ? WHERE name = "
         "? AND current_stage = ? AND version <> ? AND deleted = 0",
         {now, name, target, v});
+  }
   db_.exec(
       "UPDATE model_versions SET current_stage = ?, last_updated_time = ? WHERE name = ? AND "
       "version = ?",
       {target, now, name, v});
   touch_model(name);
   ModelVersion out = load_version(name, v);
+  Json after = {{"current_stage", target}};
+  if (!archived.empty()) after["archived_versions"] = archived;
+  record_version_change(db_, "transition_stage", name, v, {{"current_stage", from}}, after);
+  for (const auto& other : archived)
+    record_version_change(db_, "transition_stage", name, other.get<int64_t>(),
+                          {{"current_stage", target}},
+                          {{"current_stage", "Archived"}, {"archived_by_version", v}});
   tx.commit();
   return out;
 }
@@ -525,11 +572,13 @@ void SqlRegistry::set_version_tag(const std::string& name, const std::string& ve
   require(tag.key, "key");
   int64_t v = parse_version(name, version);
   Transaction tx(db_);
-  load_version(name, v);
+  Json before = internal::tag_state(tag.key, find_tag(load_version(name, v).tags, tag.key));
   db_.exec(
       "INSERT INTO model_version_tags (name, version, key, value) VALUES (?, ?, ?, ?) ON CONFLICT "
       "(name, version, key) DO UPDATE SET value = excluded.value",
       {name, v, tag.key, tag.value});
+  record_version_change(db_, "set_version_tag", name, v, before,
+                        internal::tag_state(tag.key, &tag));
   tx.commit();
 }
 
@@ -537,9 +586,13 @@ void SqlRegistry::delete_version_tag(const std::string& name, const std::string&
                                      const std::string& key) {
   int64_t v = parse_version(name, version);
   Transaction tx(db_);
-  load_version(name, v);
+  ModelVersion before = load_version(name, v);
+  const Tag* old = find_tag(before.tags, key);
   db_.exec("DELETE FROM model_version_tags WHERE name = ? AND version = ? AND key = ?",
            {name, v, key});
+  if (old)
+    record_version_change(db_, "delete_version_tag", name, v, internal::tag_state(key, old),
+                          nullptr);
   tx.commit();
 }
 

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "auth/audit.h"
 #include "tracking/database.h"
 #include "tracking/entities.h"
 #include "tracking/rest_client.h"
@@ -106,6 +107,10 @@ class Registry {
                                const Tag& tag) = 0;
   virtual void delete_version_tag(const std::string& name, const std::string& version,
                                   const std::string& key) = 0;
+
+  // The audit log of the database the registry lives in: every change to models, versions,
+  // aliases, tags, users and permissions (auth/audit.h), oldest first.
+  virtual auth::AuditPage audit_log(const auth::AuditQuery& query) = 0;
 };
 
 // The registry in `db`; `store` resolves `models:/<model_id>` sources to the logged model's

@@ -113,6 +113,19 @@ class RestRegistry : public Registry {
                           const std::string& key) override {
     c_->call("DELETE", "model-versions/delete-tag", {{"name", name}, {"version", v}, {"key", key}});
   }
+  auth::AuditPage audit_log(const auth::AuditQuery& q) override {
+    json message = {{"max_results", q.max_results}};
+    if (!q.model.empty()) message["model"] = q.model;
+    if (!q.user.empty()) message["user"] = q.user;
+    if (q.since > 0) message["since"] = q.since;
+    if (!q.page_token.empty()) message["page_token"] = q.page_token;
+    json answer = c_->call("GET", "audit", message, "plinth");
+    auth::AuditPage page;
+    for (const auto& e : answer.value("entries", json::array()))
+      page.entries.push_back(auth::audit_from_json(e));
+    page.next_page_token = answer.value("next_page_token", "");
+    return page;
+  }
 
  private:
   static RegisteredModel model(const json& answer) {

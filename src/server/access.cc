@@ -1,9 +1,11 @@
 // Authentication and MLflow's basic-auth authorisation for `plinth server --auth`.
 #include "server/internal/access.h"
 
+#include <algorithm>
 #include <map>
 #include <utility>
 
+#include "auth/audit.h"
 #include "auth/secrets.h"
 #include "core/error.h"
 #include "server/internal/rpc.h"
@@ -113,6 +115,20 @@ const std::map<std::pair<std::string, std::string>, Rule>& rules() {
       {{"POST", "mlflow/users/permissions/revoke"}, {On::kGrant, Need::kManage}},
       {{"GET", "mlflow/users/permissions/get"}, {On::kPermissionOf, Need::kManage}},
       {{"POST", "plinth/tokens/create"}, {On::kUser}},
+      // MLflow 2's per-resource permission endpoints (its auth client before 3.x).
+      {{"POST", "mlflow/experiments/permissions/create"}, {On::kExperiment, Need::kManage}},
+      {{"GET", "mlflow/experiments/permissions/get"}, {On::kExperiment, Need::kManage}},
+      {{"PATCH", "mlflow/experiments/permissions/update"}, {On::kExperiment, Need::kManage}},
+      {{"DELETE", "mlflow/experiments/permissions/delete"}, {On::kExperiment, Need::kManage}},
+      {{"POST", "mlflow/registered-models/permissions/create"},
+       {On::kRegisteredModel, Need::kManage}},
+      {{"GET", "mlflow/registered-models/permissions/get"}, {On::kRegisteredModel, Need::kManage}},
+      {{"PATCH", "mlflow/registered-models/permissions/update"},
+       {On::kRegisteredModel, Need::kManage}},
+      {{"DELETE", "mlflow/registered-models/permissions/delete"},
+       {On::kRegisteredModel, Need::kManage}},
+      // The audit log: a model's history for its readers, the whole log for admins.
+      {{"GET", "plinth/audit"}, {On::kAuditModel, Need::kRead}},
       // The W&B client's API (wandb_routes.cc): admins only until its runs get per-project
       // permissions (issue 20).
       {{"POST", "/graphql"}, {On::kAdmin}},
@@ -218,15 +234,22 @@ int64_t Access::locked_for(const std::string& key) const {
   return std::chrono::ceil<std::chrono::seconds>(left).count();
 }
 
-void Access::record_login(const std::string& key, bool ok) const {
+void Access::record_login(const std::string& user_key, const std::string& address_key,
+                          bool ok) const {
   std::lock_guard lock(failures_mutex_);
   if (ok) {
-    failures_.erase(key);
+    failures_.erase(user_key);
     return;
   }
   if (failures_.size() > 100'000) failures_.clear();  // bounded memory under a flood of names
-  Failures& f = failures_[key];
-  if (++f.count >= kFreeFailures) f.until = std::chrono::steady_clock::now() + kLockout;
+  auto now = std::chrono::steady_clock::now();
+  Failures& f = failures_[user_key];
+  if (++f.count >= kFreeFailures) f.until = now + kLockout;
+  if (address_key.empty()) return;
+  Failures& a = failures_[address_key];
+  if (now - a.last > kForgetAddress) a.count = 0;
+  a.last = now;
+  if (++a.count >= kFreeFailuresPerAddress) a.until = now + kLockout;
 }
 
 auth::Permission Access::effective(const auth::User& user, const std::string& type,
@@ -292,6 +315,10 @@ bool Access::allowed(const auth::User& user, const Rule& rule, const http::Serve
     }
     case On::kRegisteredModel:
       return model(required(message, "name"), rule.need);
+    case On::kAuditModel: {
+      auto names = strings_of(message, "model");
+      return !names.empty() && !names[0].empty() && model(names[0], Need::kRead);
+    }
     case On::kModelVersionRun: {
       if (!model(required(message, "name"), Need::kUpdate)) return false;
       auto run_ids = strings_of(message, "run_id");
@@ -353,10 +380,16 @@ http::ServerResponse Access::handle(const http::Router& router,
   std::string header = req.header("authorization");
   auto credentials = auth::parse_authorization(header);
   if (!credentials) return unauthenticated();
-  // Failed password logins are counted per name and slowed after a few. Bearer tokens are
-  // not: 256 random bits cannot be guessed, and one shared counter would let anyone lock CI out.
-  std::string key = credentials->bearer ? "" : credentials->username;
-  if (int64_t wait = key.empty() ? 0 : locked_for(key); wait > 0)
+  // Failed password logins are counted per name and per client address, and slowed after a
+  // few. Bearer tokens are not: 256 random bits cannot be guessed, and one shared counter would
+  // let anyone lock CI out.
+  bool password = !credentials->bearer;
+  std::string user_key = "user " + credentials->username;
+  std::string address_key = req.peer_address.empty() ? "" : "address " + req.peer_address;
+  int64_t wait = 0;
+  if (password)
+    wait = std::max(locked_for(user_key), address_key.empty() ? 0 : locked_for(address_key));
+  if (wait > 0)
     return {429,
             "text/plain; charset=utf-8",
             "Too many failed logins; try again in " + std::to_string(wait) + " seconds.",
@@ -366,10 +399,12 @@ http::ServerResponse Access::handle(const http::Router& router,
   } catch (...) {
     return error_response();
   }
-  if (!key.empty()) record_login(key, user.has_value());
+  if (password) record_login(user_key, address_key, user.has_value());
   if (!user) return unauthenticated();
   if (!match) return router.dispatch(req);  // 404 or 405
   if (!rule) return forbidden();            // a route without a rule is closed
+  // Changes this request makes are recorded in the audit log for this user.
+  auth::ActingUser actor(user->username);
   try {
     if (!allowed(*user, *rule, req, match->params)) return forbidden();
     http::ServerResponse response = router.dispatch(req);

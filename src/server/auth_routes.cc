@@ -44,6 +44,70 @@ void add(http::Router& r, const std::string& method, const std::string& version,
   r.add(method, "/ajax-api/" + version + "/" + path, handler);
 }
 
+auth::Permission checked_permission(const std::string& name) {
+  auto p = auth::parse_permission(name);
+  if (!p)
+    throw Error(ErrorCode::kInvalidInput,
+                "Invalid permission '" + name + "': use READ, USE, EDIT, MANAGE or NO_PERMISSIONS");
+  return *p;
+}
+
+// MLflow 2's auth endpoints per resource kind (mlflow/server/auth/__init__.py before 3.x):
+// experiments/permissions/create|get|update|delete keyed by experiment_id, and the same under
+// registered-models/ keyed by name. Answers {"experiment_permission": {experiment_id, user_id,
+// permission}} / {"registered_model_permission": {name, user_id, permission}}.
+void add_resource_permission_routes(http::Router& r, auth::UserStore& users, const char* type,
+                                    const std::string& prefix, const std::string& key,
+                                    const std::string& label, const std::string& answer) {
+  auto describe = [label, key](const std::string& id, const std::string& username) {
+    return label + " permission (" + key + "=" + id + ", username=" + username + ")";
+  };
+  auto existing = [&users, type, label, key](const std::string& id, const std::string& username) {
+    users.get_user(username);  // an unknown user is RESOURCE_DOES_NOT_EXIST
+    auto p = users.permission(type, id, username);
+    if (!p)
+      throw Error(ErrorCode::kNotFound, label + " permission with " + key + "=" + id +
+                                            " and username=" + username + " not found");
+    return *p;
+  };
+  auto body = [&users, key, answer](const std::string& id, const std::string& username,
+                                    auth::Permission p) {
+    return json{{answer,
+                 {{key, id},
+                  {"user_id", users.get_user(username).id},
+                  {"permission", auth::permission_name(p)}}}};
+  };
+  add(r, "POST", "2.0", prefix + "/create",
+      [&users, type, key, describe, body](const Args& a, const auto&) {
+        std::string id = a.required_str(key), username = a.required_str("username");
+        auth::Permission p = checked_permission(a.required_str("permission"));
+        users.get_user(username);
+        if (users.permission(type, id, username))
+          throw Error(ErrorCode::kConflict, describe(id, username) + " already exists.");
+        users.grant(type, id, username, p);
+        return body(id, username, p);
+      });
+  add(r, "GET", "2.0", prefix + "/get", [key, existing, body](const Args& a, const auto&) {
+    std::string id = a.required_str(key), username = a.required_str("username");
+    return body(id, username, existing(id, username));
+  });
+  add(r, "PATCH", "2.0", prefix + "/update",
+      [&users, type, key, existing](const Args& a, const auto&) {
+        std::string id = a.required_str(key), username = a.required_str("username");
+        auth::Permission p = checked_permission(a.required_str("permission"));
+        existing(id, username);
+        users.grant(type, id, username, p);
+        return json::object();
+      });
+  add(r, "DELETE", "2.0", prefix + "/delete",
+      [&users, type, key, existing](const Args& a, const auto&) {
+        std::string id = a.required_str(key), username = a.required_str("username");
+        existing(id, username);
+        users.revoke(type, id, username);
+        return json::object();
+      });
+}
+
 }  // namespace
 
 void add_auth_routes(http::Router& r, auth::UserStore& users, const Access& access) {
@@ -81,12 +145,8 @@ void add_auth_routes(http::Router& r, auth::UserStore& users, const Access& acce
     return json::object();
   });
   add(r, "POST", "3.0", "mlflow/users/permissions/grant", [&users](const Args& a, const auto&) {
-    std::string name = a.required_str("permission");
-    auto p = auth::parse_permission(name);
-    if (!p)
-      throw Error(ErrorCode::kInvalidInput, "Invalid permission '" + name +
-                                                "': use READ, USE, EDIT, MANAGE or NO_PERMISSIONS");
-    users.grant(resource_type(a), a.required_str("resource_id"), a.required_str("username"), *p);
+    auth::Permission p = checked_permission(a.required_str("permission"));
+    users.grant(resource_type(a), a.required_str("resource_id"), a.required_str("username"), p);
     return json::object();
   });
   add(r, "POST", "3.0", "mlflow/users/permissions/revoke", [&users](const Args& a, const auto&) {
@@ -100,6 +160,11 @@ void add_auth_routes(http::Router& r, auth::UserStore& users, const Access& acce
         return json{{"allowed", p >= auth::Permission::kUse},
                     {"permission", auth::permission_name(p)}};
       });
+  add_resource_permission_routes(r, users, auth::kExperiment, "mlflow/experiments/permissions",
+                                 "experiment_id", "Experiment", "experiment_permission");
+  add_resource_permission_routes(r, users, auth::kRegisteredModel,
+                                 "mlflow/registered-models/permissions", "name", "Registered model",
+                                 "registered_model_permission");
   // A bearer token for the caller (CI's MLFLOW_TRACKING_TOKEN), shown once.
   add(r, "POST", "2.0", "plinth/tokens/create", [&users, &access](const Args& a, const auto& req) {
     auth::User me = caller(access, req);

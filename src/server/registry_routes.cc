@@ -132,11 +132,34 @@ void version_routes(http::Router& r, registry::Registry& reg) {
   });
 }
 
+// Plinth's audit log (auth/audit.h): GET /api/2.0/plinth/audit?model=&user=&since=&max_results=
+// &page_token=, oldest first. With --auth: admins, or READ on `model` for its own history.
+void audit_route(http::Router& r, registry::Registry& reg) {
+  add_rpc(
+      r, "GET", "audit",
+      [&reg](const Args& a, const auto&) {
+        auth::AuditQuery q;
+        q.model = a.str("model");
+        q.user = a.str("user");
+        q.since = a.integer("since").value_or(0);
+        q.max_results = a.integer("max_results").value_or(1000);
+        q.page_token = a.str("page_token");
+        auth::AuditPage page = reg.audit_log(q);
+        json entries = json::array();
+        for (const auto& e : page.entries) entries.push_back(auth::audit_json(e));
+        json out = {{"entries", entries}};
+        if (!page.next_page_token.empty()) out["next_page_token"] = page.next_page_token;
+        return out;
+      },
+      "plinth");
+}
+
 }  // namespace
 
 void add_registry_routes(http::Router& router, registry::Registry& registry) {
   model_routes(router, registry);
   version_routes(router, registry);
+  audit_route(router, registry);
 }
 
 }  // namespace plinth::server::internal

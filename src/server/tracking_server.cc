@@ -52,7 +52,7 @@ void run_server(const ServeOptions& options) {
                       "' is not a permission: use READ, USE, EDIT, MANAGE or NO_PERMISSIONS");
     users = std::make_unique<auth::UserStore>(*db);
     try {
-      auth::bootstrap_admin(*users);
+      auth::bootstrap_admin(*users, options.admin_username, options.admin_password);
     } catch (const Error& e) {
       if (options.auth) throw;
       throw Error(e.code(), std::string("listening on ") + options.host +

@@ -49,6 +49,10 @@ struct ServeOptions {
   bool auth = false;              // --auth
   bool insecure_no_auth = false;  // --insecure-no-auth: no login even beyond loopback
   std::string default_permission = "READ";
+  // The admin created on first start with logins (the CLI takes them from the environment or
+  // an --auth-config file); empty once the database holds an admin.
+  std::string admin_username;
+  std::string admin_password;
 };
 
 // Whether `host` only accepts connections from this machine.

@@ -89,6 +89,16 @@ CREATE TABLE auth_permissions (
   resource_type TEXT NOT NULL, resource_id TEXT NOT NULL, user_id BIGINT NOT NULL,
   permission TEXT NOT NULL, PRIMARY KEY (resource_type, resource_id, user_id));
 )sql",
+    // The audit log (src/auth/audit.h): every change to the registry and to users and
+    // permissions, written in the transaction of the change. before/after are JSON text.
+    R"sql(
+CREATE TABLE audit_log (
+  id BIGINT PRIMARY KEY, change_time BIGINT NOT NULL, username TEXT NOT NULL, action TEXT NOT NULL,
+  object_type TEXT NOT NULL, object TEXT NOT NULL, model_name TEXT, before_json TEXT,
+  after_json TEXT);
+CREATE INDEX audit_log_by_model ON audit_log (model_name, id);
+CREATE INDEX audit_log_by_time ON audit_log (change_time);
+)sql",
 };
 
 }  // namespace

@@ -25,7 +25,8 @@ std::string query_string(const json& message) {
 
 }  // namespace
 
-RestClient::RestClient(std::string base_url) : base_url_(std::move(base_url)) {
+RestClient::RestClient(std::string base_url, ClientCredentials credentials)
+    : base_url_(std::move(base_url)), credentials_(std::move(credentials)) {
   while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
 }
 
@@ -36,13 +37,16 @@ http::Response RestClient::send(const std::string& method, const std::string& pa
   req.url = base_url_ + path;
   if (!body.empty() || method == "POST" || method == "PATCH" || method == "DELETE")
     req.headers = {{"Content-Type", "application/json"}};
+  if (!credentials_.authorization.empty())
+    req.headers.push_back({"Authorization", credentials_.authorization});
   req.body.data = body;
   std::lock_guard lock(mutex_);
   return client_.send(req);
 }
 
-json RestClient::call(const std::string& method, const std::string& rpc, const json& message) {
-  std::string path = "/api/2.0/mlflow/" + rpc;
+json RestClient::call(const std::string& method, const std::string& rpc, const json& message,
+                      const std::string& api) {
+  std::string path = "/api/2.0/" + api + "/" + rpc;
   std::string body;
   if (method == "GET")
     path += query_string(message);
@@ -58,6 +62,24 @@ json RestClient::call(const std::string& method, const std::string& rpc, const j
 }
 
 void RestClient::fail(const http::Response& res, const std::string& what) {
+  std::string at = what + " at " + base_url_;
+  if (res.status == 401 && credentials_.authorization.empty())
+    throw Error(ErrorCode::kPermission,
+                at + ": the server requires a login (HTTP 401): set MLFLOW_TRACKING_USERNAME and "
+                     "MLFLOW_TRACKING_PASSWORD, or MLFLOW_TRACKING_TOKEN");
+  if (res.status == 401)
+    throw Error(ErrorCode::kPermission, at + ": the server refused the credentials in " +
+                                            credentials_.source +
+                                            " (HTTP 401): check them, or ask an admin");
+  if (res.status == 403)
+    throw Error(ErrorCode::kPermission,
+                at + ": permission denied (HTTP 403) for the user of " +
+                    (credentials_.source.empty() ? "no credentials" : credentials_.source) +
+                    ": ask the owner or an admin for a permission on it");
+  if (res.status == 429)
+    throw Error(ErrorCode::kPermission, at + ": too many failed logins (HTTP 429); try again in " +
+                                            res.header("retry-after").value_or("a few") +
+                                            " seconds");
   json err = json::parse(res.body, nullptr, false);
   std::string code = err.is_object() ? err.value("error_code", "") : "";
   std::string message = err.is_object() ? err.value("message", res.body) : res.body;

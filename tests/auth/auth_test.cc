@@ -1,7 +1,11 @@
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
+#include <fstream>
 
+#include "auth/audit.h"
+#include "auth/auth_config.h"
 #include "auth/secrets.h"
 #include "auth/users.h"
 #include "core/error.h"
@@ -142,6 +146,152 @@ TEST(Access, EveryRouteHasARule) {
   for (const auto& [method, pattern] : routes)
     EXPECT_TRUE(server::internal::rule_for(method, pattern)) << method << " " << pattern;
   EXPECT_FALSE(server::internal::rule_for("GET", "/api/2.0/mlflow/made-up"));
+}
+
+AuditQuery about(const std::string& model, const std::string& user = "") {
+  AuditQuery q;
+  q.model = model;
+  q.user = user;
+  return q;
+}
+
+// Every registry change is in the log with who, before and after; a model's history follows
+// its renames; a change that fails leaves no entry.
+TEST(Audit, RegistryChangesWithWhoBeforeAndAfter) {
+  TempDir dir;
+  auto db = tracking::open_database("sqlite:///" + (dir.path() / "t.db").string());
+  auto store = tracking::make_store(*db, "mlflow-artifacts:");
+  auto registry = registry::make_registry(*db, *store);
+  {
+    ActingUser alice("alice");
+    registry->create_model("fraud", {}, "");
+    for (int i = 0; i < 2; ++i) {
+      registry::NewModelVersion spec;
+      spec.name = "fraud";
+      spec.source = "s3://b/m" + std::to_string(i);
+      registry->create_version(spec);
+    }
+    registry->transition_stage("fraud", "1", "production", false);
+  }
+  {
+    ActingUser bob("bob");
+    registry->transition_stage("fraud", "2", "Production", true);
+    registry->set_alias("fraud", "champion", "2");
+    registry->set_model_tag("fraud", {"team", "risk"});
+    registry->rename_model("fraud", "fraud-v2");
+    EXPECT_THROW(registry->transition_stage("fraud-v2", "9", "Staging", false), Error);
+    registry->delete_alias("fraud-v2", "champion");
+    registry->delete_alias("fraud-v2", "champion");  // nothing to delete: nothing recorded
+  }
+  registry->create_model("fraud", {}, "a new model under the old name");  // not fraud-v2's
+
+  auto history = read_audit(*db, about("fraud-v2")).entries;
+  std::vector<std::string> actions;
+  for (const auto& e : history) actions.push_back(e.user + " " + e.action + " " + e.object);
+  EXPECT_EQ(actions, (std::vector<std::string>{
+                         "alice create_model fraud", "alice create_version fraud/1",
+                         "alice create_version fraud/2", "alice transition_stage fraud/1",
+                         "bob transition_stage fraud/2", "bob transition_stage fraud/1",
+                         "bob set_alias fraud@champion", "bob set_model_tag fraud",
+                         "bob rename_model fraud-v2", "bob delete_alias fraud-v2@champion"}));
+  EXPECT_EQ(history[3].before, (nlohmann::json{{"current_stage", "None"}}));
+  EXPECT_EQ(history[3].after, (nlohmann::json{{"current_stage", "Production"}}));
+  EXPECT_EQ(history[4].after,
+            (nlohmann::json{{"current_stage", "Production"}, {"archived_versions", {1}}}));
+  EXPECT_EQ(history[5].after,
+            (nlohmann::json{{"current_stage", "Archived"}, {"archived_by_version", 2}}));
+  EXPECT_EQ(history[6].before, (nlohmann::json{{"alias", "champion"}, {"version", nullptr}}));
+  EXPECT_TRUE(history[9].after.is_null());
+  EXPECT_GT(history[0].time, 0);
+
+  auto fresh = read_audit(*db, about("fraud")).entries;
+  ASSERT_EQ(fresh.size(), 1u) << "the new 'fraud' has only its own creation";
+  EXPECT_EQ(fresh[0].user, "");
+  EXPECT_EQ(read_audit(*db, about("", "bob")).entries.size(), 6u);
+
+  AuditQuery paged = about("fraud-v2");
+  paged.max_results = 4;
+  size_t seen = 0;
+  for (;;) {
+    auto page = read_audit(*db, paged);
+    seen += page.entries.size();
+    if (page.next_page_token.empty()) break;
+    paged.page_token = page.next_page_token;
+  }
+  EXPECT_EQ(seen, history.size());
+  AuditQuery bad_token, bad_size;
+  bad_token.page_token = "x1";
+  bad_size.max_results = 0;
+  EXPECT_THROW(read_audit(*db, bad_token), Error);
+  EXPECT_THROW(read_audit(*db, bad_size), Error);
+}
+
+// User and permission changes are logged; no password or token reaches the log.
+TEST(Audit, UserChangesNeverHoldSecrets) {
+  TempDir dir;
+  auto db = tracking::open_database("sqlite:///" + (dir.path() / "t.db").string());
+  UserStore users(*db);
+  ActingUser admin("root");
+  users.create_user("alice", "first-secret-pw", false);
+  users.update_password("alice", "second-secret-pw");
+  users.update_admin("alice", true);
+  std::string token = users.create_token("alice", "ci");
+  users.grant(kRegisteredModel, "fraud", "alice", Permission::kEdit);
+  users.grant(kRegisteredModel, "fraud", "alice", Permission::kManage);
+  users.revoke(kRegisteredModel, "fraud", "alice");
+  users.delete_user("alice");
+  std::string all;
+  std::vector<std::string> actions;
+  for (const auto& e : read_audit(*db, AuditQuery{}).entries) {
+    all += audit_json(e).dump();
+    actions.push_back(e.action);
+  }
+  EXPECT_EQ(actions,
+            (std::vector<std::string>{"create_user", "update_password", "update_admin",
+                                      "create_token", "grant_permission", "grant_permission",
+                                      "revoke_permission", "delete_user"}));
+  for (const std::string& secret :
+       {std::string("first-secret-pw"), std::string("second-secret-pw"), token, hash_token(token)})
+    EXPECT_EQ(all.find(secret), std::string::npos) << secret;
+  auto model = read_audit(*db, about("fraud")).entries;
+  ASSERT_EQ(model.size(), 3u);
+  EXPECT_EQ(model[1].before["permission"], "EDIT");
+  EXPECT_EQ(model[1].after["permission"], "MANAGE");
+  EXPECT_EQ(model[1].user, "root");
+}
+
+TEST(AuthConfig, ReadsMlflowsFileAndRefusesAReadablePassword) {
+  TempDir dir;
+  auto write = [&](const std::string& text, int mode) {
+    std::string path = (dir.path() / "basic_auth.ini").string();
+    std::ofstream(path) << text;
+    ::chmod(path.c_str(), mode);
+    return path;
+  };
+  std::string mlflows =
+      "[mlflow]\ndefault_permission = NO_PERMISSIONS\ndatabase_uri = sqlite:///basic_auth.db\n"
+      "admin_username = boss\n# admin_password =\nadmin_password = s3cret-pw\n"
+      "authorization_function = mlflow.server.auth:authenticate_request_basic_auth\n";
+  AuthConfig c = read_auth_config(write(mlflows, 0600));
+  EXPECT_EQ(c.admin_username, "boss");
+  EXPECT_EQ(c.admin_password, "s3cret-pw");
+  EXPECT_EQ(c.default_permission, "NO_PERMISSIONS");
+  ASSERT_EQ(c.ignored.size(), 1u);
+  EXPECT_EQ(c.ignored[0].rfind("database_uri", 0), 0u);
+  try {
+    read_auth_config(write(mlflows, 0644));
+    FAIL() << "a world-readable password was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kPermission);
+    EXPECT_NE(std::string(e.what()).find("chmod 600"), std::string::npos) << e.what();
+    EXPECT_EQ(std::string(e.what()).find("s3cret-pw"), std::string::npos) << e.what();
+  }
+  EXPECT_NO_THROW(read_auth_config(write("[mlflow]\nadmin_username = boss\n", 0644)));
+  for (const char* bad :
+       {"[mlflow]\nadmin_pasword = x\n", "admin_username = boss\n", "[mlflow]\njust words\n",
+        "[mlflow]\nauthorization_function = my.module:check\n"})
+    EXPECT_THROW(read_auth_config(write(bad, 0600)), Error) << bad;
+  EXPECT_THROW(read_auth_config((dir.path() / "missing.ini").string()), Error);
 }
 
 }  // namespace

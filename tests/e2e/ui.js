@@ -143,6 +143,10 @@ run(() =>
     await page.waitForSelector('.modal');
     await page.click('.modal button:text("Confirm")');
     await page.waitForFunction(() => document.querySelector('tr[data-version="1"] .alias')?.textContent.includes('champion'));
+    // The model's history (the audit log) shows both changes, newest first.
+    await page.waitForSelector('#history tr[data-action="set_alias"]');
+    report.history = await page.$$eval('#history tbody tr', (trs) =>
+      trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent.trim())));
     await shot('registry');
     await page.click('nav a:text("Models")');
     await page.waitForSelector('#models tbody tr');
@@ -157,8 +161,9 @@ run(() =>
     await page.evaluate(() => (window.__still_here = true));
     const first = await page.$eval('figure.metric[data-metric="loss"]', (e) => Number(e.dataset.total));
     await sleep(3000);
-    const later = await page.$eval('figure.metric[data-metric="loss"]', (e) => Number(e.dataset.total));
-    const title = await page.textContent('figure.metric[data-metric="loss"] .chart-title');
+    // Both at one instant: the chart keeps growing between two separate reads.
+    const [later, title] = await page.$eval('figure.metric[data-metric="loss"]', (e) =>
+      [Number(e.dataset.total), e.querySelector('.chart-title').textContent]);
     report.live = { first, later, title, same_page: await page.evaluate(() => window.__still_here === true), indicator: await page.$$eval('.live', (l) => l.length) };
     await shot('live');
     report.page_errors = errors;

@@ -3,7 +3,8 @@
 # logged by the real MLflow client appear; sorting, filtering (and a bad filter), paging and a
 # shared link; a compare chart with one series per run; a run's charts and artifact previews; a
 # stage transition and an alias change, confirmed in the page and visible through the REST API;
-# a live run's chart growing. Screenshots are kept in build/test-artifacts/ui/.
+# the model's history from the audit log, as the REST API has it; a live run's chart growing.
+# Screenshots are kept in build/test-artifacts/ui/.
 source "$(dirname "$0")/tracking_lib.sh"
 need_tools
 new_repo
@@ -31,11 +32,20 @@ call GET "$API/model-versions/get?name=fraud-detector&version=2"
 stage=$(field .model_version.current_stage)
 call GET "$API/registered-models/alias?name=fraud-detector&alias=champion"
 alias_version=$(field .model_version.version)
+call GET "$BASE/api/2.0/plinth/audit?model=fraud-detector"
+history=$OUT
 
-"$PYTHON" - "$report" "$SCRATCH/seed.json" "$top_auc" "$stage" "$alias_version" <<'PY' || fail "the UI shows what the API holds: $report"
+"$PYTHON" - "$report" "$SCRATCH/seed.json" "$top_auc" "$stage" "$alias_version" "$history" <<'PY' || fail "the UI shows what the API holds: $report"
 import json, sys
 r = json.loads(sys.argv[1]); seed = json.load(open(sys.argv[2])); top = json.loads(sys.argv[3])
 stage, alias_version = sys.argv[4], sys.argv[5]
+entries = json.loads(sys.argv[6])["entries"]
+shown = [(row[2], row[3]) for row in r["history"]]
+logged = [(e["action"].replace("_", " "), e["object"]) for e in reversed(entries)]
+assert shown == logged, (shown, logged)
+assert shown[:2] == [("set alias", "fraud-detector@champion"), ("transition stage", "fraud-detector/2")], shown
+assert "current_stage: " in r["history"][1][4] and r["history"][1][4].endswith("→ Production"), r["history"][1]
+assert r["history"][0][1] == "anonymous" and "version: – → 1" in r["history"][0][4], r["history"][0]
 fmt = lambda v: str(float(f"{v:.6g}"))
 assert r["external"] == [], r["external"]
 assert r["page_errors"] == [], r["page_errors"]

@@ -91,6 +91,18 @@ export interface RegisteredModel {
   aliases?: { alias: string; version: string }[];
   last_updated_timestamp?: number;
 }
+// One change from Plinth's audit log (GET /ajax-api/2.0/plinth/audit).
+export interface AuditEntry {
+  id: number;
+  time: number;
+  user: string;
+  action: string;
+  object_type: string;
+  object: string;
+  model: string;
+  before: unknown;
+  after: unknown;
+}
 export interface Downsampled {
   key: string;
   total: number;
@@ -144,6 +156,8 @@ export const api = {
   setAlias: (name: string, alias: string, version: string) =>
     call("POST", m("registered-models/alias"), { name, alias, version }),
   deleteAlias: (name: string, alias: string) => call("DELETE", m("registered-models/alias"), { name, alias }),
+  history: (model: string) =>
+    call<{ entries?: AuditEntry[]; next_page_token?: string }>("GET", "/ajax-api/2.0/plinth/audit", { model, max_results: 10000 }),
   monitoring: (url: string) => call<any>("GET", "/ajax-api/2.0/plinth/monitoring", { url }),
 };
 

@@ -33,6 +33,7 @@ struct Rule {
     kRegisteredModel,  // arg name
     kModelVersionRun,  // update on arg name, and read on arg run_id when given
     kArtifactPath,     // the experiment an mlflow-artifacts path starts with
+    kAuditModel,       // arg model (its own history); the whole log is for admins
   };
   On on;
   auth::Need need = auth::Need::kRead;
@@ -57,9 +58,14 @@ class Access {
   std::optional<auth::User> authenticate(const std::string& authorization) const;
 
   // After this many failed password logins in a row for one name, each further attempt must wait
-  // kLockout (answered 429 with Retry-After) before it is tried.
+  // kLockout (answered 429 with Retry-After) before it is tried. The same holds for one client
+  // address after kFreeFailuresPerAddress failures, whatever names it tries; its count is
+  // forgotten kForgetAddress after its last failure (a success does not reset it, so one valid
+  // account cannot launder guesses at others).
   static constexpr int kFreeFailures = 5;
+  static constexpr int kFreeFailuresPerAddress = 20;
   static constexpr std::chrono::seconds kLockout{30};
+  static constexpr std::chrono::minutes kForgetAddress{15};
 
   // The effective permission of `user` on a resource: MANAGE for admins, the granted one, or
   // the default.
@@ -72,13 +78,14 @@ class Access {
   void after(const auth::User& user, const std::string& pattern, const http::ServerRequest& req,
              http::ServerResponse& response) const;
 
-  // Seconds the login for `key` must still wait (0: may try now).
+  // Seconds a login for `key` ("user NAME" or "address ADDR") must still wait (0: may try now).
   int64_t locked_for(const std::string& key) const;
-  void record_login(const std::string& key, bool ok) const;
+  void record_login(const std::string& user_key, const std::string& address_key, bool ok) const;
 
   struct Failures {
     int count = 0;
     std::chrono::steady_clock::time_point until{};
+    std::chrono::steady_clock::time_point last{};
   };
   mutable std::mutex failures_mutex_;
   mutable std::map<std::string, Failures> failures_;

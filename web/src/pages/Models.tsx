@@ -1,5 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
-import { api, ModelVersion, RegisteredModel } from "../api";
+import { api, AuditEntry, ModelVersion, RegisteredModel } from "../api";
 import { Confirm } from "../components/Confirm";
 import { fmtTime } from "../format";
 import { href } from "../route";
@@ -35,6 +35,48 @@ export function Models() {
 
 const stages = ["None", "Staging", "Production", "Archived"];
 
+const show = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v));
+const empty = (v: unknown) =>
+  v === "" || v == null || (typeof v === "object" && Object.keys(v as object).length === 0);
+// A created or deleted object's fields that hold something, as "field: value".
+const fields = (o: Record<string, unknown>) =>
+  Object.entries(o).filter(([, v]) => !empty(v)).map(([k, v]) => `${k}: ${show(v)}`).join(", ");
+
+// What an audit entry changed, in a line: "+ fields" created, "− fields" deleted, else each
+// field that differs as "field: before → after".
+function changeText(e: AuditEntry): string {
+  const b = e.before as Record<string, unknown> | null, a = e.after as Record<string, unknown> | null;
+  if (!b && !a) return "";
+  if (!b) return "+ " + fields(a!);
+  if (!a) return "− " + fields(b);
+  return [...new Set([...Object.keys(b), ...Object.keys(a)])]
+    .filter((k) => JSON.stringify(b[k]) !== JSON.stringify(a[k]))
+    .map((k) => `${k}: ${b[k] == null ? "–" : show(b[k])} → ${a[k] == null ? "–" : show(a[k])}`)
+    .join(", ");
+}
+
+// The model's history from the audit log, newest first.
+function History({ entries, error }: { entries: AuditEntry[] | null; error: string }) {
+  if (error) return <p class="muted">History unavailable: {error}</p>;
+  if (!entries) return <p class="muted">Loading history…</p>;
+  return (
+    <table class="grid" id="history">
+      <thead><tr><th>When (UTC)</th><th>Who</th><th>Action</th><th>Object</th><th>Change</th></tr></thead>
+      <tbody>
+        {[...entries].reverse().map((e) => (
+          <tr key={e.id} data-action={e.action}>
+            <td>{fmtTime(e.time)}</td>
+            <td>{e.user || <span class="muted">anonymous</span>}</td>
+            <td>{e.action.replace(/_/g, " ")}</td>
+            <td class="mono">{e.object}</td>
+            <td class="mono wrap">{changeText(e)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
 type Pending =
   | { kind: "stage"; version: string; stage: string; archive: boolean }
   | { kind: "alias"; version: string; alias: string }
@@ -46,14 +88,21 @@ export function Model({ name }: { name: string }) {
   const [error, setError] = useState("");
   const [pending, setPending] = useState<Pending | null>(null);
   const [aliasDraft, setAliasDraft] = useState<Record<string, string>>({});
-  const load = () =>
-    Promise.all([api.versions(name), api.model(name)]).then(
+  const [history, setHistory] = useState<AuditEntry[] | null>(null);
+  const [historyError, setHistoryError] = useState("");
+  const load = () => {
+    api.history(name).then(
+      (h) => { setHistory(h.entries ?? []); setHistoryError(""); },
+      (e) => setHistoryError(e.message),
+    );
+    return Promise.all([api.versions(name), api.model(name)]).then(
       ([v, m]) => {
         setVersions((v.model_versions ?? []).sort((a, b) => Number(b.version) - Number(a.version)));
         setModel(m.registered_model);
       },
       (e) => setError(e.message),
     );
+  };
   useEffect(() => {
     load();
   }, [name]);
@@ -110,6 +159,8 @@ export function Model({ name }: { name: string }) {
           ))}
         </tbody>
       </table>
+      <h3>History</h3>
+      <History entries={history} error={historyError} />
       {pending?.kind === "stage" && (
         <Confirm title="Change stage" onYes={act} onNo={() => setPending(null)}>
           <p>Move <strong>{name}</strong> version <strong>{pending.version}</strong> to <strong>{pending.stage}</strong>?</p>
