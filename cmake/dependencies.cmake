@@ -42,7 +42,7 @@ find_package(ONNX REQUIRED)
 # ccache shares the objects.
 function(plinth_python_libraries_position_independent)
   foreach(lib plinth_core plinth_http plinth_remote plinth_table plinth_monitor plinth_model
-              plinth_tracking plinth_registry)
+              plinth_tracking plinth_auth plinth_registry)
     set_target_properties(${lib} PROPERTIES POSITION_INDEPENDENT_CODE ON)
     target_compile_options(${lib} PRIVATE -fno-semantic-interposition)
   endforeach()
