@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 export OMP_WAIT_POLICY = PASSIVE
 
-.PHONY: setup build test demo tour bench bench-dvc bench-remotes bench-tables bench-drift bench-pipeline bench-experiments bench-tracking bench-mlflow bench-wandb bench-ui bench-models bench-serving bench-onnx fuzz format clean
+.PHONY: setup build test demo tour bench bench-dvc bench-remotes bench-tables bench-drift bench-pipeline bench-experiments bench-tracking bench-mlflow bench-wandb bench-ui bench-models bench-serving bench-onnx bench-python fuzz format clean
 
 setup:
 	scripts/setup.sh
@@ -83,6 +83,11 @@ bench-serving: setup build
 
 bench-onnx: setup build
 	PLINTH=$(abspath $(BUILD))/plinth bench/onnx.sh
+
+# The Python package against XGBoost's and MLflow's Python predict, and Spark with Plinth inside
+# against the handbook's pandas_udf; see docs/benchmarks.md.
+bench-python: setup build
+	PLINTH=$(abspath $(BUILD))/plinth bench/python.sh
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')

@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <string>
 
+#include "registry/model_source.h"
+
 namespace plinth::cli {
 
 // The local folder holding the model a models:/NAME/STAGE|VERSION|latest, models:/NAME@ALIAS or
@@ -11,12 +13,9 @@ namespace plinth::cli {
 // its artifacts are not in a local folder.
 std::filesystem::path resolve_model_folder(const std::string& uri);
 
-// A model URI resolved: its folder, and for registry URIs the registered name and version now
-// behind it (empty otherwise).
-struct ResolvedModel {
-  std::filesystem::path folder;
-  std::string name, version;
-};
+// A model URI resolved: its folder, and for registry URIs the registered name and version
+// now behind it (empty otherwise).
+using ResolvedModel = registry::ResolvedModel;
 ResolvedModel resolve_model(const std::string& uri);
 
 // Whether `text` is such a URI rather than a path.

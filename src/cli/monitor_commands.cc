@@ -15,6 +15,7 @@
 #include "monitor/drift.h"
 #include "monitor/profile_drift.h"
 #include "monitor/report.h"
+#include "monitor/table_drift.h"
 #include "table/dataset.h"
 #include "table/table_io.h"
 
@@ -73,22 +74,6 @@ struct DriftFlags {
   double drift_share = 0.5;
   bool fail_on_drift = false;
 };
-
-// A --stattest or --threshold for a column that was not tested is a typo, not a no-op.
-void check_overrides(const monitor::DriftOptions& options, const monitor::DriftReport& report) {
-  auto tested = [&](const std::string& column) {
-    return std::any_of(report.columns.begin(), report.columns.end(),
-                       [&](const auto& c) { return c.column == column; });
-  };
-  for (const auto& [column, _] : options.stattest)
-    if (!tested(column))
-      throw plinth::Error(ErrorCode::kInvalidInput,
-                          "--stattest names column '" + column + "', which is not tested");
-  for (const auto& [column, _] : options.threshold)
-    if (!tested(column))
-      throw plinth::Error(ErrorCode::kInvalidInput,
-                          "--threshold names column '" + column + "', which is not tested");
-}
 
 // A file as the batches its reader returns (at least one), for select_columns: drift copies each
 // value into its sample once, without concatenating the batches first.
@@ -178,7 +163,7 @@ int drift_against_package(const DriftFlags& f, const std::vector<std::string>& w
   if (profile.contains("prediction") && profile["prediction"].contains("name"))
     take(profile["prediction"]["name"].get<std::string>(), profile["prediction"], "prediction");
   monitor::DriftReport report = monitor::drift_against_profile(reference, samples, options);
-  check_overrides(options, report);
+  monitor::check_overrides(options, report);
   for (size_t i = 0; i < roles.size(); ++i) report.columns[i].role = roles[i];
   return emit(f, report, {});
 }
@@ -232,11 +217,9 @@ void add_drift(CLI::App& app, Invocation& inv) {
                               "--threshold " + s + ": '" + value + "' is not a number");
         }
       }
-      std::vector<std::string> columns = f->columns;
-      for (const auto* role : {&f->target, &f->prediction})
-        if (!role->empty() && !columns.empty() &&
-            std::find(columns.begin(), columns.end(), *role) == columns.end())
-          columns.push_back(*role);
+      monitor::TableDriftRequest request{
+          f->columns, {f->target, f->prediction}, options, f->reference, f->current};
+      std::vector<std::string> columns = monitor::wanted_columns(request);
       table::ReadOptions read;
       read.columns = columns;
       if (is_model_uri(f->reference) || is_package_folder(f->reference) ||
@@ -244,23 +227,9 @@ void add_drift(CLI::App& app, Invocation& inv) {
         return drift_against_package(*f, columns, options);
       std::vector<table::Table> reference = read_pieces(f->reference, read);
       std::vector<table::Table> current = read_pieces(f->current, read);
-      auto selection = monitor::select_columns(reference, current, columns, f->reference,
-                                               f->current, {f->target, f->prediction});
-      bool quality = !f->target.empty() && !f->prediction.empty();
-      if (!quality) reference.clear(), current.clear();  // the samples hold copies
-      monitor::DriftReport report =
-          monitor::dataset_drift(selection.reference, selection.current, options);
-      check_overrides(options, report);
-      for (auto& c : report.columns)
-        c.role = c.column == f->target ? "target" : c.column == f->prediction ? "prediction" : "";
-      if (quality)
-        report.quality = monitor::QualityComparison{
-            f->target, f->prediction,
-            monitor::table_quality(table::concat(std::move(reference)), f->target, f->prediction,
-                                   f->reference),
-            monitor::table_quality(table::concat(std::move(current)), f->target, f->prediction,
-                                   f->current)};
-      return emit(*f, report, selection.skipped);
+      monitor::TableDrift drift =
+          monitor::compare_tables(std::move(reference), std::move(current), request);
+      return emit(*f, drift.report, drift.skipped);
     };
   });
 }

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "core/error.h"
+#include "model/field_problem.h"
 #include "table/csv.h"
 
 namespace plinth::serving {
@@ -52,17 +53,7 @@ std::string kserve_datatype(ColumnType type) {
 
 namespace {
 
-// Why a value does not fit its field, in pydantic 1's words.
-struct Problem {
-  std::string type, msg;
-  json ctx;
-};
-
-// A bound as pydantic prints it: 0, not 0.0.
-json limit_json(double v) {
-  if (std::floor(v) == v && std::fabs(v) < 9e15) return static_cast<int64_t>(v);
-  return v;
-}
+using Problem = model::FieldProblem;
 
 std::optional<double> number_from_text(const std::string& s, bool integer) {
   const char* begin = s.c_str();
@@ -76,35 +67,9 @@ std::optional<double> number_from_text(const std::string& s, bool integer) {
   return v;
 }
 
-// A value outside an `in` list, as pydantic words a Literal. The list is text in MLmodel; for a
-// number field its entries are numbers.
-Problem not_permitted(const model::Constraint& c, const json& given, bool numbers) {
-  json permitted = json::array();
-  std::string list;
-  for (const auto& p : c.in) {
-    json number = numbers ? json::parse(p, nullptr, false) : json();
-    permitted.push_back(number.is_number() ? number : json(p));
-    list += (list.empty() ? "" : ", ") + permitted.back().dump();
-  }
-  return {"value_error.const",
-          "unexpected value; permitted: " + list,
-          {{"given", given}, {"permitted", permitted}}};
-}
-
 std::optional<Problem> outside(const InputField& f, double v, const json& given) {
   if (!f.constraint) return std::nullopt;
-  const model::Constraint& c = *f.constraint;
-  auto bound = [](const char* type, const char* words, double limit) {
-    return Problem{std::string("value_error.number.") + type,
-                   std::string("ensure this value is ") + words + " " + limit_json(limit).dump(),
-                   {{"limit_value", limit_json(limit)}}};
-  };
-  if (c.gt && !(v > *c.gt)) return bound("not_gt", "greater than", *c.gt);
-  if (c.ge && !(v >= *c.ge)) return bound("not_ge", "greater than or equal to", *c.ge);
-  if (c.lt && !(v < *c.lt)) return bound("not_lt", "less than", *c.lt);
-  if (c.le && !(v <= *c.le)) return bound("not_le", "less than or equal to", *c.le);
-  if (!c.in.empty() && !c.allows(v)) return not_permitted(c, given, true);
-  return std::nullopt;
+  return model::number_problem(*f.constraint, v, given);
 }
 
 const std::set<std::string>& true_words() {
@@ -140,8 +105,8 @@ std::optional<Problem> append_value(table::Column& c, const InputField& f, const
         s = v.dump();
       else
         return fail({"type_error.str", "str type expected", nullptr});
-      if (f.constraint && !f.constraint->in.empty() && !f.constraint->allows(s))
-        return fail(not_permitted(*f.constraint, s, false));
+      if (f.constraint)
+        if (auto p = model::text_problem(*f.constraint, s)) return fail(*p);
       c.str.push_back(s);
       if (!c.valid.empty()) c.valid.push_back(1);
       return std::nullopt;
