@@ -45,6 +45,8 @@ packages=(
   # the feature store's online store and its tests: hiredis is the client, redis-server the
   # real server the tests start on loopback
   libhiredis-dev redis-server
+  # pyspark's local Spark ([scale]: the handbook's batch job with plinth inside) runs on Java 17
+  openjdk-17-jre-headless
   # oracle for CSV parsing and column statistics, and the peer in bench/tables.sh
   python3-pandas
   # browser tests: generated HTML reports are rendered in headless Chromium
