@@ -7,6 +7,7 @@
 # tag model-v1, retrain as v2, and roll back with git and `plinth checkout`. Then it prints the
 # URLs and keeps the servers up until Ctrl-C.
 #
+# (Module 2 also queues two experiments, runs them two at a time and runs a small sweep.)
 # HANDBOOK_CHECK=1 runs the same flow for `make test` (tests/e2e/handbook_test.sh): ephemeral
 # ports, every step's result asserted, no waiting at the end.
 set -euo pipefail
@@ -96,6 +97,17 @@ run plinth params diff
 run plinth metrics diff
 run plinth runs list -e fraud-detection
 git add -A && git commit -qm "learning_rate 0.05, 200 trees"
+
+module "Module 2: experiments two at a time, then a small sweep"
+run plinth exp run --queue -S train.max_depth=2 -n shallow
+run plinth exp run --queue -S train.max_depth=5 -n deep
+quiet plinth exp run --run-all -j 2 -e fraud-detection
+run plinth exp show --sort-by roc_auc --sort-order desc
+expect '[ "$(git for-each-ref refs/exps | grep -c -e /shallow -e /deep)" = 2 ]' \
+  "both experiments are stored under refs/exps/, as DVC stores them"
+run cat sweep.yaml
+run plinth sweep sweep.yaml -j 2 --count 2 --seed 1 -e fraud-detection
+expect '[ "$(git for-each-ref refs/exps | wc -l)" -ge 4 ]' "each sweep trial is an experiment too"
 
 module "Module 3: the registry: promote the better model to Production"
 run plinth models show fraud-detector

@@ -45,6 +45,8 @@ packages=(
   # the feature store's online store and its tests: hiredis is the client, redis-server the
   # real server the tests start on loopback
   libhiredis-dev redis-server
+  # the Python package's extension module (python/, built with nanobind) needs Python's headers
+  python3-dev
   # pyspark's local Spark ([scale]: the handbook's batch job with plinth inside) runs on Java 17
   openjdk-17-jre-headless
   # oracle for CSV parsing and column statistics, and the peer in bench/tables.sh

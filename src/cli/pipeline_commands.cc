@@ -164,6 +164,11 @@ void add_repro(CLI::App& app, Invocation& inv) {
       if (!exp.empty())
         options->before_first_change = [&run, &killed_on_signal, exp, interval] {
           run = std::make_unique<LiveRun>(LiveRun::Spec{exp, "repro", {}, ""});
+          // The stages log into this run: MLflow's client in a stage resumes MLFLOW_RUN_ID.
+          for (const auto& var : run->child_environment()) {
+            size_t eq = var.find('=');
+            ::setenv(var.substr(0, eq).c_str(), var.substr(eq + 1).c_str(), 1);
+          }
           killed_on_signal = std::make_unique<KilledOnSignal>(*run);
           run->sample_system_metrics(::getpid(), *interval);
         };

@@ -21,6 +21,9 @@ missing_runtime_packages() {
   local packages lib path pkg
   packages=$("$PYTHON" "$CHECK" "$1" --runtime-packages)
   for lib in $(objdump -p "$PLINTH" | awk '/NEEDED/{print $2}'); do
+    # The dynamic loader (libc6, in every image): named when position-independent code uses
+    # thread-local variables.
+    case "$lib" in ld-linux-*) continue ;; esac
     path=$(ldd "$PLINTH" | awk -v l="$lib" '$1 == l {print $3}')
     pkg=$(dpkg -S "$path" 2>/dev/null || dpkg -S "/usr$path" 2>/dev/null) || pkg="?: no package"
     pkg=${pkg%%:*}

@@ -35,9 +35,11 @@ model = Pipeline([
     ("gbc", GradientBoostingClassifier(**params)),
 ])
 
-mlflow.set_experiment(os.environ.get("MLFLOW_EXPERIMENT_NAME", "fraud-detection"))
+# Under `plinth repro -e`, MLFLOW_RUN_ID names the pipeline's run and start_run() resumes it.
+if "MLFLOW_RUN_ID" not in os.environ:
+    mlflow.set_experiment("fraud-detection")
 with mlflow.start_run():
-    mlflow.log_params({f"train.{k}": v for k, v in params.items()})
+    mlflow.log_params(params)
     model.fit(X, y)
     # The training loss after each boosting stage: a curve per run in the UI.
     losses = model.named_steps["gbc"].train_score_
