@@ -7,8 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
-#include "storage/files.h"
 #include "core/file_io.h"
+#include "storage/files.h"
 
 namespace plinth::features {
 namespace {

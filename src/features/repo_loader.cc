@@ -7,8 +7,8 @@
 #include <set>
 
 #include "core/error.h"
-#include "storage/files.h"
 #include "core/file_io.h"
+#include "storage/files.h"
 #include "table/table_io.h"
 
 namespace plinth::features {
