@@ -15,16 +15,6 @@
 namespace plinth::cli {
 namespace fs = std::filesystem;
 
-// The folder that holds .dvc or .git, else the current one.
-fs::path project_root() {
-  fs::path dir = fs::current_path();
-  for (fs::path d = dir; !d.empty(); d = d.parent_path()) {
-    if (fs::exists(d / ".dvc") || fs::exists(d / ".git")) return d;
-    if (d == d.parent_path()) break;
-  }
-  return dir;
-}
-
 std::string env(const char* name) {
   const char* v = std::getenv(name);
   return v ? v : "";

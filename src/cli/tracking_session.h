@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "auth/audit.h"
+#include "registry/model_source.h"
 #include "registry/registry.h"
 #include "tracking/artifact_store.h"
 #include "tracking/database.h"
@@ -17,7 +18,7 @@
 namespace plinth::cli {
 
 // The folder that holds .dvc or .git, else the current one.
-std::filesystem::path project_root();
+using registry::project_root;
 
 // The environment variable's value, "" when unset.
 std::string env(const char* name);
