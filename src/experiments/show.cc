@@ -276,7 +276,10 @@ json show_json(const fs::path& root) {
                     rev_data(root, {*head, false}, *head, iso_local(git.commit_time(*head))));
   json exps = json::array();
   auto listed = list_experiments(root, *head);
-  std::reverse(listed.begin(), listed.end());  // newest first, as DVC lists them
+  // Newest first, as DVC lists them; within one second DVC puts the greater commit id first.
+  std::sort(listed.begin(), listed.end(), [](const auto& a, const auto& b) {
+    return a.time != b.time ? a.time > b.time : a.commit > b.commit;
+  });
   for (const auto& e : listed) {
     json rev =
         entry(e.commit, e.name, rev_data(root, {e.commit, false}, e.commit, iso_local(e.time)));

@@ -27,6 +27,8 @@ git add -A && git commit -qm baseline
 
 dvc exp run -q -S train.lr=0.2 -n by-dvc >/dev/null
 git checkout -q -- . # DVC applied its result to the workspace; start Plinth from the baseline
+# A second apart, so the two tools agree on the order (newest first) without a tie.
+sleep 1
 "$PLINTH" exp run -S train.lr=0.35 -S train.epochs=5 -n by-plinth >"$SCRATCH/plinth.out"
 expect_contains "$(cat "$SCRATCH/plinth.out")" "Ran experiment(s): by-plinth" "plinth exp run"
 
