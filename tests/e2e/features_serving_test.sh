@@ -16,37 +16,7 @@ trap 'stop_servers; rm -rf "$SCRATCH"' EXIT
 sed -i 's/^  plinth:$/  plinth:\n    features: {service: user_features, entity_key: user_id}/' model/MLmodel
 grep -q "service: user_features" model/MLmodel || fail "could not declare features in MLmodel"
 
-mkdir -p fs/data && cp train.csv fs/data/transactions.csv
-cat >fs/feature_store.yaml <<'YAML'
-project: fraud
-registry: data/registry.db
-online_store: {type: sqlite, path: data/online.db}
-YAML
-cat >fs/features.yaml <<'YAML'
-kind: Entity
-name: user
-join_keys: [user_id]
-value_type: String
----
-kind: FileSource
-name: transactions
-path: data/transactions.csv
-timestamp_field: event_timestamp
----
-kind: FeatureView
-name: user_behaviour
-entities: [user]
-source: transactions
-schema:
-  - {name: transaction_velocity, dtype: Float64}
-  - {name: distance_from_home, dtype: Float64}
----
-kind: FeatureService
-name: user_features
-features: [user_behaviour]
-YAML
-"$PLINTH" features apply -c fs -q >/dev/null
-"$PLINTH" features materialize 2000-01-01T00:00:00 now -c fs -q >/dev/null
+fraud_feature_repo fs train.csv
 
 # Without the repository the package refuses to load, saying what to give.
 expect_error 2 "--feature-repo" "$PLINTH" serve model --port 0

@@ -147,6 +147,44 @@ compact_json() {
   "$PYTHON" -c 'import json, sys; print(json.dumps(json.load(sys.stdin), separators=(",", ":")))'
 }
 
+# fraud_feature_repo DIR CSV: a feature repository in DIR over the fraud transactions in CSV
+# (view user_behaviour: transaction_velocity and distance_from_home by user_id; service
+# user_features), applied and materialized into its SQLite online store.
+fraud_feature_repo() {
+  local dir=$1
+  mkdir -p "$dir/data" && cp "$2" "$dir/data/transactions.csv"
+  cat >"$dir/feature_store.yaml" <<'YAML'
+project: fraud
+registry: data/registry.db
+online_store: {type: sqlite, path: data/online.db}
+YAML
+  cat >"$dir/features.yaml" <<'YAML'
+kind: Entity
+name: user
+join_keys: [user_id]
+value_type: String
+---
+kind: FileSource
+name: transactions
+path: data/transactions.csv
+timestamp_field: event_timestamp
+---
+kind: FeatureView
+name: user_behaviour
+entities: [user]
+source: transactions
+schema:
+  - {name: transaction_velocity, dtype: Float64}
+  - {name: distance_from_home, dtype: Float64}
+---
+kind: FeatureService
+name: user_features
+features: [user_behaviour]
+YAML
+  "$PLINTH" features apply -c "$dir" -q >/dev/null
+  "$PLINTH" features materialize 2000-01-01T00:00:00 now -c "$dir" -q >/dev/null
+}
+
 finish() {
   local skips=""
   [ "$skipped" = 0 ] || skips=", $skipped skipped (see SKIPPED above)"

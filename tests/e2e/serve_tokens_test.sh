@@ -110,32 +110,7 @@ printf '%s\n%s\n' "$T1" "$T2" >"$SCRATCH/tokens"
 
 # The feature server: /get-online-features and /push need a token; /health protected on request,
 # /metrics left open.
-mkdir -p fs/data && cp train.csv fs/data/transactions.csv
-cat >fs/feature_store.yaml <<'YAML'
-project: fraud
-registry: data/registry.db
-online_store: {type: sqlite, path: data/online.db}
-YAML
-cat >fs/features.yaml <<'YAML'
-kind: Entity
-name: user
-join_keys: [user_id]
-value_type: String
----
-kind: FileSource
-name: transactions
-path: data/transactions.csv
-timestamp_field: event_timestamp
----
-kind: FeatureView
-name: user_behaviour
-entities: [user]
-source: transactions
-schema:
-  - {name: transaction_velocity, dtype: Float64}
-YAML
-"$PLINTH" features apply -c fs -q >/dev/null
-"$PLINTH" features materialize 2000-01-01T00:00:00 now -c fs -q >/dev/null
+fraud_feature_repo fs train.csv
 start_bg "$SCRATCH/features.log" "$PLINTH" -vv features serve -c fs -p 0 "${TLS[@]}" \
   --auth-token-file "$SCRATCH/tokens" --auth-protect-health
 FS=$URL
