@@ -476,16 +476,20 @@ void CompiledModel::walk_perfect(const float* x, size_t rows, size_t stride, flo
   size_t padded = (rows + 15) / 16 * 16;
   columns.resize(num_features_ * kStride);
   sums.resize(groups_ * kStride);
+  bool missing = false;
   for (size_t f = 0; f < num_features_; ++f) {
     float* c = columns.data() + f * kStride;
-    for (size_t r = 0; r < rows; ++r) c[r] = x[r * stride + f];
+    for (size_t r = 0; r < rows; ++r) {
+      c[r] = x[r * stride + f];
+      missing |= c[r] != c[r];
+    }
     std::fill(c + rows, c + padded, 0.0f);
   }
   for (size_t g = 0; g < groups_; ++g)
     std::fill(sums.begin() + g * kStride, sums.begin() + g * kStride + padded, margin[g]);
   simd::PerfectTrees trees{perfect_.data(), perfect_offset_.data(), perfect_depth_.data(),
                            tree_group_.data(), perfect_depth_.size()};
-  simd::walk_perfect_avx512(trees, columns.data(), num_features_, padded, sums.data());
+  simd::walk_perfect_avx512(trees, columns.data(), num_features_, padded, missing, sums.data());
   for (size_t r = 0; r < rows; ++r)
     for (size_t g = 0; g < groups_; ++g) margin[r * groups_ + g] = sums[g * kStride + r];
 }

@@ -69,57 +69,75 @@ PLINTH_AVX512 __m512 lookup(const uint32_t* table, __m512i i) {
   }
 }
 
-// Rows at positions `at` of level `level` descend to the tree's bottom level `depth`. Per level:
-// the nodes' threshold and split word by the rows' positions in the level, each row's value of
-// the node's feature (picked from the feature columns by a chain of masked loads while there
-// are few features, else gathered), then position = 2 * position + (go right). A missing value
-// (NaN) goes right unless bit 31 says left; "not x < t" is also true for NaN: exactly the scalar
-// walk's rule.
-template <uint32_t level, uint32_t depth, bool chain>
-PLINTH_AVX512 __m512i descend(const uint32_t* tree, const float* x, size_t num_features,
-                              __m512i at) {
-  if constexpr (level == depth) {
-    return at;
-  } else {
+// The rows of `groups` vectors (16 rows each, group k's columns at x + 16k) at positions `at`
+// of level `level` descend to the tree's bottom level `depth`; the groups' steps interleave, so
+// their latencies overlap. Per level: the nodes' threshold and split word by the rows' positions
+// in the level, each row's value of the node's feature (picked from the feature columns by a
+// chain of masked loads while there are few features, else gathered), then position =
+// 2 * position + (go right). A missing value (NaN) goes right unless bit 31 says left; "not
+// x < t" is also true for NaN: exactly the scalar walk's rule.
+template <uint32_t level, uint32_t depth, size_t groups, bool chain, bool missing>
+PLINTH_AVX512 void descend(const uint32_t* tree, const float* x, size_t num_features, __m512i* at) {
+  if constexpr (level < depth) {
     constexpr uint32_t first = (1u << level) - 1, inner = (1u << depth) - 1;
-    __m512 threshold = lookup<(1u << level)>(tree + first, at);
-    __m512i split = _mm512_castps_si512(lookup<(1u << level)>(tree + inner + first, at));
-    __m512i feature = _mm512_and_si512(split, _mm512_set1_epi32(0x7FFFFFFF));
-    __m512 v;
-    if constexpr (chain) {
-      v = _mm512_loadu_ps(x);
-      for (size_t f = 1; f < num_features; ++f)
-        v = _mm512_mask_loadu_ps(
-            v, _mm512_cmpeq_epi32_mask(feature, _mm512_set1_epi32(static_cast<int>(f))),
-            x + f * kColumnStride);
-    } else {
-      const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-      v = _mm512_i32gather_ps(_mm512_add_epi32(_mm512_slli_epi32(feature, 8), lane), x, 4);
+#pragma GCC unroll 4
+    for (size_t k = 0; k < groups; ++k) {
+      const float* xk = x + 16 * k;
+      __m512 threshold = lookup<(1u << level)>(tree + first, at[k]);
+      __m512i split = _mm512_castps_si512(lookup<(1u << level)>(tree + inner + first, at[k]));
+      __m512i feature = _mm512_and_si512(split, _mm512_set1_epi32(0x7FFFFFFF));
+      __m512 v;
+      if constexpr (chain) {
+        v = _mm512_loadu_ps(xk);
+        for (size_t f = 1; f < num_features; ++f)
+          v = _mm512_mask_loadu_ps(
+              v, _mm512_cmpeq_epi32_mask(feature, _mm512_set1_epi32(static_cast<int>(f))),
+              xk + f * kColumnStride);
+      } else {
+        const __m512i lane =
+            _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        v = _mm512_i32gather_ps(_mm512_add_epi32(_mm512_slli_epi32(feature, 8), lane), xk, 4);
+      }
+      __mmask16 right = _mm512_cmp_ps_mask(v, threshold, _CMP_NLT_UQ);
+      if constexpr (missing)
+        right = _kandn_mask16(
+            _kand_mask16(_mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q), _mm512_movepi32_mask(split)),
+            right);
+      __m512i twice = _mm512_add_epi32(at[k], at[k]);
+      at[k] = _mm512_mask_add_epi32(twice, right, twice, _mm512_set1_epi32(1));
     }
-    __mmask16 right = _kandn_mask16(
-        _kand_mask16(_mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q), _mm512_movepi32_mask(split)),
-        _mm512_cmp_ps_mask(v, threshold, _CMP_NLT_UQ));
-    __m512i twice = _mm512_add_epi32(at, at);
-    at = _mm512_mask_add_epi32(twice, right, twice, _mm512_set1_epi32(1));
-    return descend<level + 1, depth, chain>(tree, x, num_features, at);
+    descend<level + 1, depth, groups, chain, missing>(tree, x, num_features, at);
   }
 }
 
-// One tree of depth `depth` over the block's rows, 16 at a time; adds its leaves to `margin`.
-template <uint32_t depth, bool chain>
+template <uint32_t depth, size_t groups, bool chain, bool missing>
+PLINTH_AVX512 void walk_groups(const uint32_t* tree, const float* x, size_t num_features,
+                               float* margin) {
+  __m512i at[groups];
+  for (size_t k = 0; k < groups; ++k) at[k] = _mm512_setzero_si512();
+  descend<0, depth, groups, chain, missing>(tree, x, num_features, at);
+  const uint32_t* leaves = tree + 2 * ((1u << depth) - 1);
+  for (size_t k = 0; k < groups; ++k)
+    _mm512_storeu_ps(margin + 16 * k, _mm512_add_ps(_mm512_loadu_ps(margin + 16 * k),
+                                                    lookup<(1u << depth)>(leaves, at[k])));
+}
+
+// One tree of depth `depth` over the block's rows, kGroups vectors of 16 at a time; adds its
+// leaves to `margin`.
+constexpr size_t kGroups = 4;
+template <uint32_t depth, bool chain, bool missing>
 PLINTH_AVX512 void walk_tree(const uint32_t* tree, const float* cols, size_t num_features,
                              size_t rows, float* margin) {
-  const uint32_t* leaves = tree + 2 * ((1u << depth) - 1);
-  for (size_t r = 0; r < rows; r += 16) {
-    __m512i at = descend<0, depth, chain>(tree, cols + r, num_features, _mm512_setzero_si512());
-    _mm512_storeu_ps(margin + r,
-                     _mm512_add_ps(_mm512_loadu_ps(margin + r), lookup<(1u << depth)>(leaves, at)));
-  }
+  size_t r = 0;
+  for (; r + 16 * kGroups <= rows; r += 16 * kGroups)
+    walk_groups<depth, kGroups, chain, missing>(tree, cols + r, num_features, margin + r);
+  for (; r < rows; r += 16)
+    walk_groups<depth, 1, chain, missing>(tree, cols + r, num_features, margin + r);
 }
 
 static_assert(kColumnStride == 256, "walk_tree gathers column f at f << 8");
 
-template <bool chain>
+template <bool chain, bool missing>
 __attribute__((target("avx512f,avx512dq"))) void walk_all(const PerfectTrees& trees,
                                                           const float* cols, size_t num_features,
                                                           size_t rows, float* margin) {
@@ -133,9 +151,9 @@ __attribute__((target("avx512f,avx512dq"))) void walk_all(const PerfectTrees& tr
         for (size_t r = 0; r < rows; ++r) m[r] += leaf;
         break;
       }
-#define PLINTH_DEPTH(d)                                     \
-  case d:                                                   \
-    walk_tree<d, chain>(tree, cols, num_features, rows, m); \
+#define PLINTH_DEPTH(d)                                              \
+  case d:                                                            \
+    walk_tree<d, chain, missing>(tree, cols, num_features, rows, m); \
     break;
         PLINTH_DEPTH(1)
         PLINTH_DEPTH(2)
@@ -155,12 +173,16 @@ static_assert(kMaxPerfectDepth == 8, "walk_all has a case per depth");
 }  // namespace
 
 void walk_perfect_avx512(const PerfectTrees& trees, const float* cols, size_t num_features,
-                         size_t rows, float* margin) {
+                         size_t rows, bool missing, float* margin) {
   // Up to eight features a chain of masked loads beats a 16-way gather.
-  if (num_features <= 8)
-    walk_all<true>(trees, cols, num_features, rows, margin);
+  if (num_features <= 8 && missing)
+    walk_all<true, true>(trees, cols, num_features, rows, margin);
+  else if (num_features <= 8)
+    walk_all<true, false>(trees, cols, num_features, rows, margin);
+  else if (missing)
+    walk_all<false, true>(trees, cols, num_features, rows, margin);
   else
-    walk_all<false>(trees, cols, num_features, rows, margin);
+    walk_all<false, false>(trees, cols, num_features, rows, margin);
 }
 
 }  // namespace plinth::model::simd

@@ -31,8 +31,9 @@ constexpr uint32_t kMaxPerfectDepth = 8;
 constexpr size_t kColumnStride = 256;
 
 // For `rows` (a multiple of 16, <= kColumnStride) rows in `cols`, adds each tree's leaf value, tree
-// by tree, to margin[output * kColumnStride + r]. AVX-512F/DQ; 16 rows per vector.
+// by tree, to margin[output * kColumnStride + r]. `missing`: whether any value is NaN (else the
+// walk skips the missing-value rule). AVX-512F/DQ; 16 rows per vector.
 void walk_perfect_avx512(const PerfectTrees& trees, const float* cols, size_t num_features,
-                         size_t rows, float* margin);
+                         size_t rows, bool missing, float* margin);
 
 }  // namespace plinth::model::simd
