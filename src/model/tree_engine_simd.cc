@@ -69,6 +69,14 @@ PLINTH_AVX512 __m512 lookup(const uint32_t* table, __m512i i) {
   }
 }
 
+// The column of the feature a split word names; a threshold's bits in every lane.
+PLINTH_AVX512 __m512 column(const float* x, uint32_t split) {
+  return _mm512_loadu_ps(x + (split & 0x7FFFFFFFu) * kColumnStride);
+}
+PLINTH_AVX512 __m512 broadcast(uint32_t word) {
+  return _mm512_castsi512_ps(_mm512_set1_epi32(static_cast<int>(word)));
+}
+
 // The rows of `groups` vectors (16 rows each, group k's columns at x + 16k) at positions `at`
 // of level `level` descend to the tree's bottom level `depth`; the groups' steps interleave, so
 // their latencies overlap. Per level: the nodes' threshold and split word by the rows' positions
@@ -77,26 +85,48 @@ PLINTH_AVX512 __m512 lookup(const uint32_t* table, __m512i i) {
 // 2 * position + (go right). A missing value (NaN) goes right unless bit 31 says left; "not
 // x < t" is also true for NaN: exactly the scalar walk's rule.
 template <uint32_t level, uint32_t depth, size_t groups, bool chain, bool missing>
-PLINTH_AVX512 void descend(const uint32_t* tree, const float* x, size_t num_features, __m512i* at) {
+PLINTH_AVX512 void descend(const uint32_t* tree, const float* x, size_t num_features, __m512i* at,
+                           __mmask16 (*steps)[groups]) {
   if constexpr (level < depth) {
     constexpr uint32_t first = (1u << level) - 1, inner = (1u << depth) - 1;
 #pragma GCC unroll 4
     for (size_t k = 0; k < groups; ++k) {
       const float* xk = x + 16 * k;
-      __m512 threshold = lookup<(1u << level)>(tree + first, at[k]);
-      __m512i split = _mm512_castps_si512(lookup<(1u << level)>(tree + inner + first, at[k]));
-      __m512i feature = _mm512_and_si512(split, _mm512_set1_epi32(0x7FFFFFFF));
-      __m512 v;
-      if constexpr (chain) {
-        v = _mm512_loadu_ps(xk);
-        for (size_t f = 1; f < num_features; ++f)
-          v = _mm512_mask_loadu_ps(
-              v, _mm512_cmpeq_epi32_mask(feature, _mm512_set1_epi32(static_cast<int>(f))),
-              xk + f * kColumnStride);
+      __m512 threshold, v;
+      __m512i split;
+      const uint32_t* splits = tree + inner + first;
+      if constexpr (level == 0) {
+        // Levels 0-2 have one, two, four nodes: their features' columns are loaded whole and
+        // blended by the rows' earlier steps, no selection per row.
+        threshold = broadcast(tree[0]);
+        split = _mm512_set1_epi32(static_cast<int>(splits[0]));
+        v = column(xk, splits[0]);
+      } else if constexpr (level == 1) {
+        threshold = _mm512_mask_blend_ps(steps[0][k], broadcast(tree[1]), broadcast(tree[2]));
+        split = _mm512_castps_si512(
+            _mm512_mask_blend_ps(steps[0][k], broadcast(splits[0]), broadcast(splits[1])));
+        v = _mm512_mask_blend_ps(steps[0][k], column(xk, splits[0]), column(xk, splits[1]));
       } else {
-        const __m512i lane =
-            _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-        v = _mm512_i32gather_ps(_mm512_add_epi32(_mm512_slli_epi32(feature, 8), lane), xk, 4);
+        threshold = lookup<(1u << level)>(tree + first, at[k]);
+        split = _mm512_castps_si512(lookup<(1u << level)>(splits, at[k]));
+        if constexpr (level == 2) {
+          v = _mm512_mask_blend_ps(
+              steps[0][k],
+              _mm512_mask_blend_ps(steps[1][k], column(xk, splits[0]), column(xk, splits[1])),
+              _mm512_mask_blend_ps(steps[1][k], column(xk, splits[2]), column(xk, splits[3])));
+        } else if constexpr (chain) {
+          __m512i feature = _mm512_and_si512(split, _mm512_set1_epi32(0x7FFFFFFF));
+          v = _mm512_loadu_ps(xk);
+          for (size_t f = 1; f < num_features; ++f)
+            v = _mm512_mask_loadu_ps(
+                v, _mm512_cmpeq_epi32_mask(feature, _mm512_set1_epi32(static_cast<int>(f))),
+                xk + f * kColumnStride);
+        } else {
+          __m512i feature = _mm512_and_si512(split, _mm512_set1_epi32(0x7FFFFFFF));
+          const __m512i lane =
+              _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+          v = _mm512_i32gather_ps(_mm512_add_epi32(_mm512_slli_epi32(feature, 8), lane), xk, 4);
+        }
       }
       __mmask16 right = _mm512_cmp_ps_mask(v, threshold, _CMP_NLT_UQ);
       if constexpr (missing)
@@ -105,8 +135,9 @@ PLINTH_AVX512 void descend(const uint32_t* tree, const float* x, size_t num_feat
             right);
       __m512i twice = _mm512_add_epi32(at[k], at[k]);
       at[k] = _mm512_mask_add_epi32(twice, right, twice, _mm512_set1_epi32(1));
+      if constexpr (level < 2) steps[level][k] = right;
     }
-    descend<level + 1, depth, groups, chain, missing>(tree, x, num_features, at);
+    descend<level + 1, depth, groups, chain, missing>(tree, x, num_features, at, steps);
   }
 }
 
@@ -114,8 +145,9 @@ template <uint32_t depth, size_t groups, bool chain, bool missing>
 PLINTH_AVX512 void walk_groups(const uint32_t* tree, const float* x, size_t num_features,
                                float* margin) {
   __m512i at[groups];
+  __mmask16 steps[2][groups];  // each row's first two steps: right or not
   for (size_t k = 0; k < groups; ++k) at[k] = _mm512_setzero_si512();
-  descend<0, depth, groups, chain, missing>(tree, x, num_features, at);
+  descend<0, depth, groups, chain, missing>(tree, x, num_features, at, steps);
   const uint32_t* leaves = tree + 2 * ((1u << depth) - 1);
   for (size_t k = 0; k < groups; ++k)
     _mm512_storeu_ps(margin + 16 * k, _mm512_add_ps(_mm512_loadu_ps(margin + 16 * k),
