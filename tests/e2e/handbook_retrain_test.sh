@@ -76,6 +76,9 @@ expect_contains "$(cat dvc.lock)" "$new_data_md5" "dvc.lock records the new data
 # A teammate pulls exactly the model the workflow trained, from the remote.
 "$PLINTH" -q pull || fail "pull after the workflow"
 expect_eq "$("$PLINTH" status)" "Data and pipelines are up to date." "the pulled workspace matches dvc.lock"
+normalized() { "$TOOLS_PYTHON" -c 'import json, sys; print(json.dumps(json.load(sys.stdin), sort_keys=True))'; }
+expect_eq "$("$PLINTH" status --json | normalized)" "$("$TOOLS_BIN/dvc" status --json | normalized)" \
+  "status --json agrees with dvc status --json on the pulled workspace"
 [ -s model/model.onnx ] || fail "the retrained model came from the remote"
 # The tracking server has the retrain run and a second version of the model.
 "$TOOLS_PYTHON" - <<'PY' || fail "the tracking server records the retrain"
