@@ -52,9 +52,11 @@ wait_http() { # URL LOG
   exit 1
 }
 [ -x "$TOOLS_PYTHON" ] || { echo "demo: $TOOLS_PYTHON is missing: run scripts/setup.sh" >&2; exit 1; }
-# The stages run `plinth` and `python` (the handbook's scripts): put both first on PATH.
-mkdir -p "$DEMO/bin" && ln -s "$PLINTH" "$DEMO/bin/plinth" && ln -s "$TOOLS_PYTHON" "$DEMO/bin/python"
-export PATH="$DEMO/bin:$PATH"
+# The stages run `plinth` and `python` (the handbook's scripts): put both first on PATH, the
+# pinned environment's bin folder as its activation script would (a link to its python alone
+# would not see the environment's packages).
+mkdir -p "$DEMO/bin" && ln -s "$PLINTH" "$DEMO/bin/plinth"
+export PATH="$DEMO/bin:$(dirname "$TOOLS_PYTHON"):$PATH"
 project=$DEMO/fraud-detection
 cp -r "$SOURCE/examples/fraud-detection" "$project"
 cd "$project"

@@ -11,10 +11,11 @@ new_repo
 trap 'stop_server; chmod -R u+w "$SCRATCH" 2>/dev/null; rm -rf "$SCRATCH"' EXIT
 EXAMPLE=$PLINTH_SOURCE/examples/fraud-detection
 WORKFLOW=$EXAMPLE/.github/workflows/retrain.yml
-# The runner's PATH: plinth and the Python of the pinned tools (the stages' packages) first.
+# The runner's PATH: plinth and the pinned tools' environment (the stages' packages) first, as
+# its activation script puts it (a link to its python alone would not see its packages).
 bin=$SCRATCH/bin
-mkdir -p "$bin" && ln -s "$PLINTH" "$bin/plinth" && ln -s "$TOOLS_PYTHON" "$bin/python"
-export PATH="$bin:$PATH"
+mkdir -p "$bin" && ln -s "$PLINTH" "$bin/plinth"
+export PATH="$bin:$(dirname "$TOOLS_PYTHON"):$PATH"
 
 # The stages' requirements are the versions the tests run (pip would change nothing).
 would=$("$TOOLS_PYTHON" -m pip install --dry-run --no-deps -r "$EXAMPLE/requirements.txt" 2>&1) ||
