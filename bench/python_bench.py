@@ -93,8 +93,9 @@ def spark(model_dir, input_path, out, rounds, oracle):
     from pyspark.sql import SparkSession
     from pyspark.sql.functions import pandas_udf
 
-    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "python", "examples"))
-    import spark_batch_score
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "examples", "fraud-detection",
+                                    "src"))
+    import batch_score
 
     spark_session = (SparkSession.builder.appName("plinth-bench")
                      .config("spark.sql.execution.arrow.maxRecordsPerBatch", "10000")
@@ -103,8 +104,8 @@ def spark(model_dir, input_path, out, rounds, oracle):
     rows = df.count()
 
     def plinth_job(path):
-        schema = spark_batch_score.output_schema(df, model_dir)
-        df.mapInArrow(spark_batch_score.score_partitions(model_dir, 1), schema) \
+        schema = batch_score.output_schema(df, model_dir)
+        df.mapInArrow(batch_score.score_partitions(model_dir, 1), schema) \
             .write.mode("overwrite").parquet(path)
 
     def mlflow_job(path):
