@@ -153,12 +153,18 @@ def load_model(
     ``runs:/RUN_ID/PATH``. URIs are looked up as every plinth command looks them up: in
     ``$PLINTH_TRACKING_URI``, else ``$MLFLOW_TRACKING_URI`` (a ``plinth server`` URL, or a
     ``sqlite:///`` or ``postgresql://`` database), else ``mlruns.db`` at the project root;
-    artifacts on a server are downloaded once under ``.plinth/artifacts/``.
+    artifacts on a server are downloaded under ``.plinth/artifacts/``. A server with logins is
+    signed in to with MLflow's variables, as the CLI does: ``MLFLOW_TRACKING_USERNAME`` and
+    ``MLFLOW_TRACKING_PASSWORD``, else ``MLFLOW_TRACKING_TOKEN``; an https server's certificate
+    is checked against ``MLFLOW_TRACKING_SERVER_CERT_PATH`` (else ``PLINTH_CA_BUNDLE``,
+    ``REQUESTS_CA_BUNDLE``, ..., the system's CAs), unless ``MLFLOW_TRACKING_INSECURE_TLS`` is
+    true.
 
     ``threads``: cores ``predict`` uses (default: all). ``engine``: ``"compiled"`` (Plinth's
     tree engine; falls back to XGBoost for what it cannot compile) or ``"xgboost"``.
 
-    Raises plinth.Error naming the file or field at fault, or what the registry does not know.
+    Raises plinth.Error naming the file or field at fault, or what the registry does not know;
+    with ``code`` ``"permission"`` naming the variables to set when the server refuses.
     """
     return Model(_plinth.Model(os.fspath(location), threads or 0, engine))
 
