@@ -9,7 +9,9 @@
 // one flat array of 12-byte nodes, children side by side, evaluated over blocks of rows tree by
 // tree (treelite-style) so a block's rows share the cache-resident tree. Within a tree all rows
 // of the block advance one level at a time, without branches (a leaf points to itself), so
-// the walk costs no branch mispredictions and the rows' loads overlap. Leaf values are summed in
+// the walk costs no branch mispredictions and the rows' loads overlap. With AVX-512, trees of
+// depth <= 8 are also laid out as perfect binary trees and walked 16 rows per vector with the
+// level's nodes in registers (tree_engine_simd.h). Leaf values are summed in
 // float in XGBoost's order, so predictions equal XGBoost's to float rounding of the final
 // transform (1e-6 is the tested bound).
 namespace plinth::model {

@@ -51,8 +51,8 @@ namespace {
 
 #define PLINTH_AVX512 __attribute__((target("avx512f,avx512dq"), always_inline)) inline
 
-// The entries `i` (each < n) of a level's table of n 32-bit words: a permutation of registers
-// while the table fits in two or four of them, else a gather from the (L1-resident) table.
+// The entries `i` (each < n) of a level's table of n 32-bit words: a permutation of the table
+// while it fits in one, two or four registers, else a gather from the (L1-resident) table.
 template <uint32_t n>
 PLINTH_AVX512 __m512 lookup(const uint32_t* table, __m512i i) {
   const auto* t = reinterpret_cast<const float*>(table);
