@@ -156,28 +156,30 @@ struct ParquetReader::Impl {
     throw Error(ErrorCode::kCorrupted, name + ": " + what + "; the file is damaged");
   }
 
-  // Reads the first 4 bytes and the last 64 KiB (one round trip for a remote file, which holds
-  // the whole footer of most files), then the rest of a longer footer.
+  // Reads the last 64 KiB (one request for a remote file, which holds the whole footer of
+  // most files), then the rest of a longer footer. The first 4 bytes are read only to tell a
+  // file that is no Parquet from a truncated one.
   void read_footer() {
     uint64_t size = file->size();
     if (size < 12) corrupt("too small to be a Parquet file (" + std::to_string(size) + " bytes)");
     uint64_t tail_len = std::min<uint64_t>(size - 4, 64 << 10);
-    file->load({{0, 4}, {size - tail_len, tail_len}});
-    std::string_view head = file->view(0, 4), tail = file->view(size - 8, 8);
+    file->load({{size - tail_len, tail_len}});
+    std::string_view tail = file->view(size - 8, 8);
     if (tail.substr(4) == "PARE")
       throw Error(ErrorCode::kInvalidInput,
                   name + ": the file is encrypted; Plinth cannot read encrypted Parquet");
-    if (head != "PAR1")
-      throw Error(ErrorCode::kInvalidInput,
-                  name + ": not a Parquet file (it does not start with PAR1)");
-    if (tail.substr(4) != "PAR1")
+    if (tail.substr(4) != "PAR1") {
+      file->load({{0, 4}});
+      if (file->view(0, 4) != "PAR1")
+        throw Error(ErrorCode::kInvalidInput,
+                    name + ": not a Parquet file (it does not start with PAR1)");
       corrupt("no PAR1 at the end: the file is truncated or was not completely written");
+    }
     uint32_t len;
     std::memcpy(&len, tail.data(), 4);
     if (len > size - 12) corrupt("the footer length " + std::to_string(len) + " exceeds the file");
     if (len + 8 > tail_len) file->load({{size - 8 - len, len}});
     meta = parse_file_metadata(file->view(size - 8 - len, len), name);
-    file->release(0, 4);
     file->release(size - tail_len, tail_len);
     if (len + 8 > tail_len) file->release(size - 8 - len, len);
   }
@@ -210,17 +212,32 @@ struct ParquetReader::Impl {
   // Starts fetching the row groups from `from` on in the background while the bytes ahead of
   // them stay under `budget` (so the window overshoots by less than a row group), then those
   // of the successor's. Returns the budget the remaining row groups leave unused.
+  // Neighbouring row groups go in one prefetch of about kPrefetchPiece bytes, so that a
+  // store sees a few large requests rather than many small ones: the window refills by whole
+  // pieces.
   uint64_t prefetch_from(size_t from, uint64_t budget) {
-    uint64_t ahead = 0;
-    for (size_t g = from; g < meta.row_groups.size(); ++g) {
-      if (ahead >= budget) return 0;
+    uint64_t ahead = 0, piece = 0;
+    std::vector<ByteSource::Range> batch;
+    auto flush = [&] {
+      if (!batch.empty()) file->prefetch(batch);
+      batch.clear(), piece = 0;
+    };
+    size_t g = from;
+    for (; g < meta.row_groups.size() && ahead < budget; ++g) {
       auto ranges = group_ranges(g);
+      uint64_t bytes = 0;
+      for (const auto& r : ranges) bytes += r.length;
       if (g >= prefetched) {
-        file->prefetch(ranges);
+        if (piece > 0 && piece + bytes > kPrefetchPiece) flush();
+        // A piece starts only when the window has room for a whole one.
+        if (piece == 0 && budget - ahead < kPrefetchPiece) return 0;
+        batch.insert(batch.end(), ranges.begin(), ranges.end());
+        piece += bytes;
         prefetched = g + 1;
       }
-      for (const auto& r : ranges) ahead += r.length;
+      ahead += bytes;
     }
+    flush();
     if (ahead >= budget) return 0;
     uint64_t left = budget - ahead;
     return successor ? successor->prefetch_from(successor->next_group, left) : left;
@@ -228,7 +245,7 @@ struct ParquetReader::Impl {
 
   // Fetches row group g, then starts fetching the ones after it (and the next file's), up to
   // kPrefetchBytes ahead, so they download while this one decodes.
-  static constexpr uint64_t kPrefetchBytes = 64ull << 20;
+  static constexpr uint64_t kPrefetchBytes = 64ull << 20, kPrefetchPiece = 16ull << 20;
   void load_group(size_t g) {
     file->load(group_ranges(g));
     prefetched = std::max(prefetched, g + 1);
