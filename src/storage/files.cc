@@ -10,8 +10,8 @@ namespace plinth::storage {
 namespace fs = std::filesystem;
 namespace {
 
-constexpr uint64_t kCoalesceGap = 64 << 10;     // ranges this close share a request
-constexpr uint64_t kRequestBytes = 4ull << 20;  // larger requests are split, to run side by side
+constexpr uint64_t kCoalesceGap = 64 << 10;      // ranges this close share a request
+constexpr uint64_t kRequestBytes = 16ull << 20;  // larger requests are split, to run side by side
 constexpr size_t kRequestsInFlight = 8;
 constexpr uint64_t kUploadPartBytes = 16ull << 20;
 constexpr size_t kPartsInFlight = 4;

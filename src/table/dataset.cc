@@ -73,6 +73,36 @@ std::unique_ptr<BatchReader> open_file(const DatasetFile& file, const ReadOption
   return open_table(file.uri, options);
 }
 
+bool is_parquet(const DatasetFile& file) {
+  return file.uri.ends_with(".parquet") || file.uri.ends_with(".pq");
+}
+
+// Appends `rows` rows holding a partition's value to its column: a dictionary of the values
+// for string keys, so a table of many files keeps one code per row.
+void append_partition(Column& c, const std::string& value, size_t rows) {
+  if (rows == 0) return;
+  if (value == kHiveNull) {
+    for (size_t r = 0; r < rows; ++r) c.push_null();
+    return;
+  }
+  size_t before = c.size();
+  if (c.type == ColumnType::kInt64) {
+    c.i64.insert(c.i64.end(), rows, std::stoll(value));
+  } else if (before == 0 || c.has_dictionary()) {
+    size_t code = 0;
+    while (code < c.dict.size() && c.dict[code] != value) ++code;
+    if (code == c.dict.size()) c.dict.push_back(value);
+    c.codes.insert(c.codes.end(), rows, static_cast<int32_t>(code));
+  } else {
+    for (size_t r = 0; r < rows; ++r) c.str.push_back(value);
+  }
+  if (!c.valid.empty()) c.valid.resize(before + rows, 1);
+}
+
+// Parquet footers read ahead of the file being read (streaming), and at once for a whole read.
+constexpr size_t kFilesAhead = 4;
+constexpr size_t kFootersInFlight = 8;
+
 }  // namespace
 
 std::vector<DatasetFile> list_dataset(const std::string& uri) {
@@ -131,11 +161,11 @@ DatasetReader::DatasetReader(std::string uri, std::vector<DatasetFile> files,
   auto is_key = [&](const std::string& n) {
     return std::find(keys_.begin(), keys_.end(), n) != keys_.end();
   };
+  file_options_ = options_;
+  file_options_.columns.clear();
   for (const auto& c : options_.columns)
-    if (!is_key(c)) file_columns_.push_back(c);
-  ReadOptions file_options = options_;
-  file_options.columns = file_columns_;
-  reader_ = open_file(files_[0], file_options);
+    if (!is_key(c)) file_options_.columns.push_back(c);
+  reader_ = open_file(files_[0], file_options_);
   file_schema_ = reader_->schema();
   for (const auto& f : file_schema_)
     if (is_key(f.name))
@@ -167,18 +197,65 @@ DatasetReader::DatasetReader(std::string uri, std::vector<DatasetFile> files,
 
 DatasetReader::~DatasetReader() = default;
 
+bool DatasetReader::Ahead::ready() {
+  if (reader || error) return true;
+  if (opening.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return false;
+  try {
+    reader = opening.get();
+  } catch (...) {
+    error = std::current_exception();
+  }
+  return true;
+}
+
+void DatasetReader::open_ahead(size_t n) {
+  for (size_t f = current_ + 1 + ahead_.size(); f < files_.size() && ahead_.size() < n; ++f) {
+    if (!is_parquet(files_[f])) break;  // CSV files open when their turn comes
+    Ahead a;
+    a.opening = std::async(std::launch::async, [file = files_[f], options = file_options_] {
+      return open_file(file, options);
+    });
+    ahead_.push_back(std::move(a));
+  }
+}
+
+void DatasetReader::link_ahead() {
+  while (linked_ < ahead_.size() && ahead_[linked_].ready()) {
+    BatchReader* from = linked_ == 0 ? reader_.get() : ahead_[linked_ - 1].reader.get();
+    auto* a = dynamic_cast<ParquetReader*>(from);
+    auto* b = dynamic_cast<ParquetReader*>(ahead_[linked_].reader.get());
+    if (!a || !b) break;
+    a->prefetch_into(b);
+    ++linked_;
+  }
+}
+
+std::unique_ptr<BatchReader> DatasetReader::take_next() {
+  std::unique_ptr<BatchReader> reader;
+  if (ahead_.empty()) {
+    reader = open_file(files_[current_], file_options_);
+  } else {
+    Ahead a = std::move(ahead_.front());
+    ahead_.pop_front();
+    linked_ = linked_ > 0 ? linked_ - 1 : 0;
+    if (a.opening.valid()) a.opening.wait();
+    a.ready();
+    if (a.error) std::rethrow_exception(a.error);
+    reader = std::move(a.reader);
+  }
+  if (reader->schema() != file_schema_)
+    throw Error(ErrorCode::kInvalidInput,
+                files_[current_].uri + " has other columns or types than " + files_[0].uri + " (" +
+                    schema_difference(file_schema_, reader->schema()) +
+                    "); the files of one input must share a schema: move it out of " + uri_ +
+                    " or rewrite it");
+  return reader;
+}
+
 bool DatasetReader::advance() {
   if (current_ + 1 >= files_.size()) return false;
   ++current_;
-  ReadOptions file_options = options_;
-  file_options.columns = file_columns_;
-  reader_ = open_file(files_[current_], file_options);
-  if (reader_->schema() != file_schema_)
-    throw Error(ErrorCode::kInvalidInput,
-                files_[current_].uri + " has other columns or types than " + files_[0].uri + " (" +
-                    schema_difference(file_schema_, reader_->schema()) +
-                    "); the files of one input must share a schema: move it out of " + uri_ +
-                    " or rewrite it");
+  reader_ = take_next();
   next_row_ = 0;
   return true;
 }
@@ -192,16 +269,8 @@ void DatasetReader::add_partitions(Table& batch) const {
       continue;
     }
     size_t k = order_[i] - file_schema_.size();
-    const std::string& value = files_[current_].partitions[k].second;
     Column c(keys_[k], key_types_[k]);
-    if (value == kHiveNull) {
-      for (size_t r = 0; r < rows; ++r) c.push_null();
-    } else if (key_types_[k] == ColumnType::kInt64) {
-      c.i64.assign(rows, std::stoll(value));
-    } else if (rows > 0) {
-      c.dict.push_back(value);
-      c.codes.assign(rows, 0);
-    }
+    append_partition(c, files_[current_].partitions[k].second, rows);
     out.push_back(std::move(c));
   }
   batch = Table(std::move(out));
@@ -209,6 +278,8 @@ void DatasetReader::add_partitions(Table& batch) const {
 
 std::optional<Table> DatasetReader::next() {
   for (;;) {
+    open_ahead(kFilesAhead);
+    link_ahead();
     if (auto batch = reader_->next()) {
       batch_row_ = next_row_;
       next_row_ += batch->num_rows();
@@ -221,12 +292,61 @@ std::optional<Table> DatasetReader::next() {
 
 std::optional<size_t> DatasetReader::skip() {
   for (;;) {
+    open_ahead(kFilesAhead);
     if (auto rows = reader_->skip()) {
       next_row_ += *rows;
       return rows;
     }
     if (!advance()) return std::nullopt;
   }
+}
+
+Table DatasetReader::read_remaining() {
+  // Every remaining file's reader: footers several at a time, errors in file order.
+  std::vector<std::unique_ptr<BatchReader>> readers;
+  readers.push_back(std::move(reader_));
+  size_t first = current_;
+  while (current_ + 1 < files_.size()) {
+    open_ahead(kFootersInFlight);
+    ++current_;
+    readers.push_back(take_next());
+  }
+  // The final columns, with room for every row the footers announce.
+  std::vector<Column> file_cols, key_cols;
+  for (const auto& f : file_schema_) file_cols.emplace_back(f.name, f.type);
+  for (size_t k = 0; k < keys_.size(); ++k) key_cols.emplace_back(keys_[k], key_types_[k]);
+  ParquetSize size;
+  for (size_t i = 0; i < readers.size(); ++i)
+    if (auto* p = dynamic_cast<ParquetReader*>(readers[i].get())) {
+      p->add_remaining_size(size);
+      if (i + 1 < readers.size())
+        p->prefetch_into(dynamic_cast<ParquetReader*>(readers[i + 1].get()));
+    }
+  size.reserve(file_cols);
+  for (Column& c : key_cols) c.reserve(size.rows, 0, true);
+  // Each file's row groups decoded into place, its partition values after them.
+  for (size_t i = 0; i < readers.size(); ++i) {
+    size_t rows = 0;
+    if (auto* p = dynamic_cast<ParquetReader*>(readers[i].get())) {
+      rows = p->remaining_rows();
+      p->append_remaining(file_cols);
+    } else {
+      while (auto batch = readers[i]->next()) {
+        for (size_t k = 0; k < file_cols.size(); ++k)
+          file_cols[k].append(batch->column(k), 0, batch->num_rows());
+        rows += batch->num_rows();
+      }
+    }
+    for (size_t k = 0; k < keys_.size(); ++k)
+      append_partition(key_cols[k], files_[first + i].partitions[k].second, rows);
+    if (i + 1 < readers.size()) readers[i].reset();  // its decoding threads, its bytes
+  }
+  reader_ = std::move(readers.back());
+  std::vector<Column> out;
+  for (size_t i : order_)
+    out.push_back(
+        std::move(i < file_schema_.size() ? file_cols[i] : key_cols[i - file_schema_.size()]));
+  return Table(std::move(out));
 }
 
 std::unique_ptr<DatasetReader> open_dataset(const std::string& uri, const ReadOptions& options) {

@@ -1,5 +1,8 @@
 #pragma once
 
+#include <deque>
+#include <exception>
+#include <future>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,6 +38,9 @@ std::string dataset_digest(const std::string& uri);
 // __HIVE_DEFAULT_PARTITION__ is null). Every file must have the first file's columns and
 // types: one that differs throws Error(kInvalidInput) naming it, the first file and the
 // difference. With options.columns, partition keys may be among the names asked for.
+// The next Parquet files' footers are read ahead in the background, and a remote file's
+// prefetch window runs on into the next file's row groups, so requests stay in flight across
+// file boundaries.
 class DatasetReader : public BatchReader {
  public:
   DatasetReader(std::string uri, std::vector<DatasetFile> files, const ReadOptions& options);
@@ -43,6 +49,9 @@ class DatasetReader : public BatchReader {
   const Schema& schema() const override { return schema_; }
   std::optional<Table> next() override;
   std::optional<size_t> skip() override;
+  // Every remaining file into one table: all footers first (several in flight), then each row
+  // group decoded straight into its place in the final columns.
+  Table read_remaining() override;
 
   // The file the last batch came from, and the row in it where that batch started.
   const std::string& current_file() const { return files_[current_].uri; }
@@ -50,18 +59,30 @@ class DatasetReader : public BatchReader {
   const std::vector<DatasetFile>& files() const { return files_; }
 
  private:
-  bool advance();  // opens the next file; false after the last
+  // A file after the current one, being opened in the background.
+  struct Ahead {
+    std::future<std::unique_ptr<BatchReader>> opening;
+    std::unique_ptr<BatchReader> reader;  // once opened
+    std::exception_ptr error;             // or why it could not be
+    bool ready();
+  };
+  bool advance();                 // moves to the next file; false after the last
+  void open_ahead(size_t files);  // starts opening up to `files` Parquet files after the current
+  void link_ahead();              // continues prefetch windows into the opened files
+  std::unique_ptr<BatchReader> take_next();  // the next file's reader, schema checked
   void add_partitions(Table& batch) const;
 
   std::string uri_;
   std::vector<DatasetFile> files_;
   ReadOptions options_;
-  std::vector<std::string> keys_;          // partition keys
-  std::vector<ColumnType> key_types_;      // of the partition columns
-  std::vector<std::string> file_columns_;  // columns asked of each file (empty: all)
-  std::vector<size_t> order_;              // output column i = file column or partition
+  ReadOptions file_options_;           // options_ with the file columns only
+  std::vector<std::string> keys_;      // partition keys
+  std::vector<ColumnType> key_types_;  // of the partition columns
+  std::vector<size_t> order_;          // output column i = file column or partition
   Schema file_schema_, schema_;
   std::unique_ptr<BatchReader> reader_;
+  std::deque<Ahead> ahead_;  // files current_ + 1, current_ + 2, ...
+  size_t linked_ = 0;        // how many of ahead_ the prefetch chain reaches
   size_t current_ = 0, next_row_ = 0, batch_row_ = 0;
 };
 

@@ -39,7 +39,19 @@ struct ParquetColumnInfo {
   bool supported = false;  // false for nested columns
 };
 
-// Reads one row group per batch, decoding only the selected columns.
+// Room for the rows of row groups not read yet, summed over files by
+// ParquetReader::add_remaining_size before one reservation.
+struct ParquetSize {
+  size_t rows = 0;
+  std::vector<uint64_t> string_bytes;  // per column: the bytes its pages hold uncompressed
+  std::vector<bool> dictionary;        // per column: dictionary-encoded in some row group
+  // Makes room in `columns` (one per reader column, in order) for that many more rows.
+  void reserve(std::vector<Column>& columns) const;
+};
+
+// Reads one row group per batch, decoding only the selected columns. A remote file's next row
+// groups download in the background while one decodes (up to 64 MiB ahead, plus less than a
+// row group), and that window can continue into the file read after it (prefetch_into).
 class ParquetReader : public BatchReader {
  public:
   // Reads and checks the footer. Throws Error(kInvalidInput/kCorrupted) naming the file.
@@ -54,14 +66,25 @@ class ParquetReader : public BatchReader {
   std::optional<Table> next() override;
   // Passes over the next row group without reading its column chunks.
   std::optional<size_t> skip() override;
+  // All row groups not read yet, as one table: each decoded straight into its place.
+  Table read_remaining() override;
 
   size_t num_rows() const;
   size_t num_row_groups() const;
   std::string created_by() const;
   // Every leaf column of the file, flat or nested, in schema order.
   std::vector<ParquetColumnInfo> columns() const;
-  // All row groups not read yet, as one table (faster than concatenating batches).
-  Table read_remaining();
+
+  // For one table out of several files with no copy per batch (DatasetReader): the rows not
+  // read yet, what they need (add_remaining_size), and appending them, row group by row group,
+  // to `columns` (one per schema() column, of its type).
+  size_t remaining_rows() const;
+  void add_remaining_size(ParquetSize& size) const;
+  void append_remaining(std::vector<Column>& columns);
+  // Lets the prefetch window run on into `next`'s row groups (the file read after this one,
+  // which must outlive the link) once this file's remaining ones no longer fill it; nullptr
+  // unlinks.
+  void prefetch_into(ParquetReader* next);
 
  private:
   struct Impl;

@@ -133,12 +133,14 @@ struct ParquetReader::Impl {
   Schema schema;
   size_t next_group = 0;
   size_t prefetched = 0;  // row groups [0, prefetched) were loaded or are being prefetched
-  core::ThreadPool pool;
+  size_t jobs;
+  std::unique_ptr<core::ThreadPool> pool;  // made for the first decode, let go after the last
+  Impl* successor = nullptr;               // the file read next (see prefetch_into)
 
   Impl(std::string n, std::unique_ptr<ByteSource> f, const ParquetReadOptions& options)
       : name(std::move(n)),
         file(std::move(f)),
-        pool(options.jobs ? options.jobs : core::default_jobs()) {
+        jobs(options.jobs ? options.jobs : core::default_jobs()) {
     read_footer();
     leaves = SchemaWalker(meta.schema, name).leaves();
     for (const auto& g : meta.row_groups) {
@@ -154,28 +156,30 @@ struct ParquetReader::Impl {
     throw Error(ErrorCode::kCorrupted, name + ": " + what + "; the file is damaged");
   }
 
-  // Reads the first 4 bytes and the last 64 KiB (one round trip for a remote file, which holds
-  // the whole footer of most files), then the rest of a longer footer.
+  // Reads the last 64 KiB (one request for a remote file, which holds the whole footer of
+  // most files), then the rest of a longer footer. The first 4 bytes are read only to tell a
+  // file that is no Parquet from a truncated one.
   void read_footer() {
     uint64_t size = file->size();
     if (size < 12) corrupt("too small to be a Parquet file (" + std::to_string(size) + " bytes)");
     uint64_t tail_len = std::min<uint64_t>(size - 4, 64 << 10);
-    file->load({{0, 4}, {size - tail_len, tail_len}});
-    std::string_view head = file->view(0, 4), tail = file->view(size - 8, 8);
+    file->load({{size - tail_len, tail_len}});
+    std::string_view tail = file->view(size - 8, 8);
     if (tail.substr(4) == "PARE")
       throw Error(ErrorCode::kInvalidInput,
                   name + ": the file is encrypted; Plinth cannot read encrypted Parquet");
-    if (head != "PAR1")
-      throw Error(ErrorCode::kInvalidInput,
-                  name + ": not a Parquet file (it does not start with PAR1)");
-    if (tail.substr(4) != "PAR1")
+    if (tail.substr(4) != "PAR1") {
+      file->load({{0, 4}});
+      if (file->view(0, 4) != "PAR1")
+        throw Error(ErrorCode::kInvalidInput,
+                    name + ": not a Parquet file (it does not start with PAR1)");
       corrupt("no PAR1 at the end: the file is truncated or was not completely written");
+    }
     uint32_t len;
     std::memcpy(&len, tail.data(), 4);
     if (len > size - 12) corrupt("the footer length " + std::to_string(len) + " exceeds the file");
     if (len + 8 > tail_len) file->load({{size - 8 - len, len}});
     meta = parse_file_metadata(file->view(size - 8 - len, len), name);
-    file->release(0, 4);
     file->release(size - tail_len, tail_len);
     if (len + 8 > tail_len) file->release(size - 8 - len, len);
   }
@@ -195,34 +199,57 @@ struct ParquetReader::Impl {
                              std::min<uint64_t>(m.total_compressed_size, data_end - offset)};
   }
 
-  // The chunks of the selected columns in row groups [first, last).
-  std::vector<ByteSource::Range> group_ranges(size_t first, size_t last) const {
+  // The chunks of the selected columns in row group g.
+  std::vector<ByteSource::Range> group_ranges(size_t g) const {
     std::vector<ByteSource::Range> ranges;
-    for (size_t g = first; g < last; ++g) {
-      if (meta.row_groups[g].num_rows == 0) continue;
-      for (size_t i : selected)
-        if (const auto& m = meta.row_groups[g].columns[leaves[i].chunk_index].meta)
-          if (auto r = chunk_range(*m)) ranges.push_back(*r);
-    }
+    if (meta.row_groups[g].num_rows == 0) return ranges;
+    for (size_t i : selected)
+      if (const auto& m = meta.row_groups[g].columns[leaves[i].chunk_index].meta)
+        if (auto r = chunk_range(*m)) ranges.push_back(*r);
     return ranges;
   }
 
-  // Fetches row groups [first, last) (at once), then starts fetching the row groups after them
-  // in the background, up to kPrefetchBytes ahead, so the next batches download while this
-  // one decodes.
-  static constexpr uint64_t kPrefetchBytes = 64ull << 20;
-  void load_groups(size_t first, size_t last) {
-    file->load(group_ranges(first, last));
-    prefetched = std::max(prefetched, last);
-    uint64_t ahead = 0;
-    for (size_t g = last; g < meta.row_groups.size(); ++g) {
-      for (const auto& r : group_ranges(g, g + 1)) ahead += r.length;
-      if (ahead > kPrefetchBytes && g > last) break;
+  // Starts fetching the row groups from `from` on in the background while the bytes ahead of
+  // them stay under `budget` (so the window overshoots by less than a row group), then those
+  // of the successor's. Returns the budget the remaining row groups leave unused.
+  // Neighbouring row groups go in one prefetch of about kPrefetchPiece bytes, so that a
+  // store sees a few large requests rather than many small ones: the window refills by whole
+  // pieces.
+  uint64_t prefetch_from(size_t from, uint64_t budget) {
+    uint64_t ahead = 0, piece = 0;
+    std::vector<ByteSource::Range> batch;
+    auto flush = [&] {
+      if (!batch.empty()) file->prefetch(batch);
+      batch.clear(), piece = 0;
+    };
+    size_t g = from;
+    for (; g < meta.row_groups.size() && ahead < budget; ++g) {
+      auto ranges = group_ranges(g);
+      uint64_t bytes = 0;
+      for (const auto& r : ranges) bytes += r.length;
       if (g >= prefetched) {
-        file->prefetch(group_ranges(g, g + 1));
+        if (piece > 0 && piece + bytes > kPrefetchPiece) flush();
+        // A piece starts only when the window has room for a whole one.
+        if (piece == 0 && budget - ahead < kPrefetchPiece) return 0;
+        batch.insert(batch.end(), ranges.begin(), ranges.end());
+        piece += bytes;
         prefetched = g + 1;
       }
+      ahead += bytes;
     }
+    flush();
+    if (ahead >= budget) return 0;
+    uint64_t left = budget - ahead;
+    return successor ? successor->prefetch_from(successor->next_group, left) : left;
+  }
+
+  // Fetches row group g, then starts fetching the ones after it (and the next file's), up to
+  // kPrefetchBytes ahead, so they download while this one decodes.
+  static constexpr uint64_t kPrefetchBytes = 64ull << 20, kPrefetchPiece = 16ull << 20;
+  void load_group(size_t g) {
+    file->load(group_ranges(g));
+    prefetched = std::max(prefetched, g + 1);
+    prefetch_from(g + 1, kPrefetchBytes);
   }
 
   void select(const std::vector<std::string>& names) {
@@ -283,35 +310,53 @@ struct ParquetReader::Impl {
                         out);
   }
 
-  // Lets go of the mapped bytes of row group `g`, for streaming in bounded memory.
+  // Lets go of the fetched or mapped bytes of row group `g`, for streaming in bounded memory.
   void release_group(size_t g) {
     for (const auto& c : meta.row_groups[g].columns)
       if (c.meta)
         if (auto r = chunk_range(*c.meta)) file->release(r->offset, r->length);
   }
 
-  // Row groups [first, last) as one table, each column decoded straight into place, columns
-  // in parallel.
-  Table read_groups(size_t first, size_t last) {
-    size_t rows = 0;
-    for (size_t g = first; g < last; ++g) rows += meta.row_groups[g].num_rows;
+  // What row groups [first, last) hold, added to `size`.
+  void add_size(size_t first, size_t last, ParquetSize& size) const {
+    size.string_bytes.resize(selected.size());
+    size.dictionary.resize(selected.size());
+    for (size_t g = first; g < last; ++g) {
+      size.rows += static_cast<size_t>(meta.row_groups[g].num_rows);
+      for (size_t k = 0; k < selected.size(); ++k)
+        if (const auto& m = meta.row_groups[g].columns[leaves[selected[k]].chunk_index].meta) {
+          size.string_bytes[k] +=
+              static_cast<uint64_t>(std::max<int64_t>(0, m->total_uncompressed_size));
+          size.dictionary[k] = size.dictionary[k] || m->dictionary_page_offset.has_value();
+        }
+    }
+  }
+
+  std::vector<Column> empty_columns() const {
     std::vector<Column> cols;
     for (size_t i : selected) cols.emplace_back(leaves[i].path, leaves[i].type);
-    load_groups(first, last);
-    pool.parallel_for(selected.size(), [&](size_t k) {
-      Column& c = cols[k];
-      // Untouched reserved memory costs nothing, so reserve for every row up front, and for
-      // strings as many bytes as the pages hold uncompressed.
-      size_t bytes = 0;
-      for (size_t g = first; g < last; ++g)
-        if (const auto& m = meta.row_groups[g].columns[leaves[selected[k]].chunk_index].meta)
-          bytes += static_cast<size_t>(std::max<int64_t>(0, m->total_uncompressed_size));
-      c.reserve(std::min<size_t>(rows, size_t{1} << 27), std::min<size_t>(bytes, size_t{1} << 30));
-      for (size_t g = first; g < last; ++g) read_chunk(g, selected[k], c);
+    return cols;
+  }
+
+  // Decodes row groups [next_group, last), appending each column to cols[k], columns in
+  // parallel; each row group is released once decoded.
+  void append_groups(size_t last, std::vector<Column>& cols) {
+    if (cols.size() != selected.size())
+      throw Error(ErrorCode::kInternal, name + ": asked to append " +
+                                            std::to_string(selected.size()) + " columns to " +
+                                            std::to_string(cols.size()));
+    for (; next_group < last; ++next_group) {
+      size_t g = next_group;
+      load_group(g);
+      if (!pool) pool = std::make_unique<core::ThreadPool>(std::min(jobs, selected.size()));
+      pool->parallel_for(selected.size(), [&](size_t k) { read_chunk(g, selected[k], cols[k]); });
+      release_group(g);
+    }
+    if (next_group >= meta.row_groups.size()) pool.reset();
+    for (Column& c : cols) {
       if (c.has_dictionary() && c.dict.size() == 0) c.materialize_strings();
       if (!c.valid.empty() && c.null_count() == 0) c.valid.clear();
-    });
-    return Table(std::move(cols));
+    }
   }
 };
 
@@ -339,23 +384,61 @@ const Schema& ParquetReader::schema() const { return impl_->schema; }
 
 std::optional<Table> ParquetReader::next() {
   if (impl_->next_group >= impl_->meta.row_groups.size()) return std::nullopt;
-  size_t g = impl_->next_group++;
-  Table t = impl_->read_groups(g, g + 1);
-  impl_->release_group(g);
-  return t;
+  std::vector<Column> cols = impl_->empty_columns();
+  ParquetSize size;
+  impl_->add_size(impl_->next_group, impl_->next_group + 1, size);
+  size.reserve(cols);
+  impl_->append_groups(impl_->next_group + 1, cols);
+  return Table(std::move(cols));
 }
 
 std::optional<size_t> ParquetReader::skip() {
   if (impl_->next_group >= impl_->meta.row_groups.size()) return std::nullopt;
-  return static_cast<size_t>(impl_->meta.row_groups[impl_->next_group++].num_rows);
+  size_t g = impl_->next_group++;
+  impl_->release_group(g);  // in case it was prefetched
+  return static_cast<size_t>(impl_->meta.row_groups[g].num_rows);
 }
 
 Table ParquetReader::read_remaining() {
-  size_t first = std::min(impl_->next_group, impl_->meta.row_groups.size());
-  impl_->next_group = impl_->meta.row_groups.size();
-  Table t = impl_->read_groups(first, impl_->next_group);
-  for (size_t g = first; g < impl_->next_group; ++g) impl_->release_group(g);
-  return t;
+  std::vector<Column> cols = impl_->empty_columns();
+  ParquetSize size;
+  impl_->add_size(impl_->next_group, impl_->meta.row_groups.size(), size);
+  size.reserve(cols);
+  append_remaining(cols);
+  return Table(std::move(cols));
+}
+
+void ParquetReader::add_remaining_size(ParquetSize& size) const {
+  impl_->add_size(impl_->next_group, impl_->meta.row_groups.size(), size);
+}
+
+void ParquetReader::append_remaining(std::vector<Column>& columns) {
+  impl_->append_groups(impl_->meta.row_groups.size(), columns);
+}
+
+void ParquetReader::prefetch_into(ParquetReader* next) {
+  impl_->successor = next ? next->impl_.get() : nullptr;
+  // Once reading has begun the window is open: widen it now (else the first load will).
+  if (impl_->next_group > 0) impl_->prefetch_from(impl_->next_group, Impl::kPrefetchBytes);
+}
+
+size_t ParquetReader::remaining_rows() const {
+  size_t rows = 0;
+  for (size_t g = impl_->next_group; g < impl_->meta.row_groups.size(); ++g)
+    rows += static_cast<size_t>(impl_->meta.row_groups[g].num_rows);
+  return rows;
+}
+
+void ParquetSize::reserve(std::vector<Column>& columns) const {
+  // Untouched reserved memory costs nothing, so reserve for every row up front, and for
+  // strings as many bytes as the pages hold uncompressed (capped: the footer is untrusted).
+  constexpr size_t kMaxRows = size_t{1} << 28;
+  constexpr uint64_t kMaxBytes = uint64_t{1} << 32;
+  for (size_t k = 0; k < columns.size() && k < string_bytes.size(); ++k) {
+    Column& c = columns[k];
+    c.reserve(c.size() + std::min(rows, kMaxRows),
+              c.str.byte_size() + std::min(string_bytes[k], kMaxBytes), dictionary[k]);
+  }
 }
 
 size_t ParquetReader::num_rows() const {

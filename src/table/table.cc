@@ -184,7 +184,12 @@ void Table::append(const Table& other) {
     columns_[i].append(other.columns_[i], 0, other.num_rows());
 }
 
-void Column::reserve(size_t rows, size_t string_bytes) {
+void Strings::reserve(size_t n, size_t bytes) {
+  offsets_.reserve(n + 1);
+  chars_.reserve(bytes);
+}
+
+void Column::reserve(size_t rows, size_t string_bytes, bool dictionary) {
   switch (type) {
     case ColumnType::kFloat64:
       f64.reserve(rows);
@@ -197,10 +202,8 @@ void Column::reserve(size_t rows, size_t string_bytes) {
       b.reserve(rows);
       break;
     case ColumnType::kString:
-      if (has_dictionary())
-        codes.reserve(rows);
-      else
-        str.reserve(rows, string_bytes);
+      if (has_dictionary() || dictionary) codes.reserve(rows);
+      if (!has_dictionary()) str.reserve(rows, string_bytes);
       break;
   }
 }
@@ -247,16 +250,18 @@ Table concat(std::vector<Table> parts) {
   return out;
 }
 
-Table read_all(BatchReader& reader) {
+Table BatchReader::read_remaining() {
   std::vector<Table> batches;
-  while (auto batch = reader.next()) batches.push_back(std::move(*batch));
+  while (auto batch = next()) batches.push_back(std::move(*batch));
   if (batches.empty()) {
     std::vector<Column> cols;
-    for (const auto& f : reader.schema()) cols.emplace_back(f.name, f.type);
+    for (const auto& f : schema()) cols.emplace_back(f.name, f.type);
     return Table(std::move(cols));
   }
   return concat(std::move(batches));
 }
+
+Table read_all(BatchReader& reader) { return reader.read_remaining(); }
 
 void check_columns_exist(const Schema& schema, const std::vector<std::string>& names,
                          const std::string& file) {

@@ -29,10 +29,8 @@ class Strings {
     chars_.append(s);
     offsets_.push_back(chars_.size());
   }
-  void reserve(size_t n, size_t bytes) {
-    offsets_.reserve(n + 1);
-    chars_.reserve(bytes);
-  }
+  // Room for n more strings of `bytes` bytes in all.
+  void reserve(size_t n, size_t bytes);
   size_t byte_size() const { return chars_.size(); }
   void append(const Strings& other, size_t begin, size_t end);
   bool operator==(const Strings& other) const {
@@ -78,8 +76,9 @@ struct Column {
   void append(const Column& other, size_t begin, size_t end);
   // Replaces dict + codes by plain strings.
   void materialize_strings();
-  // Room for `rows` values (and `string_bytes` of plain strings) without reallocation.
-  void reserve(size_t rows, size_t string_bytes = 0);
+  // Room for `rows` values (and `string_bytes` of plain strings, or with `dictionary` codes
+  // too, for a string column that starts with a dictionary) without reallocation.
+  void reserve(size_t rows, size_t string_bytes = 0, bool dictionary = false);
 };
 
 struct Field {
@@ -131,12 +130,15 @@ class BatchReader {
     auto batch = next();
     return batch ? std::optional<size_t>(batch->num_rows()) : std::nullopt;
   }
+  // All remaining batches as one table. This one concatenates them; readers that can build the
+  // table without copying batches (Parquet, datasets of Parquet files) override it.
+  virtual Table read_remaining();
 };
 
 // The tables one after the other (same schemas), copying each value once.
 Table concat(std::vector<Table> parts);
 
-// All remaining batches of `reader` as one table.
+// All remaining batches of `reader` as one table (reader.read_remaining()).
 Table read_all(BatchReader& reader);
 
 // Throws Error(kNotFound) for the first name not in `schema`, naming it, `file` and the

@@ -73,6 +73,32 @@ print(got.num_rows, got.column_names[-1], all(
     got[c].cast(want[c].type).equals(want[c]) for c in want.column_names))
 PY
 )" "30000 dt True" "a hive-partitioned prefix reads as pyarrow reads it"
+# Files of 1, 3 and 7 row groups and one of an empty row group, from S3 and from a local folder: read
+# batch by batch (convert) and whole (evaluate, below), rows stay in pyarrow's order.
+"$TOOLS_PYTHON" - <<PY
+$S3
+import os, pyarrow.parquet as pq
+t = pq.read_table('all.parquet')
+for name, start, n, group in [('30/a', 0, 4000, 4000), ('30/b', 4000, 0, 100),
+                              ('31/a', 4000, 9000, 3000), ('31/c', 13000, 7000, 1000)]:
+    name = 'dt=2026-03-%s.parquet' % name
+    os.makedirs(os.path.dirname('lake2/' + name), exist_ok=True)
+    pq.write_table(t.slice(start, n), 'lake2/' + name, row_group_size=group)
+    s3.upload_file('lake2/' + name, 'bucket', 'lake2/' + name)
+PY
+for src in s3://bucket/lake2/ lake2; do
+  "$PLINTH" -q table convert "$src" lake2.parquet
+  expect_eq "$("$TOOLS_PYTHON" - <<PY
+import pyarrow.dataset as ds, pyarrow.parquet as pq
+want = ds.dataset('lake2', format='parquet', partitioning='hive').to_table()
+got = pq.read_table('lake2.parquet')
+print(got.num_rows, [pq.ParquetFile('lake2/dt=2026-03-%s.parquet' % f).metadata.num_row_groups
+                     for f in ('30/a', '30/b', '31/a', '31/c')],
+      all(got[c].cast(want[c].type).equals(want[c]) for c in want.column_names))
+PY
+)" "20000 [1, 1, 3, 7] True" "$src: files of different row-group counts keep their row order"
+done
+
 out=$("$PLINTH" table schema s3://bucket/lake --json)
 expect_contains "$out" '"files": 3' "the schema of a prefix counts its files (not _SUCCESS)"
 out=$("$PLINTH" table head -n 2 --json -c amount,dt s3://bucket/lake/)
@@ -83,6 +109,15 @@ expect_contains "$out" '"dt": "2026-03-30"' "a partition column can be selected 
 grep -q 's3://bucket/lake/' pkg/MLmodel || fail "the package names its s3:// training data"
 out=$("$PLINTH" evaluate --model pkg --data s3://bucket/lake/ --json --out ev)
 expect_contains "$out" '"rows": 30000' "evaluate reads the prefix"
+# evaluate reads its data whole (row groups decoded into one table): lake2's files give the
+# metrics of the same 20,000 rows in one local file.
+"$TOOLS_PYTHON" -c "import pyarrow as pa, pyarrow.parquet as pq
+t = pq.read_table('all.parquet').slice(0, 20000)
+dt = pa.array(['2026-03-30'] * 4000 + ['2026-03-31'] * 16000)
+pq.write_table(t.append_column('dt', dt), 'first.parquet')"
+expect_eq "$("$PLINTH" evaluate --model pkg --data s3://bucket/lake2/ --json --out ev2)" \
+  "$("$PLINTH" evaluate --model pkg --data first.parquet --json --out ev3)" \
+  "evaluate over files of different row-group counts"
 "$PLINTH" drift --reference s3://bucket/lake/dt=2026-03-30/ \
   --current s3://bucket/lake/dt=2026-03-31/part-0.parquet --json drift.json >/dev/null || true
 [ -s drift.json ] || fail "drift between two partitions wrote no report"

@@ -13,13 +13,14 @@ void RemoteSource::fetch(std::vector<Range> ranges) {
     std::vector<std::string> bytes = file_->read(ranges);
     std::lock_guard lock(mutex_);
     for (size_t i = 0; i < ranges.size(); ++i) {
-      loaded_[ranges[i].offset] = std::move(bytes[i]);
-      in_flight_.erase(ranges[i].offset);
+      uint64_t at = ranges[i].offset;
+      in_flight_.erase(at);
+      if (!released_in_flight_.erase(at)) loaded_[at] = std::move(bytes[i]);
     }
   } catch (...) {
     std::lock_guard lock(mutex_);
     if (!error_) error_ = std::current_exception();
-    for (const auto& r : ranges) in_flight_.erase(r.offset);
+    for (const auto& r : ranges) in_flight_.erase(r.offset), released_in_flight_.erase(r.offset);
   }
   arrived_.notify_all();
 }
@@ -70,7 +71,7 @@ std::string_view RemoteSource::view(uint64_t offset, uint64_t n) const {
 
 void RemoteSource::release(uint64_t offset, uint64_t) {
   std::lock_guard lock(mutex_);
-  loaded_.erase(offset);
+  if (!loaded_.erase(offset) && in_flight_.count(offset)) released_in_flight_.insert(offset);
 }
 
 }  // namespace plinth::table

@@ -70,6 +70,7 @@ class RemoteSource : public ByteSource {
   std::condition_variable arrived_;
   std::map<uint64_t, std::string> loaded_;  // by offset
   std::set<uint64_t> in_flight_;            // offsets being prefetched
+  std::set<uint64_t> released_in_flight_;   // of those, ones to drop on arrival (skipped)
   std::exception_ptr error_;                // a failed prefetch, for the load() that needs it
   std::vector<std::future<void>> prefetches_;
 };

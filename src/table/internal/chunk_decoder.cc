@@ -265,8 +265,12 @@ class ChunkDecoder {
         present += defs[i];
       }
     }
-    if (encoding == kPlain && present == static_cast<size_t>(n) && append_plain(values, n))
-      return n;
+    if (present == static_cast<size_t>(n)) {
+      if (encoding == kPlain && append_plain(values, n)) return n;
+      if ((encoding == kRleDictionary || encoding == kPlainDictionary) &&
+          append_dictionary(values, n))
+        return n;
+    }
     Column vals(leaf_.path, leaf_.type);
     decode_values(encoding, values, present, vals);
     if (vals.size() != present) decode_error("a page holds fewer values than its levels say");
@@ -294,12 +298,41 @@ class ChunkDecoder {
     } else {
       need(data, n, 8);
       auto append = [&](auto& v) {
+        using T = typename std::decay_t<decltype(v)>::value_type;
+        // Aligned values (the usual case: the levels before them take a multiple of 8 bytes)
+        // are appended as they are; others through zero-filled room.
+        if (reinterpret_cast<uintptr_t>(data.data()) % alignof(T) == 0) {
+          const T* values = reinterpret_cast<const T*>(data.data());
+          v.insert(v.end(), values, values + n);
+          return;
+        }
         size_t old = v.size();
         v.resize(old + n);
         if (n) std::memcpy(v.data() + old, data.data(), 8 * n);
       };
       f64 ? append(out_.f64) : append(out_.i64);
     }
+    if (!out_.valid.empty()) out_.valid.resize(out_.valid.size() + n, 1);
+    return true;
+  }
+
+  // Dictionary-encoded numbers without nulls, looked up straight into the output. False for
+  // other columns.
+  bool append_dictionary(std::string_view data, size_t n) {
+    bool f64 = out_.type == ColumnType::kFloat64,
+         i64 = out_.type == ColumnType::kInt64 || out_.type == ColumnType::kTimestamp;
+    if (!(f64 || i64) || !have_dict_ || !dict_.valid.empty() || data.empty()) return false;
+    std::vector<uint32_t> idx(n);
+    RleDecoder(data.substr(1), static_cast<uint8_t>(data[0])).decode(idx.data(), n);
+    const size_t dict_size = dict_.size();
+    for (uint32_t i : idx)
+      if (i >= dict_size)
+        decode_error("dictionary index " + std::to_string(i) + " is beyond the dictionary's " +
+                     std::to_string(dict_size) + " values");
+    auto gather = [&](auto& to, const auto& from) {
+      for (uint32_t i : idx) to.push_back(from[i]);
+    };
+    f64 ? gather(out_.f64, dict_.f64) : gather(out_.i64, dict_.i64);
     if (!out_.valid.empty()) out_.valid.resize(out_.valid.size() + n, 1);
     return true;
   }
@@ -567,10 +600,6 @@ class ChunkDecoder {
     size_t before = out_.size();
     bool any_null = !vals.valid.empty() || std::find(defs.begin(), defs.end(), 0) != defs.end();
     if (any_null && out_.valid.empty()) out_.valid.assign(before, 1);
-    if (!any_null && before == 0 && !use_codes_) {
-      out_ = std::move(vals);
-      return;
-    }
     if (!any_null) {
       if (use_codes_)
         out_.codes.insert(out_.codes.end(), vals.codes.begin(), vals.codes.end());
