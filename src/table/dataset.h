@@ -43,6 +43,8 @@ class DatasetReader : public BatchReader {
   const Schema& schema() const override { return schema_; }
   std::optional<Table> next() override;
   std::optional<size_t> skip() override;
+  // The files before the current one and the current file's own fraction, weighed by size.
+  std::optional<double> fraction_read() const override;
 
   // The file the last batch came from, and the row in it where that batch started.
   const std::string& current_file() const { return files_[current_].uri; }
@@ -55,6 +57,7 @@ class DatasetReader : public BatchReader {
 
   std::string uri_;
   std::vector<DatasetFile> files_;
+  std::vector<uint64_t> bytes_before_;  // [i]: the size of files_[0, i); [size]: of them all
   ReadOptions options_;
   std::vector<std::string> keys_;          // partition keys
   std::vector<ColumnType> key_types_;      // of the partition columns

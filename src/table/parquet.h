@@ -54,6 +54,7 @@ class ParquetReader : public BatchReader {
   std::optional<Table> next() override;
   // Passes over the next row group without reading its column chunks.
   std::optional<size_t> skip() override;
+  std::optional<double> fraction_read() const override;
 
   size_t num_rows() const;
   size_t num_row_groups() const;

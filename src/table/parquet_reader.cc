@@ -1,6 +1,7 @@
 // Parquet reader: footer, schema and row groups; internal/chunk_decoder.cc decodes the pages.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "core/error.h"
@@ -132,7 +133,8 @@ struct ParquetReader::Impl {
   std::vector<size_t> selected;  // indices into leaves
   Schema schema;
   size_t next_group = 0;
-  size_t prefetched = 0;  // row groups [0, prefetched) were loaded or are being prefetched
+  int64_t rows_passed = 0;  // in row groups [0, next_group)
+  size_t prefetched = 0;    // row groups [0, prefetched) were loaded or are being prefetched
   core::ThreadPool pool;
 
   Impl(std::string n, std::unique_ptr<ByteSource> f, const ParquetReadOptions& options)
@@ -340,6 +342,7 @@ const Schema& ParquetReader::schema() const { return impl_->schema; }
 std::optional<Table> ParquetReader::next() {
   if (impl_->next_group >= impl_->meta.row_groups.size()) return std::nullopt;
   size_t g = impl_->next_group++;
+  impl_->rows_passed += impl_->meta.row_groups[g].num_rows;
   Table t = impl_->read_groups(g, g + 1);
   impl_->release_group(g);
   return t;
@@ -347,12 +350,23 @@ std::optional<Table> ParquetReader::next() {
 
 std::optional<size_t> ParquetReader::skip() {
   if (impl_->next_group >= impl_->meta.row_groups.size()) return std::nullopt;
-  return static_cast<size_t>(impl_->meta.row_groups[impl_->next_group++].num_rows);
+  int64_t rows = impl_->meta.row_groups[impl_->next_group++].num_rows;
+  impl_->rows_passed += rows;
+  return static_cast<size_t>(rows);
+}
+
+std::optional<double> ParquetReader::fraction_read() const {
+  if (impl_->meta.row_groups.empty()) return 1.0;
+  if (impl_->meta.num_rows <= 0)
+    return static_cast<double>(impl_->next_group) / impl_->meta.row_groups.size();
+  return std::min(1.0, static_cast<double>(impl_->rows_passed) / impl_->meta.num_rows);
 }
 
 Table ParquetReader::read_remaining() {
   size_t first = std::min(impl_->next_group, impl_->meta.row_groups.size());
   impl_->next_group = impl_->meta.row_groups.size();
+  for (size_t g = first; g < impl_->next_group; ++g)
+    impl_->rows_passed += impl_->meta.row_groups[g].num_rows;
   Table t = impl_->read_groups(first, impl_->next_group);
   for (size_t g = first; g < impl_->next_group; ++g) impl_->release_group(g);
   return t;

@@ -131,6 +131,10 @@ class BatchReader {
     auto batch = next();
     return batch ? std::optional<size_t>(batch->num_rows()) : std::nullopt;
   }
+  // How far through its input the reader is, from 0 to 1, for progress bars: a Parquet file
+  // counts the rows of the row groups read or passed over against its footer's row count, a
+  // CSV file the bytes of the batches returned against its size. nullopt when it cannot tell.
+  virtual std::optional<double> fraction_read() const { return std::nullopt; }
 };
 
 // The tables one after the other (same schemas), copying each value once.
