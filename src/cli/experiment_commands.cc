@@ -93,7 +93,8 @@ void add_run(CLI::App* exp, Invocation& inv) {
   cmd->add_option("-e,--experiment", f->tracking_experiment,
                   "Tracking experiment the runs go to (default: the project folder's name)");
   cmd->add_option("--system-metrics-interval", f->spec.system_metrics_interval,
-                  "Seconds between system-metrics samples of each run (default 0: none)")
+                  "Seconds between system-metrics samples (CPU, memory, disk, network, GPU) of "
+                  "each experiment's run; 0 turns them off (default 10)")
       ->check(CLI::NonNegativeNumber);
   cmd->callback([&inv, f] {
     inv.run = [f] {

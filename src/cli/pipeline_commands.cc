@@ -143,7 +143,7 @@ void add_repro(CLI::App& app, Invocation& inv) {
                   "Record this execution as a tracked run of EXPERIMENT: params, metrics, the git "
                   "commit, every dependency's md5 and system metrics (also on when "
                   "PLINTH_TRACKING_URI is set)");
-  auto interval = std::make_shared<double>(10);
+  auto interval = std::make_shared<double>(experiments::kDefaultSystemMetricsInterval);
   cmd->add_option("--system-metrics-interval", *interval,
                   "Seconds between system-metrics samples (CPU, memory, disk, network, GPU) of a "
                   "tracked repro; 0 turns them off (default 10)");

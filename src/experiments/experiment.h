@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "experiments/system_metrics.h"
+
 namespace plinth::tracking {
 class Store;
 }
@@ -40,7 +42,7 @@ struct ExperimentSpec {
   std::string baseline;
   std::string source_tree;
   // Seconds between system-metrics samples of the experiment's process tree; 0: none.
-  double system_metrics_interval = 0;
+  double system_metrics_interval = kDefaultSystemMetricsInterval;
 };
 
 // Where and how experiments run; shared by every experiment started with it.

@@ -43,7 +43,7 @@ struct SweepOptions {
   long long count = 0;  // trials to run at most; 0: the grid's size (grid only)
   uint64_t seed = 0;
   std::chrono::milliseconds poll{300};  // how often running trials' metrics are read
-  double system_metrics_interval = 0;
+  double system_metrics_interval = kDefaultSystemMetricsInterval;  // per trial; 0: none
   // Called (from the calling thread) whenever a trial starts, reports a step or ends.
   std::function<void(const SweepState&)> on_update;
   // Set (e.g. by a SIGINT handler) to stop: running trials are stopped and kept as KILLED,
