@@ -197,6 +197,7 @@ nlohmann::json to_json(const SweepConfig& config, const SweepState& s) {
                           {"status", t.status},
                           {"early_stopped", t.early_stopped},
                           {"exit_code", t.exit_code},
+                          {"failed_stage", t.failed_stage},
                           {"metric", t.metric ? nlohmann::json(*t.metric) : nlohmann::json()},
                           {"steps", t.history.size()},
                           {"params", params},

@@ -21,7 +21,8 @@ struct Trial {
   std::vector<double> point;
   std::string status = "RUNNING";  // then FINISHED, FAILED or KILLED (MLflow's names)
   bool early_stopped = false;      // KILLED by Hyperband
-  int exit_code = 0;
+  int exit_code = 0;         // of the failed stage (failed_stage), else of repro or the command
+  std::string failed_stage;  // the pipeline stage whose command failed, if one did
   std::string log_tail;
   std::optional<double> metric;  // the final value; while running, the latest step's
   std::vector<double> history;   // the metric per step, read while the trial runs
