@@ -167,6 +167,14 @@ DatasetReader::DatasetReader(std::string uri, std::vector<DatasetFile> files,
   }
 }
 
+std::optional<double> DatasetReader::fraction_read() const {
+  std::optional<double> current = reader_->fraction_read();
+  if (!current) return std::nullopt;
+  uint64_t total = bytes_before_.back();
+  if (total == 0) return (current_ + *current) / files_.size();
+  return (bytes_before_[current_] + *current * files_[current_].size) / total;
+}
+
 DatasetReader::~DatasetReader() = default;
 
 bool DatasetReader::advance() {
@@ -229,14 +237,6 @@ std::optional<size_t> DatasetReader::skip() {
     }
     if (!advance()) return std::nullopt;
   }
-}
-
-std::optional<double> DatasetReader::fraction_read() const {
-  std::optional<double> current = reader_->fraction_read();
-  if (!current) return std::nullopt;
-  uint64_t total = bytes_before_.back();
-  if (total == 0) return (current_ + *current) / files_.size();
-  return (bytes_before_[current_] + *current * files_[current_].size) / total;
 }
 
 std::unique_ptr<DatasetReader> open_dataset(const std::string& uri, const ReadOptions& options) {

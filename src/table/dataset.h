@@ -43,13 +43,13 @@ class DatasetReader : public BatchReader {
   const Schema& schema() const override { return schema_; }
   std::optional<Table> next() override;
   std::optional<size_t> skip() override;
-  // The files before the current one and the current file's own fraction, weighed by size.
-  std::optional<double> fraction_read() const override;
 
   // The file the last batch came from, and the row in it where that batch started.
   const std::string& current_file() const { return files_[current_].uri; }
   size_t current_row() const { return batch_row_; }
   const std::vector<DatasetFile>& files() const { return files_; }
+  // The files before the current one and the current file's own fraction, weighed by size.
+  std::optional<double> fraction_read() const override;
 
  private:
   bool advance();  // opens the next file; false after the last

@@ -54,9 +54,9 @@ class ParquetReader : public BatchReader {
   std::optional<Table> next() override;
   // Passes over the next row group without reading its column chunks.
   std::optional<size_t> skip() override;
-  std::optional<double> fraction_read() const override;
 
   size_t num_rows() const;
+  std::optional<double> fraction_read() const override;
   size_t num_row_groups() const;
   std::string created_by() const;
   // Every leaf column of the file, flat or nested, in schema order.

@@ -133,8 +133,7 @@ struct ParquetReader::Impl {
   std::vector<size_t> selected;  // indices into leaves
   Schema schema;
   size_t next_group = 0;
-  int64_t rows_passed = 0;  // in row groups [0, next_group)
-  size_t prefetched = 0;    // row groups [0, prefetched) were loaded or are being prefetched
+  size_t prefetched = 0;  // row groups [0, prefetched) were loaded or are being prefetched
   core::ThreadPool pool;
 
   Impl(std::string n, std::unique_ptr<ByteSource> f, const ParquetReadOptions& options)
@@ -342,7 +341,6 @@ const Schema& ParquetReader::schema() const { return impl_->schema; }
 std::optional<Table> ParquetReader::next() {
   if (impl_->next_group >= impl_->meta.row_groups.size()) return std::nullopt;
   size_t g = impl_->next_group++;
-  impl_->rows_passed += impl_->meta.row_groups[g].num_rows;
   Table t = impl_->read_groups(g, g + 1);
   impl_->release_group(g);
   return t;
@@ -350,23 +348,12 @@ std::optional<Table> ParquetReader::next() {
 
 std::optional<size_t> ParquetReader::skip() {
   if (impl_->next_group >= impl_->meta.row_groups.size()) return std::nullopt;
-  int64_t rows = impl_->meta.row_groups[impl_->next_group++].num_rows;
-  impl_->rows_passed += rows;
-  return static_cast<size_t>(rows);
-}
-
-std::optional<double> ParquetReader::fraction_read() const {
-  if (impl_->meta.row_groups.empty()) return 1.0;
-  if (impl_->meta.num_rows <= 0)
-    return static_cast<double>(impl_->next_group) / impl_->meta.row_groups.size();
-  return std::min(1.0, static_cast<double>(impl_->rows_passed) / impl_->meta.num_rows);
+  return static_cast<size_t>(impl_->meta.row_groups[impl_->next_group++].num_rows);
 }
 
 Table ParquetReader::read_remaining() {
   size_t first = std::min(impl_->next_group, impl_->meta.row_groups.size());
   impl_->next_group = impl_->meta.row_groups.size();
-  for (size_t g = first; g < impl_->next_group; ++g)
-    impl_->rows_passed += impl_->meta.row_groups[g].num_rows;
   Table t = impl_->read_groups(first, impl_->next_group);
   for (size_t g = first; g < impl_->next_group; ++g) impl_->release_group(g);
   return t;
@@ -377,6 +364,16 @@ size_t ParquetReader::num_rows() const {
 }
 size_t ParquetReader::num_row_groups() const { return impl_->meta.row_groups.size(); }
 std::string ParquetReader::created_by() const { return impl_->meta.created_by; }
+
+std::optional<double> ParquetReader::fraction_read() const {
+  const auto& groups = impl_->meta.row_groups;
+  size_t passed_groups = std::min(impl_->next_group, groups.size());
+  if (groups.empty()) return 1.0;
+  if (impl_->meta.num_rows <= 0) return static_cast<double>(passed_groups) / groups.size();
+  int64_t passed = 0;  // computed when asked: once per batch, over the footer's row groups
+  for (size_t g = 0; g < passed_groups; ++g) passed += groups[g].num_rows;
+  return std::min(1.0, static_cast<double>(passed) / impl_->meta.num_rows);
+}
 
 std::vector<ParquetColumnInfo> ParquetReader::columns() const {
   std::vector<ParquetColumnInfo> out;
