@@ -1,9 +1,10 @@
 // The compiled tree engine against XGBoost's predict on the same feature matrix.
-//   model_engine_bench PACKAGE DATA THREADS RUNS
+//   model_engine_bench PACKAGE DATA THREADS RUNS [KERNEL]
 // Reads DATA, builds the features once with the package's preprocessing, then times (best of
 // RUNS) the compiled engine and XGBoosterPredictFromDMatrix on a DMatrix built beforehand
 // (the DMatrix build is not timed: the most favourable setting for XGBoost; a fresh one each
 // run, since XGBoost caches the predictions of a DMatrix it has seen), both on THREADS threads.
+// KERNEL (avx512, avx2 or portable; default the best the CPU has) picks the engine's walk.
 // Prints one JSON line with rows/s of each and the largest difference.
 #include <xgboost/c_api.h>
 
@@ -31,9 +32,10 @@ static void check(int rc) {
 }
 
 static const char kUsage[] =
-    "usage: model_engine_bench PACKAGE DATA THREADS RUNS\n"
+    "usage: model_engine_bench PACKAGE DATA THREADS RUNS [KERNEL]\n"
     "Times plinth's compiled tree engine against XGBoost's predict on DATA's features (built\n"
-    "with PACKAGE's preprocessing), best of RUNS, on THREADS threads; prints one JSON line.\n";
+    "with PACKAGE's preprocessing), best of RUNS, on THREADS threads; prints one JSON line.\n"
+    "KERNEL: avx512, avx2 or portable (default: the best this CPU has).\n";
 
 // A positive count from the command line, or 0.
 static size_t count_arg(const char* s) {
@@ -47,12 +49,26 @@ static int run(int argc, char** argv) {
     std::fputs(kUsage, stdout);
     return 0;
   }
-  size_t threads = argc == 5 ? count_arg(argv[3]) : 0, runs = argc == 5 ? count_arg(argv[4]) : 0;
+  bool counted = argc == 5 || argc == 6;
+  size_t threads = counted ? count_arg(argv[3]) : 0, runs = counted ? count_arg(argv[4]) : 0;
   if (!threads || !runs) {
     std::fprintf(
         stderr, "model_engine_bench: %s\n%s",
-        argc == 5 ? "THREADS and RUNS must be positive whole numbers" : "expected 4 arguments",
+        counted ? "THREADS and RUNS must be positive whole numbers" : "expected 4 or 5 arguments",
         kUsage);
+    return 2;
+  }
+  using Kernel = model::CompiledModel::Kernel;
+  Kernel kernel = model::CompiledModel::best_kernel();
+  std::string kernel_name = argc == 6 ? argv[5] : "";
+  if (kernel_name == "avx512")
+    kernel = Kernel::kAvx512;
+  else if (kernel_name == "avx2")
+    kernel = Kernel::kAvx2;
+  else if (kernel_name == "portable")
+    kernel = Kernel::kPortable;
+  else if (argc == 6) {
+    std::fprintf(stderr, "model_engine_bench: unknown KERNEL '%s'\n%s", argv[5], kUsage);
     return 2;
   }
   model::ModelPackage p = model::read_package(argv[1]);
@@ -65,6 +81,7 @@ static int run(int argc, char** argv) {
   };
 
   model::CompiledModel m = model::CompiledModel::compile(p.model_json);
+  m.use_kernel(kernel);
   std::vector<double> ours(x.rows * m.num_outputs());
   core::ThreadPool pool(threads);
   const size_t chunk = 4096, tasks = (x.rows + chunk - 1) / chunk;
@@ -99,9 +116,14 @@ static int run(int argc, char** argv) {
   double diff = 0;
   for (size_t i = 0; i < ours.size(); ++i) diff = std::max(diff, std::fabs(ours[i] - out[i]));
   std::printf(
-      "{\"rows\": %zu, \"trees\": %zu, \"threads\": %zu, \"compiled_rows_per_s\": %.0f, "
+      "{\"rows\": %zu, \"trees\": %zu, \"threads\": %zu, \"kernel\": \"%s\", "
+      "\"compiled_rows_per_s\": %.0f, "
       "\"xgboost_rows_per_s\": %.0f, \"max_abs_diff\": %.3g}\n",
-      x.rows, m.num_trees(), threads, x.rows / best_ours, x.rows / best_xgb, diff);
+      x.rows, m.num_trees(), threads,
+      kernel == Kernel::kAvx512 ? "avx512"
+      : kernel == Kernel::kAvx2 ? "avx2"
+                                : "portable",
+      x.rows / best_ours, x.rows / best_xgb, diff);
   XGBoosterFree(b);
   for (auto m : matrices) XGDMatrixFree(m);
   return diff <= 1e-6 ? 0 : 1;

@@ -65,8 +65,10 @@ if [ "${SKIP_SPARK:-0}" != 1 ]; then
 pq.write_table(pq.read_table(sys.argv[1]), sys.argv[2], coerce_timestamps="us")' \
       part.parquet "lake/part-$i.parquet"
   done
+  say "plinth score of the same lake (the output the Spark job must equal)"
+  "$PLINTH" -q score --model model --input lake --output lake_scored.parquet
   say "spark: $SPARK_ROUNDS rounds"
-  "$PYTHON" "$HERE/python_bench.py" spark model lake out "$SPARK_ROUNDS" 2>spark.log |
+  "$PYTHON" "$HERE/python_bench.py" spark model lake out "$SPARK_ROUNDS" lake_scored.parquet 2>spark.log |
     tee spark.jsonl || { tail -50 spark.log >&2; die "the Spark benchmark failed"; }
 fi
 
@@ -99,4 +101,10 @@ ratio("predict", "plinth", "xgboost", 2)
 ratio("predict", "plinth", "mlflow_pyfunc", 5)
 ratio("predict", "plinth_numpy", "xgboost", 2)
 ratio("spark", "plinth_mapInArrow", "mlflow_pandas_udf", 5)
+if ("spark", "spark_without_scoring") in best and ("spark", "mlflow_pandas_udf") in best:
+    print("spark: the most any scorer's job could gain on pyfunc's (Spark alone / pyfunc's job)"
+          f" = {best[('spark', 'spark_without_scoring')] / best[('spark', 'mlflow_pandas_udf')]:.1f}x")
+if ("spark", "spark_python_round_trip") in best and ("spark", "mlflow_pandas_udf") in best:
+    print("spark: the most any Python scorer's job could gain (batches through Python and back"
+          f" unchanged / pyfunc's job) = {best[('spark', 'spark_python_round_trip')] / best[('spark', 'mlflow_pandas_udf')]:.1f}x")
 PY

@@ -6,9 +6,13 @@
   predict MODEL DATA ROUNDS      Model.predict vs XGBoost's Booster.predict vs
                                  mlflow.pyfunc's predict on the same rows, interleaved; prints
                                  JSON lines
-  spark MODEL INPUT OUT ROUNDS   the Spark job with Plinth inside (mapInArrow) vs the handbook's
-                                 pandas_udf with mlflow.pyfunc, same session, same data,
-                                 interleaved; prints JSON lines
+  spark MODEL INPUT OUT ROUNDS ORACLE
+                                 the Spark job with Plinth inside (mapInArrow) vs the handbook's
+                                 pandas_udf with mlflow.pyfunc vs Spark reading and writing the
+                                 same data without scoring, and with the batches sent through
+                                 Python and back unchanged (what any scorer's job, and any
+                                 Python scorer's, costs at least), same session, interleaved; prints JSON lines, then
+                                 checks Plinth's output against ORACLE (`plinth score`'s)
 """
 
 import json
@@ -84,13 +88,14 @@ def predict(model_dir, data, rounds):
                  rows_per_s=rows / seconds, cpu_seconds=cpu)
 
 
-def spark(model_dir, input_path, out, rounds):
+def spark(model_dir, input_path, out, rounds, oracle):
     import pandas as pd
     from pyspark.sql import SparkSession
     from pyspark.sql.functions import pandas_udf
 
-    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "python", "examples"))
-    import spark_batch_score
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "examples", "fraud-detection",
+                                    "src"))
+    import batch_score
 
     spark_session = (SparkSession.builder.appName("plinth-bench")
                      .config("spark.sql.execution.arrow.maxRecordsPerBatch", "10000")
@@ -99,8 +104,8 @@ def spark(model_dir, input_path, out, rounds):
     rows = df.count()
 
     def plinth_job(path):
-        schema = spark_batch_score.output_schema(df, model_dir)
-        df.mapInArrow(spark_batch_score.score_partitions(model_dir, 1), schema) \
+        schema = batch_score.output_schema(df, model_dir)
+        df.mapInArrow(batch_score.score_partitions(model_dir, 1), schema) \
             .write.mode("overwrite").parquet(path)
 
     def mlflow_job(path):
@@ -118,13 +123,44 @@ def spark(model_dir, input_path, out, rounds):
 
         df.withColumn("fraud_probability", predict_udf(*FEATURES)).write.mode("overwrite").parquet(path)
 
-    jobs = {"plinth_mapInArrow": plinth_job, "mlflow_pandas_udf": mlflow_job}
+    def spark_only(path):
+        df.write.mode("overwrite").parquet(path)
+
+    def python_round_trip(path):
+        df.mapInArrow(lambda batches: batches, df.schema).write.mode("overwrite").parquet(path)
+
+    jobs = {"plinth_mapInArrow": plinth_job, "mlflow_pandas_udf": mlflow_job,
+            "spark_without_scoring": spark_only, "spark_python_round_trip": python_round_trip}
     for r in range(rounds):
         for name, job in jobs.items():
             seconds, _, _ = timed(lambda: job(os.path.join(out, name)))
             emit(bench="spark", contender=name, round=r, rows=rows, seconds=seconds,
                  rows_per_s=rows / seconds)
     spark_session.stop()
+    same_as_plinth_score(os.path.join(out, "plinth_mapInArrow"), oracle)
+
+
+def same_as_plinth_score(spark_out, oracle):
+    """Stops the benchmark unless the Spark job's rows equal `plinth score`'s, row for row."""
+    import pyarrow.compute as pc
+    import pyarrow.dataset as ds
+    import pyarrow.parquet as pq
+
+    # Each file numbers its transactions from 1: these columns order the rows completely.
+    keys = [(k, "ascending") for k in ("transaction_id", "user_id", "amount", "hour_of_day",
+                                       "distance_from_home", "transaction_velocity")]
+    got = ds.dataset(spark_out, format="parquet").to_table().sort_by(keys)
+    expected = pq.read_table(oracle).sort_by(keys)
+    if got.num_rows != expected.num_rows:
+        sys.exit(f"spark: {got.num_rows} rows, plinth score {expected.num_rows}")
+    for name in expected.column_names:
+        a, b = got[name], expected[name]
+        if a.type != b.type:
+            a = a.cast(b.type)
+        if not pc.all(pc.equal(a, b)).as_py():
+            sys.exit(f"spark: column {name} differs from plinth score's")
+    emit(check="spark output equals plinth score", rows=got.num_rows,
+         columns=len(expected.column_names))
 
 
 if __name__ == "__main__":
@@ -136,4 +172,4 @@ if __name__ == "__main__":
     elif command == "predict":
         predict(args[0], args[1], int(args[2]))
     else:
-        spark(args[0], args[1], args[2], int(args[3]))
+        spark(args[0], args[1], args[2], int(args[3]), args[4])

@@ -52,9 +52,11 @@ wait_http() { # URL LOG
   exit 1
 }
 [ -x "$TOOLS_PYTHON" ] || { echo "demo: $TOOLS_PYTHON is missing: run scripts/setup.sh" >&2; exit 1; }
-# The stages run `plinth` and `python` (the handbook's scripts): put both first on PATH.
-mkdir -p "$DEMO/bin" && ln -s "$PLINTH" "$DEMO/bin/plinth" && ln -s "$TOOLS_PYTHON" "$DEMO/bin/python"
-export PATH="$DEMO/bin:$PATH"
+# The stages run `plinth` and `python` (the handbook's scripts): put both first on PATH, the
+# pinned environment's bin folder as its activation script would (a link to its python alone
+# would not see the environment's packages).
+mkdir -p "$DEMO/bin" && ln -s "$PLINTH" "$DEMO/bin/plinth"
+export PATH="$DEMO/bin:$(dirname "$TOOLS_PYTHON"):$PATH"
 project=$DEMO/fraud-detection
 cp -r "$SOURCE/examples/fraud-detection" "$project"
 cd "$project"
@@ -141,12 +143,29 @@ expect '[[ "$answer" == *"\"model_version\":\"fraud-detector/$best\""* && "$answ
   "the Production version answers the handbook's request"
 run plinth features describe user_stats -c features
 
-module "Module 5: batch scoring with the same model"
+module "Module 5: batch scoring with the same model, from the command line and on Spark"
 run plinth score --model models:/fraud-detector/Production --input data/features/test.csv \
   --output "$DEMO/scored.parquet"
 run plinth table head "$DEMO/scored.parquet" -n 3 --columns user_id,amount,is_fraud,label,probability
 expect '[ "$(plinth table schema "$DEMO/scored.parquet" --json | "$TOOLS_PYTHON" -c "import json,sys; print(json.load(sys.stdin)[\"rows\"])")" = "$(($(wc -l <data/features/test.csv) - 1))" ]' \
   "every test transaction was scored"
+# The handbook's nightly job: Spark, with plinth.load_model inside instead of mlflow.pyfunc.
+export PYSPARK_PYTHON=$TOOLS_PYTHON PYSPARK_DRIVER_PYTHON=$TOOLS_PYTHON SPARK_LOCAL_IP=127.0.0.1
+export PYTHONPATH=${PLINTH_PYTHONPATH:-$(dirname "$PLINTH")/python}
+quiet python src/batch_score.py models:/fraud-detector/Production data/features/test.csv \
+  "$DEMO/scored-spark"
+same=$("$TOOLS_PYTHON" - "$DEMO/scored-spark" "$DEMO/scored.parquet" <<'PY'
+import sys, pyarrow.dataset as ds, pyarrow.parquet as pq
+keys = [(k, "ascending") for k in ("user_id", "amount", "hour_of_day", "distance_from_home")]
+spark = ds.dataset(sys.argv[1], format="parquet").to_table().sort_by(keys)
+cli = pq.read_table(sys.argv[2]).sort_by(keys)
+print(spark.num_rows, "rows scored on Spark;",
+      "the same probabilities as plinth score" if spark["probability"].equals(cli["probability"])
+      else "DIFFERENT probabilities from plinth score")
+PY
+)
+echo "$same"
+expect '[[ "$same" == *"the same probabilities"* ]]' "Spark with plinth.load_model scores as plinth score does"
 
 module "Module 6: monitoring: drifted traffic reaches the server"
 quiet plinth demo-data fraud --rows 1000 --seed 11 --end now --shift amount=2.5 \

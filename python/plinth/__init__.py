@@ -8,6 +8,7 @@ command line, and ``drift`` the same report as ``plinth drift --json``.
     >>> model = plinth.load_model("models:/fraud-detector/Production")
     >>> scored = model.predict(df)            # a DataFrame of is_fraud, fraud_probability
     >>> report = plinth.drift("reference.parquet", df)
+    >>> report = plinth.drift(model, df)      # against the training data's profile
     >>> report["dataset_drift"]
 """
 
@@ -152,12 +153,18 @@ def load_model(
     ``runs:/RUN_ID/PATH``. URIs are looked up as every plinth command looks them up: in
     ``$PLINTH_TRACKING_URI``, else ``$MLFLOW_TRACKING_URI`` (a ``plinth server`` URL, or a
     ``sqlite:///`` or ``postgresql://`` database), else ``mlruns.db`` at the project root;
-    artifacts on a server are downloaded once under ``.plinth/artifacts/``.
+    artifacts on a server are downloaded under ``.plinth/artifacts/``. A server with logins is
+    signed in to with MLflow's variables, as the CLI does: ``MLFLOW_TRACKING_USERNAME`` and
+    ``MLFLOW_TRACKING_PASSWORD``, else ``MLFLOW_TRACKING_TOKEN``; an https server's certificate
+    is checked against ``MLFLOW_TRACKING_SERVER_CERT_PATH`` (else ``PLINTH_CA_BUNDLE``,
+    ``REQUESTS_CA_BUNDLE``, ..., the system's CAs), unless ``MLFLOW_TRACKING_INSECURE_TLS`` is
+    true.
 
     ``threads``: cores ``predict`` uses (default: all). ``engine``: ``"compiled"`` (Plinth's
     tree engine; falls back to XGBoost for what it cannot compile) or ``"xgboost"``.
 
-    Raises plinth.Error naming the file or field at fault, or what the registry does not know.
+    Raises plinth.Error naming the file or field at fault, or what the registry does not know;
+    with ``code`` ``"permission"`` naming the variables to set when the server refuses.
     """
     return Model(_plinth.Model(os.fspath(location), threads or 0, engine))
 
@@ -182,9 +189,17 @@ def cached_model(
 
 
 def _drift_side(data: Any) -> Any:
+    if isinstance(data, Model):
+        return data.path
     if isinstance(data, (str, os.PathLike)):
         return os.fspath(data)
     return _arrow_stream(data)
+
+
+def _side_name(side: Any, default: str) -> str:
+    if isinstance(side, Model):
+        return f"models:/{side.name}/{side.version}" if side.name else side.path
+    return os.fspath(side) if isinstance(side, (str, os.PathLike)) else default
 
 
 def drift(
@@ -203,25 +218,31 @@ def drift(
     The dict is the one ``plinth drift --reference R --current C --json -`` prints, key for
     key: ``dataset_drift``, ``share_of_drifted_columns``, ``number_of_drifted_columns``,
     ``number_of_columns``, ``drift_share`` and ``columns`` (per column: ``stattest``,
-    ``score``, ``threshold``, ``drifted``, ``column_type``), and ``quality`` when ``target``
-    and ``prediction`` are both given. Tests and thresholds are Evidently's defaults.
+    ``score``, ``threshold``, ``drifted``, ``column_type``, ``role``), and ``quality`` when
+    ``target`` and ``prediction`` are both given with reference data.
 
-    ``reference``, ``current``: a CSV or Parquet file path, a pandas DataFrame, or Arrow data
-    (pyarrow Table, anything with ``__arrow_c_stream__``). ``columns``: which to test (default:
-    every column both have). ``stattest``: ``{column: test}`` (ks, chisquare, z, wasserstein,
-    psi, jensenshannon, ...). ``threshold``: ``{column: value}``. ``drift_share``: share of
-    drifted columns at which the dataset drifts.
+    ``reference``: data (a CSV or Parquet file path or folder, a pandas DataFrame, Arrow data:
+    pyarrow Table, anything with ``__arrow_c_stream__``), with Evidently's default tests and
+    thresholds; or a model, whose reference profile (``profile.json``, the training data's
+    frozen bins, which ``plinth train`` stores in the package) is the reference: a
+    :class:`Model`, a ``models:/NAME/VERSION|STAGE``, ``models:/NAME@ALIAS`` or
+    ``runs:/RUN_ID/PATH`` URI (resolved as :func:`load_model` resolves it), or a package folder.
+    Against a model, every input is tested, and the prediction when ``current`` has its column.
 
-    Raises plinth.Error naming a column that is missing or typed differently on the two sides.
+    ``current``: data, as for ``reference``. ``columns``: which to test (default: every column
+    both have, or every input of the model). ``stattest``: ``{column: test}`` (ks, chisquare,
+    z, wasserstein, psi, jensenshannon, ...). ``threshold``: ``{column: value}``.
+    ``drift_share``: share of drifted columns at which the dataset drifts.
+
+    Raises plinth.Error naming a column that is missing or typed differently on the two sides,
+    or the model when it has no reference profile (saying how to make one).
     """
-
-    def name(side: Any, default: str) -> str:
-        return os.fspath(side) if isinstance(side, (str, os.PathLike)) else default
-
+    if isinstance(current, Model):
+        raise TypeError("current must be data (a file, DataFrame or Arrow data), not a Model")
     text = _plinth.drift(
-        _drift_side(reference), _drift_side(current), name(reference, "the reference"),
-        name(current, "the current data"), list(columns or []), target or "", prediction or "",
-        dict(stattest or {}), {k: float(v) for k, v in (threshold or {}).items()},
-        float(drift_share),
+        _drift_side(reference), _drift_side(current), _side_name(reference, "the reference"),
+        _side_name(current, "the current data"), list(columns or []), target or "",
+        prediction or "", dict(stattest or {}),
+        {k: float(v) for k, v in (threshold or {}).items()}, float(drift_share),
     )
     return json.loads(text)

@@ -20,6 +20,8 @@ class Model:
     def predict_matrix(self, matrix: np.ndarray, on_invalid: str) -> Dict[str, Any]: ...
     def info(self) -> Dict[str, Any]: ...
 
+# reference, current: a path (str) or an Arrow C stream capsule; a reference str may name a model
+# (models:/ or runs:/ URI, package folder, .onnx file), whose profile.json is then the reference.
 def drift(
     reference: object,
     current: object,

@@ -9,8 +9,10 @@
 #include <nanobind/stl/vector.h>
 
 #include <cmath>
+#include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "arrow_import.h"
 #include "core/error.h"
@@ -18,6 +20,7 @@
 #include "model/field_problem.h"
 #include "model/package.h"
 #include "model/predictor.h"
+#include "model/profile.h"
 #include "monitor/quality.h"
 #include "monitor/report.h"
 #include "monitor/table_drift.h"
@@ -204,8 +207,7 @@ class Model {
   Model(const std::string& location, size_t threads, const std::string& engine) {
     path_ = location;
     if (registry::is_model_uri(location)) {
-      registry::TrackingStores stores(registry::environment_tracking_uri(), "");
-      registry::ResolvedModel r = registry::resolve_model(location, stores);
+      registry::ResolvedModel r = registry::resolve_model(location);
       path_ = r.folder.string();
       name_ = r.name;
       version_ = r.version;
@@ -428,6 +430,19 @@ std::vector<table::Table> read_side(nb::handle side, const std::vector<std::stri
   return pieces;
 }
 
+// A drift reference given as a string that names a model (models:/ or runs:/ URI, package folder,
+// .onnx file) rather than data: its resolved folder. As `plinth drift --reference` decides.
+std::optional<std::filesystem::path> model_reference(nb::handle reference) {
+  if (!nb::isinstance<nb::str>(reference)) return std::nullopt;
+  std::string text = nb::cast<std::string>(reference);
+  if (registry::is_model_uri(text)) {
+    nb::gil_scoped_release unlocked;  // may download from a tracking server
+    return registry::resolve_model(text).folder;
+  }
+  if (model::is_model_reference(text)) return std::filesystem::path(text);
+  return std::nullopt;
+}
+
 std::string drift(nb::handle reference, nb::handle current, const std::string& reference_name,
                   const std::string& current_name, const std::vector<std::string>& columns,
                   const std::string& target, const std::string& prediction,
@@ -440,6 +455,14 @@ std::string drift(nb::handle reference, nb::handle current, const std::string& r
   request.options.stattest = stattest;
   request.options.threshold = threshold;
   std::vector<std::string> wanted = monitor::wanted_columns(request);
+  if (auto folder = model_reference(reference)) {
+    json profile = model::required_profile(*folder, reference_name);
+    std::vector<table::Table> cur = read_side(current, wanted);
+    nb::gil_scoped_release unlocked;
+    table::Table joined = cur.size() == 1 ? std::move(cur[0]) : table::concat(std::move(cur));
+    return monitor::report_json(monitor::compare_with_profile(profile, joined, request).report)
+        .dump();
+  }
   std::vector<table::Table> ref = read_side(reference, wanted);
   std::vector<table::Table> cur = read_side(current, wanted);
   nb::gil_scoped_release unlocked;

@@ -1,4 +1,4 @@
-"""The Spark and Dask batch-scoring examples (python/examples) give `plinth score`'s output.
+"""The handbook's Spark job and the Dask example give `plinth score`'s output.
 
 Spark runs for real: local[2] from the pinned pyspark on the machine's Java, the job started as
 a user starts it (its own process, its own JVM). 200,000 rows in 4 Parquet files keep the test
@@ -18,6 +18,8 @@ import pytest
 from conftest import SOURCE, plinth as run_plinth
 
 EXAMPLES = SOURCE / "python" / "examples"
+# The handbook's Spark job lives with the handbook's project.
+SPARK_JOB = SOURCE / "examples" / "fraud-detection" / "src" / "batch_score.py"
 FILES, ROWS_PER_FILE = 4, 50_000
 
 
@@ -62,7 +64,7 @@ def test_spark_job_equals_plinth_score(lake, oracle, xgb_package, data):
     env = dict(os.environ, PYSPARK_PYTHON=sys.executable, PYSPARK_DRIVER_PYTHON=sys.executable,
                SPARK_LOCAL_IP="127.0.0.1", PYARROW_IGNORE_TIMEZONE="1")
     job = subprocess.run(
-        [sys.executable, EXAMPLES / "spark_batch_score.py", xgb_package, lake, out],
+        [sys.executable, SPARK_JOB, xgb_package, lake, out],
         env=env, capture_output=True, text=True, timeout=600)
     assert job.returncode == 0, job.stderr[-4000:]
     assert_same_scores(ds.dataset(out, format="parquet").to_table(), oracle)

@@ -3,7 +3,6 @@
 #include <iostream>
 
 #include "cli/commands.h"
-#include "cli/model_uri.h"
 #include "cli/output.h"
 #include "core/error.h"
 #include "core/file_io.h"
@@ -13,6 +12,7 @@
 #include "model/predictor.h"
 #include "model/profile.h"
 #include "model/train.h"
+#include "registry/model_source.h"
 #include "table/table_io.h"
 
 namespace plinth::cli {
@@ -33,7 +33,8 @@ struct Imported {
 };
 
 Imported import_model(const ImportFlags& f) {
-  fs::path source = is_model_uri(f.source) ? resolve_model_folder(f.source) : fs::path(f.source);
+  fs::path source = registry::is_model_uri(f.source) ? registry::resolve_model(f.source).folder
+                                                     : fs::path(f.source);
   if (!fs::exists(source))
     throw Error(ErrorCode::kNotFound, "no model at " + f.source +
                                           "; give an .onnx file, a folder MLflow's onnx flavor "

@@ -5,7 +5,6 @@
 #include <iostream>
 
 #include "cli/commands.h"
-#include "cli/model_uri.h"
 #include "cli/output.h"
 #include "cli/tracked_training.h"
 #include "core/error.h"
@@ -14,6 +13,7 @@
 #include "model/onnx/export.h"
 #include "model/score.h"
 #include "model/train.h"
+#include "registry/model_source.h"
 #include "table/table_io.h"
 
 namespace plinth::cli {
@@ -25,7 +25,7 @@ const char* kModelHelp =
 
 // A registry or run URI resolved to its local folder; a path as it is.
 std::string model_folder(const std::string& model) {
-  return is_model_uri(model) ? resolve_model_folder(model).string() : model;
+  return registry::is_model_uri(model) ? registry::resolve_model(model).folder.string() : model;
 }
 
 struct TrainFlags {
@@ -330,8 +330,9 @@ void add_export(CLI::App& app, Invocation& inv) {
       if (f->format != "onnx")
         throw Error(ErrorCode::kInvalidInput,
                     "unknown export format '" + f->format + "': the one format is onnx");
-      std::filesystem::path folder = is_model_uri(f->package) ? resolve_model_folder(f->package)
-                                                              : std::filesystem::path(f->package);
+      std::filesystem::path folder = registry::is_model_uri(f->package)
+                                         ? registry::resolve_model(f->package).folder
+                                         : std::filesystem::path(f->package);
       model::ModelPackage package = model::read_package(folder);
       model::onnx::ExportSummary s = model::onnx::export_onnx(package, f->package, f->out);
       for (const auto& note : s.notes) std::cerr << "note: " << note << "\n";

@@ -6,17 +6,15 @@
 #include <iostream>
 
 #include "cli/commands.h"
-#include "cli/model_uri.h"
 #include "cli/output.h"
 #include "core/error.h"
 #include "core/file_io.h"
 #include "core/utc_time.h"
-#include "monitor/columns.h"
+#include "model/profile.h"
 #include "monitor/drift.h"
-#include "monitor/profile_drift.h"
 #include "monitor/report.h"
 #include "monitor/table_drift.h"
-#include "table/dataset.h"
+#include "registry/model_source.h"
 #include "table/table_io.h"
 
 namespace plinth::cli {
@@ -106,66 +104,15 @@ int emit(const DriftFlags& f, const monitor::DriftReport& report,
   return f.fail_on_drift && report.dataset_drift ? 1 : 0;
 }
 
-// A folder given as --reference is a model package unless it holds data files and none of a
-// package's (MLmodel, profile.json).
-bool is_package_folder(const std::string& path) {
-  if (!fs::is_directory(path)) return false;
-  if (fs::exists(fs::path(path) / "MLmodel") || fs::exists(fs::path(path) / "profile.json"))
-    return true;
-  try {
-    table::list_dataset(path);
-    return false;
-  } catch (const plinth::Error&) {
-    return true;  // no data files: report what a package lacks
-  }
-}
-
-// --reference DIR: the package's profile.json against the current data.
-int drift_against_package(const DriftFlags& f, const std::vector<std::string>& wanted,
-                          const monitor::DriftOptions& options) {
-  fs::path package =
-      is_model_uri(f.reference) ? resolve_model_folder(f.reference) : fs::path(f.reference);
-  fs::path profile_path = package / "profile.json";
-  if (!fs::exists(profile_path))
-    throw plinth::Error(ErrorCode::kNotFound,
-                        package.string() +
-                            " has no profile.json; give a model package (plinth train writes "
-                            "one; for an ONNX model, plinth models import --reference-data "
-                            "does) or a data file");
-  nlohmann::json profile;
-  try {
-    profile = nlohmann::json::parse(core::read_file(profile_path));
-  } catch (const nlohmann::json::exception& e) {
-    throw plinth::Error(ErrorCode::kCorrupted, profile_path.string() + ": " + e.what());
-  }
-  if (!profile.contains("inputs") || !profile["inputs"].is_object())
-    throw plinth::Error(ErrorCode::kCorrupted, profile_path.string() + " has no \"inputs\"");
-  table::Table current = table::read_table(f.current);
-  std::vector<monitor::ProfiledColumn> reference;
-  std::vector<monitor::ColumnSample> samples;
-  std::vector<std::string> roles;
-  auto take = [&](const std::string& name, const nlohmann::json& p, const std::string& role) {
-    if (!wanted.empty() && std::find(wanted.begin(), wanted.end(), name) == wanted.end()) return;
-    auto index = current.find(name);
-    if (!index) {
-      if (role == "prediction") return;  // a file of inputs only: no prediction drift
-      throw plinth::Error(ErrorCode::kNotFound,
-                          "column '" + name + "' (an input of the model) is not in " + f.current);
-    }
-    bool numeric = p.value("type", "") == "numeric";
-    reference.push_back({name, p});
-    samples.push_back(
-        monitor::sample_of(current.column(*index), numeric ? monitor::ColumnKind::kNumerical
-                                                           : monitor::ColumnKind::kCategorical));
-    roles.push_back(role);
-  };
-  for (const auto& [name, p] : profile["inputs"].items()) take(name, p, "");
-  if (profile.contains("prediction") && profile["prediction"].contains("name"))
-    take(profile["prediction"]["name"].get<std::string>(), profile["prediction"], "prediction");
-  monitor::DriftReport report = monitor::drift_against_profile(reference, samples, options);
-  monitor::check_overrides(options, report);
-  for (size_t i = 0; i < roles.size(); ++i) report.columns[i].role = roles[i];
-  return emit(f, report, {});
+// --reference MODEL: the package's profile.json against the current data.
+int drift_against_model(const DriftFlags& f, const monitor::TableDriftRequest& request) {
+  fs::path package = registry::is_model_uri(f.reference)
+                         ? registry::resolve_model(f.reference).folder
+                         : fs::path(f.reference);
+  nlohmann::json profile = model::required_profile(package, f.reference);
+  monitor::TableDrift drift =
+      monitor::compare_with_profile(profile, table::read_table(f.current), request);
+  return emit(f, drift.report, drift.skipped);
 }
 
 void add_drift(CLI::App& app, Invocation& inv) {
@@ -219,12 +166,10 @@ void add_drift(CLI::App& app, Invocation& inv) {
       }
       monitor::TableDriftRequest request{
           f->columns, {f->target, f->prediction}, options, f->reference, f->current};
-      std::vector<std::string> columns = monitor::wanted_columns(request);
+      if (registry::is_model_uri(f->reference) || model::is_model_reference(f->reference))
+        return drift_against_model(*f, request);
       table::ReadOptions read;
-      read.columns = columns;
-      if (is_model_uri(f->reference) || is_package_folder(f->reference) ||
-          fs::path(f->reference).extension() == ".onnx")
-        return drift_against_package(*f, columns, options);
+      read.columns = monitor::wanted_columns(request);
       std::vector<table::Table> reference = read_pieces(f->reference, read);
       std::vector<table::Table> current = read_pieces(f->current, read);
       monitor::TableDrift drift =

@@ -7,12 +7,12 @@
 #include <iostream>
 
 #include "cli/commands.h"
-#include "cli/model_uri.h"
 #include "cli/server_security.h"
 #include "core/error.h"
 #include "core/thread_pool.h"
 #include "features/enrichment.h"
 #include "http/server.h"
+#include "registry/model_source.h"
 #include "serving/prediction_log.h"
 #include "serving/service.h"
 
@@ -51,11 +51,11 @@ int run_serve(const ServeFlags& f) {
   apply_tls_flags(f.tls, http);
   auto gate = open_token_gate(
       f.tokens, {"/health", "/ready", "/v2/health/live", "/v2/health/ready"}, {"/metrics"}, http);
-  bool registry_uri = is_model_uri(f.model);
+  bool registry_uri = registry::is_model_uri(f.model);
   auto resolve = [f, registry_uri] {
     serving::ModelRef ref;
     if (registry_uri) {
-      ResolvedModel r = resolve_model(f.model);
+      registry::ResolvedModel r = registry::resolve_model(f.model);
       ref = {r.folder, r.name, r.version};
     } else {
       if (!std::filesystem::exists(f.model))

@@ -12,7 +12,6 @@
 
 #include "auth/auth_config.h"
 #include "cli/commands.h"
-#include "cli/model_uri.h"
 #include "cli/output.h"
 #include "cli/server_security.h"
 #include "cli/tracked_training.h"
@@ -754,28 +753,6 @@ void finish_pipeline_run(LiveRun& run, const PipelineRecord& r) {
     inputs.push_back({{{"mlflow.data.context", "pipeline"}}, {path, md5, "local", path, "", ""}});
   if (!inputs.empty()) run.store().log_inputs(run.id(), inputs, {});
   run.end("FINISHED");
-}
-
-bool is_model_uri(const std::string& text) {
-  return text.rfind("models:/", 0) == 0 || text.rfind("runs:/", 0) == 0;
-}
-
-fs::path resolve_model_folder(const std::string& uri) {
-  Session s(TrackingFlags{});
-  return s.local_copy(registry::resolve_artifact_uri(uri, *s.registry, *s.store));
-}
-
-ResolvedModel resolve_model(const std::string& uri) {
-  Session s(TrackingFlags{});
-  ResolvedModel r;
-  std::string exact = uri;  // one lookup: a promotion in between cannot mix two versions
-  if (auto v = registry::resolve_model_version(uri, *s.registry)) {
-    r.name = v->name;
-    r.version = std::to_string(v->version);
-    exact = "models:/" + r.name + "/" + r.version;
-  }
-  r.folder = s.local_copy(registry::resolve_artifact_uri(exact, *s.registry, *s.store));
-  return r;
 }
 
 void register_tracking_commands(CLI::App& app, Invocation& invocation) {

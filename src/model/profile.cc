@@ -4,8 +4,11 @@
 #include <cmath>
 #include <map>
 
+#include "core/error.h"
+#include "core/file_io.h"
 #include "monitor/quality.h"
 #include "monitor/stattests.h"
+#include "table/dataset.h"
 
 namespace plinth::model {
 
@@ -79,6 +82,42 @@ nlohmann::json profile_of_data(const ModelPackage& package, const Predictor& pre
     reference[i] = *std::max_element(row, row + s.width);
   }
   return build_profile(package, t, reference);
+}
+
+std::optional<nlohmann::json> read_profile(const std::filesystem::path& folder) {
+  std::filesystem::path path = folder / "profile.json";
+  if (!std::filesystem::is_regular_file(path)) return std::nullopt;
+  try {
+    return nlohmann::json::parse(core::read_file(path));
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(ErrorCode::kCorrupted, path.string() + ": " + e.what());
+  }
+}
+
+nlohmann::json required_profile(const std::filesystem::path& folder, const std::string& model) {
+  if (auto profile = read_profile(folder)) return std::move(*profile);
+  std::string where = model == folder.string() ? model : model + " (" + folder.string() + ")";
+  throw Error(ErrorCode::kNotFound,
+              where +
+                  " has no reference profile (profile.json) to test drift against: `plinth "
+                  "train` writes one into the packages it makes; for a model trained "
+                  "elsewhere, `plinth models import MODEL --reference-data TRAINING_DATA "
+                  "--out PACKAGE` writes a package with one (ONNX models); or compare with "
+                  "the training data itself as the reference");
+}
+
+bool is_model_reference(const std::string& path) {
+  namespace fs = std::filesystem;
+  if (fs::path(path).extension() == ".onnx") return true;
+  if (!fs::is_directory(path)) return false;
+  if (fs::exists(fs::path(path) / "MLmodel") || fs::exists(fs::path(path) / "profile.json"))
+    return true;
+  try {
+    table::list_dataset(path);
+    return false;
+  } catch (const Error&) {
+    return true;  // no data files: report what a package lacks
+  }
 }
 
 }  // namespace plinth::model

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <filesystem>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,5 +35,18 @@ nlohmann::json build_profile(const ModelPackage& package, const table::Table& t,
 // --reference-data` writes and `plinth serve --reference-data` builds in memory.
 nlohmann::json profile_of_data(const ModelPackage& package, const Predictor& predictor,
                                const table::Table& t, const std::string& source);
+
+// The reference profile of the package in `folder` (its profile.json), or nullopt when it has
+// none. Throws Error(kCorrupted) naming the file when it is not JSON.
+std::optional<nlohmann::json> read_profile(const std::filesystem::path& folder);
+
+// read_profile for drift against a model: throws Error(kNotFound) naming `model` (the path or
+// URI the user gave) and saying how to make a profile or compare with data instead.
+nlohmann::json required_profile(const std::filesystem::path& folder, const std::string& model);
+
+// Whether a drift reference that is not a models:/ or runs:/ URI names a model rather than data:
+// an .onnx file, or a folder holding MLmodel or profile.json (or no data files, so that the
+// error says what a package lacks). What `plinth drift --reference` and plinth.drift decide by.
+bool is_model_reference(const std::string& path);
 
 }  // namespace plinth::model

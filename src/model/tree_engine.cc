@@ -1,13 +1,13 @@
 #include "model/tree_engine.h"
 
-#include <immintrin.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <nlohmann/json.hpp>
+#include <tuple>
 
 #include "core/error.h"
+#include "model/tree_engine_simd.h"
 
 namespace plinth::model {
 namespace {
@@ -16,39 +16,6 @@ constexpr size_t kBlockRows = 256;
 // Below this many rows a block walks several trees per row at once (see predict_block).
 constexpr size_t kFewRows = 4;
 constexpr size_t kTreesAtOnce = 8;
-
-// Advances `at` (positions of 8*groups rows, row r at x + r * stride) `depth` levels down the
-// tree, 8 rows per AVX2 vector, all groups one level at a time so their gathers overlap.
-// Same arithmetic as the scalar walk in predict_block.
-__attribute__((target("avx2"))) void walk_avx2(const uint32_t* nodes, const float* x, size_t stride,
-                                               uint32_t depth, size_t groups, uint32_t* at) {
-  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-  const __m256i feature_mask = _mm256_set1_epi32(0x7FFFFFFF), one = _mm256_set1_epi32(1);
-  const auto* values = reinterpret_cast<const float*>(nodes + 1);
-  for (uint32_t level = 0; level < depth; ++level) {
-    for (size_t g = 0; g < groups; ++g) {
-      __m256i i = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(at + 8 * g));
-      __m256i i3 = _mm256_add_epi32(i, _mm256_add_epi32(i, i));
-      __m256i info = _mm256_i32gather_epi32(reinterpret_cast<const int*>(nodes), i3, 4);
-      __m256 threshold = _mm256_i32gather_ps(values, i3, 4);
-      __m256i left = _mm256_i32gather_epi32(reinterpret_cast<const int*>(nodes + 2), i3, 4);
-      __m256i row =
-          _mm256_mullo_epi32(_mm256_add_epi32(_mm256_set1_epi32(static_cast<int>(8 * g)), lane),
-                             _mm256_set1_epi32(static_cast<int>(stride)));
-      __m256 v =
-          _mm256_i32gather_ps(x, _mm256_add_epi32(row, _mm256_and_si256(info, feature_mask)), 4);
-      __m256i go_left =
-          _mm256_or_si256(_mm256_castps_si256(_mm256_cmp_ps(v, threshold, _CMP_LT_OQ)),
-                          _mm256_and_si256(_mm256_castps_si256(_mm256_cmp_ps(v, v, _CMP_UNORD_Q)),
-                                           _mm256_srai_epi32(info, 31)));
-      __m256i stay = _mm256_or_si256(go_left, _mm256_cmpeq_epi32(left, i));
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(at + 8 * g),
-                          _mm256_add_epi32(left, _mm256_andnot_si256(stay, one)));
-    }
-  }
-}
-
-const bool kHasAvx2 = __builtin_cpu_supports("avx2");
 
 float number(const nlohmann::json& j) {
   return j.is_string() ? std::stof(j.get<std::string>()) : j.get<float>();
@@ -131,6 +98,7 @@ CompiledModel CompiledModel::compile(const std::string& text) {
   } catch (const std::logic_error& e) {
     throw Error(ErrorCode::kInvalidInput, std::string("model.json: bad number: ") + e.what());
   }
+  m.lay_out_perfect();
   return m;
 }
 
@@ -295,6 +263,7 @@ CompiledModel CompiledModel::compile(const TreeEnsembleSpec& spec, bool exact_do
       m.nodes_.push_back({});
     }
   }
+  m.lay_out_perfect();
   return m;
 }
 
@@ -433,14 +402,16 @@ void CompiledModel::predict_block(const float* x, size_t rows, size_t stride, fl
         }
       }
     }
+  } else if (kernel_ == Kernel::kAvx512 && !perfect_depth_.empty()) {
+    walk_perfect(x, rows, stride, margin);
   } else {
     uint32_t at[kBlockRows];
     for (size_t t = 0; t < roots_.size(); ++t) {
       std::fill(at, at + rows, roots_[t]);
-      size_t vector_rows = kHasAvx2 ? rows / 8 * 8 : 0;
+      size_t vector_rows = kernel_ != Kernel::kPortable ? rows / 8 * 8 : 0;
       if (vector_rows)
-        walk_avx2(reinterpret_cast<const uint32_t*>(nodes), x, stride, tree_depth_[t],
-                  vector_rows / 8, at);
+        simd::walk_avx2(reinterpret_cast<const uint32_t*>(nodes), x, stride, tree_depth_[t],
+                        vector_rows / 8, at);
       for (uint32_t level = 0; level < tree_depth_[t]; ++level) {
         for (size_t r = vector_rows; r < rows; ++r) {
           const Node& n = nodes[at[r]];
@@ -454,6 +425,86 @@ void CompiledModel::predict_block(const float* x, size_t rows, size_t stride, fl
     }
   }
   if (!generic_roots_.empty()) walk_generic(x, rows, stride, margin);
+}
+
+// Each tree of depth <= simd::kMaxPerfectDepth as a perfect binary tree (tree_engine_simd.h): a
+// leaf above the bottom level becomes splits whose every leaf below holds its value, so the walk
+// needs no child pointers and the level's nodes fit in vector registers. Only when every tree
+// fits (and adds one value to one output): the AVX-512 walk then takes the whole block.
+void CompiledModel::lay_out_perfect() {
+  for (size_t t = 0; t < roots_.size(); ++t)
+    if (tree_group_[t] == kLeafTable || tree_depth_[t] > simd::kMaxPerfectDepth) return;
+  auto word = [](float f) {
+    uint32_t w;
+    std::memcpy(&w, &f, sizeof w);
+    return w;
+  };
+  for (size_t t = 0; t < roots_.size(); ++t) {
+    uint32_t depth = tree_depth_[t], inner = (1u << depth) - 1;
+    uint32_t base = static_cast<uint32_t>(perfect_.size());
+    perfect_offset_.push_back(base);
+    perfect_depth_.push_back(static_cast<uint8_t>(depth));
+    perfect_.resize(base + 2 * inner + (1u << depth));
+    uint32_t* thresholds = perfect_.data() + base;
+    uint32_t* splits = thresholds + inner;
+    uint32_t* leaves = splits + inner;
+    // (node, level, position in the level), depth first.
+    std::vector<std::tuple<uint32_t, uint32_t, uint32_t>> stack{{roots_[t], 0, 0}};
+    while (!stack.empty()) {
+      auto [i, level, at] = stack.back();
+      stack.pop_back();
+      const Node& n = nodes_[i];
+      bool leaf = n.left == i;
+      if (level == depth) {
+        leaves[at] = word(n.value);
+        continue;
+      }
+      uint32_t slot = (1u << level) - 1 + at;
+      thresholds[slot] = leaf ? 0 : word(n.value);
+      splits[slot] = leaf ? 0 : n.info;
+      stack.emplace_back(n.left, level + 1, 2 * at);
+      stack.emplace_back(leaf ? i : n.left + 1, level + 1, 2 * at + 1);
+    }
+  }
+  perfect_.resize(perfect_.size() + 64);  // the walk reads whole vectors past a tree's end
+}
+
+void CompiledModel::walk_perfect(const float* x, size_t rows, size_t stride, float* margin) const {
+  constexpr size_t kStride = simd::kColumnStride;
+  static_assert(kStride >= kBlockRows, "a block's rows fit in a column");
+  thread_local std::vector<float> columns, sums;
+  size_t padded = (rows + 15) / 16 * 16;
+  columns.resize(num_features_ * kStride);
+  sums.resize(groups_ * kStride);
+  bool missing = false;
+  for (size_t f = 0; f < num_features_; ++f) {
+    float* c = columns.data() + f * kStride;
+    for (size_t r = 0; r < rows; ++r) {
+      c[r] = x[r * stride + f];
+      missing |= c[r] != c[r];
+    }
+    std::fill(c + rows, c + padded, 0.0f);
+  }
+  for (size_t g = 0; g < groups_; ++g)
+    std::fill(sums.begin() + g * kStride, sums.begin() + g * kStride + padded, margin[g]);
+  simd::PerfectTrees trees{perfect_.data(), perfect_offset_.data(), perfect_depth_.data(),
+                           tree_group_.data(), perfect_depth_.size()};
+  simd::walk_perfect_avx512(trees, columns.data(), num_features_, padded, missing, sums.data());
+  for (size_t r = 0; r < rows; ++r)
+    for (size_t g = 0; g < groups_; ++g) margin[r * groups_ + g] = sums[g * kStride + r];
+}
+
+CompiledModel::Kernel CompiledModel::best_kernel() {
+  return simd::has_avx512() ? Kernel::kAvx512
+         : simd::has_avx2() ? Kernel::kAvx2
+                            : Kernel::kPortable;
+}
+
+void CompiledModel::use_kernel(Kernel kernel) {
+  if ((kernel == Kernel::kAvx512 && !simd::has_avx512()) ||
+      (kernel == Kernel::kAvx2 && !simd::has_avx2()))
+    throw Error(ErrorCode::kInvalidInput, "this CPU lacks the instructions of that kernel");
+  kernel_ = kernel;
 }
 
 float CompiledModel::start_margin() const {

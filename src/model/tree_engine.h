@@ -9,7 +9,9 @@
 // one flat array of 12-byte nodes, children side by side, evaluated over blocks of rows tree by
 // tree (treelite-style) so a block's rows share the cache-resident tree. Within a tree all rows
 // of the block advance one level at a time, without branches (a leaf points to itself), so
-// the walk costs no branch mispredictions and the rows' loads overlap. Leaf values are summed in
+// the walk costs no branch mispredictions and the rows' loads overlap. With AVX-512, trees of
+// depth <= 8 are also laid out as perfect binary trees and walked 16 rows per vector with the
+// level's nodes in registers (tree_engine_simd.h). Leaf values are summed in
 // float in XGBoost's order, so predictions equal XGBoost's to float rounding of the final
 // transform (1e-6 is the tested bound).
 namespace plinth::model {
@@ -62,6 +64,15 @@ class CompiledModel {
   size_t num_outputs() const { return groups_; }
   size_t num_trees() const { return roots_.size(); }
 
+  // The instructions the walk uses: compile() picks the best the CPU has. AVX-512 walks 16 rows
+  // at a time over trees laid out as perfect binary trees (all of depth <= 8 that add one value
+  // each, else it walks as kAvx2), AVX2 8 at a time over the flat nodes, kPortable row by row;
+  // all give the same predictions, bit for bit. Tests and benchmarks compare them.
+  enum class Kernel { kPortable, kAvx2, kAvx512 };
+  static Kernel best_kernel();
+  // Throws Error(kInvalidInput) when the CPU lacks the kernel's instructions.
+  void use_kernel(Kernel kernel);
+
   // Transformed predictions for `rows` dense rows of num_features() floats (NaN = missing),
   // row-major; `out` receives rows * num_outputs() values. Thread-safe.
   void predict(const float* x, size_t rows, double* out) const;
@@ -96,6 +107,8 @@ class CompiledModel {
   void add_leaves(size_t tree, const uint32_t* at, size_t rows, float* margin) const;
   template <typename T>
   void walk_generic(const T* x, size_t rows, size_t stride, float* margin) const;
+  void lay_out_perfect();
+  void walk_perfect(const float* x, size_t rows, size_t stride, float* margin) const;
   float start_margin() const;
   void finish(float* margin, size_t rows) const;
 
@@ -106,6 +119,11 @@ class CompiledModel {
   std::vector<float> linear_weights_;  // gblinear: (num_features + 1) x groups, bias last
   std::vector<uint32_t> leaf_begin_;
   std::vector<std::pair<uint32_t, float>> leaf_adds_;  // (output, weight)
+  // The perfect layout (tree_engine_simd.h), when every tree has one: the words of each tree
+  // from perfect_offset_[t]; empty otherwise.
+  std::vector<uint32_t> perfect_, perfect_offset_;
+  std::vector<uint8_t> perfect_depth_;
+  Kernel kernel_ = best_kernel();
   std::vector<GenericNode> generic_nodes_;
   std::vector<uint32_t> generic_roots_;
   std::vector<double> members_;

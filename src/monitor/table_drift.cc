@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/error.h"
+#include "monitor/profile_drift.h"
 #include "monitor/quality.h"
 
 namespace plinth::monitor {
@@ -51,6 +52,39 @@ TableDrift compare_tables(std::vector<table::Table> reference, std::vector<table
                                         roles.prediction, r.reference_name),
                           table_quality(table::concat(std::move(current)), roles.target,
                                         roles.prediction, r.current_name)};
+  return out;
+}
+
+TableDrift compare_with_profile(const nlohmann::json& profile, const table::Table& current,
+                                const TableDriftRequest& request) {
+  if (!profile.is_object() || !profile.contains("inputs") || !profile["inputs"].is_object())
+    throw Error(ErrorCode::kCorrupted,
+                "the reference profile of " + request.reference_name + " has no \"inputs\"");
+  std::vector<std::string> wanted = wanted_columns(request);
+  std::vector<ProfiledColumn> reference;
+  std::vector<ColumnSample> samples;
+  std::vector<std::string> roles;
+  auto take = [&](const std::string& name, const nlohmann::json& p, const std::string& role) {
+    if (!wanted.empty() && std::find(wanted.begin(), wanted.end(), name) == wanted.end()) return;
+    auto index = current.find(name);
+    if (!index) {
+      if (role == "prediction") return;  // data of inputs only: no prediction drift
+      throw Error(ErrorCode::kNotFound, "column '" + name + "' (an input of the model) is not in " +
+                                            request.current_name);
+    }
+    bool numeric = p.value("type", "") == "numeric";
+    reference.push_back({name, p});
+    samples.push_back(sample_of(current.column(*index),
+                                numeric ? ColumnKind::kNumerical : ColumnKind::kCategorical));
+    roles.push_back(role);
+  };
+  for (const auto& [name, p] : profile["inputs"].items()) take(name, p, "");
+  if (profile.contains("prediction") && profile["prediction"].contains("name"))
+    take(profile["prediction"]["name"].get<std::string>(), profile["prediction"], "prediction");
+  TableDrift out;
+  out.report = drift_against_profile(reference, samples, request.options);
+  check_overrides(request.options, out.report);
+  for (size_t i = 0; i < roles.size(); ++i) out.report.columns[i].role = roles[i];
   return out;
 }
 

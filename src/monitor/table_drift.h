@@ -1,5 +1,6 @@
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,14 @@ std::vector<std::string> wanted_columns(const TableDriftRequest& request);
 // is not tested (a typo, not a no-op).
 TableDrift compare_tables(std::vector<table::Table> reference, std::vector<table::Table> current,
                           const TableDriftRequest& request);
+
+// `current` against a model package's reference profile (profile.json, see profile_drift.h): each
+// of the profile's inputs (those `columns` names, when given), and its prediction when `current`
+// has that column (role "prediction"). `reference_name` names the model in errors. Throws
+// Error(kNotFound) naming an input `current` lacks, Error(kCorrupted) for a profile without
+// "inputs", and what compare_tables throws for tests and thresholds.
+TableDrift compare_with_profile(const nlohmann::json& profile, const table::Table& current,
+                                const TableDriftRequest& request);
 
 // Throws Error(kInvalidInput) when `options` sets a test or threshold for a column the report
 // does not have.

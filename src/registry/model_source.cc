@@ -2,13 +2,22 @@
 
 #include <cstdlib>
 
+#include "auth/secrets.h"
 #include "core/error.h"
 #include "core/file_io.h"
 #include "registry/uri.h"
-#include "tracking/rest_client.h"
 
 namespace plinth::registry {
 namespace fs = std::filesystem;
+
+namespace {
+
+std::string env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+
+}  // namespace
 
 fs::path project_root() {
   fs::path dir = fs::current_path();
@@ -21,13 +30,36 @@ fs::path project_root() {
 
 std::string environment_tracking_uri() {
   for (const char* name : {"PLINTH_TRACKING_URI", "MLFLOW_TRACKING_URI"})
-    if (const char* v = std::getenv(name); v && *v) return v;
+    if (std::string v = env(name); !v.empty()) return v;
   return "sqlite:///" + (project_root() / "mlruns.db").string();
 }
 
-TrackingStores::TrackingStores(const std::string& uri, const std::string& artifacts_destination) {
-  if (uri.rfind("http://", 0) == 0 || uri.rfind("https://", 0) == 0) {
-    auto client = std::make_shared<tracking::RestClient>(uri);
+tracking::ClientCredentials credentials_from_env() {
+  std::string user = env("MLFLOW_TRACKING_USERNAME"), password = env("MLFLOW_TRACKING_PASSWORD");
+  if (!user.empty() && !password.empty())
+    return {auth::basic_authorization(user, password),
+            "MLFLOW_TRACKING_USERNAME=" + user + " and MLFLOW_TRACKING_PASSWORD"};
+  if (!user.empty() || !password.empty())
+    throw Error(
+        ErrorCode::kInvalidInput,
+        std::string(user.empty() ? "MLFLOW_TRACKING_PASSWORD" : "MLFLOW_TRACKING_USERNAME") +
+            " is set but " +
+            (user.empty() ? "MLFLOW_TRACKING_USERNAME" : "MLFLOW_TRACKING_PASSWORD") +
+            " is not: set both to sign in with a password, or neither");
+  std::string token = env("MLFLOW_TRACKING_TOKEN");
+  if (!token.empty()) return {"Bearer " + token, "MLFLOW_TRACKING_TOKEN"};
+  return {};
+}
+
+bool TrackingStores::is_server() const {
+  return uri.rfind("http://", 0) == 0 || uri.rfind("https://", 0) == 0;
+}
+
+TrackingStores::TrackingStores(const std::string& tracking_uri,
+                               const std::string& artifacts_destination)
+    : uri(tracking_uri) {
+  if (is_server()) {
+    auto client = std::make_shared<tracking::RestClient>(uri, credentials_from_env());
     store = tracking::connect_store(client);
     registry = connect_registry(client);
     artifacts = tracking::connect_artifacts(client);
@@ -79,6 +111,11 @@ ResolvedModel resolve_model(const std::string& uri, TrackingStores& s) {
   }
   r.folder = s.local_copy(resolve_artifact_uri(exact, *s.registry, *s.store));
   return r;
+}
+
+ResolvedModel resolve_model(const std::string& uri) {
+  TrackingStores stores(environment_tracking_uri(), "");
+  return resolve_model(uri, stores);
 }
 
 bool is_model_uri(const std::string& text) {

@@ -81,14 +81,9 @@ bool starts_with(std::string_view s, std::string_view prefix) {
 
 // profile.json's columns the live windows compare against: every input, then the prediction.
 void attach_drift(LoadedModel& m, const ServiceOptions& options) {
-  fs::path path = m.ref.folder / "profile.json";
   json profile;
-  if (fs::exists(path)) {
-    try {
-      profile = json::parse(core::read_file(path));
-    } catch (const json::exception& e) {
-      throw Error(ErrorCode::kCorrupted, path.string() + ": " + e.what());
-    }
+  if (auto stored = model::read_profile(m.ref.folder)) {
+    profile = std::move(*stored);
   } else if (!options.reference_data.empty()) {
     std::string source = options.reference_data.string();
     profile = model::profile_of_data(m.package, *m.predictor, table::read_table(source), source);

@@ -172,7 +172,7 @@ done
 expect_error 3 "fraud-detector" "$PLINTH" drift --reference models:/fraud-detector/Staging --current same.csv
 unset PLINTH_TRACKING_URI
 mkdir nopkg
-expect_error 3 "has no profile.json" "$PLINTH" drift --reference nopkg --current same.csv
+expect_error 3 "nopkg has no reference profile (profile.json)" "$PLINTH" drift --reference nopkg --current same.csv
 
 # The report in a real browser (no network): what a reader sees is the JSON report's content.
 page=$(node "$PLINTH_SOURCE/tests/e2e/drift_report_page.js" "$SCRATCH/report.html" "$SCRATCH/report.png") ||

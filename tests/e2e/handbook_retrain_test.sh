@@ -11,10 +11,11 @@ new_repo
 trap 'stop_server; chmod -R u+w "$SCRATCH" 2>/dev/null; rm -rf "$SCRATCH"' EXIT
 EXAMPLE=$PLINTH_SOURCE/examples/fraud-detection
 WORKFLOW=$EXAMPLE/.github/workflows/retrain.yml
-# The runner's PATH: plinth and the Python of the pinned tools (the stages' packages) first.
+# The runner's PATH: plinth and the pinned tools' environment (the stages' packages) first, as
+# its activation script puts it (a link to its python alone would not see its packages).
 bin=$SCRATCH/bin
-mkdir -p "$bin" && ln -s "$PLINTH" "$bin/plinth" && ln -s "$TOOLS_PYTHON" "$bin/python"
-export PATH="$bin:$PATH"
+mkdir -p "$bin" && ln -s "$PLINTH" "$bin/plinth"
+export PATH="$bin:$(dirname "$TOOLS_PYTHON"):$PATH"
 
 # The stages' requirements are the versions the tests run (pip would change nothing).
 would=$("$TOOLS_PYTHON" -m pip install --dry-run --no-deps -r "$EXAMPLE/requirements.txt" 2>&1) ||
@@ -76,6 +77,9 @@ expect_contains "$(cat dvc.lock)" "$new_data_md5" "dvc.lock records the new data
 # A teammate pulls exactly the model the workflow trained, from the remote.
 "$PLINTH" -q pull || fail "pull after the workflow"
 expect_eq "$("$PLINTH" status)" "Data and pipelines are up to date." "the pulled workspace matches dvc.lock"
+normalized() { "$TOOLS_PYTHON" -c 'import json, sys; print(json.dumps(json.load(sys.stdin), sort_keys=True))'; }
+expect_eq "$("$PLINTH" status --json | normalized)" "$("$TOOLS_BIN/dvc" status --json | normalized)" \
+  "status --json agrees with dvc status --json on the pulled workspace"
 [ -s model/model.onnx ] || fail "the retrained model came from the remote"
 # The tracking server has the retrain run and a second version of the model.
 "$TOOLS_PYTHON" - <<'PY' || fail "the tracking server records the retrain"

@@ -15,7 +15,7 @@ else
   fail "scripts/demo.sh (HANDBOOK_CHECK=1) failed"
 fi
 oks=$(grep -c '^  ok: ' "$SCRATCH/demo.log" || true)
-expect_eq "$oks" 12 "every asserted step of the walkthrough passed"
+expect_eq "$oks" 13 "every asserted step of the walkthrough passed"
 for module in 1 2 3 4 5 6 7; do
   expect_contains "$(cat "$SCRATCH/demo.log")" "== Module $module:" "module $module ran"
 done

@@ -1,13 +1,16 @@
-"""The handbook's nightly Spark scoring job, with Plinth inside.
+"""batch_score: the handbook's nightly scoring job on Spark, with Plinth inside.
 
-    spark-submit spark_batch_score.py MODEL INPUT OUTPUT
+    python src/batch_score.py MODEL INPUT OUTPUT        (or: spark-submit src/batch_score.py ...)
 
-MODEL is anything plinth.load_model takes (a package folder, an MLflow model folder, a .onnx
-file, models:/fraud-detector/Production); INPUT a Parquet file or folder (s3a:// works as for
-any Spark job); OUTPUT the Parquet folder to write. The handbook's version wraps
-mlflow.pyfunc in a pandas_udf; here each Arrow batch Spark holds goes to Plinth's C++ scorer
-through the Arrow C data interface (mapInArrow), with no pandas conversion in between, and the
-output is every input column plus the model's outputs, as `plinth score` writes them.
+MODEL is anything plinth.load_model takes: models:/fraud-detector/Production (through
+MLFLOW_TRACKING_URI), a model folder, an .onnx file. INPUT is a Parquet file or folder of the
+transactions with their user features -- s3a://lake/transactions/dt=2026-03-30/ for a lake --
+or a CSV file; OUTPUT the Parquet folder to write: every input column plus the model's outputs
+(label and probability), as `plinth score` writes them.
+
+The handbook wraps mlflow.pyfunc in a pandas_udf. Here each Arrow batch Spark holds goes to
+Plinth's C++ scorer through the Arrow C data interface (mapInArrow): no pandas conversion in
+between, and the model is loaded once per Python worker, not once per partition.
 """
 
 import os
@@ -41,9 +44,15 @@ def output_schema(df, location):
     return StructType(kept + from_arrow_schema(outputs.schema).fields)
 
 
+def read(spark, path):
+    if path.endswith(".csv"):
+        return spark.read.csv(path, header=True, inferSchema=True)
+    return spark.read.parquet(path)
+
+
 def main(model, input_path, output_path, threads_per_task=1):
     spark = SparkSession.builder.appName("batch-scoring").getOrCreate()
-    df = spark.read.parquet(input_path)
+    df = read(spark, input_path)
     scored = df.mapInArrow(score_partitions(model, threads_per_task), output_schema(df, model))
     scored.write.mode("overwrite").parquet(output_path)
 
