@@ -235,7 +235,7 @@ bool runnable(const std::string& program) {
 
 struct ExecFlags {
   std::string experiment, run_name, tracking_uri;
-  double interval = 10;
+  double interval = experiments::kDefaultSystemMetricsInterval;
   std::vector<std::string> command;
 };
 

@@ -93,7 +93,8 @@ void add_run(CLI::App* exp, Invocation& inv) {
   cmd->add_option("-e,--experiment", f->tracking_experiment,
                   "Tracking experiment the runs go to (default: the project folder's name)");
   cmd->add_option("--system-metrics-interval", f->spec.system_metrics_interval,
-                  "Seconds between system-metrics samples of each run (default 0: none)")
+                  "Seconds between system-metrics samples (CPU, memory, disk, network, GPU) of "
+                  "each experiment's run; 0 turns them off (default 10)")
       ->check(CLI::NonNegativeNumber);
   cmd->callback([&inv, f] {
     inv.run = [f] {
@@ -134,13 +135,18 @@ void add_run(CLI::App* exp, Invocation& inv) {
             },
             [&](const experiments::ExperimentOutcome& o) {
               print_line("Experiment '" + o.name + "': " + experiments::status_name(o.status) +
+                         (o.failed_stage.empty() ? ""
+                                                 : " (stage '" + o.failed_stage + "', exit code " +
+                                                       std::to_string(o.exit_code) + ")") +
                          " in " + seconds(o.duration) +
                          (o.run_id.empty() ? "" : " (run " + o.run_id + ")"));
               if (o.status == experiments::Status::kFinished) {
                 ok.push_back(o.name);
               } else if (o.status != experiments::Status::kKilled) {
                 failed.push_back(o.name);
-                if (o.log_tail.find("error: ") != std::string::npos && o.exit_code != 1)
+                // A failed stage's output was printed as it ran; anything else, say why.
+                if (o.log_tail.find("error: ") != std::string::npos && o.failed_stage.empty() &&
+                    o.exit_code != 1)
                   print_line(o.log_tail);
               }
             },
@@ -165,8 +171,9 @@ void add_run(CLI::App* exp, Invocation& inv) {
       auto& outcome = *result;
       if (outcome.status != experiments::Status::kFinished) {
         if (outcome.exit_code == 0) std::cerr << outcome.log_tail;
-        std::cerr << "error: experiment '" << outcome.name << "' failed (exit code "
-                  << outcome.exit_code << ")"
+        std::cerr << "error: experiment '" << outcome.name << "' failed ("
+                  << (outcome.failed_stage.empty() ? "" : "stage '" + outcome.failed_stage + "', ")
+                  << "exit code " << outcome.exit_code << ")"
                   << (outcome.run_id.empty() ? "" : "; tracked as run " + outcome.run_id) << "\n";
         return 1;
       }

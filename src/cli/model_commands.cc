@@ -228,6 +228,7 @@ void add_score(CLI::App& app, Invocation& inv) {
       o.input = f->input;
       o.output = f->output;
       o.threads = f->threads;
+      o.show_progress = !f->json;
       if (!f->shard.empty()) std::tie(o.shard_index, o.shard_count) = model::parse_shard(f->shard);
       o.engine = f->engine == "xgboost" ? model::Engine::kXgboost : model::Engine::kCompiled;
       model::ScoreSummary s = model::score(o);

@@ -13,6 +13,7 @@
 #include "cli/output.h"
 #include "cli/tracked_training.h"
 #include "core/error.h"
+#include "core/file_io.h"
 #include "experiments/system_metrics.h"
 #include "pipeline/compare.h"
 #include "pipeline/dag.h"
@@ -127,6 +128,19 @@ PipelineRecord pipeline_record(repo::Workspace& ws, const pipeline::ReproResult&
   return rec;
 }
 
+// An experiment runs `plinth repro` in its workspace copy and sets PLINTH_FAILED_STAGE_FILE to
+// learn which stage failed with which exit code (repro itself exits 1): the first failed
+// stage whose command exited non-zero, as {"stage": ADDRESS, "exit_code": N}.
+void report_failed_stage(const pipeline::ReproResult& r) {
+  const char* file = std::getenv("PLINTH_FAILED_STAGE_FILE");
+  if (!file || !*file) return;
+  for (const auto& stage : r.failed)
+    if (auto it = r.exit_codes.find(stage); it != r.exit_codes.end()) {
+      core::write_file_atomic(file, json{{"stage", stage}, {"exit_code", it->second}}.dump());
+      return;
+    }
+}
+
 void add_repro(CLI::App& app, Invocation& inv) {
   auto* cmd = app.add_subcommand(
       "repro", "Run the stages whose command, deps, params or outs changed since dvc.lock");
@@ -143,7 +157,7 @@ void add_repro(CLI::App& app, Invocation& inv) {
                   "Record this execution as a tracked run of EXPERIMENT: params, metrics, the git "
                   "commit, every dependency's md5 and system metrics (also on when "
                   "PLINTH_TRACKING_URI is set)");
-  auto interval = std::make_shared<double>(10);
+  auto interval = std::make_shared<double>(experiments::kDefaultSystemMetricsInterval);
   cmd->add_option("--system-metrics-interval", *interval,
                   "Seconds between system-metrics samples (CPU, memory, disk, network, GPU) of a "
                   "tracked repro; 0 turns them off (default 10)");
@@ -174,6 +188,7 @@ void add_repro(CLI::App& app, Invocation& inv) {
         };
       pipeline::ReproResult r = pipeline::repro(ws, *options);
       if (!r.failed.empty()) {
+        report_failed_stage(r);
         for (const auto& e : r.errors) std::cerr << "error: " << e << "\n";
         if (!r.not_run.empty()) {
           std::string names;

@@ -40,7 +40,7 @@ struct SweepFlags {
   bool json = false;
   std::string name;
   std::string tracking_experiment;
-  double system_metrics_interval = 0;
+  double system_metrics_interval = experiments::kDefaultSystemMetricsInterval;
 };
 
 std::string fmt_metric(const std::optional<double>& v) {
@@ -197,6 +197,7 @@ nlohmann::json to_json(const SweepConfig& config, const SweepState& s) {
                           {"status", t.status},
                           {"early_stopped", t.early_stopped},
                           {"exit_code", t.exit_code},
+                          {"failed_stage", t.failed_stage},
                           {"metric", t.metric ? nlohmann::json(*t.metric) : nlohmann::json()},
                           {"steps", t.history.size()},
                           {"params", params},
@@ -330,7 +331,8 @@ void register_sweep_commands(CLI::App& app, Invocation& invocation) {
   cmd->add_option("-e,--experiment", f->tracking_experiment,
                   "MLflow experiment of the sweep's runs (default: the repository's folder)");
   cmd->add_option("--system-metrics-interval", f->system_metrics_interval,
-                  "Seconds between system-metrics samples of each trial (0: none)")
+                  "Seconds between system-metrics samples (CPU, memory, disk, network, GPU) of "
+                  "each trial's run; 0 turns them off (default 10)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--apply-best", f->apply_best,
                 "Write the best trial's params into params.yaml (other content kept)");

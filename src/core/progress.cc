@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 
 namespace plinth::core {
@@ -71,19 +72,28 @@ void Progress::add_item() {
   add(0);
 }
 
+void Progress::set_fraction(double fraction) {
+  permille_ = static_cast<int>(std::clamp(fraction, 0.0, 1.0) * 1000);
+}
+
 void Progress::draw() {
   uint64_t done = done_, total = total_;
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   std::string rate = secs > 0 ? human(done / secs, unit_) + "/s" : "";
   std::string line = label_;
-  if (total > 0) {
-    int pct = static_cast<int>(done * 100 / total);
-    if (pct > 100) pct = 100;
+  auto bar = [&line](int pct) {
+    pct = std::min(pct, 100);
     int filled = pct / 5;
     char head[16];
     snprintf(head, sizeof head, " %3d%% |", pct);
     line += head + std::string(filled, '#') + std::string(20 - filled, ' ') + "| ";
+  };
+  if (total > 0) {
+    bar(static_cast<int>(done * 100 / total));
     line += human(done, unit_) + "/" + human(total, unit_);
+  } else if (int permille = permille_; permille >= 0) {
+    bar(permille / 10);
+    line += human(done, unit_);
   } else {
     line += " " + human(done, unit_);
   }

@@ -30,6 +30,7 @@ extern char** environ;
 namespace plinth::experiments {
 namespace fs = std::filesystem;
 using internal::GitRepo;
+using nlohmann::json;
 
 namespace {
 
@@ -197,6 +198,7 @@ class Running final : public RunningExperiment {
     out.status = stopping_            ? Status::kKilled
                  : out.exit_code == 0 ? Status::kFinished
                                       : Status::kFailed;
+    if (out.status == Status::kFailed) read_failed_stage(out);
     try {
       internal::read_results(workspace_, out);
       if (out.status == Status::kFinished) commit(out);
@@ -214,6 +216,21 @@ class Running final : public RunningExperiment {
   }
 
  private:
+  std::string failed_stage_file() const {
+    return (workspace_ / ".dvc" / "tmp" / "plinth-failed-stage.json").string();
+  }
+
+  // The stage whose command failed and its exit code, which repro wrote (see launch()).
+  void read_failed_stage(ExperimentOutcome& out) {
+    if (!spec_.command.empty() || !fs::exists(failed_stage_file())) return;
+    try {
+      json failed = json::parse(core::read_file(failed_stage_file()));
+      out.failed_stage = failed.at("stage").get<std::string>();
+      out.exit_code = failed.at("exit_code").get<int>();
+    } catch (const json::exception&) {  // then repro's own exit code stands
+    }
+  }
+
   // The file system's idea of now (its timestamps are coarser than the clocks').
   fs::file_time_type mark_time() {
     fs::path marker = workspace_ / ".dvc" / "tmp" / "plinth-copied";
@@ -233,10 +250,14 @@ class Running final : public RunningExperiment {
       std::string_view kv(*e);
       // The experiment's run is logged here; `repro` must not log one of its own.
       if (kv.starts_with("PLINTH_TRACKING_URI=") && spec_.command.empty()) continue;
-      if (kv.starts_with("PLINTH_EXP_NAME=") || kv.starts_with("PLINTH_RUN_ID=")) continue;
+      if (kv.starts_with("PLINTH_EXP_NAME=") || kv.starts_with("PLINTH_RUN_ID=") ||
+          kv.starts_with("PLINTH_FAILED_STAGE_FILE="))
+        continue;
       env.emplace_back(kv);
     }
     env.push_back("PLINTH_EXP_NAME=" + spec_.name);
+    // repro exits 1 when a stage fails; this file tells which stage, with its exit code.
+    if (spec_.command.empty()) env.push_back("PLINTH_FAILED_STAGE_FILE=" + failed_stage_file());
     if (run_) env.push_back("PLINTH_RUN_ID=" + run_->run_id);
     std::vector<char*> argv, envp;
     for (auto& a : args) argv.push_back(a.data());

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "experiments/system_metrics.h"
+
 namespace plinth::tracking {
 class Store;
 }
@@ -40,7 +42,7 @@ struct ExperimentSpec {
   std::string baseline;
   std::string source_tree;
   // Seconds between system-metrics samples of the experiment's process tree; 0: none.
-  double system_metrics_interval = 0;
+  double system_metrics_interval = kDefaultSystemMetricsInterval;
 };
 
 // Where and how experiments run; shared by every experiment started with it.
@@ -76,8 +78,11 @@ struct ExperimentOutcome {
   std::string commit;    // sha of the experiment's commit under refs/exps/; empty unless kFinished
   std::string baseline;  // sha of the baseline commit the experiment started from
   Status status = Status::kFailed;
-  int exit_code = 0;     // of `repro` or the command; 128 + signal when killed
-  std::string log_tail;  // the last lines of the output (at most ~4 KiB)
+  // Of the pipeline stage whose command failed (failed_stage), else of `repro` or the
+  // command; 128 + signal when killed.
+  int exit_code = 0;
+  std::string failed_stage;  // the address of that stage; empty when none failed
+  std::string log_tail;      // the last lines of the output (at most ~4 KiB)
   // Params and metrics as `dvc exp show --json` has them under "data":
   // {"params": {file: {"data": {...}}}, "metrics": {file: {"data": {...}}}}.
   nlohmann::json params;

@@ -52,7 +52,8 @@ QueuedExperiment load_entry(const fs::path& file) {
     q.spec.parent_run_id = j.value("parent_run_id", "");
     q.spec.tags = j.value("tags", std::map<std::string, std::string>{});
     q.spec.command = j.value("command", std::vector<std::string>{});
-    q.spec.system_metrics_interval = j.value("system_metrics_interval", 0.0);
+    q.spec.system_metrics_interval =
+        j.value("system_metrics_interval", kDefaultSystemMetricsInterval);
   } catch (const json::exception& e) {
     throw Error(ErrorCode::kCorrupted, "queued experiment " + file.string() + " is damaged (" +
                                            e.what() +

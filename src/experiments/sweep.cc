@@ -375,6 +375,7 @@ SweepState run_sweep(const SweepConfig& config, const ExperimentContext& context
         t.run_id = out.run_id;
         t.status = status_name(out.status);
         t.exit_code = out.exit_code;
+        t.failed_stage = out.failed_stage;
         t.log_tail = out.log_tail;
         t.ended = std::chrono::system_clock::now();
         // The workspace is gone once wait() returned: keep the steps read while it ran.

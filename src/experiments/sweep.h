@@ -21,7 +21,8 @@ struct Trial {
   std::vector<double> point;
   std::string status = "RUNNING";  // then FINISHED, FAILED or KILLED (MLflow's names)
   bool early_stopped = false;      // KILLED by Hyperband
-  int exit_code = 0;
+  int exit_code = 0;         // of the failed stage (failed_stage), else of repro or the command
+  std::string failed_stage;  // the pipeline stage whose command failed, if one did
   std::string log_tail;
   std::optional<double> metric;  // the final value; while running, the latest step's
   std::vector<double> history;   // the metric per step, read while the trial runs
@@ -43,7 +44,7 @@ struct SweepOptions {
   long long count = 0;  // trials to run at most; 0: the grid's size (grid only)
   uint64_t seed = 0;
   std::chrono::milliseconds poll{300};  // how often running trials' metrics are read
-  double system_metrics_interval = 0;
+  double system_metrics_interval = kDefaultSystemMetricsInterval;  // per trial; 0: none
   // Called (from the calling thread) whenever a trial starts, reports a step or ends.
   std::function<void(const SweepState&)> on_update;
   // Set (e.g. by a SIGINT handler) to stop: running trials are stopped and kept as KILLED,

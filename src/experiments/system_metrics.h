@@ -73,6 +73,10 @@ class SystemMetricsSampler {
   std::unique_ptr<State> state_;
 };
 
+// Seconds between samples unless a command is told otherwise: MLflow's default sampling
+// interval (mlflow.system_metrics), the same for repro, runs exec, exp run and sweep.
+inline constexpr double kDefaultSystemMetricsInterval = 10;
+
 // "--system-metrics-interval" as the commands take it: seconds, 0 disables; rejects negative,
 // NaN and infinite values with Error(kInvalidInput) naming the flag.
 double check_system_metrics_interval(double seconds);

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 
 #include "core/error.h"
+#include "core/progress.h"
 #include "core/thread_pool.h"
 #include "model/preprocess.h"
 #include "table/dataset.h"
@@ -108,18 +110,24 @@ ScoreSummary score(const ScoreOptions& o) {
   write.parquet.jobs = threads;
   auto writer =
       table::open_table_writer(output_uri(o), output_schema(package, schema, kept, summary), write);
+  std::optional<core::Progress> progress;
+  if (o.show_progress) progress.emplace("Scoring", 0, core::ProgressUnit::kItems, "rows");
   // Batches (a Parquet file's row groups, a CSV file's chunks) are numbered across the files
   // in name order; shard I takes those numbered I, I + N, I + 2N, ... and passes over the
   // others without decoding them.
   for (size_t b = 0;; ++b) {
+    size_t rows_before = summary.rows;
     if (b % o.shard_count != o.shard_index) {
       if (!reader->skip()) break;
-      continue;
+    } else {
+      std::optional<table::Table> batch = reader->next();
+      if (!batch) break;
+      score_batch(predictor, o, *batch, reader->current_row(), reader->current_file(), kept,
+                  *writer, summary);
     }
-    std::optional<table::Table> batch = reader->next();
-    if (!batch) break;
-    score_batch(predictor, o, *batch, reader->current_row(), reader->current_file(), kept, *writer,
-                summary);
+    if (!progress) continue;
+    if (auto fraction = reader->fraction_read()) progress->set_fraction(*fraction);
+    progress->add(summary.rows - rows_before);
   }
   writer->close();
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -25,6 +25,9 @@ struct ScoreOptions {
   // A row outside the package's declared constraints: kError stops scoring naming it, kSkip
   // leaves it out of the output, kNull writes it with null predictions.
   enum class OnInvalid { kError, kSkip, kNull } on_invalid = OnInvalid::kError;
+  // A progress bar on stderr when it is a terminal (rows scored, rows/s, how far through the
+  // input); off for machine-read output.
+  bool show_progress = true;
 };
 
 struct ScoreSummary {

@@ -82,7 +82,8 @@ class Reproducer {
   RunCache run_cache_;
   bool lock_changed_ = false;
   std::once_flag first_change_;
-  std::mutex state_mutex_;  // the workspace, its stat cache, locks_ and lock_changed_
+  std::map<std::string, int> exit_codes_;  // of stages whose command failed
+  std::mutex state_mutex_;  // the workspace, its stat cache, locks_, lock_changed_, exit_codes_
   std::mutex print_mutex_;
 };
 
@@ -177,9 +178,14 @@ void Reproducer::execute(const Stage& stage, const std::string& prefix) {
   fs::path cwd = stage.wdir.empty() ? ws_.root() : ws_.root() / stage.wdir;
   for (const auto& cmd : stage.commands()) {
     int rc = run_shell_command(cmd, cwd, env, prefix, [this](const std::string& l) { say(l); });
-    if (rc != 0)
+    if (rc != 0) {
+      {
+        std::lock_guard<std::mutex> g(state_mutex_);
+        exit_codes_[stage.address] = rc;
+      }
       throw Error(ErrorCode::kInvalidInput, "stage '" + stage.address + "': command '" + cmd +
                                                 "' failed with exit code " + std::to_string(rc));
+    }
   }
 }
 
@@ -278,6 +284,7 @@ ReproResult Reproducer::run() {
   for (size_t t = 0; t < threads; ++t) pool.emplace_back(worker);
   for (auto& t : pool) t.join();
   result.lock_changed = lock_changed_;
+  result.exit_codes = exit_codes_;
   return result;
 }
 

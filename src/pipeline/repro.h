@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -41,7 +42,9 @@ struct ReproOptions {
 struct ReproResult {
   std::vector<std::string> ran, restored, unchanged, failed, not_run;
   std::vector<std::string> errors;  // why each failed stage failed, for stderr
-  bool lock_changed = false;        // dvc.lock was rewritten
+  // The exit code of each failed stage whose command ran and exited non-zero, by address.
+  std::map<std::string, int> exit_codes;
+  bool lock_changed = false;  // dvc.lock was rewritten
 };
 
 // Brings the stages up to date (spec dvc-format.md §3.4–3.6): each stage is checked when it is

@@ -332,9 +332,14 @@ class CsvReader : public BatchReader {
       bytes_->release(pos_, used);
       pos_ += used;
     }
-    Table t = std::move(ready_.front());
+    Table t = std::move(ready_.front().table);
+    returned_end_ = ready_.front().end;
     ready_.pop_front();
     return t;
+  }
+
+  std::optional<double> fraction_read() const override {
+    return data_.empty() ? 1.0 : static_cast<double>(returned_end_) / data_.size();
   }
 
  private:
@@ -429,7 +434,8 @@ class CsvReader : public BatchReader {
       if (p) fail(p->offset, p->what);
     size_t used = bounds[n - 1] + consumed[n - 1];
     if (used > 0)
-      for (auto& r : results) ready_.emplace_back(std::move(r));
+      for (size_t k = 0; k < n; ++k)
+        ready_.push_back({Table(std::move(results[k])), pos_ + bounds[k] + consumed[k]});
     return used;
   }
 
@@ -477,7 +483,12 @@ class CsvReader : public BatchReader {
   Schema schema_;
   size_t num_fields_ = 0;
   std::vector<int> slot_;  // field index -> output column, or -1
-  std::deque<Table> ready_;
+  struct Batch {
+    Table table;
+    size_t end;  // the offset just past its last record
+  };
+  std::deque<Batch> ready_;
+  size_t returned_end_ = 0;   // the end of the last batch returned
   size_t record_bytes_ = 64;  // average record length in the sample
 };
 

@@ -143,6 +143,8 @@ std::string dataset_digest(const std::string& uri) {
 DatasetReader::DatasetReader(std::string uri, std::vector<DatasetFile> files,
                              const ReadOptions& options)
     : uri_(std::move(uri)), files_(std::move(files)), options_(options) {
+  bytes_before_.push_back(0);
+  for (const auto& f : files_) bytes_before_.push_back(bytes_before_.back() + f.size);
   for (const auto& [key, value] : files_[0].partitions) keys_.push_back(key);
   for (const auto& f : files_) {
     std::vector<std::string> keys;
@@ -193,6 +195,14 @@ DatasetReader::DatasetReader(std::string uri, std::vector<DatasetFile> files,
       }
     }
   }
+}
+
+std::optional<double> DatasetReader::fraction_read() const {
+  std::optional<double> current = reader_->fraction_read();
+  if (!current) return std::nullopt;
+  uint64_t total = bytes_before_.back();
+  if (total == 0) return (current_ + *current) / files_.size();
+  return (bytes_before_[current_] + *current * files_[current_].size) / total;
 }
 
 DatasetReader::~DatasetReader() = default;

@@ -57,6 +57,8 @@ class DatasetReader : public BatchReader {
   const std::string& current_file() const { return files_[current_].uri; }
   size_t current_row() const { return batch_row_; }
   const std::vector<DatasetFile>& files() const { return files_; }
+  // The files before the current one and the current file's own fraction, weighed by size.
+  std::optional<double> fraction_read() const override;
 
  private:
   // A file after the current one, being opened in the background.
@@ -74,6 +76,7 @@ class DatasetReader : public BatchReader {
 
   std::string uri_;
   std::vector<DatasetFile> files_;
+  std::vector<uint64_t> bytes_before_;  // [i]: the size of files_[0, i); [size]: of them all
   ReadOptions options_;
   ReadOptions file_options_;           // options_ with the file columns only
   std::vector<std::string> keys_;      // partition keys

@@ -70,6 +70,7 @@ class ParquetReader : public BatchReader {
   Table read_remaining() override;
 
   size_t num_rows() const;
+  std::optional<double> fraction_read() const override;
   size_t num_row_groups() const;
   std::string created_by() const;
   // Every leaf column of the file, flat or nested, in schema order.

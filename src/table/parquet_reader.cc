@@ -1,6 +1,7 @@
 // Parquet reader: footer, schema and row groups; internal/chunk_decoder.cc decodes the pages.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "core/error.h"
@@ -446,6 +447,16 @@ size_t ParquetReader::num_rows() const {
 }
 size_t ParquetReader::num_row_groups() const { return impl_->meta.row_groups.size(); }
 std::string ParquetReader::created_by() const { return impl_->meta.created_by; }
+
+std::optional<double> ParquetReader::fraction_read() const {
+  const auto& groups = impl_->meta.row_groups;
+  size_t passed_groups = std::min(impl_->next_group, groups.size());
+  if (groups.empty()) return 1.0;
+  if (impl_->meta.num_rows <= 0) return static_cast<double>(passed_groups) / groups.size();
+  int64_t passed = 0;  // computed when asked: once per batch, over the footer's row groups
+  for (size_t g = 0; g < passed_groups; ++g) passed += groups[g].num_rows;
+  return std::min(1.0, static_cast<double>(passed) / impl_->meta.num_rows);
+}
 
 std::vector<ParquetColumnInfo> ParquetReader::columns() const {
   std::vector<ParquetColumnInfo> out;

@@ -124,6 +124,10 @@ class BatchReader {
   virtual const Schema& schema() const = 0;
   // The next batch, or nullopt at the end. Throws Error naming the file on bad input.
   virtual std::optional<Table> next() = 0;
+  // How far through its input the reader is, from 0 to 1, for progress bars: a Parquet file
+  // counts the rows of the row groups read or passed over against its footer's row count, a
+  // CSV file the bytes of the batches returned against its size. nullopt when it cannot tell.
+  virtual std::optional<double> fraction_read() const { return std::nullopt; }
   // Passes over the next batch, returning its row count (nullopt at the end). Readers that can
   // do so without decoding (Parquet) override this.
   virtual std::optional<size_t> skip() {

@@ -107,25 +107,32 @@ expect_eq "$(sort "$RUNLOG" | tr '\n' ' ')" "c1 c2 c3 c4 c5 c6 " "two concurrent
 expect_eq "$(git for-each-ref --format='%(refname:lstrip=4)' refs/exps | grep -c '^c')" "6" "six experiment refs"
 
 # A failing stage: FAILED with its exit code and log tail; the other experiment still finishes.
-"$PLINTH" exp run --queue -S train.fail=1 -n broken >/dev/null
+# System metrics are sampled by default (every 10 s, and once at the end), as for repro and
+# runs exec; --system-metrics-interval 0, kept in the queue, turns them off.
+"$PLINTH" exp run --queue -S train.fail=1 -n broken --system-metrics-interval 0 >/dev/null
 "$PLINTH" exp run --queue -S train.lr=0.7 -n fine >/dev/null
 rc=0; "$PLINTH" exp run --run-all -j 2 >"$SCRATCH/out" 2>"$SCRATCH/err" || rc=$?
 expect_eq "$rc" "1" "run-all exits 1 when an experiment failed"
-expect_contains "$(cat "$SCRATCH/out")" "Experiment 'broken': FAILED" "the failure is reported"
+expect_contains "$(cat "$SCRATCH/out")" "Experiment 'broken': FAILED (stage 'train', exit code 3)" \
+  "the failure is reported with the stage and its own exit code"
 expect_contains "$(cat "$SCRATCH/out")" "Experiment 'fine': FINISHED" "the other experiment finished"
 expect_contains "$(cat "$SCRATCH/err")" "failed experiment(s): broken" "stderr names the failed experiment"
 expect_eq "$(git for-each-ref --format='%(refname:lstrip=4)' refs/exps | grep -c -x 'broken')" "0" "no ref for a failed experiment"
 "$PLINTH" runs list --json -e repo >"$SCRATCH/runs.json"
 expect_eq "$("$PYTHON" -c '
 import json, sys
-for r in json.load(open(sys.argv[1])):
-    if r["info"]["run_name"] == "broken":
-        tags = {t["key"]: t["value"] for t in r["data"]["tags"]}
-        print(r["info"]["status"], tags["plinth.exp.exit_code"], "training diverged" in tags["plinth.exp.log_tail"])' "$SCRATCH/runs.json")" \
-  "FAILED 1 True" "the failed experiment's run: FAILED, exit code, log tail"
+runs = {r["info"]["run_name"]: r for r in json.load(open(sys.argv[1]))}
+def system(r): return any(m["key"].startswith("system/") for m in r["data"]["metrics"])
+r = runs["broken"]
+tags = {t["key"]: t["value"] for t in r["data"]["tags"]}
+print(r["info"]["status"], tags["plinth.exp.exit_code"], tags["plinth.exp.failed_stage"],
+      "training diverged" in tags["plinth.exp.log_tail"], system(r), system(runs["fine"]))' "$SCRATCH/runs.json")" \
+  "FAILED 3 train True False True" \
+  "the failed experiment's run: FAILED, the stage's exit code, log tail; system metrics by default, none with 0"
 rc=0; "$PLINTH" exp run -S train.fail=1 -n broken2 >/dev/null 2>"$SCRATCH/err" || rc=$?
 expect_eq "$rc" "1" "a failing exp run exits 1"
-expect_contains "$(cat "$SCRATCH/err")" "experiment 'broken2' failed" "exp run names the failed experiment"
+expect_contains "$(cat "$SCRATCH/err")" "experiment 'broken2' failed (stage 'train', exit code 3)" \
+  "exp run names the failed experiment, its stage and the stage's exit code"
 
 # Ctrl-C during --run-all: the running experiments are stopped (KILLED, their processes gone)
 # and go back to the queue with those not started yet.

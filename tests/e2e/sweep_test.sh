@@ -91,7 +91,7 @@ parameters:
   train.x: {values: [0.0, 1.0, 3.0]}
 EOF
 rc=0
-"$PLINTH" sweep sweep.yaml -j 2 --system-metrics-interval 0.2 --json --apply-best >out.json 2>board.txt || rc=$?
+"$PLINTH" sweep sweep.yaml -j 2 --json --apply-best >out.json 2>board.txt || rc=$?
 expect_eq "$rc" 0 "the sweep exits 0 when trials finished (one failing does not stop it)"
 "$PY" - out.json "$TIMES" <<'EOF' >check.txt 2>&1 || fail "grid sweep: $(cat check.txt)"
 import json, sys
@@ -104,7 +104,8 @@ for t in trials:
     x, y = t["params"]["train.x"], t["params"]["train.y"]
     if (x, y) == (3.0, 0.0):
         assert t["status"] == "FAILED", t
-        assert t["exit_code"] != 0, t
+        # the stage's own exit code, not repro's 1
+        assert (t["exit_code"], t["failed_stage"]) == (3, "train"), t
         assert "boom: x=3 with y=0 diverges" in t["log_tail"], t["log_tail"]
         assert "exit code 3" in t["log_tail"], t["log_tail"]
     else:
@@ -127,7 +128,7 @@ EOF
 sweep_run=$(tail -1 check.txt)
 expect_eq "$(git for-each-ref refs/exps | wc -l)" 5 "each finished trial is an experiment under refs/exps"
 expect_contains "$(cat board.txt)" "trial 6" "the live board (plain lines when not a terminal)"
-expect_contains "$(cat board.txt)" "FAILED(" "the board shows the failed trial"
+expect_contains "$(cat board.txt)" "FAILED(3)" "the board shows the failed trial with its stage's exit code"
 expect_eq "$(cat params.yaml)" "# training settings
 train:
   x: 1.0  # first input
@@ -151,11 +152,14 @@ children = client.search_runs(exp_ids, filter_string=f"tags.mlflow.parentRunId =
 assert len(children) == 6, len(children)
 statuses = sorted(r.info.status for r in children)
 assert statuses == ["FAILED"] + ["FINISHED"] * 5, statuses
+failed = [r for r in children if r.info.status == "FAILED"][0]
+tags = failed.data.tags
+assert (tags["plinth.exp.exit_code"], tags["plinth.exp.failed_stage"]) == ("3", "train"), tags
 for r in children:
     if r.info.status == "FINISHED":
         x, y = float(r.data.params["train.x"]), float(r.data.params["train.y"])
         assert abs(r.data.metrics["loss"] - ((x - 1) ** 2 + (y + 2) ** 2)) < 1e-12, r.data
-    # every trial, the failed one too, has system metrics sampled while it ran
+    # every trial, the failed one too, has system metrics (sampled by default, once at its end)
     for key in ("system/cpu_utilization_percentage", "system/system_memory_usage_megabytes"):
         assert key in r.data.metrics, (key, r.info.status, sorted(r.data.metrics))
 print("ok")

@@ -13,11 +13,21 @@ import os
 import sys
 
 
+def disk_now():
+    """MLflow's own disk figures for this moment (its system-metrics monitor, on "/")."""
+    from mlflow.system_metrics.metrics.disk_monitor import DiskMonitor
+
+    monitor = DiskMonitor()
+    monitor.collect_metrics()
+    return {k: v[0] for k, v in monitor.metrics.items()}
+
+
 def log_run(failing):
     import wandb
 
     config = {"n_estimators": 200, "learning_rate": 0.1, "use_smote": True,
               "model": {"type": "xgboost", "max_depth": 6}, "features": ["amount", "hour"]}
+    disk = [disk_now()]
     run = wandb.init(project="fraud", config=config, tags=["baseline", "xgb"],
                      name="handbook-loop", notes="first try")
     history = []
@@ -31,8 +41,9 @@ def log_run(failing):
     url = run.url
     run_id = run.id
     run.finish(exit_code=1 if failing else 0)
+    disk.append(disk_now())
     return {"config": config, "history": history, "run_id": run_id, "files": files,
-            "failing": failing, "url": url}
+            "failing": failing, "url": url, "disk": disk}
 
 
 def flatten(d, prefix=""):
@@ -78,6 +89,14 @@ def check(client, rec, workdir):
                    if not k.startswith("_") and isinstance(v, (int, float))}
     got_latest = {k: v for k, v in run.data.metrics.items() if not k.startswith("system/")}
     same("latest values (the SDK's wandb-summary.json)", got_latest, want_latest)
+    # The SDK's disk samples (taken while the run ran) in MLflow's units: what MLflow's own
+    # monitor measured just before and after, within 0.5% (the disk is shared; GiB taken for
+    # MB would be 7.4% off, MiB 4.9%).
+    for key in ("disk_usage_megabytes", "disk_usage_percentage"):
+        low, high = sorted(d[key] for d in rec["disk"])
+        got = [m.value for m in client.get_metric_history(run.info.run_id, "system/" + key)]
+        if not got or not all(low * 0.995 <= v <= high * 1.005 for v in got):
+            problems.append(f"system/{key}: {got} outside MLflow's {low}..{high} (+-0.5%)")
     # Run files came through the signed upload URLs, byte for byte.
     for name in ("config.yaml", "wandb-metadata.json"):
         local = open(os.path.join(rec["files"], name), "rb").read()

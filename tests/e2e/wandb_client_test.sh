@@ -3,9 +3,11 @@
 # value, run.finish) runs unchanged with the real `wandb` SDK against `plinth server`, and the
 # real MLflow client reads the same run back from the same store: params equal the config,
 # every metric point, the latest values equal the SDK's own wandb-summary.json, the run files'
-# bytes, FINISHED (or FAILED for a non-zero exit code), and the SDK's run link opens the run. Then the protocol's edges: a re-sent
-# file_stream chunk is stored once, an unknown operation is answered 200 with an error naming
-# it, malformed GraphQL is a 400, a forged upload URL is refused.
+# bytes, FINISHED (or FAILED for a non-zero exit code), the SDK's disk samples in MLflow's units
+# (what MLflow's own monitor measures), and the SDK's run link opens the run. Then the
+# protocol's edges: a re-sent file_stream chunk is stored once, an unknown operation is
+# answered 200 with an error naming it, malformed GraphQL is a 400, a forged upload URL is
+# refused.
 source "$(dirname "$0")/tracking_lib.sh"
 need_tools
 new_repo

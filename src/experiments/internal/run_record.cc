@@ -126,6 +126,7 @@ std::string finish_run(const ExperimentContext& context, const TrackedRun& run,
   }
   std::vector<tracking::Tag> tags = {{"plinth.exp.exit_code", std::to_string(out.exit_code)}};
   if (!out.commit.empty()) tags.push_back({"plinth.exp.commit", out.commit});
+  if (!out.failed_stage.empty()) tags.push_back({"plinth.exp.failed_stage", out.failed_stage});
   if (out.status != Status::kFinished)
     tags.push_back(
         {"plinth.exp.log_tail",

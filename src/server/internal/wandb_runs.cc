@@ -77,13 +77,16 @@ void numbers(const json& row, const std::string& prefix,
   }
 }
 
-// W&B's system metric names → MLflow's (mlflow.system_metrics), with its units.
+// W&B's system metric names → MLflow's (mlflow.system_metrics), with its units. W&B's usageGB
+// is GiB (wandb 0.31's monitor sends the used bytes / 2^30), MLflow's megabytes are 10^6 bytes
+// (mlflow/system_metrics/metrics/disk_monitor.py: disk_usage.used / 1e6).
+constexpr double kGibInMegabytes = 1073741824 / 1e6;
 std::pair<std::string, double> system_metric(const std::string& key, double v) {
   static const std::map<std::string, std::pair<const char*, double>> kNames = {
       {"system.cpu", {"cpu_utilization_percentage", 1}},
       {"system.memory_percent", {"system_memory_usage_percentage", 1}},
       {"system.disk./.usagePercent", {"disk_usage_percentage", 1}},
-      {"system.disk./.usageGB", {"disk_usage_megabytes", 1024}},
+      {"system.disk./.usageGB", {"disk_usage_megabytes", kGibInMegabytes}},
       {"system.network.sent", {"network_transmit_megabytes", 1e-6}},
       {"system.network.recv", {"network_receive_megabytes", 1e-6}}};
   auto it = kNames.find(key);
