@@ -13,11 +13,12 @@ namespace plinth::tracking {
 class Store;
 }
 
-namespace plinth::tracking {
-class Store;
-}
-
 namespace plinth::cli {
+
+// A run started from this machine's command line, in `experiment` (created if missing; empty:
+// "Default").
+std::string create_local_run(tracking::Store& store, const std::string& experiment,
+                             const std::string& run_name);
 
 // The tracking store the environment selects (PLINTH_TRACKING_URI, MLFLOW_TRACKING_URI, else
 // the project's mlruns.db), for modules that log runs themselves (experiments).
