@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 
 namespace plinth::core {
 namespace {
@@ -28,6 +29,19 @@ int64_t now_ns() {
       .count();
 }
 
+// How long the first frame waits, so that quick operations print nothing at all:
+// PLINTH_PROGRESS_DELAY seconds (like git's GIT_PROGRESS_DELAY), 0.2 when unset or not a number.
+int64_t first_frame_delay_ns() {
+  static const int64_t delay = [] {
+    const char* text = std::getenv("PLINTH_PROGRESS_DELAY");
+    char* end = nullptr;
+    double seconds = text ? std::strtod(text, &end) : 0.2;
+    if (!text || end == text || *end != '\0' || !(seconds >= 0)) seconds = 0.2;
+    return static_cast<int64_t>(seconds * 1e9);
+  }();
+  return delay;
+}
+
 }  // namespace
 
 void set_progress_enabled(bool enabled) { progress_enabled = enabled; }
@@ -39,8 +53,7 @@ Progress::Progress(std::string label, uint64_t total, ProgressUnit unit, std::st
       noun_(std::move(noun)),
       enabled_(progress_enabled && ::isatty(STDERR_FILENO)),
       start_(std::chrono::steady_clock::now()) {
-  // The first frame waits a little so that quick operations print nothing at all.
-  next_draw_ns_ = now_ns() + 200'000'000;
+  next_draw_ns_ = now_ns() + first_frame_delay_ns();
 }
 
 Progress::~Progress() {
