@@ -138,13 +138,22 @@ expect_contains "$(cat "$SCRATCH/err")" "experiment 'broken2' failed (stage 'tra
 # and go back to the queue with those not started yet.
 "$PLINTH" exp run --queue -S train.sleep=30 -n slow1 >/dev/null
 "$PLINTH" exp run --queue -S train.sleep=31 -n slow2 >/dev/null
+# The slow stages' processes; only this test's count: the same test may run elsewhere at once.
+our_sleeps() {
+  local pid n=0
+  for pid in $(pgrep -f 'sleep 3[01]'); do
+    case "$(readlink "/proc/$pid/cwd" 2>/dev/null)" in "$SCRATCH"/*) n=$((n + 1)) ;; esac
+  done
+  echo $n
+}
 "$PLINTH" exp run --run-all >"$SCRATCH/out" 2>&1 & runner=$!
-for _ in $(seq 50); do grep -q "Running stage" "$SCRATCH/out" && break; sleep 0.1; done
+for _ in $(seq 100); do [ "$(our_sleeps)" -gt 0 ] && break; sleep 0.1; done
+expect_eq "$(our_sleeps)" "1" "the first slow experiment's stage is running"
 kill -INT $runner
 rc=0; wait $runner || rc=$?
 expect_eq "$rc" "130" "run-all interrupted exits 130"
 expect_contains "$(cat "$SCRATCH/out")" "Experiment 'slow1': KILLED" "the running experiment is stopped"
-expect_eq "$(pgrep -f 'sleep 3[01]' | wc -l)" "0" "no stage process is left running"
+expect_eq "$(our_sleeps)" "0" "no stage process is left running"
 expect_eq "$("$PLINTH" exp show --queue | awk '{print $1}' | tr '\n' ' ')" "slow1 slow2 " "both are queued again"
 "$PLINTH" exp remove --queue >/dev/null
 
