@@ -30,13 +30,22 @@ int64_t now_ns() {
 }
 
 // How long the first frame waits, so that quick operations print nothing at all:
-// PLINTH_PROGRESS_DELAY seconds (like git's GIT_PROGRESS_DELAY), 0.2 when unset or not a number.
+// PLINTH_PROGRESS_DELAY seconds (like git's GIT_PROGRESS_DELAY), 0.2 when unset; a value that is
+// not a number of seconds is named in a warning and 0.2 used.
 int64_t first_frame_delay_ns() {
   static const int64_t delay = [] {
+    constexpr double kDefault = 0.2;
     const char* text = std::getenv("PLINTH_PROGRESS_DELAY");
+    if (!text) return static_cast<int64_t>(kDefault * 1e9);
     char* end = nullptr;
-    double seconds = text ? std::strtod(text, &end) : 0.2;
-    if (!text || end == text || *end != '\0' || !(seconds >= 0)) seconds = 0.2;
+    double seconds = std::strtod(text, &end);
+    if (end == text || *end != '\0' || !(seconds >= 0) || seconds > 1e6) {
+      std::fprintf(stderr,
+                   "warning: PLINTH_PROGRESS_DELAY='%s' is not a number of seconds (e.g. 0.5); "
+                   "using %.1f\n",
+                   text, kDefault);
+      seconds = kDefault;
+    }
     return static_cast<int64_t>(seconds * 1e9);
   }();
   return delay;
