@@ -29,7 +29,7 @@ class Strings {
     chars_.append(s);
     offsets_.push_back(chars_.size());
   }
-  // Room for n more strings of `bytes` bytes in all.
+  // Room for n strings of `bytes` bytes in all without reallocation.
   void reserve(size_t n, size_t bytes);
   size_t byte_size() const { return chars_.size(); }
   void append(const Strings& other, size_t begin, size_t end);
