@@ -7,9 +7,11 @@
 #
 # Fast because nothing is compiled twice: scikit-build-core builds in BUILD-python, a folder
 # next to the main build's (so a repeat install is incremental), with the main build's compiler
-# and ccache (CMake's launcher). ccache rewrites paths under its base_dir relative to the build
-# folder, so only a folder at the main build's depth gets its objects; and scikit-build-core
-# would set CXX to Python's own (g++ rather than CMake's c++), which ccache hashes by name.
+# and ccache (CMake's launcher). With ccache's default settings the command lines hold absolute
+# paths and match from any folder; with a base_dir set, ccache rewrites them relative to the
+# build folder, so only a folder at the main build's depth matches — hence next to it. And
+# scikit-build-core would set CXX to Python's own (g++ rather than CMake's c++), which ccache
+# hashes by name.
 source "$(dirname "$0")/lib.sh"
 need_tools
 if ! command -v ccache >/dev/null; then
